@@ -1,0 +1,29 @@
+/**
+ * The layering of DESIGN.md: hw -> kernel -> policy -> check -> io -> cli (web on top).
+ * A lower layer never imports a higher one. Each rule forbids one layer from
+ * reaching any layer above it.
+ */
+const layers = ['hw', 'kernel', 'policy', 'check', 'io', 'cli'];
+const forbidden = layers.slice(0, -1).map((layer, i) => ({
+  name: `${layer}-imports-higher-layer`,
+  comment: `src/${layer} is below ${layers.slice(i + 1).join(', ')} (DESIGN.md: lower never imports higher)`,
+  severity: 'error',
+  from: { path: `^src/${layer}/` },
+  to: { path: `^(src/(${layers.slice(i + 1).join('|')})/|web/)` },
+}));
+forbidden.push({
+  name: 'no-circular-across-layers',
+  comment: 'cycles make the layering meaningless',
+  severity: 'error',
+  from: {},
+  to: { circular: true },
+});
+module.exports = {
+  forbidden,
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

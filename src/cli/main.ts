@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * The `patlab` command: one file per subcommand under src/cli/.
+ * Input errors print one line `FILE:LINE:COL: message` and exit 2.
+ */
+
+import { Command, CommanderError } from 'commander';
+import { InputError } from '../io/input-error.js';
+import { NotModelledError } from '../kernel/not-modelled.js';
+import { registerDemo } from './demo.js';
+import { registerMemtypeReplay } from './memtype-replay.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('patlab')
+    .description('An executable model of how Linux on x86 decides the caching attribute of every mapping of physical memory')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerMemtypeReplay(program);
+  registerDemo(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof InputError || e instanceof NotModelledError) {
+      process.stderr.write(e.message + '\n');
+      return 2;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`patlab: internal error: ${msg}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

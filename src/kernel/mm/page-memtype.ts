@@ -1,0 +1,111 @@
+/**
+ * The memtype Linux keeps in each RAM page's flags (PG_arch_1/PG_arch_2 in
+ * 2025 kernels, PG_uncached/PG_arch_1 before): one of WB, WC, UC-, WT
+ * (arch/x86/mm/pat/memtype.c `get_page_memtype`/`set_page_memtype`; spec 02 §8).
+ *
+ * Per-page state lives in a typed array covering the machine's memmap (one
+ * byte per pfn: a 64 GiB machine is 16 M bytes). The kernel's RAM loops may
+ * also touch pfns past the last RAM range (a trailing hole is not detected by
+ * `pat_pagerange_is_ram`, FORMAT §3.4); their page types are kept as sparse
+ * runs so an enormous range never allocates per page.
+ */
+
+import { CM } from '../../hw/cache-mode.js';
+
+/** A run of pfns `[start, end)` beyond the memmap whose memtype is not WB. */
+interface Run {
+  start: number;
+  end: number;
+  type: number;
+}
+
+export class PageMemtypes {
+  /** Memtype per pfn below `memmapPfns`; 0 = WB. */
+  readonly types: Uint8Array;
+  /** Sorted, disjoint, non-WB runs for pfns at or above `memmapPfns`. */
+  private overflow: Run[] = [];
+
+  constructor(readonly memmapPfns: number) {
+    this.types = new Uint8Array(memmapPfns);
+  }
+
+  /** `get_page_memtype()`: the recorded memtype of one pfn (WB by default). */
+  get(pfn: number): number {
+    if (pfn < this.memmapPfns) return this.types[pfn]!;
+    for (const r of this.overflow) {
+      if (pfn < r.start) break;
+      if (pfn < r.end) return r.type;
+    }
+    return CM.WB;
+  }
+
+  /** The first pfn in `[spfn, epfn)` whose memtype is not WB, or -1. */
+  firstNotWb(spfn: number, epfn: number): number {
+    const lim = Math.min(epfn, this.memmapPfns);
+    const t = this.types;
+    for (let p = spfn; p < lim; p++) if (t[p] !== CM.WB) return p;
+    if (epfn > this.memmapPfns) {
+      const lo = Math.max(spfn, this.memmapPfns);
+      for (const r of this.overflow) {
+        if (r.end <= lo) continue;
+        if (r.start >= epfn) break;
+        return Math.max(r.start, lo);
+      }
+    }
+    return -1;
+  }
+
+  /** `set_page_memtype()` over `[spfn, epfn)`. */
+  setRange(spfn: number, epfn: number, type: number): void {
+    if (spfn >= epfn) return;
+    const lim = Math.min(epfn, this.memmapPfns);
+    if (spfn < lim) this.types.fill(type, spfn, lim);
+    if (epfn > this.memmapPfns) this.setOverflow(Math.max(spfn, this.memmapPfns), epfn, type);
+  }
+
+  private setOverflow(s: number, e: number, type: number): void {
+    const out: Run[] = [];
+    for (const r of this.overflow) {
+      if (r.end <= s || r.start >= e) {
+        out.push(r);
+        continue;
+      }
+      if (r.start < s) out.push({ start: r.start, end: s, type: r.type });
+      if (r.end > e) out.push({ start: e, end: r.end, type: r.type });
+    }
+    if (type !== CM.WB) out.push({ start: s, end: e, type });
+    out.sort((a, b) => a.start - b.start);
+    // Coalesce touching runs of one type so the list stays minimal.
+    const merged: Run[] = [];
+    for (const r of out) {
+      const last = merged[merged.length - 1];
+      if (last && last.end === r.start && last.type === r.type) last.end = r.end;
+      else merged.push({ ...r });
+    }
+    this.overflow = merged;
+  }
+
+  /** Maximal runs of equal non-WB memtype, ascending (for state dumps and tests). */
+  nonWbRuns(): { start: number; end: number; type: number }[] {
+    const runs: Run[] = [];
+    const t = this.types;
+    let p = 0;
+    const n = this.memmapPfns;
+    while (p < n) {
+      if (t[p] === CM.WB) {
+        p++;
+        continue;
+      }
+      const ty = t[p]!;
+      const s = p;
+      while (p < n && t[p] === ty) p++;
+      runs.push({ start: s, end: p, type: ty });
+    }
+    for (const r of this.overflow) {
+      const last = runs[runs.length - 1];
+      if (last && last.end === r.start && last.type === r.type) last.end = r.end;
+      else runs.push({ ...r });
+    }
+    return runs;
+  }
+}

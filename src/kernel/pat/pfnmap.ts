@@ -1,0 +1,110 @@
+/**
+ * PAT hooks for user PFN mappings (arch/x86/mm/pat/memtype.c; spec 02 §16,
+ * 04 §1–§3, §12): `pfnmap_setup_cachemode(_pfn)`, `pfnmap_track`,
+ * `pfnmap_untrack` (v6.16+), and the ≤ v6.15 names `track_pfn_insert`,
+ * `track_pfn_remap`, `track_pfn_copy`, `untrack_pfn`, which share the same
+ * core (`reserve_pfn_range`, `free_pfn_range`).
+ *
+ * A pgprot is a number holding the 4 KiB-layout PTE bits (only the cache bits
+ * matter here); the functions return the possibly rewritten pgprot.
+ */
+
+import { cattrName, type CacheMode } from '../../hw/cache-mode.js';
+import type { CacheModeTables } from '../../hw/pte.js';
+import { EINVAL } from '../errno.js';
+import { memRange } from '../printk.js';
+import { isNewMemtypeAllowed, type Memtype } from './memtype.js';
+
+const PAGE_SIZE = 4096;
+
+export interface ProtResult {
+  ret: number;
+  prot: number;
+}
+
+/**
+ * `pfnmap_setup_cachemode(pfn, size, prot)` (v6.16+; `track_pfn_insert` and
+ * the per-page part of `track_pfn_remap` before): the mode the memtype code
+ * has recorded for the pages replaces whatever cache bits the caller asked
+ * for. All pages must agree, else -EINVAL with the prot untouched. With PAT
+ * disabled the prot is left alone.
+ */
+export function pfnmapSetupCachemode(
+  mt: Memtype,
+  tables: CacheModeTables,
+  pfn: number,
+  size: number,
+  prot: number,
+): ProtResult {
+  if (!mt.config.patEnabled) return { ret: 0, prot };
+  const pcm = mt.lookupMemtype(pfn * PAGE_SIZE);
+  const npages = Math.ceil(size / PAGE_SIZE);
+  for (let i = 1; i < npages; i++) if (mt.lookupMemtype((pfn + i) * PAGE_SIZE) !== pcm) return { ret: -EINVAL, prot };
+  return { ret: 0, prot: tables.pgprotSetCachemode(prot, pcm) };
+}
+
+/** `pfnmap_setup_cachemode_pfn(pfn, prot)`: the one-page form used by `vmf_insert_pfn_prot()`. */
+export function pfnmapSetupCachemodePfn(mt: Memtype, tables: CacheModeTables, pfn: number, prot: number): number {
+  return pfnmapSetupCachemode(mt, tables, pfn, PAGE_SIZE, prot).prot;
+}
+
+/**
+ * `reserve_pfn_range(paddr, size, prot, strict_prot)` (spec 02 §16): RAM (or
+ * a mixed range) is never reserved, only compared with the first page's
+ * recorded type; other ranges get a tree reservation whose granted type
+ * replaces the request unless `is_new_memtype_allowed()` refuses it (or
+ * `strict_prot`, the fork copy before v6.16, refuses any change).
+ */
+export function reservePfnRange(
+  mt: Memtype,
+  tables: CacheModeTables,
+  paddr: number,
+  size: number,
+  protIn: number,
+  strictProt: boolean,
+): ProtResult {
+  let prot = protIn;
+  const want = tables.pgprot2cachemode(prot);
+  const who = `${mt.current.comm}:${mt.current.pid}`;
+  const isRam = mt.pagerangeIsRam(paddr, paddr + size);
+  if (isRam !== 0) {
+    if (!mt.config.patEnabled) return { ret: 0, prot };
+    const pcm = mt.lookupMemtype(paddr);
+    if (want !== pcm) {
+      mt.log.emit('warn', `x86/PAT: ${who} map pfn RAM range req ${cattrName(want)} for ${memRange(paddr, paddr + size)}, got ${cattrName(pcm)}`);
+      prot = tables.pgprotSetCachemode(prot, pcm);
+    }
+    return { ret: 0, prot };
+  }
+  const r = mt.memtypeReserve(paddr, paddr + size, want, true);
+  if (r.ret) return { ret: r.ret, prot };
+  const pcm = r.newType as CacheMode;
+  if (pcm !== want) {
+    if (strictProt || !isNewMemtypeAllowed(paddr, size, want, pcm)) {
+      mt.memtypeFree(paddr, paddr + size);
+      mt.log.emit('err', `x86/PAT: ${who} map pfn expected mapping type ${cattrName(want)} for ${memRange(paddr, paddr + size)}, got ${cattrName(pcm)}`);
+      return { ret: -EINVAL, prot };
+    }
+    prot = tables.pgprotSetCachemode(prot, pcm);
+  }
+  if (mt.kernelMapSync(paddr, size, pcm) < 0) {
+    mt.memtypeFree(paddr, paddr + size);
+    return { ret: -EINVAL, prot };
+  }
+  return { ret: 0, prot };
+}
+
+/** `free_pfn_range(paddr, size)`: only non-RAM ranges were reserved, so only they are freed. */
+export function freePfnRange(mt: Memtype, paddr: number, size: number): void {
+  if (mt.pagerangeIsRam(paddr, paddr + size) === 0) mt.memtypeFree(paddr, paddr + size);
+}
+
+/** `pfnmap_track(pfn, size, prot)` (v6.16+): reserve for a whole-VMA `remap_pfn_range()`. */
+export function pfnmapTrack(mt: Memtype, tables: CacheModeTables, pfn: number, size: number, prot: number): ProtResult {
+  return reservePfnRange(mt, tables, pfn * PAGE_SIZE, size, prot, false);
+}
+
+/** `pfnmap_untrack(pfn, size)` (v6.16+). */
+export function pfnmapUntrack(mt: Memtype, pfn: number, size: number): void {
+  freePfnRange(mt, pfn * PAGE_SIZE, size);
+}
