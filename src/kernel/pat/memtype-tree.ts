@@ -33,17 +33,25 @@ export interface MemtypeEntry {
   type: number;
 }
 
+/*
+ * Node layout: one Float64Array, 8 slots (64 bytes, one cache line) per node,
+ * so a walk touches one line per node as the kernel's rbtree does. Integer
+ * fields (links, priority, type and mask) are stored as doubles.
+ */
+const STRIDE = 8;
+const F_START = 0;
+const F_END = 1;
+const F_MAXEND = 2;
+const F_SEQ = 3;
+const F_LEFT = 4;
+const F_RIGHT = 5;
+const F_PRIO = 6;
+/** type in bits 0-3, mask of the subtree's types in bits 4-11. */
+const F_TM = 7;
+
 export class MemtypeTree {
   private cap = 0;
-  private startA = new Float64Array(0);
-  private endA = new Float64Array(0);
-  private maxEndA = new Float64Array(0);
-  private seqA = new Float64Array(0);
-  private leftA = new Int32Array(0);
-  private rightA = new Int32Array(0);
-  private prioA = new Uint32Array(0);
-  private typeA = new Uint8Array(0);
-  private maskA = new Uint8Array(0);
+  private a = new Float64Array(0);
   private root = NIL;
   private count = 0;
   private nextSeq = 0;
@@ -69,30 +77,32 @@ export class MemtypeTree {
   }
 
   start(id: EntryId): number {
-    return this.startA[id]!;
+    return this.a[id * STRIDE + F_START]!;
   }
   end(id: EntryId): number {
-    return this.endA[id]!;
+    return this.a[id * STRIDE + F_END]!;
   }
   type(id: EntryId): number {
-    return this.typeA[id]!;
+    return this.a[id * STRIDE + F_TM]! & 15;
+  }
+
+  private L(n: number): number {
+    return this.a[n * STRIDE + F_LEFT]!;
+  }
+  private R(n: number): number {
+    return this.a[n * STRIDE + F_RIGHT]!;
+  }
+  private maxEnd(n: number): number {
+    return this.a[n * STRIDE + F_MAXEND]!;
+  }
+  private mask(n: number): number {
+    return this.a[n * STRIDE + F_TM]! >> 4;
   }
 
   private grow(newCap: number): void {
-    const g = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(newCap + 1);
-      b.set(a);
-      return b;
-    };
-    this.startA = g(this.startA, (n) => new Float64Array(n));
-    this.endA = g(this.endA, (n) => new Float64Array(n));
-    this.maxEndA = g(this.maxEndA, (n) => new Float64Array(n));
-    this.seqA = g(this.seqA, (n) => new Float64Array(n));
-    this.leftA = g(this.leftA, (n) => new Int32Array(n));
-    this.rightA = g(this.rightA, (n) => new Int32Array(n));
-    this.prioA = g(this.prioA, (n) => new Uint32Array(n));
-    this.typeA = g(this.typeA, (n) => new Uint8Array(n));
-    this.maskA = g(this.maskA, (n) => new Uint8Array(n));
+    const b = new Float64Array((newCap + 1) * STRIDE);
+    b.set(this.a);
+    this.a = b;
     this.cap = newCap;
   }
 
@@ -108,26 +118,31 @@ export class MemtypeTree {
   }
 
   private pull(n: number): void {
-    const l = this.leftA[n]!;
-    const r = this.rightA[n]!;
-    let m = this.endA[n]!;
-    let mask = 1 << this.typeA[n]!;
+    const a = this.a;
+    const o = n * STRIDE;
+    const l = a[o + F_LEFT]!;
+    const r = a[o + F_RIGHT]!;
+    let m = a[o + F_END]!;
+    const tm = a[o + F_TM]!;
+    let mask = 1 << (tm & 15);
     if (l !== NIL) {
-      if (this.maxEndA[l]! > m) m = this.maxEndA[l]!;
-      mask |= this.maskA[l]!;
+      const lo = l * STRIDE;
+      if (a[lo + F_MAXEND]! > m) m = a[lo + F_MAXEND]!;
+      mask |= a[lo + F_TM]! >> 4;
     }
     if (r !== NIL) {
-      if (this.maxEndA[r]! > m) m = this.maxEndA[r]!;
-      mask |= this.maskA[r]!;
+      const ro = r * STRIDE;
+      if (a[ro + F_MAXEND]! > m) m = a[ro + F_MAXEND]!;
+      mask |= a[ro + F_TM]! >> 4;
     }
-    this.maxEndA[n] = m;
-    this.maskA[n] = mask;
+    a[o + F_MAXEND] = m;
+    a[o + F_TM] = (tm & 15) | (mask << 4);
   }
 
-  /** (start, seq) of a strictly before (start, seq) of b. */
+  /** (aStart, aSeq) strictly before node b in tree order. */
   private before(aStart: number, aSeq: number, b: number): boolean {
-    const bs = this.startA[b]!;
-    return aStart < bs || (aStart === bs && aSeq < this.seqA[b]!);
+    const bs = this.a[b * STRIDE + F_START]!;
+    return aStart < bs || (aStart === bs && aSeq < this.a[b * STRIDE + F_SEQ]!);
   }
 
   /** Split t into (< key, >= key) by (start, seq); results in splitL/splitR. */
@@ -138,31 +153,33 @@ export class MemtypeTree {
       this.splitL = this.splitR = NIL;
       return;
     }
-    const tBeforeKey = this.startA[t]! < kStart || (this.startA[t]! === kStart && this.seqA[t]! < kSeq);
-    if (tBeforeKey) {
-      this.split(this.rightA[t]!, kStart, kSeq);
-      this.rightA[t] = this.splitL;
+    const a = this.a;
+    const o = t * STRIDE;
+    if (!this.before(kStart, kSeq, t)) {
+      this.split(a[o + F_RIGHT]!, kStart, kSeq);
+      this.a[o + F_RIGHT] = this.splitL;
       this.pull(t);
       this.splitL = t;
     } else {
-      this.split(this.leftA[t]!, kStart, kSeq);
-      this.leftA[t] = this.splitR;
+      this.split(a[o + F_LEFT]!, kStart, kSeq);
+      this.a[o + F_LEFT] = this.splitR;
       this.pull(t);
       this.splitR = t;
     }
   }
 
-  private merge(a: number, b: number): number {
-    if (a === NIL) return b;
-    if (b === NIL) return a;
-    if (this.prioA[a]! >= this.prioA[b]!) {
-      this.rightA[a] = this.merge(this.rightA[a]!, b);
-      this.pull(a);
-      return a;
+  private merge(x: number, y: number): number {
+    if (x === NIL) return y;
+    if (y === NIL) return x;
+    const a = this.a;
+    if (a[x * STRIDE + F_PRIO]! >= a[y * STRIDE + F_PRIO]!) {
+      a[x * STRIDE + F_RIGHT] = this.merge(a[x * STRIDE + F_RIGHT]!, y);
+      this.pull(x);
+      return x;
     }
-    this.leftA[b] = this.merge(a, this.leftA[b]!);
-    this.pull(b);
-    return b;
+    a[y * STRIDE + F_LEFT] = this.merge(x, a[y * STRIDE + F_LEFT]!);
+    this.pull(y);
+    return y;
   }
 
   /**
@@ -176,13 +193,13 @@ export class MemtypeTree {
       n = this.nextFresh++;
     }
     const seq = this.nextSeq++;
-    this.startA[n] = start;
-    this.endA[n] = end;
-    this.seqA[n] = seq;
-    this.typeA[n] = type;
-    this.leftA[n] = NIL;
-    this.rightA[n] = NIL;
-    this.prioA[n] = this.nextPrio();
+    this.a[n * STRIDE + F_START] = start;
+    this.a[n * STRIDE + F_END] = end;
+    this.a[n * STRIDE + F_SEQ] = seq;
+    this.a[n * STRIDE + F_TM] = type;
+    this.a[n * STRIDE + F_LEFT] = NIL;
+    this.a[n * STRIDE + F_RIGHT] = NIL;
+    this.a[n * STRIDE + F_PRIO] = this.nextPrio();
     this.pull(n);
     this.root = this.insertAt(this.root, n, start, seq);
     this.count++;
@@ -192,31 +209,31 @@ export class MemtypeTree {
 
   private insertAt(t: number, n: number, s: number, seq: number): number {
     if (t === NIL) return n;
-    if (this.prioA[n]! > this.prioA[t]!) {
+    if (this.a[n * STRIDE + F_PRIO]! > this.a[t * STRIDE + F_PRIO]!) {
       this.split(t, s, seq);
-      this.leftA[n] = this.splitL;
-      this.rightA[n] = this.splitR;
+      this.a[n * STRIDE + F_LEFT] = this.splitL;
+      this.a[n * STRIDE + F_RIGHT] = this.splitR;
       this.pull(n);
       return n;
     }
-    if (this.before(s, seq, t)) this.leftA[t] = this.insertAt(this.leftA[t]!, n, s, seq);
-    else this.rightA[t] = this.insertAt(this.rightA[t]!, n, s, seq);
+    if (this.before(s, seq, t)) this.a[t * STRIDE + F_LEFT] = this.insertAt(this.L(t), n, s, seq);
+    else this.a[t * STRIDE + F_RIGHT] = this.insertAt(this.R(t), n, s, seq);
     this.pull(t);
     return t;
   }
 
   /** `memtype_interval_remove()`: unlink one entry. */
   remove(id: EntryId): void {
-    this.root = this.removeAt(this.root, id, this.startA[id]!, this.seqA[id]!);
+    this.root = this.removeAt(this.root, id, this.start(id), this.a[id * STRIDE + F_SEQ]!);
     this.count--;
     this.freeList.push(id);
   }
 
   private removeAt(t: number, id: number, s: number, seq: number): number {
     if (t === NIL) throw new Error('memtype tree: entry not found');
-    if (t === id) return this.merge(this.leftA[t]!, this.rightA[t]!);
-    if (this.before(s, seq, t)) this.leftA[t] = this.removeAt(this.leftA[t]!, id, s, seq);
-    else this.rightA[t] = this.removeAt(this.rightA[t]!, id, s, seq);
+    if (t === id) return this.merge(this.L(t), this.R(t));
+    if (this.before(s, seq, t)) this.a[t * STRIDE + F_LEFT] = this.removeAt(this.L(t), id, s, seq);
+    else this.a[t * STRIDE + F_RIGHT] = this.removeAt(this.R(t), id, s, seq);
     this.pull(t);
     return t;
   }
@@ -227,8 +244,8 @@ export class MemtypeTree {
    * other entries of its start, like a new insertion.
    */
   reinsertWithEnd(id: EntryId, newEnd: number): EntryId {
-    const s = this.startA[id]!;
-    const t = this.typeA[id]!;
+    const s = this.start(id);
+    const t = this.type(id);
     this.remove(id);
     return this.insert(s, newEnd, t);
   }
@@ -246,16 +263,16 @@ export class MemtypeTree {
 
   private firstIn(t: number, a: number, b: number, want: number): number {
     while (t !== NIL) {
-      if (this.maxEndA[t]! <= a || (this.maskA[t]! & want) === 0) return NIL;
-      const l = this.leftA[t]!;
-      if (l !== NIL && this.maxEndA[l]! > a && (this.maskA[l]! & want) !== 0) {
+      if (this.maxEnd(t) <= a || (this.mask(t) & want) === 0) return NIL;
+      const l = this.L(t);
+      if (l !== NIL && this.maxEnd(l) > a && (this.mask(l) & want) !== 0) {
         const r = this.firstIn(l, a, b, want);
         if (r !== NIL) return r;
       }
-      const st = this.startA[t]!;
+      const st = this.start(t);
       if (st > b) return NIL;
-      if (this.endA[t]! > a && ((1 << this.typeA[t]!) & want) !== 0) return t;
-      t = this.rightA[t]!;
+      if (this.end(t) > a && ((1 << this.type(t)) & want) !== 0) return t;
+      t = this.R(t);
     }
     return NIL;
   }
@@ -271,15 +288,15 @@ export class MemtypeTree {
 
   private walk(t: number, a: number, b: number, visit: (id: EntryId) => boolean): number {
     while (t !== NIL) {
-      if (this.maxEndA[t]! <= a) return NIL;
-      const l = this.leftA[t]!;
-      if (l !== NIL && this.maxEndA[l]! > a) {
+      if (this.maxEnd(t) <= a) return NIL;
+      const l = this.L(t);
+      if (l !== NIL && this.maxEnd(l) > a) {
         const r = this.walk(l, a, b, visit);
         if (r !== NIL) return r;
       }
-      if (this.startA[t]! > b) return NIL;
-      if (this.endA[t]! > a && visit(t)) return t;
-      t = this.rightA[t]!;
+      if (this.start(t) > b) return NIL;
+      if (this.end(t) > a && visit(t)) return t;
+      t = this.R(t);
     }
     return NIL;
   }
@@ -296,20 +313,20 @@ export class MemtypeTree {
 
   private firstWithStart(t: number, s: number, e: number): number {
     while (t !== NIL) {
-      const st = this.startA[t]!;
+      const st = this.start(t);
       if (st < s) {
-        t = this.rightA[t]!;
+        t = this.R(t);
         continue;
       }
       if (st > s) {
-        t = this.leftA[t]!;
+        t = this.L(t);
         continue;
       }
       // st === s: earlier equal-start entries are on the left.
-      const r = this.firstWithStart(this.leftA[t]!, s, e);
+      const r = this.firstWithStart(this.L(t), s, e);
       if (r !== NIL) return r;
-      if (this.endA[t]! === e) return t;
-      t = this.rightA[t]!;
+      if (this.end(t) === e) return t;
+      t = this.R(t);
     }
     return NIL;
   }
@@ -321,18 +338,18 @@ export class MemtypeTree {
     while (t !== NIL || stack.length > 0) {
       while (t !== NIL) {
         stack.push(t);
-        t = this.leftA[t]!;
+        t = this.L(t);
       }
       t = stack.pop()!;
       yield t;
-      t = this.rightA[t]!;
+      t = this.R(t);
     }
   }
 
   /** Entries as plain objects, in tree order. */
   toArray(): MemtypeEntry[] {
     const out: MemtypeEntry[] = [];
-    for (const id of this.entries()) out.push({ start: this.startA[id]!, end: this.endA[id]!, type: this.typeA[id]! });
+    for (const id of this.entries()) out.push({ start: this.start(id), end: this.end(id), type: this.type(id) });
     return out;
   }
 
@@ -346,30 +363,30 @@ export class MemtypeTree {
     const rec = (t: number, lo: [number, number] | null, hi: [number, number] | null): string | null => {
       if (t === NIL) return null;
       seen++;
-      const s = this.startA[t]!;
-      const q = this.seqA[t]!;
+      const s = this.start(t);
+      const q = this.a[t * STRIDE + F_SEQ]!;
       if (lo && !(lo[0] < s || (lo[0] === s && lo[1] < q))) return `order violated at entry ${t}`;
       if (hi && !(s < hi[0] || (s === hi[0] && q < hi[1]))) return `order violated at entry ${t}`;
-      const l = this.leftA[t]!;
-      const r = this.rightA[t]!;
-      if (l !== NIL && this.prioA[l]! > this.prioA[t]!) return `heap violated at ${t}`;
-      if (r !== NIL && this.prioA[r]! > this.prioA[t]!) return `heap violated at ${t}`;
+      const l = this.L(t);
+      const r = this.R(t);
+      if (l !== NIL && this.a[l * STRIDE + F_PRIO]! > this.a[t * STRIDE + F_PRIO]!) return `heap violated at ${t}`;
+      if (r !== NIL && this.a[r * STRIDE + F_PRIO]! > this.a[t * STRIDE + F_PRIO]!) return `heap violated at ${t}`;
       const e1 = rec(l, lo, [s, q]);
       if (e1) return e1;
       const e2 = rec(r, [s, q], hi);
       if (e2) return e2;
-      let m = this.endA[t]!;
-      let mask = 1 << this.typeA[t]!;
+      let m = this.end(t);
+      let mask = 1 << this.type(t);
       if (l !== NIL) {
-        m = Math.max(m, this.maxEndA[l]!);
-        mask |= this.maskA[l]!;
+        m = Math.max(m, this.maxEnd(l));
+        mask |= this.mask(l);
       }
       if (r !== NIL) {
-        m = Math.max(m, this.maxEndA[r]!);
-        mask |= this.maskA[r]!;
+        m = Math.max(m, this.maxEnd(r));
+        mask |= this.mask(r);
       }
-      if (m !== this.maxEndA[t]) return `max-end wrong at entry ${t}`;
-      if (mask !== this.maskA[t]) return `type mask wrong at entry ${t}`;
+      if (m !== this.maxEnd(t)) return `max-end wrong at entry ${t}`;
+      if (mask !== this.mask(t)) return `type mask wrong at entry ${t}`;
       return null;
     };
     const err = rec(this.root, null, null);

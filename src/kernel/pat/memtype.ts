@@ -96,8 +96,9 @@ export class Memtype {
     readonly log: Printk,
   ) {}
 
-  private dprintk(text: string): void {
-    if (this.config.debugpat) this.log.emit('info', `x86/PAT: ${text}`);
+  /** `dprintk()`: only with `debugpat`; the text is built lazily (hot paths call this). */
+  private dprintk(text: () => string): void {
+    if (this.config.debugpat) this.log.emit('info', `x86/PAT: ${text()}`);
   }
 
   private who(): string {
@@ -171,7 +172,7 @@ export class Memtype {
     const stored = wantNew ? conflict.found : actual;
     this.tree.insert(start, end, stored);
     this.dprintk(
-      `memtype_reserve added ${memRange(start, end)}, track ${cattrName(stored)}, req ${cattrName(req)}, ret ${
+      () => `memtype_reserve added ${memRange(start, end)}, track ${cattrName(stored)}, req ${cattrName(req)}, ret ${
         wantNew ? cattrName(conflict.found) : '-'
       }`,
     );
@@ -192,7 +193,7 @@ export class Memtype {
     if (t.type(first) !== reqType && !wantNew) {
       // found stays the requested type: the message pairs it with the culprit.
     } else {
-      this.dprintk(`Overlap at 0x${fmtLx(t.start(first))}-0x${fmtLx(t.end(first))}`);
+      this.dprintk(() => `Overlap at 0x${fmtLx(t.start(first))}-0x${fmtLx(t.end(first))}`);
       found = t.type(first) as CacheMode;
       culprit = t.firstOverlap(start, end - 1, found);
       if (culprit === 0) return { ret: 0, found };
@@ -252,7 +253,7 @@ export class Memtype {
       this.log.emit('info', `x86/PAT: ${this.who()} freeing invalid memtype ${memRange(start, end)}`);
       return -EINVAL;
     }
-    this.dprintk(`memtype_free request ${memRange(start, end)}`);
+    this.dprintk(() => `memtype_free request ${memRange(start, end)}`);
     return 0;
   }
 

@@ -1,0 +1,84 @@
+/**
+ * `npm run bench`: speed and memory figures, measured in one run, with growth
+ * ratios t(10N)/t(N) (issue 3). Not a test: it prints figures, asserts nothing.
+ *
+ * memtype replay: the performance traces of ../shared/golden/memtype/
+ * gen-memtype-traces.py (`perf distinct N`: N distinct reservations, N
+ * lookups, N frees; `perf shared N`: N identical reservations then N frees).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { replayMemtypeTrace } from '../src/io/trace/memtype-trace.js';
+import { SHARED_DIR } from '../test/shared-dir.js';
+
+const GEN = join(SHARED_DIR, 'golden', 'memtype', 'gen-memtype-traces.py');
+const CACHE = join(tmpdir(), 'patlab-bench-traces');
+
+function trace(kind: 'distinct' | 'shared', n: number): string {
+  mkdirSync(CACHE, { recursive: true });
+  const f = join(CACHE, `${kind}-${n}.trace`);
+  if (!existsSync(f)) writeFileSync(f, execFileSync('python3', [GEN, 'perf', kind, String(n)], { maxBuffer: 1 << 30 }));
+  return readFileSync(f, 'utf8');
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+interface Row {
+  kind: string;
+  n: number;
+  ops: number;
+  seconds: number;
+  phases: Record<string, number>;
+  outLines: number;
+}
+
+function replay(kind: 'distinct' | 'shared', n: number): Row {
+  const text = trace(kind, n);
+  gc();
+  const marks: { label: string; t: number }[] = [];
+  const t0 = performance.now();
+  const out = replayMemtypeTrace(text, { file: `${kind}-${n}`, onMark: (label) => marks.push({ label, t: performance.now() }) });
+  const t1 = performance.now();
+  const phases: Record<string, number> = {};
+  for (let i = 0; i + 1 < marks.length; i++) phases[marks[i]!.label] = (marks[i + 1]!.t - marks[i]!.t) / 1000;
+  let ops = 0;
+  for (const line of text.split('\n')) if (/^(reserve|free|lookup) /.test(line)) ops++;
+  const outLines = out.length === 0 ? 0 : out.split('\n').length - 1;
+  if (outLines !== ops) throw new Error(`${kind} ${n}: ${outLines} output lines for ${ops} operations`);
+  if (kind === 'shared' && /err|log:/.test(out)) throw new Error('shared trace: a reservation or free failed');
+  return { kind, n, ops, seconds: (t1 - t0) / 1000, phases, outLines };
+}
+
+function fmt(r: Row): string {
+  const ph = Object.entries(r.phases)
+    .map(([k, v]) => `${k} ${v.toFixed(3)}s`)
+    .join(', ');
+  return `${r.kind.padEnd(8)} N=${String(r.n).padStart(7)}  ops=${String(r.ops).padStart(8)}  ${r.seconds.toFixed(3)} s  ${Math.round(r.ops / r.seconds).toLocaleString('en-US').padStart(11)} ops/s  (${ph})`;
+}
+
+function main(): void {
+  const which = process.argv[2] ?? 'all';
+  console.log(`patlab bench (node ${process.version}, ${process.arch})`);
+  if (which === 'all' || which === 'memtype') {
+    console.log('\nmemtype replay (gen-memtype-traces.py perf):');
+    const d5 = replay('distinct', 100_000);
+    console.log(fmt(d5));
+    const d6 = replay('distinct', 1_000_000);
+    console.log(fmt(d6));
+    console.log(`  growth t(1e6)/t(1e5) distinct = ${(d6.seconds / d5.seconds).toFixed(2)}  (kernel native: 3.8 s / 0.24 s = 15.8; target for 1e6: <= 7.6 s)`);
+    const s4 = replay('shared', 10_000);
+    console.log(fmt(s4));
+    const s5 = replay('shared', 100_000);
+    console.log(fmt(s5));
+    console.log(`  growth t(1e5)/t(1e4) shared = ${(s5.seconds / s4.seconds).toFixed(2)}  (kernel native: 30 s / 0.26 s = 115, quadratic; target <= 15)`);
+  }
+  const ru = process.resourceUsage();
+  console.log(`\npeak RSS: ${(ru.maxRSS / 1024).toFixed(1)} MiB`);
+}
+
+main();
