@@ -1,12 +1,18 @@
 /**
  * The memtype tree against a brute-force list model (spec 02 §9, FORMAT §3.5):
- * same overlaps, same order, same answers, and the augmented invariants after
+ * same overlaps, same order, same answers, and the structural invariants after
  * every operation.
+ *
+ * Tree handles are only valid until the next mutation, so entries are
+ * identified by their position in tree order: after every operation the full
+ * order (start, end, type) must equal the model's, and a handle the tree
+ * returns must sit at the position of the entry the model expects (which, the
+ * orders being equal, pins down the very entry, even among identical ones).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MemtypeTree } from '../../src/kernel/pat/memtype-tree.js';
+import { MemtypeTree, type MemtypeTreeOptions } from '../../src/kernel/pat/memtype-tree.js';
 
 interface E {
   start: number;
@@ -33,61 +39,133 @@ class ListModel {
   }
 }
 
+/** Position of each handle in the tree's current order (0 maps to -1). */
+function positions(tree: MemtypeTree, ids: number[]): number[] {
+  const order = [...tree.entries()];
+  return ids.map((id) => (id === 0 ? -1 : order.indexOf(id)));
+}
+
+/** Position in the model's order of an expected entry (undefined maps to -1). */
+function modelPos(model: ListModel, e: E | undefined): number {
+  return e === undefined ? -1 : model.ordered().indexOf(e);
+}
+
+function assertSameOrder(tree: MemtypeTree, model: ListModel): void {
+  assert.deepEqual(
+    tree.toArray(),
+    model.ordered().map(({ start, end, type }) => ({ start, end, type })),
+  );
+}
+
 const op = fc.oneof(
   { weight: 4, arbitrary: fc.record({ k: fc.constant('insert' as const), s: fc.integer({ min: 0, max: 40 }), len: fc.integer({ min: 1, max: 12 }), t: fc.integer({ min: 0, max: 5 }) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('free' as const), s: fc.integer({ min: 0, max: 40 }), len: fc.integer({ min: 1, max: 12 }) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('shrink' as const), s: fc.integer({ min: 0, max: 40 }), len: fc.integer({ min: 1, max: 12 }) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('query' as const), s: fc.integer({ min: 0, max: 50 }), len: fc.integer({ min: 0, max: 12 }), t: fc.integer({ min: -1, max: 5 }) }) },
 );
 
-test('tree agrees with a list model and keeps its invariants', () => {
-  fc.assert(
-    fc.property(fc.array(op, { maxLength: 150 }), (ops) => {
-      const tree = new MemtypeTree(2);
-      const model = new ListModel();
-      const ids = new Map<E, number>();
-      for (const o of ops) {
-        if (o.k === 'insert') {
-          const id = tree.insert(o.s, o.s + o.len, o.t);
-          model.insert(o.s, o.s + o.len, o.t);
-          ids.set(model.list[model.list.length - 1]!, id);
-        } else if (o.k === 'free') {
-          const id = tree.findExact(o.s, o.s + o.len);
-          const want = model.ordered().find((e) => e.start === o.s && e.end === o.s + o.len);
-          assert.equal(id !== 0, want !== undefined);
-          if (want) {
-            assert.equal(id, ids.get(want));
-            tree.remove(id);
-            model.remove(want);
+/** Node sizes: the default, and tiny ones that make deep trees (splits, drops, root collapses). */
+const shapes: MemtypeTreeOptions[] = [{}, { leafCapacity: 2, fanout: 3 }, { leafCapacity: 4, fanout: 4 }, { leafCapacity: 8, fanout: 5 }];
+
+for (const shape of shapes) {
+  test(`tree agrees with a list model and keeps its invariants (${JSON.stringify(shape)})`, () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 150 }), (ops) => {
+        const tree = new MemtypeTree(shape);
+        const model = new ListModel();
+        for (const o of ops) {
+          if (o.k === 'insert') {
+            const id = tree.insert(o.s, o.s + o.len, o.t);
+            model.insert(o.s, o.s + o.len, o.t);
+            // The handle names the new entry: after all entries of its start.
+            assert.deepEqual(positions(tree, [id]), [modelPos(model, model.list[model.list.length - 1])]);
+          } else if (o.k === 'free') {
+            const id = tree.findExact(o.s, o.s + o.len);
+            const want = model.ordered().find((e) => e.start === o.s && e.end === o.s + o.len);
+            assert.deepEqual(positions(tree, [id]), [modelPos(model, want)]);
+            if (want) {
+              tree.remove(id);
+              model.remove(want);
+            }
+          } else if (o.k === 'shrink') {
+            // The pre-v6.16 memtype_erase() end match: the first overlapping entry
+            // starting before s and ending at s + len gets end s.
+            const a = o.s;
+            const end = o.s + o.len;
+            const want = model.overlapping(a, end - 1).find((e) => e.start < a && e.end === end);
+            const id = tree.findOverlap(a, end - 1, (x) => tree.start(x) < a && tree.end(x) === end);
+            assert.deepEqual(positions(tree, [id]), [modelPos(model, want)]);
+            if (want) {
+              const nid = tree.reinsertWithEnd(id, a);
+              model.remove(want);
+              model.insert(want.start, a, want.type);
+              assert.deepEqual(positions(tree, [nid]), [modelPos(model, model.list[model.list.length - 1])]);
+            }
+          } else {
+            const a = o.s;
+            const b = o.s + o.len;
+            const ov = model.overlapping(a, b);
+            const expectFirst = o.t < 0 ? ov[0] : ov.find((e) => e.type !== o.t);
+            const got = tree.firstOverlap(a, b, o.t);
+            assert.deepEqual(positions(tree, [got]), [modelPos(model, expectFirst)]);
+            const walked: number[] = [];
+            tree.findOverlap(a, b, (id) => {
+              walked.push(id);
+              return false;
+            });
+            assert.deepEqual(positions(tree, walked), ov.map((e) => modelPos(model, e)));
+            // A walk stops at the entry its visitor accepts, and returns it.
+            if (ov.length > 0) {
+              const k = Math.floor(ov.length / 2);
+              let n = 0;
+              const stop = tree.findOverlap(a, b, () => n++ === k);
+              assert.deepEqual(positions(tree, [stop]), [modelPos(model, ov[k])]);
+            }
+            assert.equal(tree.findExact(a, a), 0);
           }
-        } else {
-          const a = o.s;
-          const b = o.s + o.len;
-          const ov = model.overlapping(a, b);
-          const expectFirst = o.t < 0 ? ov[0] : ov.find((e) => e.type !== o.t);
-          const got = tree.firstOverlap(a, b, o.t);
-          assert.equal(got, expectFirst ? ids.get(expectFirst) : 0);
-          const walked: number[] = [];
-          tree.findOverlap(a, b, (id) => {
-            walked.push(id);
-            return false;
-          });
-          assert.deepEqual(walked, ov.map((e) => ids.get(e)));
+          assert.equal(tree.checkInvariants(), null);
+          assert.equal(tree.size, model.list.length);
+          assertSameOrder(tree, model);
         }
-        assert.equal(tree.checkInvariants(), null);
-        assert.equal(tree.size, model.list.length);
-      }
-      assert.deepEqual(
-        tree.toArray(),
-        model.ordered().map(({ start, end, type }) => ({ start, end, type })),
-      );
-    }),
-    { numRuns: 300 },
-  );
+      }),
+      { numRuns: 300 },
+    );
+  });
+}
+
+test('many equal starts spanning leaves keep insertion order and cheap type exclusion', () => {
+  const tree = new MemtypeTree({ leafCapacity: 4, fanout: 3 });
+  const model = new ListModel();
+  for (let i = 0; i < 300; i++) {
+    const type = i === 150 ? 2 : 1;
+    const end = 0x2000 + (i % 7) * 0x1000;
+    tree.insert(0x1000, end, type);
+    model.insert(0x1000, end, type);
+  }
+  assert.equal(tree.checkInvariants(), null);
+  assertSameOrder(tree, model);
+  const odd = tree.firstOverlap(0x1000, 0x1fff, 1);
+  assert.deepEqual(positions(tree, [odd]), [150]);
+  assert.equal(tree.type(odd), 2);
+  // Free from the front, the middle and the back, exactly as the model does.
+  for (let k = 0; k < 300; k++) {
+    const o = model.ordered();
+    const want = o[(k * 37) % o.length]!;
+    const id = tree.findExact(want.start, want.end);
+    const first = o.find((e) => e.start === want.start && e.end === want.end)!;
+    assert.deepEqual(positions(tree, [id]), [modelPos(model, first)]);
+    tree.remove(id);
+    model.remove(first);
+    assert.equal(tree.checkInvariants(), null);
+    assertSameOrder(tree, model);
+  }
+  assert.equal(tree.size, 0);
+  assert.equal(tree.firstOverlap(0, 0x10000), 0);
 });
 
 test('equal starts are kept in insertion order; re-insertion moves an entry behind its equals', () => {
   const t = new MemtypeTree();
-  const a = t.insert(0x1000, 0x4000, 1);
+  t.insert(0x1000, 0x4000, 1);
   t.insert(0x1000, 0x2000, 1);
   t.insert(0x1000, 0x8000, 1);
   t.insert(0x0, 0x2000, 1);
@@ -95,6 +173,8 @@ test('equal starts are kept in insertion order; re-insertion moves an entry behi
     t.toArray().map((e) => e.end),
     [0x2000, 0x4000, 0x2000, 0x8000],
   );
+  const a = t.findExact(0x1000, 0x4000);
+  assert.deepEqual(positions(t, [a]), [1]);
   t.reinsertWithEnd(a, 0x3000);
   assert.deepEqual(
     t.toArray().map((e) => e.end),
@@ -105,8 +185,8 @@ test('equal starts are kept in insertion order; re-insertion moves an entry behi
 
 test('peak size counts the largest population', () => {
   const t = new MemtypeTree();
-  const ids = [1, 2, 3].map((i) => t.insert(i * 0x1000, i * 0x1000 + 0x1000, 0));
-  for (const id of ids) t.remove(id);
+  for (const i of [1, 2, 3]) t.insert(i * 0x1000, i * 0x1000 + 0x1000, 0);
+  for (const i of [1, 2, 3]) t.remove(t.findExact(i * 0x1000, i * 0x1000 + 0x1000));
   t.insert(0, 0x1000, 0);
   assert.equal(t.size, 1);
   assert.equal(t.peakSize, 3);

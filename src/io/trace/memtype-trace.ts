@@ -19,7 +19,7 @@ import type { LogLevel, Printk } from '../../kernel/printk.js';
 import type { RamResource } from '../../kernel/mm/system-ram.js';
 import { NotModelledError } from '../../kernel/not-modelled.js';
 import { kernelFlags, type KernelVersionName } from '../../kernel/version.js';
-import { LineReader, tokenize } from './lexer.js';
+import { LineReader } from './lexer.js';
 
 const CACHE_MODE_NAMES = ['write-back', 'write-combining', 'uncached-minus', 'uncached', 'write-through', 'write-protected'] as const;
 const MTRR_NAMES = ['uc', 'wc', 'wt', 'wp', 'wb'] as const;
@@ -54,6 +54,8 @@ const USAGE: Record<string, string> = {
 };
 const HEADER_KEYWORDS = ['pat', 'ram', 'mtrr', 'debugpat'];
 const OPERATIONS = ['reserve', 'reserve-strict', 'free', 'lookup', 'insert-pfn', 'track', 'untrack', 'dump', 'mtrr-lookup', 'mtrr-map', 'mark'];
+
+const OPERATION_SET = new Set(OPERATIONS);
 
 export interface ReplayOptions {
   /** The file name used in error messages. */
@@ -154,62 +156,57 @@ export function replayMemtypeTrace(text: string, opts: ReplayOptions): string {
     return b;
   };
 
+  const r = new LineReader(file, text);
   let lineNo = 0;
   let pos = 0;
   const n = text.length;
-  while (pos <= n) {
+  while (pos < n) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = n;
-    const line = text.slice(pos, nl);
-    pos = nl + 1;
     lineNo++;
-    if (nl === n && line.length === 0) break;
-    const toks = tokenize(line);
-    if (toks.length === 0) continue;
-    const kw = toks[0]!;
-    const last = toks[toks.length - 1]!;
-    const endCol = last.col + last.text.length;
-    const isHeader = HEADER_KEYWORDS.includes(kw.text);
-    if (!isHeader && !OPERATIONS.includes(kw.text)) {
-      throw new LineReader(file, lineNo, toks, endCol, '').fail(
-        kw.col,
-        `unknown keyword '${kw.text}': expected a header keyword (${HEADER_KEYWORDS.join(', ')}) or an operation (${OPERATIONS.join(', ')})`,
+    r.reset(lineNo, pos, nl);
+    pos = nl + 1;
+    if (r.count === 0) continue;
+    const kw = r.tok(0);
+    const op = OPERATION_SET.has(kw);
+    if (!op && !HEADER_KEYWORDS.includes(kw)) {
+      r.fail(
+        r.col(0),
+        `unknown keyword '${kw}': expected a header keyword (${HEADER_KEYWORDS.join(', ')}) or an operation (${OPERATIONS.join(', ')})`,
       );
     }
-    if (isHeader) {
-      if (k) {
-        new LineReader(file, lineNo, toks, endCol, '').fail(
-          kw.col,
-          `header line '${kw.text}' after the first operation: expected header lines (${HEADER_KEYWORDS.join(', ')}) before any operation`,
-        );
-      }
-      parseHeaderLine(h, new LineReader(file, lineNo, toks, endCol, USAGE[kw.text]!), kw.text, toks);
+    r.usage = USAGE[kw]!;
+    if (!op) {
+      if (k) r.fail(r.col(0), `header line '${kw}' after the first operation: expected header lines (${HEADER_KEYWORDS.join(', ')}) before any operation`);
+      parseHeaderLine(h, r, kw);
       continue;
     }
     if (!k) k = boot();
-    runOp(k, out, new LineReader(file, lineNo, toks, endCol, USAGE[kw.text]!), kw.text, opts);
+    runOp(k, out, r, kw, opts);
   }
   return out.text();
 }
 
-function parseHeaderLine(h: Header, r: LineReader, kw: string, toks: { text: string; col: number }[]): void {
+function parseHeaderLine(h: Header, r: LineReader, kw: string): void {
   switch (kw) {
     case 'pat': {
-      h.patOn = r.oneOf('pat setting', ['on', 'off'] as const).value === 'on';
+      h.patOn = r.oneOf('pat setting', ['on', 'off'] as const) === 'on';
       r.end();
       return;
     }
     case 'debugpat': {
-      h.debugpat = r.oneOf('debugpat setting', ['on', 'off'] as const).value === 'on';
+      h.debugpat = r.oneOf('debugpat setting', ['on', 'off'] as const) === 'on';
       r.end();
       return;
     }
     case 'ram': {
-      const s = r.u64('<start>');
-      const e = r.u64('<end>');
+      const start = big(r.u64('<start>'));
+      const sCol = r.lastCol;
+      const end = big(r.u64('<end>'));
+      const eCol = r.lastCol;
       r.end();
-      const start = big(s.value);
-      const end = big(e.value);
+      const s = { col: sCol };
+      const e = { col: eCol };
       if (start % 4096n !== 0n) r.fail(s.col, `ram start ${fmtHex(start)} is not page aligned: expected a multiple of 0x1000`);
       if (end % 4096n !== 0n) r.fail(e.col, `ram end ${fmtHex(end)} is not page aligned: expected a multiple of 0x1000`);
       if (start >= end) r.fail(e.col, `ram end ${fmtHex(end)} is not above its start ${fmtHex(start)}: expected start < end`);
@@ -227,10 +224,11 @@ function parseHeaderLine(h: Header, r: LineReader, kw: string, toks: { text: str
     }
     case 'mtrr': {
       const sub = r.oneOf('mtrr setting', ['default', 'fixed', 'fixed-at', 'var', 'tom2', 'disabled'] as const);
-      const ur = new LineReader(r.file, r.lineNo, toks.slice(1), r.endCol, USAGE[`mtrr ${sub.value}`]!);
+      r.usage = USAGE[`mtrr ${sub}`]!;
+      const ur = r;
       h.mtrrPresent = true;
-      const mtype = (): number => mtrrTypeFromShortName(ur.oneOf('MTRR type', MTRR_NAMES).value)!;
-      switch (sub.value) {
+      const mtype = (): number => mtrrTypeFromShortName(ur.oneOf('MTRR type', MTRR_NAMES))!;
+      switch (sub) {
         case 'default':
           h.defType = mtype();
           break;
@@ -242,18 +240,18 @@ function parseHeaderLine(h: Header, r: LineReader, kw: string, toks: { text: str
         }
         case 'fixed-at': {
           const a = ur.u64('<addr>');
-          if (big(a.value) >= 0x100000n) ur.fail(a.col, `fixed-range address ${fmtHex(big(a.value))} is not below 1 MiB: expected an address < 0x100000`);
+          if (big(a) >= 0x100000n) ur.fail(ur.lastCol, `fixed-range address ${fmtHex(big(a))} is not below 1 MiB: expected an address < 0x100000`);
           const t = mtype();
-          h.fixed[fixedCellIndex(num(a.value))] = t;
+          h.fixed[fixedCellIndex(num(a))] = t;
           h.fixedEnabled = true;
           break;
         }
         case 'var': {
-          const b = ur.u64('<base>');
-          const sz = ur.u64('<size>');
+          const base = big(ur.u64('<base>'));
+          const b = { col: ur.lastCol };
+          const size = big(ur.u64('<size>'));
+          const sz = { col: ur.lastCol };
           const t = mtype();
-          const base = big(b.value);
-          const size = big(sz.value);
           if (size < 4096n || (size & (size - 1n)) !== 0n)
             ur.fail(sz.col, `variable MTRR size ${fmtHex(size)} is not a power of two >= 0x1000`);
           if (base % size !== 0n) ur.fail(b.col, `variable MTRR base ${fmtHex(base)} is not aligned to its size ${fmtHex(size)}`);
@@ -265,8 +263,8 @@ function parseHeaderLine(h: Header, r: LineReader, kw: string, toks: { text: str
         case 'tom2': {
           const a = ur.u64('<addr>');
           // TOP_MEM2 keeps bits 23..47 only, as the kernel masks it.
-          h.tom2 = Number(big(a.value) & 0xffffff800000n);
-          h.tom2Pos = { line: r.lineNo, col: a.col };
+          h.tom2 = Number(big(a) & 0xffffff800000n);
+          h.tom2Pos = { line: r.lineNo, col: ur.lastCol };
           break;
         }
         case 'disabled':
@@ -284,15 +282,15 @@ function fmtHex(v: number | bigint): string {
 }
 
 function modeArg(r: LineReader): CacheMode {
-  return cacheModeFromName(r.oneOf('cache mode', CACHE_MODE_NAMES).value)!;
+  return cacheModeFromName(r.oneOf('cache mode', CACHE_MODE_NAMES))!;
 }
 
 /** A `track`/`untrack` range: page aligned, start < end <= 2^52 (FORMAT §4 track, §6). */
 function pageRange(r: LineReader): { start: number; end: number } {
-  const s = r.u64('<start>');
-  const e = r.u64('<end>');
-  const start = big(s.value);
-  const end = big(e.value);
+  const start = big(r.u64('<start>'));
+  const s = { col: r.lastCol };
+  const end = big(r.u64('<end>'));
+  const e = { col: r.lastCol };
   if (start % 4096n !== 0n) r.fail(s.col, `start ${fmtHex(start)} is not page aligned: expected a multiple of 0x1000`);
   if (end % 4096n !== 0n) r.fail(e.col, `end ${fmtHex(end)} is not page aligned: expected a multiple of 0x1000`);
   if (start >= end) r.fail(e.col, `empty range [${fmtHex(start)}, ${fmtHex(end)}): expected start < end`);
@@ -305,8 +303,8 @@ function runOp(k: BootedMemtype, out: Output, r: LineReader, kw: string, opts: R
   switch (kw) {
     case 'reserve':
     case 'reserve-strict': {
-      const s = r.u64('<start>').value;
-      const e = r.u64('<end>').value;
+      const s = r.u64('<start>');
+      const e = r.u64('<end>');
       const req = modeArg(r);
       r.end();
       const wantNew = kw === 'reserve';
@@ -318,15 +316,15 @@ function runOp(k: BootedMemtype, out: Output, r: LineReader, kw: string, opts: R
       return;
     }
     case 'free': {
-      const s = r.u64('<start>').value;
-      const e = r.u64('<end>').value;
+      const s = r.u64('<start>');
+      const e = r.u64('<end>');
       r.end();
       const ret = mt.memtypeFree(s, e);
       out.line(ret ? `err ${errnoName(ret)}` : 'ok');
       return;
     }
     case 'lookup': {
-      const a = r.u64('<addr>').value;
+      const a = r.u64('<addr>');
       r.end();
       const cm = typeof a === 'bigint' || a >= PHYS_LIMIT ? mt.lookupMemtypeU64(big(a)) : mt.lookupMemtype(a);
       out.line(cattrName(cm));
@@ -334,10 +332,11 @@ function runOp(k: BootedMemtype, out: Output, r: LineReader, kw: string, opts: R
     }
     case 'insert-pfn': {
       const p = r.u64('<pfn>');
+      const pCol = r.lastCol;
       const req = modeArg(r);
       r.end();
-      if (big(p.value) >= BigInt(PFN_LIMIT)) r.fail(p.col, `pfn ${fmtHex(p.value)} is not below 2^40: expected a pfn < 0x10000000000`);
-      const prot = pfnmapSetupCachemodePfn(mt, k.tables, num(p.value), k.tables.cachemode2protval(req));
+      if (big(p) >= BigInt(PFN_LIMIT)) r.fail(pCol, `pfn ${fmtHex(p)} is not below 2^40: expected a pfn < 0x10000000000`);
+      const prot = pfnmapSetupCachemodePfn(mt, k.tables, num(p), k.tables.cachemode2protval(req));
       out.line(cattrName(k.tables.pgprot2cachemode(prot)));
       return;
     }
@@ -364,17 +363,21 @@ function runOp(k: BootedMemtype, out: Output, r: LineReader, kw: string, opts: R
       return;
     }
     case 'mtrr-lookup': {
-      const s = big(r.u64('<start>').value);
-      const e = big(r.u64('<end>').value);
+      const s = big(r.u64('<start>'));
+      const sCol = r.lastCol;
+      const e = big(r.u64('<end>'));
       r.end();
-      // Every map entry lies below 2^48, so clamping both ends above 2^52
-      // (keeping start < end) changes no comparison the walk makes.
       let res: { type: number; uniform: boolean };
-      if (s >= e && k.mtrr.map !== null) res = { type: 0xff, uniform: true };
+      const limit = BigInt(PHYS_LIMIT);
+      if (s <= limit && e <= limit) res = k.mtrrLookup.typeLookup(Number(s), Number(e));
+      else if (mt.config.flags.mtrrLegacyLookup)
+        throw new NotModelledError('mtrr-lookup above 2^52 with the pre-v6.5 lookup', { file: r.file, line: r.lineNo, col: sCol });
+      else if (s >= e) res = k.mtrrLookup.typeLookup(1, 0);
       else {
-        const cs = s > BigInt(PHYS_LIMIT) ? PHYS_LIMIT : Number(s);
-        const ce = e > BigInt(PHYS_LIMIT) ? PHYS_LIMIT + 1 : Number(e);
-        res = k.mtrrLookup.typeLookup(cs, ce);
+        // Every map entry lies below 2^48, so clamping both ends above 2^52
+        // (keeping start < end) changes no comparison the walk makes.
+        const cs = s > limit ? PHYS_LIMIT : Number(s);
+        res = k.mtrrLookup.typeLookup(cs, PHYS_LIMIT + 1);
       }
       out.line(`${mtrrShortName(res.type)} ${res.uniform ? 1 : 0}`);
       return;
@@ -385,7 +388,7 @@ function runOp(k: BootedMemtype, out: Output, r: LineReader, kw: string, opts: R
         throw new NotModelledError(`mtrr-map under kernel ${opts.kernel}: kernels before v6.5 build no MTRR cache map`, {
           file: r.file,
           line: r.lineNo,
-          col: r.tokens[0]!.col,
+          col: r.col(0),
         });
       const entries = k.mtrr.map?.entries ?? [];
       out.line(`mtrr-map ${entries.length}`);
@@ -393,9 +396,9 @@ function runOp(k: BootedMemtype, out: Output, r: LineReader, kw: string, opts: R
       return;
     }
     case 'mark': {
-      const label = r.next('<label>');
+      const label = r.tok(r.next('<label>'));
       r.end();
-      opts.onMark?.(label.text);
+      opts.onMark?.(label);
       return;
     }
   }
