@@ -9,6 +9,8 @@ import { InputError } from '../io/input-error.js';
 import { NotModelledError } from '../kernel/not-modelled.js';
 import { registerDemo } from './demo.js';
 import { registerMemtypeReplay } from './memtype-replay.js';
+import { registerRun } from './run.js';
+import { registerCalls } from './calls.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerMemtypeReplay(program);
+  registerRun(program);
+  registerCalls(program);
   registerDemo(program);
   return program;
 }

@@ -33,13 +33,32 @@ export interface KernelFlags {
    * remove VM_PAT". Spec 04 §12.
    */
   legacyTrackPfn: boolean;
+  /**
+   * PAT initialisation is driven by the MTRR code: `mtrr_bp_init()` calls
+   * `pat_init()` only when MTRRs are enabled, otherwise prints `Disabled` and
+   * `x86/PAT: MTRRs disabled, skipping PAT initialization too.`; the
+   * Configuration line then comes from `init_cache_modes()` with the
+   * firmware's MSR, and `pat_enabled()` is `pat_bp_enabled` (set there too
+   * under a hypervisor unless `nopat`). Removed in v6.2 by adfe7512e1d0
+   * "x86: Decouple PAT and MTRR handling" (Juergen Gross). Spec 02 §2.5,
+   * docs/kernel-versions.md §6.
+   */
+  patInitFromMtrr: boolean;
+  /**
+   * `set_pages_array_wt()` exists. Removed in v5.18 by 4509d950a676 "x86/pat:
+   * Remove the unused set_pages_array_wt() function" (tip x86/cleanups,
+   * Feb 2022), so false in every preset, 6.1 included; `set_memory_wt` and
+   * `set_memory_array_*` went in v5.4 and x86 never had `set_pages_wc`.
+   * Spec 03 §3 "Absent in 2025 kernels".
+   */
+  setPagesArrayWt: boolean;
 }
 
 export const KERNEL_PRESETS = {
-  mainline: { memtypeEraseEndMatch: false, mtrrLegacyLookup: false, legacyTrackPfn: false },
-  '6.12': { memtypeEraseEndMatch: true, mtrrLegacyLookup: false, legacyTrackPfn: true },
-  '6.6': { memtypeEraseEndMatch: true, mtrrLegacyLookup: false, legacyTrackPfn: true },
-  '6.1': { memtypeEraseEndMatch: true, mtrrLegacyLookup: true, legacyTrackPfn: true },
+  mainline: { memtypeEraseEndMatch: false, mtrrLegacyLookup: false, legacyTrackPfn: false, patInitFromMtrr: false, setPagesArrayWt: false },
+  '6.12': { memtypeEraseEndMatch: true, mtrrLegacyLookup: false, legacyTrackPfn: true, patInitFromMtrr: false, setPagesArrayWt: false },
+  '6.6': { memtypeEraseEndMatch: true, mtrrLegacyLookup: false, legacyTrackPfn: true, patInitFromMtrr: false, setPagesArrayWt: false },
+  '6.1': { memtypeEraseEndMatch: true, mtrrLegacyLookup: true, legacyTrackPfn: true, patInitFromMtrr: true, setPagesArrayWt: false },
 } as const satisfies Record<string, KernelFlags>;
 
 export type KernelVersionName = keyof typeof KERNEL_PRESETS;

@@ -1,0 +1,47 @@
+/**
+ * `patlab run SCENARIO`: boot the scenario's machine, run its steps, print
+ * each step's result and kernel messages, then the final state
+ * (`--format text|json`), or exactly one kernel file or line (`--show`).
+ * A machine file (no `steps:`) runs as a scenario with no steps.
+ * Exit 0; 1 when an `expect:` is not met; 2 for bad input.
+ */
+
+import type { Command } from 'commander';
+import { InputError } from '../io/input-error.js';
+import { runToJson } from '../io/render/run-json.js';
+import { runToText } from '../io/render/run-text.js';
+import { loadScenarioFile, SHOW_CHOICES, showKernelText } from '../io/scenario/load.js';
+import { runScenario } from '../io/scenario/execute.js';
+import { KERNEL_DRIVER } from '../io/scenario/driver.js';
+import { readInput } from './read-input.js';
+import { writeStdout } from './write-stdout.js';
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a scenario (or boot a machine file) and print each step, the kernel messages and the final state')
+    .argument('<scenario>', 'scenario or machine YAML file, or - for stdin')
+    .option('--format <format>', 'text or json', 'text')
+    .option('--show <what>', `print exactly the kernel's text for one of: ${SHOW_CHOICES.join(', ')}`)
+    .action(async (path: string, o: { format: string; show?: string }) => {
+      if (o.format !== 'text' && o.format !== 'json')
+        throw new InputError('<command line>', 1, 1, `unknown format '${o.format}': expected text or json`);
+      if (o.show !== undefined && !(SHOW_CHOICES as readonly string[]).includes(o.show))
+        throw new InputError('<command line>', 1, 1, `unknown --show '${o.show}': expected one of ${SHOW_CHOICES.join(', ')}`);
+      const { text, name } = readInput(path);
+      const sc = loadScenarioFile(text, name);
+      const outcome = runScenario(sc, KERNEL_DRIVER);
+      if (o.show) {
+        const r = showKernelText(outcome, o.show as (typeof SHOW_CHOICES)[number]);
+        if (r.missing !== undefined) {
+          process.stderr.write(`patlab: ${r.missing}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        await writeStdout(r.text);
+      }
+      else if (o.format === 'json') await writeStdout(JSON.stringify(runToJson(outcome), null, 2) + '\n');
+      else await writeStdout(runToText(outcome));
+      if (outcome.failures.length > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,169 @@
+/**
+ * Machine files: YAML text (or a YAML node inside another document, e.g. a
+ * scenario's `machine:` key) → validated {@link MachineSpec} (spec/07 D1).
+ *
+ * Every error is an `InputError` at the line:col of the offending key or
+ * value: YAML syntax, schema (unknown key with "did you mean", wrong type,
+ * bad number, ...), then semantic checks (build-*.ts).
+ *
+ * `preset: NAME` starts from a built-in machine (presets.ts) and applies the
+ * file's keys on top: maps merge key by key, lists and scalars replace.
+ */
+
+import AjvModule from 'ajv';
+import { basename } from 'node:path';
+import { isScalar, LineCounter, parseDocument } from 'yaml';
+import type { MachineSpec } from '../../kernel/machine.js';
+import { InputError } from '../input-error.js';
+import { BuildContext, type Raw } from './build-context.js';
+import { buildMachine } from './build-machine.js';
+import { didYouMean } from '../did-you-mean.js';
+import { MACHINE_SCHEMA } from './machine-schema.js';
+import { PRESET_YAML, presetNames } from './presets.js';
+import { makeLocator, schemaError, type Locator } from './schema-errors.js';
+import { locate, type Loc, type YamlSource } from './yaml-located.js';
+
+export type { YamlSource } from './yaml-located.js';
+
+const Ajv = AjvModule.default;
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
+const validate = ajv.compile(MACHINE_SCHEMA);
+
+/** Presets may extend presets; a cycle or a deep chain is an error. */
+const MAX_PRESET_DEPTH = 8;
+
+/**
+ * Parse YAML text with positions. Syntax errors (including duplicate keys)
+ * become an InputError at the first one. The scenario parser can use this
+ * too and hand the `machine:` node to {@link loadMachineNode}.
+ */
+export function parseYaml(text: string, file: string): YamlSource & { doc: NonNullable<YamlSource['doc']> } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) {
+    const at = lineCounter.linePos(err.pos[0]);
+    const msg = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new InputError(file, at.line, at.col, `YAML syntax error: ${msg}`);
+  }
+  return { file, lineCounter, doc };
+}
+
+function defaultNameOf(file: string): string {
+  return basename(file).replace(/\.(ya?ml|json)$/i, '') || 'machine';
+}
+
+interface Validated {
+  raw: Raw;
+  at: Locator;
+  presetLoc?: Loc;
+}
+
+/** locate + schema check of one machine node. */
+function validated(node: unknown, src: YamlSource, rootLoc?: Loc): Validated {
+  const { value, locs } = locate(node, src, rootLoc);
+  // `kernel: 6.1` is a YAML float: take what was written, so 6.10 is not 6.1.
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const o = value as Raw;
+    if (typeof o['kernel'] === 'number') o['kernel'] = locs.get('/kernel')?.source ?? String(o['kernel']);
+  }
+  const at = makeLocator(locs, rootLoc);
+  if (!validate(value)) throw schemaError(validate.errors ?? [], value, src.file, at);
+  const presetLoc = locs.get('/preset')?.value;
+  return presetLoc ? { raw: value as Raw, at, presetLoc } : { raw: value as Raw, at };
+}
+
+function isPlainObject(v: unknown): v is Raw {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Overlay `top` on `base`: maps merge recursively; lists, scalars and null replace. */
+export function mergeRaw(base: Raw, top: Raw): Raw {
+  const out: Raw = { ...base };
+  for (const [k, v] of Object.entries(top)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? mergeRaw(b, v) : v;
+  }
+  return out;
+}
+
+/** The raw value of preset `name` (validated, with its own presets resolved). */
+function presetRaw(name: string, depth: number, src: YamlSource, at: Loc): Raw {
+  if (depth > MAX_PRESET_DEPTH) throw new InputError(src.file, at.line, at.col, `preset '${name}': presets extend each other too deeply (a cycle?)`);
+  const text = PRESET_YAML[name];
+  if (text === undefined) {
+    throw new InputError(src.file, at.line, at.col, `unknown preset '${name}'${didYouMean(name, presetNames()) || `: expected one of ${presetNames().join(', ')}`}`);
+  }
+  const psrc = parseYaml(text, `<preset ${name}>`);
+  const v = validated(psrc.doc.contents, psrc);
+  return resolvePresets(v, depth + 1, psrc).raw;
+}
+
+/** Apply `preset:` if present. Errors in preset-supplied values point at the `preset:` line. */
+function resolvePresets(v: Validated, depth: number, src: YamlSource): { raw: Raw; at: Locator } {
+  const name = v.raw['preset'];
+  if (typeof name !== 'string') return v;
+  const base = presetRaw(name, depth, src, v.presetLoc!);
+  const { preset: _drop, ...own } = v.raw;
+  void _drop;
+  const merged = mergeRaw(base, own);
+  const presetLoc = v.presetLoc!;
+  const at: Locator = (pointer, which) => {
+    // A value the file itself wrote (or a map it opened) is located there;
+    // anything else came from the preset.
+    const parts = pointer.split('/');
+    if (parts.length > 1 && own[parts[1]!.replace(/~1/g, '/').replace(/~0/g, '~')] !== undefined) return v.at(pointer, which);
+    return presetLoc;
+  };
+  return { raw: merged, at };
+}
+
+/**
+ * Where an embedded node came from: the file name, its LineCounter as
+ * `lineCounter` (this module's {@link YamlSource}) or `lines` (the scenario
+ * parser's `YamlSource` class, src/io/yaml/source.ts), and the Document for
+ * aliases.
+ */
+export type YamlSourceLike =
+  | YamlSource
+  | { file: string; lines: LineCounter; doc?: YamlSource['doc'] };
+
+function asYamlSource(s: YamlSourceLike): YamlSource {
+  if ('lineCounter' in s) return s;
+  return s.doc ? { file: s.file, lineCounter: s.lines, doc: s.doc } : { file: s.file, lineCounter: s.lines };
+}
+
+/**
+ * A machine given as a YAML node inside a larger document: a map (a machine
+ * file's content, `preset:` allowed) or a scalar naming a preset. `src` is the
+ * enclosing document's file name and LineCounter (and Document, for aliases).
+ */
+export function loadMachineNode(node: unknown, source: YamlSourceLike): MachineSpec {
+  const src = asYamlSource(source);
+  if (isScalar(node) && typeof node.value === 'string') {
+    const at = src.lineCounter.linePos(node.range?.[0] ?? 0);
+    const name = node.value;
+    return buildMachine(new BuildContext(src.file, () => at), presetRaw(name, 0, src, at), name);
+  }
+  const v = validated(node, src);
+  const r = resolvePresets(v, 0, src);
+  const fallbackName = typeof v.raw['preset'] === 'string' ? (v.raw['preset'] as string) : defaultNameOf(src.file);
+  return buildMachine(new BuildContext(src.file, r.at), r.raw, fallbackName);
+}
+
+/** The same with the scenario parser's `MachineResolver` argument order `(src, node)`. */
+export function machineResolver(source: YamlSourceLike, node: unknown): MachineSpec {
+  return loadMachineNode(node, source);
+}
+
+/** A machine file's text → MachineSpec. `file` names it in errors (and is the default `name`). */
+export function loadMachine(text: string, file: string): MachineSpec {
+  const src = parseYaml(text, file);
+  return loadMachineNode(src.doc.contents, src);
+}
+
+/** A built-in preset by name (presets.ts). */
+export function loadPreset(name: string): MachineSpec {
+  const src = parseYaml(`preset: ${JSON.stringify(name)}\n`, `<preset ${name}>`);
+  return loadMachineNode(src.doc.contents, src);
+}

@@ -1,0 +1,31 @@
+/**
+ * The kernel model as the scenario executor drives it: boot, the call table
+ * (every modelled call under its kernel name) and the final-state views.
+ */
+
+import { MEMTYPE_CALLS } from '../../kernel/api/memtype-calls.js';
+import { MM_CALLS } from '../../kernel/api/mm-calls.js';
+import type { CallSpec } from '../../kernel/api/types.js';
+import { bootKernel, type Kernel } from '../../kernel/kernel.js';
+import type { KernelDriver } from './execute.js';
+
+/** Every call a scenario can name, by kernel name. */
+export const CALLS: ReadonlyMap<string, CallSpec<Kernel>> = new Map(
+  [...(MEMTYPE_CALLS as CallSpec<Kernel>[]), ...(MM_CALLS as CallSpec<Kernel>[])].map((c) => [c.name, c]),
+);
+
+export const KERNEL_DRIVER: KernelDriver<Kernel> = {
+  boot: bootKernel,
+  calls: CALLS,
+  pageAddress: (k, pfn) => k.highmem.pageAddress(pfn) ?? 0,
+  directmapLines: (k) => k.directMap.meminfoLines(),
+  counters: (k) => {
+    const c = k.counters;
+    const out: Record<string, number> = {};
+    for (const [name, v] of Object.entries(c)) if (typeof v === 'number') out[name] = v;
+    for (const [name, v] of Object.entries(c.stats)) out[`cpa_stats.${name}`] = v;
+    out['memtypeEntries'] = k.memtype.tree.size;
+    out['memtypeEntriesPeak'] = k.memtype.tree.peakSize;
+    return out;
+  },
+};

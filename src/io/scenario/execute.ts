@@ -1,0 +1,255 @@
+/**
+ * Running a parsed scenario on a booted kernel: bind handles, call each
+ * kernel function by name, collect its result and messages, stop at a fatal
+ * kernel outcome, and check every expectation.
+ */
+
+import { cattrName } from '../../hw/cache-mode.js';
+import type { CallResult, CallSpec, HandleValue, Args } from '../../kernel/api/types.js';
+import type { KernelContext } from '../../kernel/context.js';
+import { errnoName } from '../../kernel/errno.js';
+import { KernelFatal } from '../../kernel/fatal.js';
+import type { MachineSpec } from '../../kernel/machine.js';
+import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
+import type { LogLevel } from '../../kernel/printk.js';
+import { InputError } from '../input-error.js';
+import type { Pos, RawArg, Scenario, ScenarioStep } from './scenario.js';
+
+/** What the executor needs from the kernel model beyond the call table. */
+export interface KernelDriver<K extends KernelContext> {
+  boot(machine: MachineSpec): K;
+  calls: ReadonlyMap<string, CallSpec<K>>;
+  /** `page_address()`: the kernel virtual address of a page, 0 if it has none (highmem). */
+  pageAddress(k: K, pfn: number): number;
+  /** Final-state views the kernel offers (DirectMap lines, counters). */
+  directmapLines(k: K): string[];
+  counters(k: K): Record<string, number>;
+}
+
+export interface StepOutcome {
+  index: number;
+  call: string;
+  /** Arguments as resolved, for display. */
+  args: Record<string, string>;
+  result: CallResult;
+  messages: { level: LogLevel; text: string }[];
+}
+
+export interface ExpectFailure {
+  pos: Pos;
+  step?: number;
+  what: string;
+  expected: string;
+  actual: string;
+}
+
+export interface FinalState {
+  /** debugfs x86/pat_memtype_list lines, or null when the file does not exist. */
+  patMemtypeList: string[] | null;
+  /** RAM pages whose page-flag memtype is not WB, as runs. */
+  pageMemtype: { start: number; end: number; type: string }[];
+  directmap: string[];
+  counters: Record<string, number>;
+}
+
+export interface RunOutcome<K> {
+  scenario: Scenario;
+  kernel: K;
+  steps: StepOutcome[];
+  fatal?: { step: number; what: string; text: string; where: string };
+  final: FinalState;
+  failures: ExpectFailure[];
+}
+
+const PAGE = 4096;
+
+function hex(v: number): string {
+  return '0x' + v.toString(16);
+}
+
+export function runScenario<K extends KernelContext>(sc: Scenario, driver: KernelDriver<K>): RunOutcome<K> {
+  const k = driver.boot(sc.machine);
+  const handles = new Map<string, HandleValue>();
+  const steps: StepOutcome[] = [];
+  const failures: ExpectFailure[] = [];
+  let fatal: RunOutcome<K>['fatal'];
+  for (const st of sc.steps) {
+    const spec = driver.calls.get(st.call)!;
+    const why = spec.available?.(k);
+    if (why) throw new InputError(sc.file, st.pos.line, st.pos.col, `'${st.call}' is not available: ${why}`);
+    const { args, shown } = resolveArgs(sc, st, spec, handles, driver, k);
+    k.log.step = st.index;
+    k.memtype.current = { comm: st.comm ?? 'patlab', pid: st.pid ?? 1 };
+    let result: CallResult;
+    try {
+      result = spec.run(k, args);
+    } catch (e) {
+      if (!(e instanceof KernelFatal)) throw e;
+      fatal = { step: st.index, what: e.what, text: e.text, where: e.where };
+      steps.push({ index: st.index, call: st.call, args: shown, result: {}, messages: k.log.messages(st.index) });
+      if (st.expect && st.expect.fatal !== true)
+        failures.push({ pos: st.expect.pos, step: st.index, what: 'outcome', expected: 'the step completes', actual: `${e.what} in ${e.where}` });
+      break;
+    }
+    if (st.as && result.handle) handles.set(st.as, result.handle);
+    const out: StepOutcome = { index: st.index, call: st.call, args: shown, result, messages: k.log.messages(st.index) };
+    steps.push(out);
+    if (st.expect) checkStep(st, out, failures);
+  }
+  const final = finalState(k, driver);
+  if (sc.expect) checkFinal(sc, k, final, failures);
+  const outcome: RunOutcome<K> = { scenario: sc, kernel: k, steps, final, failures };
+  if (fatal) outcome.fatal = fatal;
+  return outcome;
+}
+
+function resolveArgs<K extends KernelContext>(
+  sc: Scenario,
+  st: ScenarioStep,
+  spec: CallSpec<K>,
+  handles: Map<string, HandleValue>,
+  driver: KernelDriver<K>,
+  k: K,
+): { args: Args; shown: Record<string, string> } {
+  const args: Args = {};
+  const shown: Record<string, string> = {};
+  for (const a of spec.args) {
+    const raw = st.args[a.name];
+    if (!raw) continue;
+    const pos = st.argPos[a.name]!;
+    const fail = (msg: string): never => {
+      throw new InputError(sc.file, pos.line, pos.col, msg);
+    };
+    const v = resolveOne(raw, a.kind, handles, fail, (pfn) => driver.pageAddress(k, pfn));
+    args[a.name] = v;
+    shown[a.name] = showArg(raw, v, a.kind);
+  }
+  return { args, shown };
+}
+
+function resolveOne(
+  raw: RawArg,
+  kind: string,
+  handles: Map<string, HandleValue>,
+  fail: (msg: string) => never,
+  pageAddress: (pfn: number) => number,
+): Args[string] {
+  switch (raw.t) {
+    case 'num':
+    case 'mode':
+    case 'bool':
+      return raw.v;
+    case 'list':
+      return raw.v;
+    case 'gfp':
+      return raw.v;
+    case 'ref': {
+      const h = handles.get(raw.name);
+      if (!h) return fail(`handle '${raw.name}' has no value: the step that names it did not return one`);
+      const page = (): number => {
+        if (h.kind !== 'pages') return fail(`'${raw.name}' is a ${h.kind}, not pages: expected ${raw.name} to come from a page allocation`);
+        const i = raw.index ?? 0;
+        if (i >= h.pfns.length) return fail(`index ${i} is out of range: '${raw.name}' holds ${h.pfns.length} page(s)`);
+        return h.pfns[i]!;
+      };
+      const off = raw.offset ?? 0;
+      switch (kind) {
+        case 'pages':
+          if (h.kind !== 'pages') return fail(`'${raw.name}' is a ${h.kind}: expected a pages handle`);
+          return h.pfns;
+        case 'page':
+        case 'pfn':
+          if (h.kind === 'range' && raw.index === undefined) return h.start / PAGE;
+          return page();
+        case 'phys':
+          if (h.kind === 'range') return h.start + off;
+          if (h.kind === 'mapping') {
+            if (h.phys === undefined) return fail(`'${raw.name}' maps no single physical range: expected a physical address`);
+            return h.phys + off;
+          }
+          return page() * PAGE + off;
+        case 'vaddr':
+          if (h.kind === 'mapping') {
+            if (off >= h.size) return fail(`offset ${hex(off)} is beyond '${raw.name}' (${hex(h.size)} bytes)`);
+            return h.vaddr + off;
+          }
+          if (h.kind === 'pages') return pageAddress(page()) + off;
+          return fail(`'${raw.name}' is a physical range: expected a mapping or a page`);
+        default:
+          return fail(`a handle cannot be used here`);
+      }
+    }
+  }
+}
+
+function showArg(raw: RawArg, v: Args[string], kind: string): string {
+  if (raw.t === 'ref') {
+    const base = raw.name + (raw.index !== undefined ? `[${raw.index}]` : '') + (raw.offset ? `+${hex(raw.offset)}` : '');
+    return Array.isArray(v) ? `${base} (${v.length} pages)` : base;
+  }
+  if (raw.t === 'mode') return cattrName(raw.v);
+  if (raw.t === 'gfp') return raw.v;
+  if (raw.t === 'list') return `[${raw.v.map(hex).join(', ')}]`;
+  if (raw.t === 'num') return kind === 'count' ? String(raw.v) : hex(raw.v);
+  return String(raw.v);
+}
+
+/** How a result's return value reads: `0`, `-EBUSY`, `NULL`, `ok`. */
+export function showRet(r: CallResult): string | undefined {
+  if (r.isNull) return 'NULL';
+  if (r.ret === undefined) return r.handle ? 'ok' : undefined;
+  return r.ret === 0 ? '0' : `-${errnoName(r.ret)}`;
+}
+
+function checkStep(st: ScenarioStep, out: StepOutcome, failures: ExpectFailure[]): void {
+  const ex = st.expect!;
+  const fail = (what: string, expected: string, actual: string): void => {
+    failures.push({ pos: ex.pos, step: st.index, what, expected, actual });
+  };
+  if (ex.fatal === true) fail('outcome', 'a fatal kernel outcome', 'the step completed');
+  const r = out.result;
+  if (ex.ret !== undefined) {
+    const actual = showRet(r) ?? '(no return value)';
+    if (ex.ret === 'ok') {
+      if (r.isNull || (r.ret !== undefined && r.ret !== 0)) fail('ret', 'ok', actual);
+    } else if (ex.ret === 'null') {
+      if (!r.isNull) fail('ret', 'NULL', actual);
+    } else if (r.ret !== ex.ret) fail('ret', ex.ret === 0 ? '0' : `-${errnoName(ex.ret)}`, actual);
+  }
+  for (const [key, want] of Object.entries(ex.fields ?? {})) {
+    const got = r.fields?.[key];
+    if (got === undefined) fail(key, String(want), `(${out.call} has no output '${key}'${r.fields ? `; it has ${Object.keys(r.fields).join(', ') || 'none'}` : ''})`);
+    else if (String(got) !== String(want) && !(typeof want === 'number' && Number(got) === want)) fail(key, String(want), String(got));
+  }
+  if (ex.messages) {
+    const got = out.messages.map((m) => m.text);
+    if (got.join('\n') !== ex.messages.join('\n')) fail('messages', ex.messages.join(' | ') || '(none)', got.join(' | ') || '(none)');
+  }
+}
+
+function finalState<K extends KernelContext>(k: K, driver: KernelDriver<K>): FinalState {
+  const list = patMemtypeList(k.memtype);
+  return {
+    patMemtypeList: list,
+    pageMemtype: k.memtype.pages.nonWbRuns().map((r) => ({ start: r.start, end: r.end, type: cattrName(r.type) })),
+    directmap: driver.directmapLines(k),
+    counters: driver.counters(k),
+  };
+}
+
+function checkFinal<K extends KernelContext>(sc: Scenario, k: K, f: FinalState, failures: ExpectFailure[]): void {
+  const fe = sc.expect!;
+  const at = (key: string): Pos => fe.fieldPos[key] ?? fe.pos;
+  const cmp = (key: string, want: string[], got: string[]): void => {
+    if (want.join('\n') !== got.join('\n'))
+      failures.push({ pos: at(key), what: key, expected: want.join('\n') || '(empty)', actual: got.join('\n') || '(empty)' });
+  };
+  if (fe.patMemtypeList) cmp('pat_memtype_list', fe.patMemtypeList, (f.patMemtypeList ?? []).slice(1));
+  if (fe.directmap) cmp('directmap', fe.directmap, f.directmap);
+  if (fe.messages) cmp('messages', fe.messages, k.log.messages().map((m) => m.text));
+  for (const [name, want] of Object.entries(fe.counters ?? {})) {
+    const got = f.counters[name];
+    if (got !== want)
+      failures.push({ pos: at('counters'), what: `counter ${name}`, expected: String(want), actual: got === undefined ? `(no counter '${name}')` : String(got) });
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * A parsed scenario: a machine and a list of kernel calls, each with its
+ * arguments still unresolved (handles are bound when earlier steps run), the
+ * positions of everything for error messages, and the expectations that make
+ * a scenario a test.
+ */
+
+import type { CacheMode } from '../../hw/cache-mode.js';
+import type { MachineSpec } from '../../kernel/machine.js';
+
+export interface Pos {
+  line: number;
+  col: number;
+}
+
+/** An argument as written: a number, a mode, a flag, a list of pfns, a GFP name, or a reference to a handle. */
+export type RawArg =
+  | { t: 'num'; v: number }
+  | { t: 'mode'; v: CacheMode }
+  | { t: 'bool'; v: boolean }
+  | { t: 'list'; v: number[] }
+  | { t: 'gfp'; v: string }
+  /** `name`, `name[i]` (one page of a pages handle), `name+0x1000` (a mapping plus an offset). */
+  | { t: 'ref'; name: string; index?: number; offset?: number };
+
+export interface StepExpect {
+  /** `ok` (0 or a non-NULL pointer), `null`, or an errno value (negative number). */
+  ret?: number | 'ok' | 'null';
+  fields?: Record<string, string | number | boolean>;
+  /** The step's kernel messages, exactly and in order. */
+  messages?: string[];
+  /** The step ends the run with a fatal kernel outcome. */
+  fatal?: boolean;
+  pos: Pos;
+}
+
+export interface ScenarioStep {
+  /** 1-based position in the list. */
+  index: number;
+  call: string;
+  args: Record<string, RawArg>;
+  argPos: Record<string, Pos>;
+  as?: string;
+  /** `current->comm` for the step's messages (default `patlab`). */
+  comm?: string;
+  pid?: number;
+  expect?: StepExpect;
+  pos: Pos;
+}
+
+export interface FinalExpect {
+  /** Lines of debugfs x86/pat_memtype_list (without the header). */
+  patMemtypeList?: string[];
+  /** /proc/meminfo DirectMap lines. */
+  directmap?: string[];
+  /** Exact cumulative counter values to check. */
+  counters?: Record<string, number>;
+  /** Every kernel message of the run, exactly and in order. */
+  messages?: string[];
+  pos: Pos;
+  fieldPos: Record<string, Pos>;
+}
+
+export interface Scenario {
+  file: string;
+  name: string;
+  description?: string;
+  machine: MachineSpec;
+  steps: ScenarioStep[];
+  expect?: FinalExpect;
+}

@@ -1,0 +1,70 @@
+/**
+ * The kernel's call surface as the scenario language sees it: each modelled
+ * function under its kernel name, its arguments and what it returns
+ * (spec/07 D1). The scenario parser (src/io/scenario) checks steps against
+ * these specs; the executor runs them.
+ */
+
+import type { CacheMode } from '../../hw/cache-mode.js';
+
+export type ArgKind =
+  /** a physical address */
+  | 'phys'
+  /** a byte count */
+  | 'size'
+  | 'pfn'
+  /** a plain count (pages, entries) */
+  | 'count'
+  /** a cache mode: `write-combining` or `WC` */
+  | 'mode'
+  /** an array of pages: a `pages` handle or a list of pfns */
+  | 'pages'
+  /** one page: `handle[i]`, or a pfn */
+  | 'page'
+  /** a kernel virtual address: a mapping handle (`name`, `name+off`) or a number */
+  | 'vaddr'
+  | 'gfp'
+  | 'bool';
+
+export interface ArgSpec {
+  name: string;
+  kind: ArgKind;
+  optional?: boolean;
+  doc?: string;
+}
+
+/** A value a step can name with `as:` and later steps can pass. */
+export type HandleValue =
+  | { kind: 'pages'; pfns: number[] }
+  | { kind: 'mapping'; vaddr: number; size: number; phys?: number; what: string }
+  | { kind: 'range'; start: number; end: number };
+
+/** Resolved arguments, by name. */
+export interface Args {
+  [name: string]: number | boolean | string | CacheMode | number[] | undefined;
+}
+
+/** What one call returned, for display, expectations and JSON. */
+export interface CallResult {
+  /** errno-style return value (0 or a negative errno). */
+  ret?: number;
+  /** A pointer-returning call returned NULL. */
+  isNull?: boolean;
+  /** Named value for `as:`. */
+  handle?: HandleValue;
+  /** Further named outputs, e.g. `new_type: write-combining`. */
+  fields?: Record<string, string | number | boolean>;
+}
+
+export interface CallSpec<K> {
+  /** The kernel's own name, e.g. `set_pages_array_wc`. */
+  name: string;
+  /** One line: what it models (kernel function, spec section). */
+  doc: string;
+  args: ArgSpec[];
+  /** The handle kind `as:` gets, if any. */
+  produces?: HandleValue['kind'];
+  /** Whether the call exists in the kernel version `k` runs; a reason when it does not. */
+  available?: (k: K) => string | null;
+  run(k: K, args: Args): CallResult;
+}

@@ -1,0 +1,43 @@
+/**
+ * The run's event log (DESIGN.md: "everything observable is an event").
+ * Modelled functions append typed events; results, costs and checks are
+ * computed from the log and the final state. Events are coarse (ranges, not
+ * pages) so a million-page call stays one event.
+ */
+
+import type { LogLevel, Printk } from './printk.js';
+
+export type KernelEvent =
+  | { kind: 'printk'; step: number; level: LogLevel; text: string }
+  | { kind: 'tree-insert' | 'tree-erase'; step: number; start: number; end: number; type: number }
+  | { kind: 'page-memtype'; step: number; spfn: number; epfn: number; type: number }
+  /** A kernel or user PTE range written: `npages` consecutive pages from `vaddr`/`pfn` with 4 KiB-layout cache bits. */
+  | { kind: 'pte'; step: number; space: 'direct' | 'highmap' | 'vmalloc' | 'kmap' | 'user'; vaddr: number; pfn: number; npages: number; level: '4k' | '2m' | '4m' | '1g'; bits: number }
+  | { kind: 'split'; step: number; space: 'direct' | 'highmap' | 'vmalloc'; vaddr: number; from: '2m' | '4m' | '1g' }
+  | { kind: 'fatal'; step: number; what: 'oops' | 'BUG' | 'panic'; text: string }
+  /**
+   * One `change_page_attr_set_clr` call (spec 03 §2): the request (start
+   * address and page count, or the pages-mode pfn list by reference), the
+   * masks, how many leaves it changed and its return value. Per-page PTE
+   * writes of a pages-mode call are not logged one by one (a million-page call
+   * stays one event); the page tables hold the result.
+   */
+  | { kind: 'cpa'; step: number; caller: string; vaddr: number; npages: number; pages: ArrayLike<number> | null; maskSet: number; maskClr: number; changed: number; ret: number };
+
+/** Printk plus the event log, with the index of the scenario step being run. */
+export class KernelLog implements Printk {
+  readonly events: KernelEvent[] = [];
+  /** The scenario step currently running (0 = boot). */
+  step = 0;
+
+  emit(level: LogLevel, text: string): void {
+    this.events.push({ kind: 'printk', step: this.step, level, text });
+  }
+
+  /** Kernel messages in order, optionally only those of one step. */
+  messages(step?: number): { level: LogLevel; text: string }[] {
+    const out: { level: LogLevel; text: string }[] = [];
+    for (const e of this.events) if (e.kind === 'printk' && (step === undefined || e.step === step)) out.push({ level: e.level, text: e.text });
+    return out;
+  }
+}

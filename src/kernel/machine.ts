@@ -1,0 +1,152 @@
+/**
+ * A machine as the kernel sees it at boot: architecture, CPU, firmware PAT
+ * value, MTRR registers, the e820 map, iomem resources, zones, kernel config,
+ * boot options and the kernel version (spec/07 D1, (b) 2, 9, 13).
+ *
+ * This is the validated, typed form. The YAML machine file, its JSON Schema,
+ * the built-in presets and the capture importers (src/io) all produce it; the
+ * kernel model only ever reads it. Physical addresses are JS numbers (below
+ * 2^52, exact in a double); ranges are half-open `[start, end)`.
+ */
+
+import type { KernelVersionName } from './version.js';
+
+export type Arch = 'x86-64' | 'x86-32-pae' | 'x86-32';
+
+export interface CpuSpec {
+  /** CPUID vendor, e.g. `GenuineIntel`, `AuthenticAMD`. */
+  vendor: string;
+  family: number;
+  model: number;
+  /** CPUID feature flags the model reads. */
+  pat: boolean;
+  pse: boolean;
+  /** 1 GiB pages (pdpe1gb). */
+  gbpages: boolean;
+  clflush: boolean;
+  /** The CPU snoops its own caches on a memory-type change (ss). */
+  selfSnoop: boolean;
+  /** Has MTRRs (CPUID mtrr). */
+  mtrr: boolean;
+  /** MAXPHYADDR. */
+  physAddrBits: number;
+  /** CPUs online: IPI rounds and flushes fan out to all of them. */
+  nCpus: number;
+  /** CLFLUSH line size in bytes (64 on current CPUs). */
+  clflushLineSize: number;
+  /**
+   * Running under a hypervisor (CPUID hypervisor bit, X86_FEATURE_HYPERVISOR).
+   * Absent = false. Linux 6.1's `init_cache_modes()` then reports PAT enabled
+   * when the MTRR path skipped PAT init (docs/kernel-versions.md §6).
+   */
+  hypervisor?: boolean;
+}
+
+/** One variable-range MTRR, `[base, base + size)`, valid. */
+export interface MtrrVarSpec {
+  base: number;
+  size: number;
+  /** MTRR type encoding: 0 UC, 1 WC, 4 WT, 5 WP, 6 WB. */
+  type: number;
+}
+
+/** The MTRR MSRs as firmware left them. */
+export interface MtrrSpec {
+  /** MTRRdefType.E */
+  enabled: boolean;
+  /** MTRRdefType.FE */
+  fixedEnabled: boolean;
+  defType: number;
+  /** 88 fixed-range types in Linux's flat order. */
+  fixed: number[];
+  /** Valid variable ranges in register order. */
+  variable: MtrrVarSpec[];
+  /** MTRRcap.VCNT: number of variable-range registers. */
+  vcnt: number;
+  /** AMD TOP_MEM2 (already masked), 0 when absent. */
+  tom2: number;
+}
+
+export type E820Type = 'usable' | 'reserved' | 'ACPI data' | 'ACPI NVS' | 'unusable' | 'persistent';
+
+export interface E820Entry {
+  start: number;
+  /** Exclusive. */
+  end: number;
+  type: E820Type;
+}
+
+/** A node of /proc/iomem (PCI BARs, System RAM, Reserved, ...). */
+export interface IomemResource {
+  start: number;
+  /** Exclusive. */
+  end: number;
+  name: string;
+  /** IORESOURCE_PREFETCH (a PCI BAR that may be mapped WC). */
+  prefetchable?: boolean;
+  /** IORESOURCE_EXCLUSIVE (no /dev/mem access even without STRICT_DEVMEM). */
+  exclusive?: boolean;
+  children?: IomemResource[];
+}
+
+export interface KernelConfig {
+  /** CONFIG_X86_PAT */
+  x86Pat: boolean;
+  /** CONFIG_HIGHMEM (x86-32 only). */
+  highmem: boolean;
+  /** CONFIG_STRICT_DEVMEM */
+  strictDevmem: boolean;
+  /** CONFIG_X86_CPA_STATISTICS */
+  cpaStatistics: boolean;
+  /** CONFIG_DEBUG_FS (pat_memtype_list exists). */
+  debugFs: boolean;
+  /** CONFIG_DEBUG_VIRTUAL (__pa of a non-linear address BUGs). */
+  debugVirtual: boolean;
+}
+
+export interface BootOptions {
+  nopat: boolean;
+  debugpat: boolean;
+  nogbpages: boolean;
+  debugPagealloc: boolean;
+  mtrrDebug: boolean;
+}
+
+/** Deterministic scattering of free memory at boot (spec/07 (b) 8). */
+export interface Fragmentation {
+  /** 0 = pages are handed out in ascending order; 1 = fully scattered. */
+  level: number;
+  seed: number;
+}
+
+export interface MachineSpec {
+  name: string;
+  /** One sentence for humans. */
+  description?: string;
+  arch: Arch;
+  cpu: CpuSpec;
+  /** IA32_PAT as firmware left it (normally the reset value 0x0007040600070406). */
+  firmwarePat: bigint;
+  /** null: the CPU has no MTRRs. */
+  mtrr: MtrrSpec | null;
+  e820: E820Entry[];
+  /** Non-RAM iomem resources (PCI BARs, ...). System RAM is derived from e820. */
+  iomem: IomemResource[];
+  /**
+   * x86-32: one past the last lowmem pfn (end of the direct map). Derived from
+   * the 3G/1G split when absent. Ignored on x86-64.
+   */
+  maxLowPfn?: number;
+  config: KernelConfig;
+  boot: BootOptions;
+  kernel: KernelVersionName;
+  fragmentation: Fragmentation;
+  /** Physical range of the kernel image `[_text, _brk_end)` (x86-64 high-map alias). */
+  kernelImage: { start: number; end: number };
+}
+
+/** A physical address that is outside every architecture's reach is refused early. */
+export function physLimit(arch: Arch, cpu: CpuSpec): number {
+  if (arch === 'x86-32') return 2 ** 32;
+  return 2 ** Math.min(cpu.physAddrBits, 52);
+}

@@ -1,0 +1,225 @@
+/**
+ * Temporary kernel mappings of pages: `page_address`, persistent `kmap` /
+ * `kunmap` (pkmap slots), `kmap_local_page[_prot]` / `kunmap_local` (per-CPU
+ * fixmap slots) (mm/highmem.c, include/linux/highmem-internal.h; spec 03 §5,
+ * spec 05 §1).
+ *
+ * On x86-64 (and for lowmem pages on 32-bit) all of them return the
+ * direct-map address: `kmap_local_page_prot` then ignores the prot. Highmem
+ * pages get a slot whose PTE lives here and is visible to CPA lookups. A
+ * pkmap slot has a use count as in the kernel: 0 free, 1 mapped but unused
+ * (the PTE and `page_address()` stay until `flush_all_zero_pkmaps`), n+1 for
+ * n users. Only CPU 0's kmap_local slots are modelled.
+ */
+
+import { NotModelledError } from '../not-modelled.js';
+import { BLK_NONE, BLK_PTE, type KernelMapRegion } from './kernel-pgtable.js';
+import { PAGE_KERNEL_BITS } from './linear-map.js';
+import type { PageArray } from './page.js';
+
+const PAGE = 4096;
+/** KM_MAX_IDX: kmap_local nesting depth per CPU. */
+export const KM_MAX_IDX = 16;
+
+/** A fixed array of 4 KiB slots `[base, base + n pages)` (pkmap) or growing down from `base` (fixmap). */
+class SlotRegion implements KernelMapRegion {
+  readonly space = 'kmap' as const;
+  readonly largePfns = 512;
+  readonly pfns: Float64Array;
+  readonly bits: Uint16Array;
+  constructor(
+    /** Address of slot 0. */
+    readonly base: number,
+    readonly n: number,
+    /** +1: slot i at base + i pages (pkmap); -1: at base - i pages (fixmap). */
+    readonly dir: 1 | -1,
+  ) {
+    this.pfns = new Float64Array(n);
+    this.bits = new Uint16Array(n);
+  }
+  addr(i: number): number {
+    return this.base + this.dir * i * PAGE;
+  }
+  contains(va: number): boolean {
+    const i = this.index(va);
+    return i >= 0 && i < this.n;
+  }
+  index(va: number): number {
+    return this.dir === 1 ? Math.floor((va - this.base) / PAGE) : Math.floor((this.base + PAGE - 1 - va) / PAGE);
+  }
+  levelAt(va: number): number {
+    return this.bits[this.index(va)] !== 0 ? BLK_PTE : BLK_NONE;
+  }
+  pteAt(va: number): number {
+    return this.bits[this.index(va)]!;
+  }
+  largeBitsAt(): number {
+    throw new NotModelledError('large leaves in kmap slots');
+  }
+  pfnAt(va: number): number {
+    return this.pfns[this.index(va)]!;
+  }
+  setPteAt(va: number, bits: number): void {
+    this.bits[this.index(va)] = bits;
+  }
+  setLargeAt(): void {
+    throw new NotModelledError('large leaves in kmap slots');
+  }
+  splitAt(): '2m' | '4m' | '1g' {
+    throw new NotModelledError('large leaves in kmap slots');
+  }
+}
+
+export class Highmem {
+  /** null on x86-64 (no highmem). */
+  readonly pkmap: SlotRegion | null;
+  readonly fixmap: SlotRegion | null;
+  /** `pkmap_count[]`. */
+  readonly pkmapCount: Int32Array;
+  /** `page_address_htable`: highmem pfn -> pkmap slot. */
+  private readonly slotOfPfn = new Map<number, number>();
+  private lastPkmapNr = 0;
+  /** `kmap_local` stack depth of CPU 0. */
+  private localIdx = 0;
+
+  constructor(
+    private readonly pages: PageArray,
+    /** `__va` of a lowmem pfn. */
+    private readonly directVa: (pfn: number) => number,
+    layout: { pkmapBase: number | null; fixmapKmapBase: number | null },
+    /** LAST_PKMAP: 512 with PAE, 1024 without. */
+    readonly lastPkmap: number,
+    /** Called when `flush_all_zero_pkmaps` flushes the pkmap range (a TLB flush of LAST_PKMAP pages). */
+    private readonly onPkmapFlush: () => void,
+  ) {
+    this.pkmap = layout.pkmapBase === null ? null : new SlotRegion(layout.pkmapBase, lastPkmap, 1);
+    this.fixmap = layout.fixmapKmapBase === null ? null : new SlotRegion(layout.fixmapKmapBase, KM_MAX_IDX, -1);
+    this.pkmapCount = new Int32Array(this.pkmap ? lastPkmap : 0);
+  }
+
+  /** Kernel page-table regions of the kmap slots (none on x86-64). */
+  regions(): KernelMapRegion[] {
+    return [this.pkmap, this.fixmap].filter((r): r is SlotRegion => r !== null);
+  }
+
+  /**
+   * `page_address(page)` (spec 03 §5.1): the direct-map address of a lowmem
+   * page; for a highmem page its pkmap address while it holds a pkmap slot
+   * (even an unused one not yet flushed), else null.
+   */
+  pageAddress(pfn: number): number | null {
+    if (!this.pages.isHighMem(pfn)) return this.directVa(pfn);
+    const slot = this.slotOfPfn.get(pfn);
+    return slot === undefined ? null : this.pkmap!.addr(slot);
+  }
+
+  /** `kmap(page)`: persistent mapping, WB (PAGE_KERNEL). */
+  kmap(pfn: number): number {
+    if (!this.pages.isHighMem(pfn)) return this.directVa(pfn);
+    const pk = this.pkmap!;
+    let slot = this.slotOfPfn.get(pfn);
+    if (slot === undefined) slot = this.mapNewVirtual(pfn);
+    // kmap_high: one more user; 1 would mean "mapped, unused".
+    this.pkmapCount[slot]!++;
+    if (this.pkmapCount[slot]! < 2) throw new Error('kmap: BUG_ON(pkmap_count < 2)');
+    return pk.addr(slot);
+  }
+
+  /** `map_new_virtual()`: the next free slot after the last one used, flushing unused slots on wrap. */
+  private mapNewVirtual(pfn: number): number {
+    const pk = this.pkmap!;
+    for (let count = this.lastPkmap; count > 0; count--) {
+      this.lastPkmapNr = (this.lastPkmapNr + 1) & (this.lastPkmap - 1);
+      if (this.lastPkmapNr === 0) {
+        this.flushAllZeroPkmaps();
+        count = this.lastPkmap;
+      }
+      if (this.pkmapCount[this.lastPkmapNr] === 0) {
+        const slot = this.lastPkmapNr;
+        pk.pfns[slot] = pfn;
+        pk.bits[slot] = PAGE_KERNEL_BITS;
+        this.pkmapCount[slot] = 1;
+        this.slotOfPfn.set(pfn, slot);
+        return slot;
+      }
+    }
+    // The kernel sleeps until a slot is released; a single-threaded model cannot.
+    throw new NotModelledError('kmap with every pkmap slot in use (the kernel would sleep)');
+  }
+
+  /** `kunmap(page)`: one user less; the mapping stays until unused slots are flushed. */
+  kunmap(pfn: number): void {
+    if (!this.pages.isHighMem(pfn)) return;
+    const slot = this.slotOfPfn.get(pfn);
+    if (slot === undefined || this.pkmapCount[slot]! < 2) throw new Error('kunmap: BUG (page not kmapped)');
+    this.pkmapCount[slot]!--;
+  }
+
+  /** `flush_all_zero_pkmaps()`: drop every slot with count 1; one TLB flush of the pkmap range if any. */
+  private flushAllZeroPkmaps(): void {
+    const pk = this.pkmap;
+    if (!pk) return;
+    let needFlush = false;
+    for (let i = 0; i < this.lastPkmap; i++) {
+      if (this.pkmapCount[i] !== 1) continue;
+      this.pkmapCount[i] = 0;
+      this.slotOfPfn.delete(pk.pfns[i]!);
+      pk.bits[i] = 0;
+      pk.pfns[i] = 0;
+      needFlush = true;
+    }
+    if (needFlush) this.onPkmapFlush();
+  }
+
+  /** `kmap_flush_unused()` (called at the start of every CPA call, spec 03 §2.2). */
+  kmapFlushUnused(): void {
+    this.flushAllZeroPkmaps();
+  }
+
+  /** `kmap_local_page(page)`. */
+  kmapLocalPage(pfn: number): number {
+    return this.kmapLocalPageProt(pfn, PAGE_KERNEL_BITS);
+  }
+
+  /**
+   * `kmap_local_page_prot(page, prot)`: a lowmem page (and any page on
+   * x86-64) returns `page_address()`, ignoring `prot`; a highmem page gets
+   * the next fixmap slot of CPU 0 mapped with `bits` (4 KiB layout).
+   */
+  kmapLocalPageProt(pfn: number, bits: number): number {
+    if (!this.pages.isHighMem(pfn)) return this.directVa(pfn);
+    const fx = this.fixmap!;
+    if (this.localIdx >= KM_MAX_IDX) throw new Error('kmap_local: BUG_ON(idx >= KM_MAX_IDX)');
+    const i = this.localIdx++;
+    fx.pfns[i] = pfn;
+    fx.bits[i] = bits;
+    return fx.addr(i);
+  }
+
+  /**
+   * `kunmap_local(addr)`: an address outside the fixmap slots (a lowmem
+   * page) does nothing; otherwise the top slot is cleared and popped (the
+   * kernel WARNs if `addr` is not the top slot, and clears the top anyway).
+   */
+  kunmapLocal(va: number): void {
+    const fx = this.fixmap;
+    if (!fx || !fx.contains(va)) return;
+    if (this.localIdx === 0) throw new Error('kunmap_local: nothing mapped');
+    const i = --this.localIdx;
+    fx.bits[i] = 0;
+    fx.pfns[i] = 0;
+  }
+
+  /** Slots currently mapped, for dumps and the alias checker: [va, pfn, bits]. */
+  mappedSlots(): { va: number; pfn: number; bits: number; kind: 'pkmap' | 'fixmap' }[] {
+    const out: { va: number; pfn: number; bits: number; kind: 'pkmap' | 'fixmap' }[] = [];
+    for (const [r, kind] of [
+      [this.pkmap, 'pkmap'],
+      [this.fixmap, 'fixmap'],
+    ] as const) {
+      if (!r) continue;
+      for (let i = 0; i < r.n; i++) if (r.bits[i] !== 0) out.push({ va: r.addr(i), pfn: r.pfns[i]!, bits: r.bits[i]!, kind });
+    }
+    return out;
+  }
+}

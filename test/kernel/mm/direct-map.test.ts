@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { bootKernel, type Kernel } from '../../../src/kernel/kernel.js';
+import { changePageAttrSetClr } from '../../../src/kernel/mm/cpa.js';
+import { _setMemoryUc, _setMemoryWb, setMemoryWb, setMemoryWc } from '../../../src/kernel/mm/set-memory.js';
+import { SHARED_DIR } from '../../shared-dir.js';
+import { amd64_1g, amd64_4g, amd64_small, i386pae_2g, mkMachine } from './machines.js';
+
+const MiB = 1 << 20;
+const GiB = 2 ** 30;
+
+function captureDirectMap(name: string): string[] {
+  const text = readFileSync(`${SHARED_DIR}/captures/${name}/proc-meminfo.txt`, 'utf8');
+  return text.split('\n').filter((l) => l.startsWith('DirectMap'));
+}
+
+/** set_memory_4k on one page: a forced split of the leaf holding it. */
+function forceSplit(k: Kernel, pa: number): void {
+  assert.equal(changePageAttrSetClr(k, { caller: 'set_memory_4k', vaddr: k.va(pa / 4096), numpages: 1, maskSet: 0, maskClr: 0, forceSplit: true }), 0);
+}
+
+function totalKb(lines: string[]): number {
+  const unit: Record<string, number> = { DirectMap4k: 1, DirectMap2M: 1, DirectMap4M: 1, DirectMap1G: 1 };
+  let t = 0;
+  for (const l of lines) {
+    const [name, rest] = l.split(':');
+    assert.ok(name! in unit, l);
+    t += Number(rest!.trim().split(' ')[0]);
+  }
+  return t;
+}
+
+test('amd64-1g: boot layout is the capture minus its 12 late-boot 2M splits, printed in the capture format', () => {
+  const k = bootKernel(amd64_1g());
+  assert.deepEqual(k.meminfoDirectMap(), ['DirectMap4k:        3968 kB', 'DirectMap2M:     1044480 kB']);
+  // The capture's kernel split 12 2M leaves after init_mem_mapping (text/rodata protections): replay 12 splits.
+  for (let i = 0; i < 12; i++) forceSplit(k, 64 * MiB + i * 2 * MiB);
+  assert.deepEqual(k.meminfoDirectMap(), captureDirectMap('amd64-1g-default'));
+  assert.equal(k.counters.split2M, 12);
+});
+
+test('amd64-4g: GB pages are counted again by each top-down chunk that meets them (DirectMap1G > RAM)', () => {
+  const k = bootKernel(amd64_4g());
+  assert.ok(k.bootMessages.includes('Using GB pages for direct mapping'));
+  assert.deepEqual(k.meminfoDirectMap(), ['DirectMap4k:        3968 kB', 'DirectMap2M:     2093056 kB', 'DirectMap1G:     4194304 kB']);
+  // The capture shows one 1G split and 11 2M splits on top of this.
+  // A 512-page change on a 2M boundary inside the GB leaf splits it once (the 2M leaf is rewritten whole).
+  assert.equal(_setMemoryUc(k, k.va((1 * GiB + 8 * MiB) / 4096), 512), 0);
+  assert.equal(_setMemoryWb(k, k.va((1 * GiB + 8 * MiB) / 4096), 512), 0);
+  for (let i = 0; i < 11; i++) forceSplit(k, 64 * MiB + i * 2 * MiB);
+  assert.deepEqual(k.meminfoDirectMap(), captureDirectMap('amd64-4g-cpumax-smp2'));
+  assert.equal(k.counters.split1G, 1);
+  // The 1G split above only made 2M leaves.
+  assert.equal(k.pgtable.lookupAddress(k.va((1 * GiB + 8 * MiB) / 4096))!.level, '2m');
+  assert.equal(k.counters.stats.preserved2M, 0, 'statistics only with CONFIG_X86_CPA_STATISTICS');
+  assert.equal(k.pgtable.lookupAddress(k.va((1 * GiB + 100 * MiB) / 4096))!.level, '2m');
+});
+
+test('i386pae-2g: lowmem only, first MiB 4K, 2M leaves; 5 splits give the capture', () => {
+  const k = bootKernel(i386pae_2g());
+  assert.equal(k.maxLowPfn, 0x36ffe);
+  assert.deepEqual(k.meminfoDirectMap(), ['DirectMap4k:        4088 kB', 'DirectMap2M:      897024 kB']);
+  for (let i = 0; i < 5; i++) forceSplit(k, 32 * MiB + i * 2 * MiB);
+  assert.deepEqual(k.meminfoDirectMap(), captureDirectMap('i386pae-2g-cpumax'));
+  assert.equal(k.pgtable.lookupAddress(k.va(0x36ffe)), null, 'highmem is not in the direct map');
+});
+
+test('32-bit non-PAE uses 4M leaves and DirectMap4M; a split adds 1024 4K pages', () => {
+  const k = bootKernel(mkMachine({ arch: 'x86-32', ram: [{ start: MiB, end: 512 * MiB }], kernelImage: { start: 16 * MiB, end: 24 * MiB } }));
+  const before = k.meminfoDirectMap();
+  assert.match(before[1]!, /^DirectMap4M: {4} +\d+ kB$/);
+  assert.equal(before.length, 2);
+  const ref = k.pgtable.lookupAddress(k.va(0x10000));
+  assert.equal(ref!.level, '4m');
+  forceSplit(k, 0x10000 * 4096);
+  assert.equal(k.directMap.count4k - 1024, Number(before[0]!.split(/\s+/)[1]) / 4);
+  assert.equal(totalKb(k.meminfoDirectMap()), totalKb(before));
+});
+
+test('nogbpages / no pdpe1gb: no 1G leaves and no DirectMap1G line; debug_pagealloc: all 4K', () => {
+  const a = bootKernel(amd64_4g({ nogbpages: true }));
+  assert.equal(a.meminfoDirectMap().length, 2);
+  assert.ok(!a.bootMessages.includes('Using GB pages for direct mapping'));
+  const d = bootKernel(amd64_small({ debugPagealloc: true }));
+  // 1 MiB ISA range + RAM [1 MiB, 256 MiB): 65536 4K pages.
+  assert.deepEqual(d.meminfoDirectMap(), ['DirectMap4k:      262144 kB', 'DirectMap2M:           0 kB']);
+  assert.equal(d.directMap.countLarge, 0);
+  assert.equal(d.pgtable.lookupAddress(d.va(0x8000))!.level, '4k');
+});
+
+test('leaf lookup: ISA range is 4K and mapped although it is a hole; RAM 2M; beyond RAM nothing', () => {
+  const k = bootKernel(amd64_1g());
+  const isa = k.pgtable.lookupAddress(k.va(0xa0));
+  assert.deepEqual(isa, { pfn: 0xa0, level: '4k', leafStart: k.va(0xa0), bits: 3 });
+  const mid = k.pgtable.lookupAddress(k.va(0x12345) + 123);
+  assert.equal(mid!.level, '2m');
+  assert.equal(mid!.pfn, 0x12345);
+  assert.equal(mid!.leafStart, k.va(0x12200));
+  assert.equal(k.pgtable.lookupAddress(k.va(0x3ffe0)), null);
+  assert.equal(k.pgtable.lookupAddress(k.va(0x40000)), null);
+  // The high kernel map covers the kernel image with 2M leaves.
+  const hm = k.pgtable.lookupAddress(k.layout.highMapBase! + 0x38000000);
+  assert.equal(hm!.level, '2m');
+  assert.equal(hm!.pfn, 0x38000);
+});
+
+test('property: splits and cache changes conserve the DirectMap total', () => {
+  const k = bootKernel(amd64_small({ gbpages: true }));
+  const total = totalKb(k.meminfoDirectMap());
+  fc.assert(
+    fc.property(fc.integer({ min: 0x200, max: 0xffff }), fc.integer({ min: 1, max: 700 }), fc.integer({ min: 0, max: 2 }), (pfn, n, op) => {
+      const va = k.va(pfn);
+      if (op === 0) changePageAttrSetClr(k, { caller: 'set_memory_4k', vaddr: va, numpages: n, maskSet: 0, maskClr: 0, forceSplit: true });
+      else if (op === 1) _setMemoryUc(k, va, n);
+      else if (setMemoryWc(k, va, n) === 0) setMemoryWb(k, va, n);
+      assert.equal(totalKb(k.meminfoDirectMap()), total);
+    }),
+    { numRuns: 60, seed: 7 },
+  );
+});
