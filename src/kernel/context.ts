@@ -9,6 +9,7 @@
 
 import type { CacheModeTables } from '../hw/pte.js';
 import type { KernelLog } from './events.js';
+import type { KernelHooks } from './hooks.js';
 import type { MachineSpec } from './machine.js';
 import type { CpaCounters } from './mm/counters.js';
 import type { SystemRam } from './mm/system-ram.js';
@@ -101,4 +102,6 @@ export interface KernelContext {
   readonly pages: PageState;
   readonly zones: ZoneLayout;
   readonly layout: VirtualLayout;
+  /** The design under test's hook settings (src/kernel/hooks.ts); baseline = today's kernel. */
+  readonly hooks: KernelHooks;
 }

@@ -16,6 +16,13 @@ export type KernelEvent =
   | { kind: 'split'; step: number; space: 'direct' | 'highmap' | 'vmalloc'; vaddr: number; from: '2m' | '4m' | '1g' }
   | { kind: 'fatal'; step: number; what: 'oops' | 'BUG' | 'panic'; text: string }
   /**
+   * A call that creates a mapping asked for one cache mode and installed
+   * another or the same (the input of the silent-downgrade check, spec/07 D4):
+   * `requested` is the mode of the caller's prot or the API's own mode
+   * (ioremap_wc = WC), `installed` the mode of the PTE bits written.
+   */
+  | { kind: 'map'; step: number; call: string; space: 'user' | 'vmalloc' | 'kmap' | 'direct'; pfn: number; npages: number; requested: number; installed: number }
+  /**
    * One `change_page_attr_set_clr` call (spec 03 §2): the request (start
    * address and page count, or the pages-mode pfn list by reference), the
    * masks, how many leaves it changed and its return value. Per-page PTE

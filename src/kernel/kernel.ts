@@ -10,6 +10,7 @@
  * fixed (no KASLR, spec/07 (b) 8).
  */
 
+import { BASELINE_HOOKS, type KernelHooks } from './hooks.js';
 import { PAT_RESET } from '../hw/pat-msr.js';
 import { CacheModeTables } from '../hw/pte.js';
 import type { VirtualLayout } from './context.js';
@@ -134,7 +135,10 @@ export class Kernel implements MmContext {
   /** Boot messages in order (also in the log at step 0). */
   readonly bootMessages: string[] = [];
 
-  constructor(readonly machine: MachineSpec) {
+  constructor(
+    readonly machine: MachineSpec,
+    readonly hooks: KernelHooks = BASELINE_HOOKS,
+  ) {
     const m = machine;
     this.flags = kernelFlags(m.kernel);
     this.is64 = m.arch === 'x86-64';
@@ -281,6 +285,6 @@ export class Kernel implements MmContext {
 }
 
 /** Boot `machine` (spec 03 §1; spec/07 (b) 8, 9). */
-export function bootKernel(machine: MachineSpec): Kernel {
-  return new Kernel(machine);
+export function bootKernel(machine: MachineSpec, hooks: KernelHooks = BASELINE_HOOKS): Kernel {
+  return new Kernel(machine, hooks);
 }

@@ -121,6 +121,7 @@ export function ioremapCaller(k: MmContext, physIn: number, sizeIn: number, pcmI
   }
   k.vmalloc.mapPages(area, { pfn: phys / PAGE, count: size / PAGE }, ioremapProt(k, pcm));
   k.log.events.push({ kind: 'pte', step: k.log.step, space: 'vmalloc', vaddr: area.start, pfn: phys / PAGE, npages: size / PAGE, level: '4k', bits: ioremapProt(k, pcm) & (PAGE_PWT | PAGE_PCD | 0x80) });
+  k.log.events.push({ kind: 'map', step: k.log.step, call: 'ioremap', space: 'vmalloc', pfn: phys / PAGE, npages: size / PAGE, requested: pcmIn, installed: k.tables.pgprot2cachemode(ioremapProt(k, pcm)) });
   if (resourcesSpanned(k, physIn, last) > 1) k.log.emit('warn', `caller ${caller} mapping multiple BARs`);
   ioremapAreas(k).set(area.start, { phys, size, requested: pcmIn, pcm });
   return { vaddr: area.start + offset, pcm, requested: pcmIn, phys: physIn, size: sizeIn };
