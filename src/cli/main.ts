@@ -10,7 +10,10 @@ import { NotModelledError } from '../kernel/not-modelled.js';
 import { registerDemo } from './demo.js';
 import { registerMemtypeReplay } from './memtype-replay.js';
 import { registerRun } from './run.js';
+import { registerCompare } from './compare.js';
 import { registerCalls } from './calls.js';
+import { registerImport } from './import.js';
+import { registerCheckCapture } from './check-capture.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -20,16 +23,20 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerMemtypeReplay(program);
+  registerCompare(program);
   registerRun(program);
   registerCalls(program);
   registerDemo(program);
+  registerImport(program);
+  registerCheckCapture(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command may have set an exit code (e.g. 1 for an unmet expectation); keep it.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof InputError || e instanceof NotModelledError) {

@@ -1,7 +1,7 @@
-/** `patlab memtype-replay FILE`: replay a memtype-trace v1 file (FORMAT.md) and print exactly the kernel's output. */
+/** `patlab memtype-replay FILE`: replay a memtype-trace v1 file (FORMAT.md), or its call-trace extension (io/trace/call-trace.ts), and print exactly the kernel's output. */
 
 import type { Command } from 'commander';
-import { replayMemtypeTrace } from '../io/trace/memtype-trace.js';
+import { replayCallTrace } from '../io/trace/call-trace.js';
 import { InputError } from '../io/input-error.js';
 import { isKernelVersionName, KERNEL_PRESETS } from '../kernel/version.js';
 import { readInput } from './read-input.js';
@@ -17,6 +17,7 @@ export function registerMemtypeReplay(program: Command): void {
       if (!isKernelVersionName(o.kernel))
         throw new InputError('<command line>', 1, 1, `unknown kernel version '${o.kernel}': expected one of ${Object.keys(KERNEL_PRESETS).join(', ')}`);
       const { text, name } = readInput(path);
-      await writeStdout(replayMemtypeTrace(text, { file: name, kernel: o.kernel }));
+      // Pure v1 files go through the v1 replayer unchanged; `machine`/`kernel` lines select the call-trace form.
+      await writeStdout(replayCallTrace(text, { file: name, kernel: o.kernel }));
     });
 }

@@ -29,7 +29,14 @@ export type KernelEvent =
    * writes of a pages-mode call are not logged one by one (a million-page call
    * stays one event); the page tables hold the result.
    */
-  | { kind: 'cpa'; step: number; caller: string; vaddr: number; npages: number; pages: ArrayLike<number> | null; maskSet: number; maskClr: number; changed: number; ret: number };
+  | { kind: 'cpa'; step: number; caller: string; vaddr: number; npages: number; pages: ArrayLike<number> | null; maskSet: number; maskClr: number; changed: number; ret: number }
+  /**
+   * A page-lifetime hazard between a driver that owns a page and another
+   * holder of it (spec 05 §5, 06 §1 "KVM history"): e.g. TTM frees a page KVM
+   * holds a reference on, or KVM still maps a pfn TTM freed. `holder` is who
+   * keeps it (`kvm`), `what` says what happened (kernel/drivers/page-refs.ts).
+   */
+  | { kind: 'ref-hazard'; step: number; pfn: number; holder: string; what: string };
 
 /** Printk plus the event log, with the index of the scenario step being run. */
 export class KernelLog implements Printk {

@@ -33,6 +33,8 @@ import type { Memtype, MtrrTypeLookup } from './pat/memtype.js';
 import { memtypeKernelMapSync } from './pat/memtype-sync.js';
 import { patBootInit } from './pat/pat-init.js';
 import { endOfRamPfn, findLowPfnRange, pkmapBase, vmallocEnd } from './setup/lowmem.js';
+import { reserveBootMemtypes } from './setup/boot-reservations.js';
+import { markRodataRoGbSplit } from './setup/mark-rodata.js';
 import { kernelFlags, type KernelFlags } from './version.js';
 
 const KV_BIAS_64 = 0xffff000000000000n;
@@ -180,6 +182,7 @@ export class Kernel implements MmContext {
         mtrr: mtrrStateOf(m),
         flags: this.flags,
         is64bit: this.is64,
+        hooks,
       },
       this.log,
     );
@@ -270,6 +273,10 @@ export class Kernel implements MmContext {
 
     this.bootMessages.push(...pat.messages, ...this.directMap.messages, ...this.zones.zoneRangesLines());
     for (const line of this.bootMessages) this.log.emit('info', line);
+    // Firmware mappings boot code keeps (ACPI tables, HPET): the initial pat_memtype_list.
+    reserveBootMemtypes(m, this.memtype);
+    // Late boot: mark_rodata_ro() splits a 1 GiB direct-map leaf under the kernel image.
+    markRodataRoGbSplit(this);
     this.directMap.running = true;
   }
 

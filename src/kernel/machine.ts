@@ -119,6 +119,34 @@ export interface Fragmentation {
   seed: number;
 }
 
+/** One ACPI table as the firmware placed it (dmesg `ACPI: SIG 0xADDR LEN ...`). */
+export interface AcpiTableSpec {
+  /** Signature as printed: FACP, DSDT, FACS, APIC, HPET, ... */
+  sig: string;
+  start: number;
+  length: number;
+}
+
+/** A SystemMemory OperationRegion that the firmware's AML reads during boot. */
+export interface AcpiMemRegionSpec {
+  start: number;
+  length: number;
+  /** Who declares it, for humans (e.g. `HPET._STA (QEMU DSDT)`). */
+  name: string;
+}
+
+/**
+ * What the firmware describes beyond e820 and iomem that makes the kernel
+ * map device or firmware memory at boot (src/kernel/setup/boot-reservations.ts
+ * turns it into the boot-time memtype reservations). Absent: none.
+ */
+export interface FirmwareSpec {
+  acpiTables: AcpiTableSpec[];
+  /** HPET base address from the ACPI HPET table; null when there is none. */
+  hpet: number | null;
+  acpiMemRegions: AcpiMemRegionSpec[];
+}
+
 export interface MachineSpec {
   name: string;
   /** One sentence for humans. */
@@ -143,6 +171,8 @@ export interface MachineSpec {
   fragmentation: Fragmentation;
   /** Physical range of the kernel image `[_text, _brk_end)` (x86-64 high-map alias). */
   kernelImage: { start: number; end: number };
+  /** ACPI tables, HPET and AML memory regions (boot-time memtype reservations); absent = none. */
+  firmware?: FirmwareSpec;
 }
 
 /** A physical address that is outside every architecture's reach is refused early. */

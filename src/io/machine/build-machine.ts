@@ -16,7 +16,7 @@
 
 import { MT } from '../../hw/cache-mode.js';
 import { formatPatMsr, PAT_RESET, patEntry } from '../../hw/pat-msr.js';
-import type { Arch, BootOptions, KernelConfig, MachineSpec } from '../../kernel/machine.js';
+import type { Arch, BootOptions, FirmwareSpec, KernelConfig, MachineSpec } from '../../kernel/machine.js';
 import { endOfRamPfn, findLowPfnRange, maxmem, PAGE_SIZE } from '../../kernel/setup/lowmem.js';
 import type { KernelVersionName } from '../../kernel/version.js';
 import { type BuildContext, list, type Raw, sub } from './build-context.js';
@@ -121,6 +121,22 @@ function buildKernelImage(c: BuildContext, raw: Raw, m: Pick<MachineSpec, 'arch'
   return img;
 }
 
+/** The `firmware:` block (absent: undefined, the kernel then reserves nothing at boot for firmware). */
+function buildFirmware(c: BuildContext, raw: Raw): FirmwareSpec | undefined {
+  const o = sub(raw, 'firmware');
+  if (o === undefined) return undefined;
+  const acpiTables = list(o, 'acpi_tables').map((t, i) => {
+    const ptr = `/firmware/acpi_tables/${i}`;
+    return { sig: t['sig'] as string, start: c.num(t, 'start', ptr), length: c.num(t, 'length', ptr) };
+  });
+  const acpiMemRegions = list(o, 'acpi_memory_regions').map((t, i) => {
+    const ptr = `/firmware/acpi_memory_regions/${i}`;
+    return { start: c.num(t, 'start', ptr), length: c.num(t, 'length', ptr), name: t['name'] as string };
+  });
+  const hpet = o['hpet'] === undefined || o['hpet'] === null ? null : c.num(o, 'hpet', '/firmware');
+  return { acpiTables, hpet, acpiMemRegions };
+}
+
 /** Build the typed machine; `name` is used when the file gives none. */
 export function buildMachine(c: BuildContext, raw: Raw, defaultName: string): MachineSpec {
   const arch = raw['arch'] as Arch;
@@ -151,5 +167,7 @@ export function buildMachine(c: BuildContext, raw: Raw, defaultName: string): Ma
   if (raw['description'] !== undefined) spec.description = raw['description'] as string;
   if (maxLowPfn !== undefined) spec.maxLowPfn = maxLowPfn;
   spec.kernelImage = buildKernelImage(c, raw, spec);
+  const firmware = buildFirmware(c, raw);
+  if (firmware !== undefined) spec.firmware = firmware;
   return spec;
 }

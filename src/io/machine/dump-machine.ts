@@ -93,5 +93,12 @@ export function dumpMachine(m: MachineSpec): string {
     boot,
     fragmentation: { level: m.fragmentation.level, seed: m.fragmentation.seed },
   });
+  if (m.firmware !== undefined) {
+    doc['firmware'] = {
+      acpi_tables: m.firmware.acpiTables.map((t) => ({ sig: t.sig, start: hex(t.start), length: hex(t.length) })),
+      hpet: m.firmware.hpet === null ? null : hex(m.firmware.hpet),
+      acpi_memory_regions: m.firmware.acpiMemRegions.map((r) => ({ start: hex(r.start), length: hex(r.length), name: r.name })),
+    };
+  }
   return stringify(doc, { lineWidth: 0 });
 }

@@ -29,6 +29,7 @@ export const TOP_LEVEL_KEYS = [
   'config',
   'boot',
   'fragmentation',
+  'firmware',
 ] as const;
 
 export const ARCHES = ['x86-64', 'x86-32-pae', 'x86-32'] as const;
@@ -88,6 +89,33 @@ export const MACHINE_SCHEMA = {
       },
     },
     boot: { type: 'array', items: { enum: [...BOOT_OPTIONS] }, description: 'Kernel command-line options.' },
+    firmware: {
+      type: 'object',
+      additionalProperties: false,
+      description:
+        'What the firmware describes that makes the kernel map memory at boot: ACPI tables (kept mapped by ACPICA), the HPET, SystemMemory OperationRegions the AML reads. Gives the boot-time pat_memtype_list entries.',
+      properties: {
+        acpi_tables: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['sig', 'start', 'length'],
+            properties: { sig: { type: 'string', pattern: '^[A-Z0-9_]{4}$' }, start: { $ref: '#/definitions/uint' }, length: { $ref: '#/definitions/uint' } },
+          },
+        },
+        hpet: { anyOf: [{ type: 'null' }, { $ref: '#/definitions/uint' }], description: 'HPET base address (ACPI HPET table).' },
+        acpi_memory_regions: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['start', 'length', 'name'],
+            properties: { start: { $ref: '#/definitions/uint' }, length: { $ref: '#/definitions/uint' }, name: { type: 'string', minLength: 1 } },
+          },
+        },
+      },
+    },
     fragmentation: {
       type: 'object',
       additionalProperties: false,

@@ -53,6 +53,28 @@ function qemuIomem(pciStart: string, highStart: string, highEnd: string, vgaRamA
   - { start: ${highStart}, end: ${highEnd}, name: "PCI Bus 0000:00" }`;
 }
 
+/**
+ * SeaBIOS's ACPI tables (dmesg `ACPI: SIG 0xADDR LEN` lines; they sit in the
+ * last 128 KiB below the end of RAM, `top` = the e820 reserved range's start)
+ * and the HPET: QEMU's DSDT (hw/i386/acpi-build.c build_hpet_aml) declares
+ * `OperationRegion (HPTM, SystemMemory, 0xFED00000, 0x400)` read by _STA.
+ */
+function qemuFirmware(top: number): string {
+  const h = (n: number): string => '0x' + n.toString(16).toUpperCase();
+  return `firmware:
+  acpi_tables:
+    - { sig: RSDT, start: ${h(top + 0x1ad8)}, length: 0x34 }
+    - { sig: FACP, start: ${h(top + 0x198c)}, length: 0x74 }
+    - { sig: DSDT, start: ${h(top + 0x40)}, length: 0x194C }
+    - { sig: FACS, start: ${h(top)}, length: 0x40 }
+    - { sig: APIC, start: ${h(top + 0x1a00)}, length: 0x78 }
+    - { sig: HPET, start: ${h(top + 0x1a78)}, length: 0x38 }
+    - { sig: WAET, start: ${h(top + 0x1ab0)}, length: 0x28 }
+  hpet: 0xFED00000
+  acpi_memory_regions:
+    - { start: 0xFED00000, length: 0x400, name: "HPET.HPTM (QEMU DSDT, read by _STA)" }`;
+}
+
 const DEBIAN_AMD64_QEMU = `name: debian-6.1-amd64-qemu
 description: >-
   Debian 12 kernel 6.1.0-56-amd64 under QEMU 7.2 TCG, -m 1024 -cpu qemu64 -smp 1
@@ -93,6 +115,7 @@ ${qemuIomem('0x40000000', '0x100000000', '0x180000000', false)}
 kernel_image: { start: 0x38000000, end: 0x3B400000 }
 config: { x86_pat: true, highmem: false, strict_devmem: true, cpa_statistics: false, debug_fs: true, debug_virtual: false }
 boot: []
+${qemuFirmware(0x3ffe0000)}
 `;
 
 const DEBIAN_686_PAE_QEMU = `name: debian-6.1-686-pae-qemu
@@ -135,6 +158,7 @@ ${qemuIomem('0x80000000', '0x100000000', '0x180000000', true)}
 kernel_image: { start: 0x3000000, end: 0x3F0B000 }
 config: { x86_pat: true, highmem: true, strict_devmem: true, cpa_statistics: false, debug_fs: true, debug_virtual: false }
 boot: []
+${qemuFirmware(0x7ffe0000)}
 `;
 
 const DESKTOP = `name: desktop-x86-64

@@ -18,6 +18,8 @@ function handleJson(h: HandleValue): Record<string, unknown> {
       return { kind: 'mapping', what: h.what, vaddr: hex(h.vaddr), size: hex(h.size), ...(h.phys !== undefined ? { phys: hex(h.phys) } : {}) };
     case 'range':
       return { kind: 'range', start: hex(h.start), end: hex(h.end) };
+    case 'bo':
+      return { kind: 'bo', id: h.id };
   }
 }
 

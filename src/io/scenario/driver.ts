@@ -3,15 +3,18 @@
  * (every modelled call under its kernel name) and the final-state views.
  */
 
+import { DRIVER_CALLS } from '../../kernel/api/driver-calls.js';
 import { MEMTYPE_CALLS } from '../../kernel/api/memtype-calls.js';
 import { MM_CALLS } from '../../kernel/api/mm-calls.js';
 import type { CallSpec } from '../../kernel/api/types.js';
+import { VM_CALLS } from '../../kernel/api/vm-calls.js';
+import { TOUCH_CALLS } from '../../kernel/api/touch-calls.js';
 import { bootKernel, type Kernel } from '../../kernel/kernel.js';
 import type { KernelDriver } from './execute.js';
 
 /** Every call a scenario can name, by kernel name. */
 export const CALLS: ReadonlyMap<string, CallSpec<Kernel>> = new Map(
-  [...(MEMTYPE_CALLS as CallSpec<Kernel>[]), ...(MM_CALLS as CallSpec<Kernel>[])].map((c) => [c.name, c]),
+  [...(MEMTYPE_CALLS as CallSpec<Kernel>[]), ...(MM_CALLS as CallSpec<Kernel>[]), ...(DRIVER_CALLS as CallSpec<Kernel>[]), ...(VM_CALLS as CallSpec<Kernel>[]), ...(TOUCH_CALLS as CallSpec<Kernel>[])].map((c) => [c.name, c]),
 );
 
 export const KERNEL_DRIVER: KernelDriver<Kernel> = {

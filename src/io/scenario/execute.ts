@@ -10,6 +10,7 @@ import type { KernelContext } from '../../kernel/context.js';
 import { errnoName } from '../../kernel/errno.js';
 import { KernelFatal } from '../../kernel/fatal.js';
 import type { MachineSpec } from '../../kernel/machine.js';
+import type { KernelHooks } from '../../kernel/hooks.js';
 import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
 import type { LogLevel } from '../../kernel/printk.js';
 import { InputError } from '../input-error.js';
@@ -17,7 +18,7 @@ import type { Pos, RawArg, Scenario, ScenarioStep } from './scenario.js';
 
 /** What the executor needs from the kernel model beyond the call table. */
 export interface KernelDriver<K extends KernelContext> {
-  boot(machine: MachineSpec): K;
+  boot(machine: MachineSpec, hooks?: KernelHooks): K;
   calls: ReadonlyMap<string, CallSpec<K>>;
   /** `page_address()`: the kernel virtual address of a page, 0 if it has none (highmem). */
   pageAddress(k: K, pfn: number): number;
@@ -59,6 +60,8 @@ export interface RunOutcome<K> {
   fatal?: { step: number; what: string; text: string; where: string };
   final: FinalState;
   failures: ExpectFailure[];
+  /** The handles named by `as:`, as they were at the end. */
+  handles: Map<string, HandleValue>;
 }
 
 const PAGE = 4096;
@@ -67,8 +70,18 @@ function hex(v: number): string {
   return '0x' + v.toString(16);
 }
 
-export function runScenario<K extends KernelContext>(sc: Scenario, driver: KernelDriver<K>): RunOutcome<K> {
-  const k = driver.boot(sc.machine);
+/** A step names a call the kernel version or design under test does not have. */
+export class CallUnavailableError extends InputError {}
+
+/** How to run: the design's hook settings, and an observer called after every step (and once after boot, with step 0). */
+export interface RunOptions<K> {
+  hooks?: KernelHooks;
+  onStep?: (k: K, step: number) => void;
+}
+
+export function runScenario<K extends KernelContext>(sc: Scenario, driver: KernelDriver<K>, opts: RunOptions<K> = {}): RunOutcome<K> {
+  const k = driver.boot(sc.machine, opts.hooks);
+  opts.onStep?.(k, 0);
   const handles = new Map<string, HandleValue>();
   const steps: StepOutcome[] = [];
   const failures: ExpectFailure[] = [];
@@ -76,7 +89,7 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
   for (const st of sc.steps) {
     const spec = driver.calls.get(st.call)!;
     const why = spec.available?.(k);
-    if (why) throw new InputError(sc.file, st.pos.line, st.pos.col, `'${st.call}' is not available: ${why}`);
+    if (why) throw new CallUnavailableError(sc.file, st.pos.line, st.pos.col, `'${st.call}' is not available: ${why}`);
     const { args, shown } = resolveArgs(sc, st, spec, handles, driver, k);
     k.log.step = st.index;
     k.memtype.current = { comm: st.comm ?? 'patlab', pid: st.pid ?? 1 };
@@ -86,24 +99,27 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
     } catch (e) {
       if (!(e instanceof KernelFatal)) throw e;
       fatal = { step: st.index, what: e.what, text: e.text, where: e.where };
+      opts.onStep?.(k, st.index);
       steps.push({ index: st.index, call: st.call, args: shown, result: {}, messages: k.log.messages(st.index) });
       if (st.expect && st.expect.fatal !== true)
         failures.push({ pos: st.expect.pos, step: st.index, what: 'outcome', expected: 'the step completes', actual: `${e.what} in ${e.where}` });
       break;
     }
     if (st.as && result.handle) handles.set(st.as, result.handle);
+    opts.onStep?.(k, st.index);
     const out: StepOutcome = { index: st.index, call: st.call, args: shown, result, messages: k.log.messages(st.index) };
     steps.push(out);
     if (st.expect) checkStep(st, out, failures);
   }
   const final = finalState(k, driver);
   if (sc.expect) checkFinal(sc, k, final, failures);
-  const outcome: RunOutcome<K> = { scenario: sc, kernel: k, steps, final, failures };
+  const outcome: RunOutcome<K> = { scenario: sc, kernel: k, steps, final, failures, handles };
   if (fatal) outcome.fatal = fatal;
   return outcome;
 }
 
-function resolveArgs<K extends KernelContext>(
+/** Bind a step's arguments to values (handles resolved); exported for the trace form (src/io/trace/call-trace.ts). */
+export function resolveArgs<K extends KernelContext>(
   sc: Scenario,
   st: ScenarioStep,
   spec: CallSpec<K>,
@@ -157,6 +173,12 @@ function resolveOne(
         case 'pages':
           if (h.kind !== 'pages') return fail(`'${raw.name}' is a ${h.kind}: expected a pages handle`);
           return h.pfns;
+        case 'bo':
+          if (h.kind !== 'bo') return fail(`'${raw.name}' is ${h.kind === 'pages' ? 'pages' : `a ${h.kind}`}: expected a buffer-object handle`);
+          return h.id;
+        case 'iomap':
+          if (h.kind !== 'mapping') return fail(`'${raw.name}' is ${h.kind === 'pages' ? 'pages' : `a ${h.kind}`}: expected a mapping handle`);
+          return [h.phys ?? 0, h.size, h.vaddr];
         case 'page':
         case 'pfn':
           if (h.kind === 'range' && raw.index === undefined) return h.start / PAGE;
@@ -185,7 +207,7 @@ function resolveOne(
 function showArg(raw: RawArg, v: Args[string], kind: string): string {
   if (raw.t === 'ref') {
     const base = raw.name + (raw.index !== undefined ? `[${raw.index}]` : '') + (raw.offset ? `+${hex(raw.offset)}` : '');
-    return Array.isArray(v) ? `${base} (${v.length} pages)` : base;
+    return Array.isArray(v) && kind === 'pages' ? `${base} (${v.length} pages)` : base;
   }
   if (raw.t === 'mode') return cattrName(raw.v);
   if (raw.t === 'gfp') return raw.v;

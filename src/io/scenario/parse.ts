@@ -31,7 +31,7 @@ import type { FinalExpect, Pos, RawArg, Scenario, ScenarioStep, StepExpect } fro
 /** Resolves a scenario's `machine:` value (a preset name or an inline mapping) to a machine. */
 export type MachineResolver = (src: YamlSource, node: Node) => MachineSpec;
 
-const TOP_KEYS = ['name', 'description', 'machine', 'steps', 'expect'] as const;
+const TOP_KEYS = ['name', 'description', 'machine', 'steps', 'expect', 'report'] as const;
 const STEP_KEYS = ['as', 'expect', 'comm', 'pid', 'note'] as const;
 const FINAL_EXPECT_KEYS = ['pat_memtype_list', 'directmap', 'counters', 'messages'] as const;
 const SHORT_MODES: Record<string, CacheMode> = { WB: 0, WC: 1, 'UC-': 2, UC: 3, WT: 4, WP: 5 };
@@ -64,6 +64,14 @@ export function parseScenario(
   const scenario: Scenario = { file, name, machine, steps };
   if (descNode) scenario.description = src.str(descNode, 'the description');
   if (expectNode) scenario.expect = parseFinalExpect(src, expectNode);
+  const reportNode = top.get('report')?.value as Node | undefined;
+  if (reportNode) {
+    scenario.report = src.seq(reportNode, "'report' (a list of handle names whose mappings the comparison shows)").items.map((it) => {
+      const name = src.str(it as Node, 'a handle name');
+      if (!handles.has(name)) src.fail(it as Node, `unknown handle '${name}' in 'report'${didYouMean(name, handles.keys())}: expected a name given by a step's 'as'`);
+      return { name, pos: src.pos(it as Node) };
+    });
+  }
   return scenario;
 }
 
@@ -141,7 +149,7 @@ function parseArgs(
       if (!a.optional) src.fail(value ?? keyNode, `missing argument '${a.name}' of ${spec.name}: expected '${usage}'`);
       continue;
     }
-    step.args[a.name] = parseArg(src, n, a.kind, `${spec.name}'s '${a.name}'`, handles);
+    step.args[a.name] = parseArg(src, n, a.kind, `${spec.name}'s '${a.name}'`, handles, a.flags);
     step.argPos[a.name] = src.pos(n);
   }
   given = new Map();
@@ -158,15 +166,47 @@ const KIND_TEXT: Record<ArgKind, string> = {
   vaddr: "a kernel virtual address (a mapping handle, 'map+0x1000', a page handle 'bo.0', or a number)",
   gfp: `a GFP flag (${GFP.join(', ')})`,
   bool: 'true or false',
+  flags: "flag names joined by '|'",
+  iomap: 'a mapping handle (the name given by the call that created it)',
+  bo: 'a buffer-object handle (the name given by ttm_bo_create)',
 };
 
-function parseArg(src: YamlSource, n: Node, kind: ArgKind, what: string, handles: Map<string, { kind: string; pos: Pos }>): RawArg {
-  const bad = (): never => src.fail(n, `bad ${what}: expected ${KIND_TEXT[kind]}`);
+function parseArg(
+  src: YamlSource,
+  n: Node,
+  kind: ArgKind,
+  what: string,
+  handles: ReadonlyMap<string, { kind: string }>,
+  flags?: Readonly<Record<string, number>>,
+): RawArg {
+  const fail = (msg: string): never => src.fail(n, msg);
+  if (kind === 'pages' && isSeq(n)) {
+    const v = n.items.map((it) => parseNumberish(src.scalar(it as Node, 'a pfn')) ?? src.fail(it as Node, `bad pfn in ${what}: expected a number`));
+    return { t: 'list', v };
+  }
+  return parseArgValue(src.scalar(n, what), kind, what, handles, fail, flags);
+}
+
+/**
+ * One argument value of kind `kind`, from a scalar as YAML reads it (string,
+ * number, boolean or null). Shared by the YAML scenarios and the
+ * one-line-per-call trace form (src/io/trace/call-trace.ts), so both accept
+ * the same syntax with the same messages; `fail` raises the positioned error.
+ */
+export function parseArgValue(
+  s: string | number | boolean | null,
+  kind: ArgKind,
+  what: string,
+  handles: ReadonlyMap<string, { kind: string }>,
+  fail: (msg: string) => never,
+  flags?: Readonly<Record<string, number>>,
+): RawArg {
+  const bad = (): never => fail(`bad ${what}: expected ${kind === 'flags' && flags ? `flag names joined by '|' (${Object.keys(flags).join(', ')})` : KIND_TEXT[kind]}`);
   const ref = (text: string, allowIndex: boolean, allowOffset: boolean): RawArg | undefined => {
     const m = REF.exec(text);
     if (!m) return undefined;
     const name = m[1]!;
-    if (!handles.has(name)) src.fail(n, `unknown handle '${name}' in ${what}${didYouMean(name, handles.keys())}: expected a name given by an earlier step's 'as'`);
+    if (!handles.has(name)) fail(`unknown handle '${name}' in ${what}${didYouMean(name, handles.keys())}: expected a name given by an earlier step's 'as'`);
     const idx = m[2] ?? m[3];
     if (idx !== undefined && !allowIndex) bad();
     if (m[4] !== undefined && !allowOffset) bad();
@@ -175,11 +215,6 @@ function parseArg(src: YamlSource, n: Node, kind: ArgKind, what: string, handles
     if (m[4] !== undefined) r.offset = Number(m[4]);
     return r;
   };
-  if (kind === 'pages' && isSeq(n)) {
-    const v = n.items.map((it) => parseNumberish(src.scalar(it as Node, 'a pfn')) ?? src.fail(it as Node, `bad pfn in ${what}: expected a number`));
-    return { t: 'list', v };
-  }
-  const s = src.scalar(n, what);
   switch (kind) {
     case 'bool':
       if (typeof s !== 'boolean') bad();
@@ -190,11 +225,24 @@ function parseArg(src: YamlSource, n: Node, kind: ArgKind, what: string, handles
       return { t: 'mode', v: m! };
     }
     case 'gfp':
-      if (typeof s !== 'string' || !GFP.includes(s)) src.fail(n, `bad ${what}: expected ${KIND_TEXT.gfp}${typeof s === 'string' ? didYouMean(s, GFP) : ''}`);
+      if (typeof s !== 'string' || !GFP.includes(s)) fail(`bad ${what}: expected ${KIND_TEXT.gfp}${typeof s === 'string' ? didYouMean(s, GFP) : ''}`);
       return { t: 'gfp', v: s as string };
     case 'pages':
+    case 'iomap':
+    case 'bo':
       if (typeof s === 'string') return ref(s, false, false) ?? bad();
       return bad();
+    case 'flags': {
+      if (typeof s === 'number' && Number.isInteger(s) && s >= 0) return { t: 'num', v: s };
+      if (typeof s !== 'string' || !flags) return bad();
+      let v = 0;
+      for (const name of s.split('|').map((x) => x.trim())) {
+        const f = flags[name];
+        if (f === undefined) fail(`unknown flag '${name}' in ${what}${didYouMean(name, Object.keys(flags))}: expected flag names joined by '|' (${Object.keys(flags).join(', ')})`);
+        v |= f;
+      }
+      return { t: 'num', v };
+    }
     default: {
       const num = parseNumberish(s);
       if (num !== undefined) return { t: 'num', v: num };

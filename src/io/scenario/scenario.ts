@@ -68,4 +68,6 @@ export interface Scenario {
   machine: MachineSpec;
   steps: ScenarioStep[];
   expect?: FinalExpect;
+  /** Handles whose mappings `patlab compare` shows (requested, installed, effective mode). */
+  report?: { name: string; pos: Pos }[];
 }

@@ -5,7 +5,7 @@
  */
 
 import { cattrName, CM, type CacheMode } from '../../hw/cache-mode.js';
-import { PAGE_CACHE_MASK } from '../../hw/pte.js';
+import { PAGE_CACHE_MASK, patIndex } from '../../hw/pte.js';
 import type { MmContext } from '../mm/mm-context.js';
 import {
   archIoFreeMemtypeWc,
@@ -20,6 +20,8 @@ import {
   iounmap,
   type IoremapResult,
 } from '../mm/ioremap.js';
+import { iomapCreateWc, iomapLocalPfnProt, ioMappingCreateWc, ioMappingFree, ioMappingMapLocalWc, type IoMapping } from '../mm/io-mapping.js';
+import { MEMREMAP_FLAGS, memremap, memunmap } from '../mm/memremap.js';
 import type { Gfp } from '../mm/page-alloc.js';
 import {
   setMemoryApiAvailable,
@@ -269,4 +271,167 @@ export const MM_CALLS: CallSpec<K>[] = [
       return {};
     },
   },
+{
+    name: 'lookup_address',
+    doc: 'lookup_address(addr, &level): the kernel leaf mapping a virtual address — its level, pfn, cache mode and PAT index (spec 03 §2.4)',
+    args: [{ name: 'addr', kind: 'vaddr' }],
+    run(k, a) {
+      const r = k.pgtable.lookupAddress(a['addr'] as number);
+      if (!r) return { isNull: true };
+      const lvl = r.level === '4k' ? '4k' : '2m';
+      // pat_index: the PAT entry the PTE's PWT/PCD/PAT bits select (what a test module prints as PATidx).
+      return { fields: { level: r.level, pfn: '0x' + r.pfn.toString(16), type: cattrName(k.tables.leafCachemode(r.bits, lvl)), pat_index: patIndex(r.bits, lvl) } };
+    },
+  },
+  {
+    name: 'memremap',
+    doc: 'memremap(offset, size, MEMREMAP_WB|WT|WC): WB on System RAM is the direct map, else ioremap_cache/_wt/_wc in that order (kernel/iomem.c)',
+    args: [
+      { name: 'offset', kind: 'phys' },
+      { name: 'size', kind: 'size' },
+      { name: 'flags', kind: 'flags', flags: MEMREMAP_FLAGS },
+    ],
+    produces: 'mapping',
+    run(k, a) {
+      const size = a['size'] as number;
+      const r = memremap(k, a['offset'] as number, size, a['flags'] as number);
+      if (r.vaddr === null) return { isNull: true };
+      const pte = k.pgtable.lookupAddress(r.vaddr);
+      return {
+        handle: { kind: 'mapping', vaddr: r.vaddr, size, phys: a['offset'] as number, what: 'memremap' },
+        fields: {
+          via: r.via!,
+          type: pte ? cattrName(k.tables.leafCachemode(pte.bits, pte.level === '4k' ? '4k' : '2m')) : '-',
+          vaddr: '0x' + (k.layout.kvBias + BigInt(r.vaddr)).toString(16),
+        },
+      };
+    },
+  },
+  {
+    name: 'memunmap',
+    doc: 'memunmap(addr): iounmap for an ioremap address, nothing for the direct map (kernel/iomem.c)',
+    args: [{ name: 'addr', kind: 'vaddr' }],
+    run(k, a) {
+      memunmap(k, a['addr'] as number);
+      return {};
+    },
+  },
+  {
+    name: 'iomap_create_wc',
+    doc: 'iomap_create_wc(base, size, &prot) (32-bit): memtype_reserve_io(WC) and the prot of the granted mode (arch/x86/mm/iomap_32.c)',
+    available: only32('iomap_create_wc'),
+    args: [
+      { name: 'base', kind: 'phys' },
+      { name: 'size', kind: 'size' },
+    ],
+    run(k, a) {
+      const r = iomapCreateWc(k, a['base'] as number, a['size'] as number);
+      return r.ret ? { ret: r.ret } : { ret: 0, fields: { prot: cattrName(k.tables.pgprot2cachemode(r.prot)) } };
+    },
+  },
+  {
+    name: 'iomap_free',
+    doc: 'iomap_free(base, size) (32-bit) = memtype_free_io',
+    available: only32('iomap_free'),
+    args: [
+      { name: 'base', kind: 'phys' },
+      { name: 'size', kind: 'size' },
+    ],
+    run(k, a) {
+      k.memtype.memtypeFree(a['base'] as number, (a['base'] as number) + (a['size'] as number));
+      return {};
+    },
+  },
+  {
+    name: '__iomap_local_pfn_prot',
+    doc: '__iomap_local_pfn_prot(pfn, prot) (32-bit): a kmap_local fixmap slot with the prot; UC- for any non-WB prot with PAT off (iomap_32.c)',
+    available: only32('__iomap_local_pfn_prot'),
+    args: [
+      { name: 'pfn', kind: 'pfn' },
+      { name: 'prot', kind: 'mode' },
+    ],
+    produces: 'mapping',
+    run(k, a) {
+      const pfn = a['pfn'] as number;
+      const va = iomapLocalPfnProt(k, pfn, PAGE_KERNEL | k.tables.cachemode2protval(a['prot'] as CacheMode));
+      if (va === null) return { isNull: true };
+      return { handle: { kind: 'mapping', vaddr: va, size: PAGE, phys: pfn * PAGE, what: '__iomap_local_pfn_prot' }, fields: slotFields(k, va) };
+    },
+  },
+  {
+    name: 'io_mapping_create_wc',
+    doc: 'io_mapping_create_wc(base, size): 32-bit iomap_create_wc (a reservation, pages mapped later), x86-64 ioremap_wc (include/linux/io-mapping.h)',
+    args: [
+      { name: 'base', kind: 'phys' },
+      { name: 'size', kind: 'size' },
+    ],
+    produces: 'mapping',
+    run(k, a): CallResult {
+      const r = ioMappingCreateWc(k, a['base'] as number, a['size'] as number);
+      if (!r.map) return r.ret ? { isNull: true, fields: { err: r.ret } } : { isNull: true };
+      // The handle is the struct io_mapping: its base, size and (x86-64) ioremap address.
+      return { handle: { kind: 'mapping', vaddr: r.map.iomem ?? 0, size: r.map.size, phys: r.map.base, what: 'io_mapping' }, fields: { type: cattrName(r.map.pcm) } };
+    },
+  },
+  {
+    name: 'io_mapping_map_local_wc',
+    doc: 'io_mapping_map_local_wc(mapping, offset): one page — a fixmap slot with the mapping\'s prot on 32-bit, iomem + offset on x86-64',
+    args: [
+      { name: 'mapping', kind: 'iomap' },
+      { name: 'offset', kind: 'size' },
+    ],
+    produces: 'mapping',
+    run(k, a) {
+      const m = ioMappingOf(k, a['mapping'] as number[]);
+      const off = a['offset'] as number;
+      const va = ioMappingMapLocalWc(k, m, off);
+      if (va === null) return { isNull: true };
+      return { handle: { kind: 'mapping', vaddr: va, size: PAGE, phys: m.base + off, what: 'io_mapping_map_local_wc' }, fields: slotFields(k, va) };
+    },
+  },
+  {
+    name: 'io_mapping_unmap_local',
+    doc: 'io_mapping_unmap_local(vaddr): kunmap_local on 32-bit, nothing on x86-64',
+    args: [{ name: 'addr', kind: 'vaddr' }],
+    run(k, a) {
+      if (!k.is64) k.highmem.kunmapLocal(a['addr'] as number);
+      return {};
+    },
+  },
+  {
+    name: 'io_mapping_free',
+    doc: 'io_mapping_free(mapping): iomap_free (32-bit) or iounmap (x86-64)',
+    args: [{ name: 'mapping', kind: 'iomap' }],
+    run(k, a) {
+      ioMappingFree(k, ioMappingOf(k, a['mapping'] as number[]));
+      return {};
+    },
+  },
 ];
+
+/** Calls of arch/x86/mm/iomap_32.c exist on 32-bit kernels only. */
+function only32(name: string) {
+  return (k: K): string | null => (k.is64 ? `${name} exists on 32-bit x86 only (arch/x86/mm/iomap_32.c)` : null);
+}
+
+/** Cache mode and address of a newly mapped kernel page. */
+function slotFields(k: K, va: number): Record<string, string> {
+  const pte = k.pgtable.lookupAddress(va);
+  return { type: pte ? cattrName(k.tables.leafCachemode(pte.bits, pte.level === '4k' ? '4k' : '2m')) : '-', vaddr: '0x' + (k.layout.kvBias + BigInt(va)).toString(16) };
+}
+
+/**
+ * The `struct io_mapping` behind a handle ([base, size, iomem]). Its prot is
+ * not stored in the handle: on 32-bit it is the prot of the mode the
+ * reservation made at create time was granted, which `lookup_memtype(base)`
+ * returns while that reservation lives (the tree entry, or the page flag for
+ * RAM); on x86-64 it is always PAGE_KERNEL_IO + WC.
+ */
+function ioMappingOf(k: K, h: number[]): IoMapping {
+  const [base, size, iomem] = h as [number, number, number];
+  const pcm = k.is64 ? CM.WC : k.memtype.lookupMemtype(base);
+  const m: IoMapping = { base, size, prot: PAGE_KERNEL | 0x40 | 0x100 | k.tables.cachemode2protval(pcm), pcm };
+  if (k.is64) m.iomem = iomem;
+  return m;
+}
+

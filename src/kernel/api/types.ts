@@ -24,20 +24,30 @@ export type ArgKind =
   /** a kernel virtual address: a mapping handle (`name`, `name+off`) or a number */
   | 'vaddr'
   | 'gfp'
-  | 'bool';
+  | 'bool'
+  /** a set of named flags `A|B` (the names in `ArgSpec.flags`), or a number */
+  | 'flags'
+  /** a mapping handle passed whole (e.g. a `struct io_mapping *`): resolved to `[phys, size, vaddr]` */
+  | 'iomap'
+  /** a TTM buffer object handle (from `ttm_bo_create`) */
+  | 'bo';
 
 export interface ArgSpec {
   name: string;
   kind: ArgKind;
   optional?: boolean;
   doc?: string;
+  /** For kind 'flags': each flag's name and value. */
+  flags?: Readonly<Record<string, number>>;
 }
 
 /** A value a step can name with `as:` and later steps can pass. */
 export type HandleValue =
   | { kind: 'pages'; pfns: number[] }
   | { kind: 'mapping'; vaddr: number; size: number; phys?: number; what: string }
-  | { kind: 'range'; start: number; end: number };
+  | { kind: 'range'; start: number; end: number }
+  /** A TTM buffer object (kernel/drivers/ttm/bo.ts), by id. */
+  | { kind: 'bo'; id: number };
 
 /** Resolved arguments, by name. */
 export interface Args {

@@ -24,6 +24,12 @@ export interface CpaCounters {
   vmUnmapAliases: number;
   /** IPIs sent: every cross-CPU flush (global flush, IPI round, cpa_flush_all) interrupts the nCpus - 1 other CPUs. */
   ipis: number;
+  /** struct page refcount changes (get_page/put_page, GUP references): +1 per change. */
+  refcountOps: number;
+  /** struct page mapcount changes (rmap add/remove of a normal PTE): +1 per change. */
+  mapcountOps: number;
+  /** Page-table walks to install or look up user PTEs (one per walk: per page for vmf_insert_*, once per range for apply_to_page_range). */
+  ptWalks: number;
   /** CONFIG_X86_CPA_STATISTICS (x86/cpa_stats). */
   stats: {
     checked1G: number;
@@ -51,6 +57,9 @@ export function newCpaCounters(): CpaCounters {
     kmapFlushUnused: 0,
     vmUnmapAliases: 0,
     ipis: 0,
+    refcountOps: 0,
+    mapcountOps: 0,
+    ptWalks: 0,
     stats: { checked1G: 0, sameprot1G: 0, preserved1G: 0, checked2M: 0, sameprot2M: 0, preserved2M: 0, setChecked4K: 0 },
   };
 }

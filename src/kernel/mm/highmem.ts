@@ -197,6 +197,21 @@ export class Highmem {
   }
 
   /**
+   * `__kmap_local_pfn_prot(pfn, prot)` (mm/highmem.c), used by 32-bit
+   * `__iomap_local_pfn_prot`: always the next fixmap slot of CPU 0, for any
+   * pfn (MMIO included, lowmem too), mapped with `bits` (4 KiB layout).
+   */
+  kmapLocalPfnProt(pfn: number, bits: number): number | null {
+    const fx = this.fixmap;
+    if (!fx) return null;
+    if (this.localIdx >= KM_MAX_IDX) throw new Error('kmap_local: BUG_ON(idx >= KM_MAX_IDX)');
+    const i = this.localIdx++;
+    fx.pfns[i] = pfn;
+    fx.bits[i] = bits;
+    return fx.addr(i);
+  }
+
+  /**
    * `kunmap_local(addr)`: an address outside the fixmap slots (a lowmem
    * page) does nothing; otherwise the top slot is cleared and popped (the
    * kernel WARNs if `addr` is not the top slot, and clears the top anyway).

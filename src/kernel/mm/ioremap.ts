@@ -3,21 +3,28 @@
  * `__ioremap_caller` and its wrappers, `iounmap`, `memremap`, and the I/O
  * memtype helpers `memtype_reserve_io` / `arch_io_reserve_memtype_wc`.
  *
- * Mappings are made with 4 KiB leaves; the huge-leaf variant of spec 03 §4.6
- * (2 MiB/1 GiB leaves when aligned and MTRR-uniform) is not modelled, which
- * changes no cache mode, only leaf counts and the once-only "Cannot satisfy"
- * warning.
+ * Mappings use huge leaves where `ioremap_page_range` would (spec 03 §4.6):
+ * 1 GiB on x86-64 with GB pages, 2 MiB with PSE (x86-64 and PAE; non-PAE
+ * 32-bit has no huge vmap), when the virtual and physical addresses are
+ * aligned, the rest of the range covers the leaf and the MTRRs allow it.
+ * What iounmap needs is kept on the vmalloc area itself (`VmArea.ioremap`,
+ * the kernel's vm_struct `phys_addr`/size), so it dies with the kernel.
  */
 
-import { cattrName, CM, type CacheMode } from '../../hw/cache-mode.js';
-import { PAGE_PCD, PAGE_PWT } from '../../hw/pte.js';
+import { cattrName, CM, MT, type CacheMode } from '../../hw/cache-mode.js';
+import { PAGE_PCD, PAGE_PWT, PAGE_PSE, protval4kToLarge } from '../../hw/pte.js';
 import { EBUSY } from '../errno.js';
-import { fmt016Lx } from '../printk.js';
+import { fmt016Lx, fmtHash010Lx } from '../printk.js';
 import { isNewMemtypeAllowed } from '../pat/memtype.js';
 import type { MmContext } from './mm-context.js';
 import { PG_RESERVED } from './page.js';
+import type { IoremapRecord, VmArea } from './vmalloc.js';
 
 const PAGE = 4096;
+const PMD_SIZE = 2 ** 21;
+const PUD_SIZE = 2 ** 30;
+/** MTRR_TYPE_INVALID: what the pre-v6.5 lookup returns with MTRRs absent or disabled. */
+const MTRR_TYPE_INVALID = 0xff;
 /** _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_GLOBAL: the non-cache part of PAGE_KERNEL_IO. */
 const PAGE_KERNEL_IO_BASE = 0x1 | 0x2 | 0x20 | 0x40 | 0x100;
 
@@ -52,20 +59,36 @@ function rangeHasUnreservedRam(k: MmContext, phys: number, last: number): boolea
   return false;
 }
 
-/** How many top-level iomem resources the range touches (`iomem_map_sanity_check`, simplified to BAR granularity). */
-function resourcesSpanned(k: MmContext, phys: number, last: number): number {
-  let n = 0;
-  const visit = (list: readonly { start: number; end: number; children?: readonly unknown[] }[]): void => {
+/**
+ * `iomem_map_sanity_check(addr, size)` (kernel/resource.c): walk every iomem
+ * resource (children included, depth first); the first one that overlaps
+ * `[addr, last]` without containing it at page granularity prints
+ * `resource sanity check: ...` and makes the check fail. BUSY resources are
+ * skipped: System RAM and the e820 types other than "reserved"
+ * (`do_mark_busy`), so only the machine's iomem tree and e820 reserved
+ * ranges take part. `%pR` of a prefetchable resource gets " pref" (its
+ * decoded flags; 64-bit BARs would also show "64bit", not modelled).
+ */
+function iomemMapSanityCheck(k: MmContext, addr: number, last: number): boolean {
+  type Res = { start: number; end: number; name: string; prefetchable?: boolean; children?: readonly Res[] };
+  const reserved: Res[] = k.machine.e820.filter((e) => e.type === 'reserved').map((e) => ({ start: e.start, end: e.end, name: 'Reserved' }));
+  const top = [...(k.machine.iomem as readonly Res[]), ...reserved].sort((a, b) => a.start - b.start);
+  const pfn = (v: number): number => Math.floor(v / PAGE);
+  const visit = (list: readonly Res[]): Res | null => {
     for (const r of list) {
-      if (r.start <= last && phys < r.end) {
-        const kids = (r.children ?? []) as { start: number; end: number; children?: readonly unknown[] }[];
-        if (kids.length > 0) visit(kids);
-        else n++;
-      }
+      const rLast = r.end - 1;
+      if (r.start <= last && rLast >= addr && !(pfn(r.start) <= pfn(addr) && pfn(rLast) >= pfn(last))) return r;
+      const hit = visit(r.children ?? []);
+      if (hit) return hit;
     }
+    return null;
   };
-  visit(k.machine.iomem);
-  return n;
+  const bad = visit(top);
+  if (!bad) return false;
+  const pa = (v: number): string => '0x' + v.toString(16).padStart(k.machine.arch === 'x86-32' ? 8 : 16, '0');
+  const pr = `[mem ${fmtHash010Lx(bad.start)}-${fmtHash010Lx(bad.end - 1)}${bad.prefetchable ? ' pref' : ''}]`;
+  k.log.emit('warn', `resource: resource sanity check: requesting [mem ${pa(addr)}-${pa(last)}], which spans more than ${bad.name} ${pr}`);
+  return true;
 }
 
 /** PTE cache bits `__ioremap_caller` writes for a mode (step 7): unexpected modes get UC. */
@@ -88,7 +111,7 @@ export function ioremapCaller(k: MmContext, physIn: number, sizeIn: number, pcmI
     return fail;
   }
   if (rangeHasUnreservedRam(k, physIn, last)) {
-    warnOnce(k, 'ioremap-on-ram', `ioremap on RAM at ${fmt016Lx(physIn)} - ${fmt016Lx(last)}`);
+    warnOnce(k, 'ioremap-on-ram', `ioremap on RAM at ${fmtPa(k, physIn)} - ${fmtPa(k, last)}`);
     return fail;
   }
   const offset = physIn % PAGE;
@@ -109,7 +132,7 @@ export function ioremapCaller(k: MmContext, physIn: number, sizeIn: number, pcmI
     }
     pcm = got;
   }
-  const area = k.vmalloc.allocArea(size, PAGE, { caller: `ioremap:${caller}` });
+  const area = k.vmalloc.allocArea(size, ioremapAlign(k, size), { caller: `ioremap:${caller}` });
   if (!area) {
     k.memtype.memtypeFree(phys, phys + size);
     return fail;
@@ -119,19 +142,98 @@ export function ioremapCaller(k: MmContext, physIn: number, sizeIn: number, pcmI
     k.memtype.memtypeFree(phys, phys + size);
     return fail;
   }
-  k.vmalloc.mapPages(area, { pfn: phys / PAGE, count: size / PAGE }, ioremapProt(k, pcm));
-  k.log.events.push({ kind: 'pte', step: k.log.step, space: 'vmalloc', vaddr: area.start, pfn: phys / PAGE, npages: size / PAGE, level: '4k', bits: ioremapProt(k, pcm) & (PAGE_PWT | PAGE_PCD | 0x80) });
-  k.log.events.push({ kind: 'map', step: k.log.step, call: 'ioremap', space: 'vmalloc', pfn: phys / PAGE, npages: size / PAGE, requested: pcmIn, installed: k.tables.pgprot2cachemode(ioremapProt(k, pcm)) });
-  if (resourcesSpanned(k, physIn, last) > 1) k.log.emit('warn', `caller ${caller} mapping multiple BARs`);
-  ioremapAreas(k).set(area.start, { phys, size, requested: pcmIn, pcm });
+  const prot = ioremapProt(k, pcm);
+  ioremapPageRange(k, area, phys, size, prot);
+  k.log.events.push({ kind: 'map', step: k.log.step, call: 'ioremap', space: 'vmalloc', pfn: phys / PAGE, npages: size / PAGE, requested: pcmIn, installed: k.tables.pgprot2cachemode(prot) });
+  if (iomemMapSanityCheck(k, physIn, last)) k.log.emit('warn', `caller ${caller} mapping multiple BARs`);
+  area.phys = phys;
+  area.ioremap = { phys, size, requested: pcmIn, pcm };
   return { vaddr: area.start + offset, pcm, requested: pcmIn, phys: physIn, size: sizeIn };
 }
 
-/** Per-kernel record of live ioremap areas (what iounmap frees). */
-const AREAS = new WeakMap<MmContext, Map<number, { phys: number; size: number; requested: CacheMode; pcm: CacheMode }>>();
-export function ioremapAreas(k: MmContext): Map<number, { phys: number; size: number; requested: CacheMode; pcm: CacheMode }> {
-  let m = AREAS.get(k);
-  if (!m) AREAS.set(k, (m = new Map()));
+/** `%pa`: a phys_addr_t, zero-padded to its width (64 bits except on non-PAE 32-bit). */
+function fmtPa(k: MmContext, v: number): string {
+  return k.machine.arch === 'x86-32' ? '0x' + v.toString(16).padStart(8, '0') : fmt016Lx(v);
+}
+
+/**
+ * Alignment of a `VM_IOREMAP` area (`__get_vm_area_node`): the size rounded
+ * up to a power of two, between a page and IOREMAP_MAX_ORDER (1 GiB on x86-64,
+ * 512 KiB, the generic 128 pages, on 32-bit). This is what lets a 2 MiB or
+ * 1 GiB mapping start on a leaf boundary (spec 03 §4.6 assumes it does).
+ */
+function ioremapAlign(k: MmContext, size: number): number {
+  const maxOrder = k.is64 ? 30 : 19;
+  const order = Math.min(Math.max(Math.ceil(Math.log2(size)), 12), maxOrder);
+  return 2 ** order;
+}
+
+/** Whether `pud_set_huge`/`pmd_set_huge` accept the MTRR state of `[addr, addr + size)` (arch/x86/mm/pgtable.c). */
+function mtrrAllowsHuge(k: MmContext, addr: number, size: number): boolean {
+  const { type, uniform } = k.mtrr.typeLookup(addr, addr + size);
+  // Before v6.5 a non-uniform range was still accepted when the lookup said
+  // INVALID (no MTRRs) or WB; since then `uniform` alone decides.
+  if (k.flags.mtrrLegacyLookup) return uniform || type === MTRR_TYPE_INVALID || type === MT.WB;
+  return uniform;
+}
+
+/**
+ * `ioremap_page_range()` → `vmap_range_noflush()`: walk the range one PUD at
+ * a time; a PUD-sized, PUD-aligned (virtual and physical) piece becomes a
+ * 1 GiB leaf if the CPU has GB pages (x86-64) and the MTRRs allow; otherwise
+ * its PMDs are tried the same way for 2 MiB leaves (PSE; x86-64 and PAE);
+ * the rest gets 4 KiB entries. `prot` is in the 4 KiB layout.
+ */
+function ioremapPageRange(k: MmContext, area: VmArea, phys: number, size: number, prot: number): void {
+  const hugeVmap = k.machine.arch !== 'x86-32'; // HAVE_ARCH_HUGE_VMAP: X86_64 || X86_PAE
+  const pudOk = hugeVmap && k.is64 && k.machine.cpu.gbpages;
+  const pmdOk = hugeVmap && k.machine.cpu.pse;
+  const large = protval4kToLarge(prot) | PAGE_PSE;
+  const va0 = area.start;
+  const run = (off: number, len: number, level: '4k' | '2m' | '1g'): void => {
+    k.vmalloc.mapPages(area, { pfn: (phys + off) / PAGE, count: len / PAGE }, level === '4k' ? prot : large, level, off / PAGE);
+    const bits = level === '4k' ? prot : large;
+    const last = k.log.events[k.log.events.length - 1];
+    // One event per run of leaves of one level (as CPA coalesces its PTE writes).
+    if (last && last.kind === 'pte' && last.space === 'vmalloc' && last.level === level && last.vaddr + last.npages * PAGE === va0 + off && last.pfn + last.npages === (phys + off) / PAGE)
+      last.npages += len / PAGE;
+    else k.log.events.push({ kind: 'pte', step: k.log.step, space: 'vmalloc', vaddr: va0 + off, pfn: (phys + off) / PAGE, npages: len / PAGE, level, bits: bits & (PAGE_PWT | PAGE_PCD | 0x80 | 0x1000) });
+  };
+  let off = 0;
+  while (off < size) {
+    const va = va0 + off;
+    const pa = phys + off;
+    const pudEnd = Math.min(size, off + (PUD_SIZE - (va % PUD_SIZE)));
+    if (pudOk && pudEnd - off === PUD_SIZE && pa % PUD_SIZE === 0 && mtrrAllowsHuge(k, pa, PUD_SIZE)) {
+      run(off, PUD_SIZE, '1g');
+      off = pudEnd;
+      continue;
+    }
+    while (off < pudEnd) {
+      const v = va0 + off;
+      const p = phys + off;
+      const pmdEnd = Math.min(pudEnd, off + (PMD_SIZE - (v % PMD_SIZE)));
+      if (pmdOk && pmdEnd - off === PMD_SIZE && p % PMD_SIZE === 0) {
+        if (mtrrAllowsHuge(k, p, PMD_SIZE)) {
+          run(off, PMD_SIZE, '2m');
+          off = pmdEnd;
+          continue;
+        }
+        if (!k.warnedOnce.has('pmd_set_huge-mtrr')) {
+          k.warnedOnce.add('pmd_set_huge-mtrr');
+          k.log.emit('warn', `pmd_set_huge: Cannot satisfy [mem ${fmtHash010Lx(p)}-${fmtHash010Lx(p + PMD_SIZE)}] with a huge-page mapping due to MTRR override.`);
+        }
+      }
+      run(off, pmdEnd - off, '4k');
+      off = pmdEnd;
+    }
+  }
+}
+
+/** The live ioremap areas of `k` (vmalloc areas carrying an ioremap record), by start address. */
+export function ioremapAreas(k: MmContext): Map<number, IoremapRecord> {
+  const m = new Map<number, IoremapRecord>();
+  for (const a of k.vmalloc.liveAreas()) if (a.ioremap) m.set(a.start, a.ioremap);
   return m;
 }
 
@@ -163,23 +265,41 @@ export function ioremapProtCall(k: MmContext, phys: number, size: number, pcm: C
  * set at ioremap time is not restored.
  */
 export function iounmap(k: MmContext, vaddr: number): void {
-  const directEnd = k.layout.pageOffset + k.highMemoryPfn * PAGE;
-  if (vaddr >= k.layout.pageOffset && vaddr <= directEnd) {
-    const isaStart = k.layout.pageOffset + 0xa0000;
-    if (vaddr >= isaStart && vaddr < k.layout.pageOffset + 0x100000)
-      k.log.emit('warning-splat', 'WARNING: iounmap() called for ISA range not obtained using ioremap()');
+  if (iounmapChecksIoremapAddr(k)) {
+    // v6.12+: `WARN_ON_ONCE(!is_ioremap_addr(addr))` — on x86 the ioremap
+    // space is the vmalloc area.
+    if (!k.vmalloc.contains(vaddr)) {
+      warnOnce(k, 'iounmap-not-ioremap', 'WARN_ON_ONCE in iounmap');
+      return;
+    }
+  } else if (vaddr <= k.layout.pageOffset + k.highMemoryPfn * PAGE) {
+    // Before v6.12: `addr <= high_memory` returns silently. This also covers
+    // the direct-map ISA window, so the "iounmap() called for ISA range"
+    // WARN that follows in the kernel can never fire on x86 (in either
+    // version); it is not modelled.
     return;
   }
   const va = vaddr - (vaddr % PAGE);
   const area = k.vmalloc.findArea(va);
-  const rec = area ? ioremapAreas(k).get(area.start) : undefined;
-  if (!area || !rec) {
-    k.log.emit('err', `iounmap: bad address ${'0x' + (k.layout.kvBias + BigInt(vaddr)).toString(16)}`);
+  if (!area) {
+    // `%p` of the page-aligned address, shown unhashed (as with no_hash_pointers).
+    k.log.emit('err', `iounmap: bad address ${(k.layout.kvBias + BigInt(va)).toString(16).padStart(k.is64 ? 16 : 8, '0')}`);
     return;
   }
+  // find_vm_area() finds any vmalloc area; one not made by ioremap (vmap) has
+  // phys_addr 0, and the kernel frees [0, size) all the same.
+  const rec = area.ioremap ?? { phys: 0, size: area.npages * PAGE };
   k.memtype.memtypeFree(rec.phys, rec.phys + rec.size);
-  ioremapAreas(k).delete(area.start);
   k.vmalloc.freeArea(area);
+}
+
+/**
+ * Whether iounmap starts with `WARN_ON_ONCE(!is_ioremap_addr(addr))`
+ * (commit 50c6dbdfd16e "x86/ioremap: Use is_ioremap_addr() in iounmap()",
+ * first released in v6.12) instead of the silent `addr <= high_memory`.
+ */
+function iounmapChecksIoremapAddr(k: MmContext): boolean {
+  return k.machine.kernel === 'mainline' || k.machine.kernel === '6.12';
 }
 
 /**

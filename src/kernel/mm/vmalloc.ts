@@ -10,14 +10,28 @@
  * flushing of vmap areas), which CPA does on every call (spec 03 §2.2).
  *
  * Per-page state of an area: the pfn (a double, MMIO pfns can exceed 2^31)
- * and the 4 KiB-layout PTE bits (0 = none). Huge leaves are not modelled yet.
+ * and the PTE bits (0 = none): 4 KiB layout, or for pages under a huge leaf
+ * (ioremap, spec 03 §4.6) the leaf's large-layout bits repeated on each of
+ * its pages, with `levels` saying which leaf covers the page.
  */
 
+import type { CacheMode } from '../../hw/cache-mode.js';
+import { protvalLargeTo4k } from '../../hw/pte.js';
 import type { PteRef } from '../context.js';
-import { NotModelledError } from '../not-modelled.js';
-import { BLK_NONE, BLK_PTE, type KernelMapRegion } from './kernel-pgtable.js';
+import { BLK_GB, BLK_LARGE, BLK_NONE, BLK_PTE, type KernelMapRegion } from './kernel-pgtable.js';
 
 const PAGE = 4096;
+/** Pages per 2 MiB and 1 GiB leaf (x86-64 / PAE: huge vmap needs one of them; non-PAE has no huge vmap). */
+const PMD_PAGES = 512;
+const PUD_PAGES = 512 * 512;
+
+/** What `__ioremap_caller` records in the vm_struct (`phys_addr`, size) plus the negotiated mode, for iounmap. */
+export interface IoremapRecord {
+  phys: number;
+  size: number;
+  requested: CacheMode;
+  pcm: CacheMode;
+}
 
 export interface VmArea {
   /** Stored virtual address of the first page. */
@@ -32,6 +46,10 @@ export interface VmArea {
   readonly caller: string;
   /** Physical address the area was created for (ioremap), if any. */
   phys?: number;
+  /** Set by ioremap (`VM_IOREMAP` areas): the vm_struct's physical range and mode. */
+  ioremap?: IoremapRecord;
+  /** Per page: BLK_PTE (or 0) for a 4 KiB leaf, BLK_LARGE / BLK_GB for a page under a huge leaf; absent when all are 4 KiB. */
+  levels?: Uint8Array;
 }
 
 export class Vmalloc implements KernelMapRegion {
@@ -100,25 +118,36 @@ export class Vmalloc implements KernelMapRegion {
   }
 
   /**
-   * Map pages into an area from its first page: `physOrPfns` is either the
-   * first pfn of a physically contiguous run (ioremap) of `count` pages, or a
-   * list of pfns (vmap). `bits` are 4 KiB-layout PTE bits (present included).
+   * Map pages into an area, from page `at` of the area (default its first):
+   * `physOrPfns` is either the first pfn of a physically contiguous run
+   * (ioremap) of `count` pages, or a list of pfns (vmap). `bits` are 4 KiB
+   * layout PTE bits (present included), or for `level` '2m'/'1g' the huge
+   * leaf's large-layout bits (PSE included); a huge mapping must be a run
+   * covering whole leaves, virtually aligned to the leaf size.
    */
-  mapPages(area: VmArea, physOrPfns: { pfn: number; count: number } | ArrayLike<number>, bits: number, level: '4k' | '2m' | '1g' = '4k'): void {
-    if (level !== '4k') throw new NotModelledError(`huge (${level}) leaves in the vmalloc area`);
+  mapPages(area: VmArea, physOrPfns: { pfn: number; count: number } | ArrayLike<number>, bits: number, level: '4k' | '2m' | '1g' = '4k', at = 0): void {
     if ('pfn' in physOrPfns && typeof physOrPfns.pfn === 'number' && !('length' in physOrPfns)) {
-      if (physOrPfns.count > area.npages) throw new RangeError('mapping larger than the area');
-      for (let i = 0; i < physOrPfns.count; i++) {
-        area.pfns[i] = physOrPfns.pfn + i;
-        area.bits[i] = bits;
+      const { pfn, count } = physOrPfns;
+      if (at + count > area.npages) throw new RangeError('mapping larger than the area');
+      if (level !== '4k') {
+        const per = level === '1g' ? PUD_PAGES : PMD_PAGES;
+        if (count % per !== 0 || (area.start / PAGE + at) % per !== 0) throw new RangeError(`a ${level} leaf must cover whole, aligned leaves`);
+        const levels = (area.levels ??= new Uint8Array(area.npages));
+        levels.fill(level === '1g' ? BLK_GB : BLK_LARGE, at, at + count);
+      } else area.levels?.fill(BLK_PTE, at, at + count);
+      for (let i = 0; i < count; i++) {
+        area.pfns[at + i] = pfn + i;
+        area.bits[at + i] = bits;
       }
       return;
     }
+    if (level !== '4k') throw new RangeError('huge leaves map physically contiguous runs only');
     const list = physOrPfns as ArrayLike<number>;
-    if (list.length > area.npages) throw new RangeError('mapping larger than the area');
+    if (at + list.length > area.npages) throw new RangeError('mapping larger than the area');
+    area.levels?.fill(BLK_PTE, at, at + list.length);
     for (let i = 0; i < list.length; i++) {
-      area.pfns[i] = list[i]!;
-      area.bits[i] = bits;
+      area.pfns[at + i] = list[i]!;
+      area.bits[at + i] = bits;
     }
   }
 
@@ -142,6 +171,7 @@ export class Vmalloc implements KernelMapRegion {
     if (i < 0) throw new Error('freeArea: not a live area');
     this.areas.splice(i, 1);
     area.bits.fill(0);
+    area.levels?.fill(BLK_PTE);
     this.lazy.push(area);
   }
 
@@ -168,24 +198,41 @@ export class Vmalloc implements KernelMapRegion {
     this.freeArea(a);
   }
 
-  /** The present 4 KiB leaf at `va`, or null. */
+  /** The present leaf at `va` (4 KiB, or a huge ioremap leaf), or null. */
   lookup(va: number): PteRef | null {
     const a = this.findArea(va);
     if (!a) return null;
     const i = Math.floor((va - a.start) / PAGE);
     if (i >= a.npages || a.bits[i] === 0) return null;
+    const l = a.levels?.[i] ?? BLK_PTE;
+    if (l === BLK_LARGE || l === BLK_GB) {
+      const size = (l === BLK_GB ? PUD_PAGES : PMD_PAGES) * PAGE;
+      return { pfn: a.pfns[i]!, level: l === BLK_GB ? '1g' : '2m', leafStart: Math.floor(va / size) * size, bits: a.bits[i]! };
+    }
     return { pfn: a.pfns[i]!, level: '4k', leafStart: a.start + i * PAGE, bits: a.bits[i]! };
+  }
+
+  /** Area and page-index range of the huge leaf at `va`. */
+  private leafPages(va: number): { a: VmArea; first: number; n: number; level: number } {
+    const a = this.findArea(va)!;
+    const i = Math.floor((va - a.start) / PAGE);
+    const level = a.levels?.[i] ?? BLK_PTE;
+    const per = level === BLK_GB ? PUD_PAGES : PMD_PAGES;
+    const first = i - (((a.start / PAGE + i) % per) as number);
+    return { a, first, n: per, level };
   }
 
   // ---- KernelMapRegion ----
   levelAt(va: number): number {
-    return this.lookup(va) ? BLK_PTE : BLK_NONE;
+    const r = this.lookup(va);
+    if (!r) return BLK_NONE;
+    return r.level === '1g' ? BLK_GB : r.level === '2m' ? BLK_LARGE : BLK_PTE;
   }
   pteAt(va: number): number {
     return this.lookup(va)?.bits ?? 0;
   }
-  largeBitsAt(): number {
-    throw new NotModelledError('huge leaves in the vmalloc area');
+  largeBitsAt(va: number): number {
+    return this.lookup(va)!.bits;
   }
   pfnAt(va: number): number {
     const r = this.lookup(va);
@@ -195,10 +242,20 @@ export class Vmalloc implements KernelMapRegion {
     const a = this.findArea(va)!;
     a.bits[Math.floor((va - a.start) / PAGE)] = bits;
   }
-  setLargeAt(): void {
-    throw new NotModelledError('huge leaves in the vmalloc area');
+  setLargeAt(va: number, bits: number): void {
+    const { a, first, n } = this.leafPages(va);
+    a.bits.fill(bits, first, first + n);
   }
-  splitAt(): '2m' | '4m' | '1g' {
-    throw new NotModelledError('huge leaves in the vmalloc area');
+  /** CPA split: a 1 GiB leaf becomes 2 MiB leaves with the same bits; a 2 MiB leaf becomes 4 KiB entries (4 KiB layout). */
+  splitAt(va: number): '2m' | '4m' | '1g' {
+    const { a, first, n, level } = this.leafPages(va);
+    if (level === BLK_GB) {
+      a.levels!.fill(BLK_LARGE, first, first + n);
+      return '1g';
+    }
+    if (level !== BLK_LARGE) throw new Error('split of a non-large vmalloc leaf');
+    a.bits.fill(protvalLargeTo4k(a.bits[first]!), first, first + n);
+    a.levels!.fill(BLK_PTE, first, first + n);
+    return '2m';
   }
 }

@@ -12,6 +12,7 @@ import { PageMemtypes } from '../mm/page-memtype.js';
 import { SystemRam, type RamResource } from '../mm/system-ram.js';
 import type { Printk } from '../printk.js';
 import type { KernelFlags } from '../version.js';
+import { BASELINE_HOOKS, type KernelHooks } from '../hooks.js';
 import { Memtype, type MtrrTypeLookup } from './memtype.js';
 
 export interface MemtypeMachine {
@@ -24,6 +25,8 @@ export interface MemtypeMachine {
   flags: KernelFlags;
   /** 64-bit kernel (sanitize_phys masks to 52 bits) or 32-bit (identity). */
   is64bit?: boolean;
+  /** The design under test (default: today's kernel). */
+  hooks?: KernelHooks;
 }
 
 export interface BootedMemtype {
@@ -53,6 +56,7 @@ export function bootMemtype(m: MemtypeMachine, log: Printk): BootedMemtype {
       debugpat: m.debugpat,
       physMask: m.is64bit === false ? null : (1n << 52n) - 1n,
       flags: m.flags,
+      hooks: m.hooks ?? BASELINE_HOOKS,
     },
     ram,
     pages,

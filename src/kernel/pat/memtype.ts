@@ -14,6 +14,7 @@ import type { PageMemtypes } from '../mm/page-memtype.js';
 import type { SystemRam } from '../mm/system-ram.js';
 import { fmtLx, memRange, type Printk } from '../printk.js';
 import type { KernelFlags } from '../version.js';
+import type { KernelHooks } from '../hooks.js';
 import { MemtypeTree } from './memtype-tree.js';
 import { patPagerangeIsRam } from './ram.js';
 
@@ -42,6 +43,8 @@ export interface MemtypeConfig {
    */
   physMask: bigint | null;
   flags: KernelFlags;
+  /** The design under test: `ramInTree` (3c) changes where RAM memtypes live. */
+  hooks: KernelHooks;
 }
 
 /** Result of a call that may hand back a cache mode through a pointer. */
@@ -94,7 +97,12 @@ export class Memtype {
     readonly pages: PageMemtypes,
     readonly mtrr: MtrrTypeLookup,
     readonly log: Printk,
-  ) {}
+  ) {
+    this.physMaskNum = config.physMask === null ? Infinity : Number(config.physMask);
+  }
+
+  /** `physMask` as a number (2^52 - 1 is exact in a double). */
+  private readonly physMaskNum: number;
 
   /** `dprintk()`: only with `debugpat`; the text is built lazily (hot paths call this). */
   private dprintk(text: () => string): void {
@@ -120,9 +128,11 @@ export class Memtype {
   sanitizePhys(addr: number | bigint): number {
     const mask = this.config.physMask;
     if (mask === null) return Number(addr);
-    if (typeof addr === 'number' && addr >= 0 && addr <= Number(mask)) return addr;
+    // Fast path: an address already inside the mask is unchanged (every call from the model itself).
+    if (typeof addr === 'number' && addr >= 0 && addr <= this.physMaskNum) return addr;
     return Number((BigInt(addr) & U64_MASK) & mask);
   }
+
 
   /** `pat_pagerange_is_ram()` on this machine (spec 02 §7). */
   pagerangeIsRam(start: number, end: number): -1 | 0 | 1 {
@@ -158,7 +168,9 @@ export class Memtype {
 
     const actual = this.patXMtrrType(start, end, req);
     const isRam = this.pagerangeIsRam(start, end);
-    if (isRam === 1) return this.reserveRamPagesType(start, end, req, wantNew);
+    // 3c (ramInTree): RAM is tracked in the tree like everything else, as
+    // before 9542ada8 moved it into page flags.
+    if (isRam === 1 && !this.config.hooks.ramInTree) return this.reserveRamPagesType(start, end, req, wantNew);
     if (isRam < 0) return { ret: -EINVAL, newType: wantNew ? actual : undefined };
 
     const conflict = this.checkConflict(start, end, actual, wantNew);
@@ -247,7 +259,7 @@ export class Memtype {
     const end = this.sanitizePhys(endIn);
     if (isUntrackedPatRange(start, end)) return 0;
     const isRam = this.pagerangeIsRam(start, end);
-    if (isRam === 1) return this.freeRamPagesType(start, end);
+    if (isRam === 1 && !this.config.hooks.ramInTree) return this.freeRamPagesType(start, end);
     if (isRam < 0) return -EINVAL;
     if (!this.memtypeErase(start, end)) {
       this.log.emit('info', `x86/PAT: ${this.who()} freeing invalid memtype ${memRange(start, end)}`);
@@ -284,9 +296,25 @@ export class Memtype {
    */
   lookupMemtype(paddr: number): CacheMode {
     if (isUntrackedPatRange(paddr, paddr + PAGE_SIZE)) return CM.WB;
-    if (this.pagerangeIsRam(paddr, paddr + PAGE_SIZE) !== 0) return this.pages.get(Math.floor(paddr / PAGE_SIZE)) as CacheMode;
+    const ram = this.pagerangeIsRam(paddr, paddr + PAGE_SIZE) !== 0;
+    if (ram && !this.config.hooks.ramInTree) return this.pages.get(Math.floor(paddr / PAGE_SIZE)) as CacheMode;
     const id = this.tree.firstOverlap(paddr, paddr + PAGE_SIZE - 1);
-    return id === 0 ? CM.UC_MINUS : (this.tree.type(id) as CacheMode);
+    // Unregistered RAM is write-back (its direct-map type); unregistered MMIO is UC-.
+    if (id === 0) return ram ? CM.WB : CM.UC_MINUS;
+    return this.tree.type(id) as CacheMode;
+  }
+
+  /**
+   * Whether a registration exists for the page: a tree entry, or for RAM
+   * tracked in page flags a non-WB flag (WB is both the default and a valid
+   * registered type, so it cannot be told apart: spec 06 §3 option 3a).
+   * Used by the `registrationRule` design only.
+   */
+  hasRegistration(paddr: number): boolean {
+    if (isUntrackedPatRange(paddr, paddr + PAGE_SIZE)) return false;
+    const ram = this.pagerangeIsRam(paddr, paddr + PAGE_SIZE) !== 0;
+    if (ram && !this.config.hooks.ramInTree) return this.pages.get(Math.floor(paddr / PAGE_SIZE)) !== CM.WB;
+    return this.tree.firstOverlap(paddr, paddr + PAGE_SIZE - 1) !== 0;
   }
 
   /**

@@ -9,7 +9,7 @@
  * matter here); the functions return the possibly rewritten pgprot.
  */
 
-import { cattrName, type CacheMode } from '../../hw/cache-mode.js';
+import { cattrName, CM, type CacheMode } from '../../hw/cache-mode.js';
 import type { CacheModeTables } from '../../hw/pte.js';
 import { EINVAL } from '../errno.js';
 import { memRange } from '../printk.js';
@@ -37,10 +37,22 @@ export function pfnmapSetupCachemode(
   prot: number,
 ): ProtResult {
   if (!mt.config.patEnabled) return { ret: 0, prot };
+  // 3a (registrationRule): without a registration the caller's bits stand.
+  if (mt.config.hooks.registrationRule && !mt.hasRegistration(pfn * PAGE_SIZE)) return { ret: 0, prot };
   const pcm = mt.lookupMemtype(pfn * PAGE_SIZE);
   const npages = Math.ceil(size / PAGE_SIZE);
   for (let i = 1; i < npages; i++) if (mt.lookupMemtype((pfn + i) * PAGE_SIZE) !== pcm) return { ret: -EINVAL, prot };
-  return { ret: 0, prot: tables.pgprotSetCachemode(prot, pcm) };
+  return { ret: 0, prot: pgprotSetCachemode(mt, tables, prot, pcm) };
+}
+
+/**
+ * `pgprot_set_cachemode(prot, pcm)` as the PAT hooks use it (spec 02 §3.2):
+ * clear the cache bits, set the mode's. Under the 3b design (`setupSkipsWB`)
+ * it is a no-op for WB, for every caller of the helper.
+ */
+export function pgprotSetCachemode(mt: Memtype, tables: CacheModeTables, prot: number, pcm: CacheMode): number {
+  if (mt.config.hooks.setupSkipsWB && pcm === CM.WB) return prot;
+  return tables.pgprotSetCachemode(prot, pcm);
 }
 
 /** `pfnmap_setup_cachemode_pfn(pfn, prot)`: the one-page form used by `vmf_insert_pfn_prot()`. */
@@ -72,7 +84,7 @@ export function reservePfnRange(
     const pcm = mt.lookupMemtype(paddr);
     if (want !== pcm) {
       mt.log.emit('warn', `x86/PAT: ${who} map pfn RAM range req ${cattrName(want)} for ${memRange(paddr, paddr + size)}, got ${cattrName(pcm)}`);
-      prot = tables.pgprotSetCachemode(prot, pcm);
+      prot = pgprotSetCachemode(mt, tables, prot, pcm);
     }
     return { ret: 0, prot };
   }
@@ -85,7 +97,7 @@ export function reservePfnRange(
       mt.log.emit('err', `x86/PAT: ${who} map pfn expected mapping type ${cattrName(want)} for ${memRange(paddr, paddr + size)}, got ${cattrName(pcm)}`);
       return { ret: -EINVAL, prot };
     }
-    prot = tables.pgprotSetCachemode(prot, pcm);
+    prot = pgprotSetCachemode(mt, tables, prot, pcm);
   }
   if (mt.kernelMapSync(paddr, size, pcm) < 0) {
     mt.memtypeFree(paddr, paddr + size);

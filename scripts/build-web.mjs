@@ -1,0 +1,64 @@
+// `npm run build:web`: bundle web/main.ts (and the src/ modules it imports,
+// unchanged) with esbuild into web/dist/, next to index.html and styles.css.
+// src/ is Node-first: the only Node API it touches (node:path's basename, in
+// load-machine.ts) is aliased to a browser shim; nothing in src/ changes.
+import { build } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'web', 'dist');
+
+/**
+ * `patlab:examples`: the built-in debate suite when src/io/compare/debate-suite.ts
+ * exists; until then, the scenario files of scenarios/drivers/ and the web
+ * fixture, so the page always has examples.
+ */
+const examplesPlugin = {
+  name: 'patlab-examples',
+  setup(b) {
+    b.onResolve({ filter: /^patlab:examples$/ }, () => ({ path: 'examples', namespace: 'patlab' }));
+    b.onLoad({ filter: /.*/, namespace: 'patlab' }, () => {
+      const suite = join(root, 'src', 'io', 'compare', 'debate-suite.ts');
+      if (existsSync(suite)) {
+        return {
+          contents: `export { DEBATE_SUITE as EXAMPLES } from ${JSON.stringify(suite)};\nexport const SOURCE = 'the debate suite';`,
+          resolveDir: root,
+          loader: 'ts',
+        };
+      }
+      const files = [];
+      const dir = join(root, 'scenarios', 'drivers');
+      if (existsSync(dir)) for (const f of readdirSync(dir).sort()) if (f.endsWith('.yaml')) files.push(join(dir, f));
+      files.unshift(join(root, 'test', 'fixtures', 'web', 'ttm-highmem-wc.yaml'));
+      const list = files.map((f) => {
+        const yaml = readFileSync(f, 'utf8');
+        const name = /^name:\s*(\S+)/m.exec(yaml)?.[1] ?? f;
+        return { name, yaml };
+      });
+      return { contents: `export const EXAMPLES = ${JSON.stringify(list)};\nexport const SOURCE = 'scenario files';`, loader: 'js' };
+    });
+  },
+};
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const t0 = Date.now();
+await build({
+  absWorkingDir: root,
+  entryPoints: ['web/main.ts'],
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  outfile: join(out, 'main.js'),
+  minify: true,
+  sourcemap: true,
+  legalComments: 'none',
+  alias: { 'node:path': './web/shims/node-path.ts' },
+  plugins: [examplesPlugin],
+  logLevel: 'warning',
+});
+for (const f of ['index.html', 'styles.css']) copyFileSync(join(root, 'web', f), join(out, f));
+console.log(`web/dist built in ${Date.now() - t0} ms`);

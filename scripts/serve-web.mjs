@@ -1,0 +1,33 @@
+// `npm run web`: serve web/dist on localhost only (never another interface).
+// `node scripts/serve-web.mjs [--port N]` (0 = any free port); prints the URL
+// on its first line, which the browser tests read.
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
+const i = process.argv.indexOf('--port');
+const port = i > 0 ? Number(process.argv[i + 1]) : Number(process.env.PORT ?? 8080);
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+if (!existsSync(join(root, 'index.html'))) {
+  console.error('web/dist/index.html is missing: run `npm run build:web` first');
+  process.exit(2);
+}
+
+const server = createServer((req, res) => {
+  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  const file = normalize(join(root, path.endsWith('/') ? path + 'index.html' : path));
+  // No escaping web/dist through `..`.
+  if (!(file === root || file.startsWith(root + sep)) || !existsSync(file) || !statSync(file).isFile()) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    return;
+  }
+  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  createReadStream(file).pipe(res);
+});
+server.listen(port, '127.0.0.1', () => {
+  const a = server.address();
+  console.log(`http://127.0.0.1:${a.port}/`);
+});

@@ -1,0 +1,140 @@
+/**
+ * Conflicting aliases (spec 01 §6.1 completed as in spec/07 D4; settled in
+ * docs/decisions.md): a page is a conflicting alias when its live mappings
+ * have different effective types. Severity:
+ * - high: one mapping is effectively WC, or UC because of its PAT entry,
+ *   while another is cacheable (WB, WT, WP) — the case the SDM singles out
+ *   (cached lines may be written back over WC/UC writes);
+ * - medium: any other mix (UC vs WC, or cacheable types only).
+ * Evaluated after every step; each conflict keeps the first and last step
+ * at which it existed.
+ */
+
+import { memTypeShort, type MemType } from '../hw/cache-mode.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { EffectiveTypes } from './effective.js';
+import { aliasingMappings, linearMappingsOf, type MappingKind } from './inventory.js';
+
+export type Severity = 'high' | 'medium';
+
+export interface AliasRun {
+  /** First pfn of a run of consecutive pfns with the same mappings and types. */
+  pfn: number;
+  npages: number;
+  severity: Severity;
+  /** Effective types present, e.g. ['WB', 'WC']. */
+  modes: string[];
+  /** `kind:type` of each mapping, e.g. ['direct:WB', 'user:WB', 'kmap:WC']. */
+  mappings: string[];
+  firstStep: number;
+  lastStep: number;
+}
+
+const CACHEABLE = new Set<number>([4, 5, 6]); // WT, WP, WB
+
+interface PageConflict {
+  severity: Severity;
+  modes: string[];
+  mappings: string[];
+}
+
+/** Bit of an effective type in a type mask, and the severity flags kept beside them. */
+const UNCACHED_FROM_PAT = 1 << 8;
+const CACHEABLE_BIT = 1 << 9;
+
+function typeBits(e: { effective: number; ucSource: 'mtrr' | 'pat' | null }): number {
+  let b = 1 << e.effective;
+  if (e.effective === 1 || (e.effective === 0 && e.ucSource === 'pat')) b |= UNCACHED_FROM_PAT;
+  if (CACHEABLE.has(e.effective)) b |= CACHEABLE_BIT;
+  return b;
+}
+
+function popcount7(m: number): number {
+  let n = 0;
+  for (let t = 0; t < 7; t++) if (m & (1 << t)) n++;
+  return n;
+}
+
+/**
+ * The conflicts of the current state, per pfn. Two passes: a cheap type
+ * mask per pfn over every mapping, then a full description only for the pfns
+ * whose mask holds two types (most pages of a large run agree).
+ */
+export function conflictsNow(k: Kernel, eff: EffectiveTypes): Map<number, PageConflict> {
+  const maps = aliasingMappings(k);
+  const mask = new Map<number, number>();
+  for (const m of maps) {
+    for (let i = 0; i < m.npages; i++) {
+      const pfn = m.pfn + i;
+      mask.set(pfn, (mask.get(pfn) ?? 0) | typeBits(eff.of(pfn, m.bits4k)));
+    }
+  }
+  const conflicting = new Map<number, { kind: MappingKind; bits: number }[]>();
+  const typeMask = new Map<number, number>();
+  for (const [pfn, m0] of mask) {
+    let m = m0;
+    const linear = linearMappingsOf(k, pfn);
+    for (const lm of linear) m |= typeBits(eff.of(pfn, lm.bits4k));
+    if (popcount7(m) < 2) continue;
+    conflicting.set(pfn, linear.map((lm) => ({ kind: lm.kind, bits: lm.bits4k })));
+    typeMask.set(pfn, m);
+  }
+  // Second pass over the mappings, only for the pages that conflict.
+  if (conflicting.size > 0)
+    for (const am of maps)
+      for (let i = 0; i < am.npages; i++) conflicting.get(am.pfn + i)?.push({ kind: am.kind, bits: am.bits4k });
+  const out = new Map<number, PageConflict>();
+  for (const [pfn, list] of conflicting) {
+    const m = typeMask.get(pfn)!;
+    const effs = list.map((x) => ({ kind: x.kind, e: eff.of(pfn, x.bits) }));
+    const types = new Set(effs.map((x) => x.e.effective));
+    out.set(pfn, {
+      severity: m & UNCACHED_FROM_PAT && m & CACHEABLE_BIT ? 'high' : 'medium',
+      modes: [...types].sort((a, b) => a - b).map((t) => memTypeShort(t as MemType)),
+      mappings: effs.map((x) => `${x.kind}:${memTypeShort(x.e.effective as MemType)}`).sort(),
+    });
+  }
+  return out;
+}
+
+/** Accumulates conflicts over the steps of a run. */
+export class AliasTracker {
+  private readonly seen = new Map<string, { pfn: number; c: PageConflict; first: number; last: number }>();
+  /** Keys of the conflicts found by the last evaluation. */
+  private active: string[] = [];
+
+  constructor(private readonly eff: EffectiveTypes) {}
+
+  observe(k: Kernel, step: number): void {
+    this.active = [];
+    for (const [pfn, c] of conflictsNow(k, this.eff)) {
+      const key = `${pfn}|${c.severity}|${c.mappings.join(',')}`;
+      this.active.push(key);
+      const s = this.seen.get(key);
+      if (s) s.last = step;
+      else this.seen.set(key, { pfn, c, first: step, last: step });
+    }
+  }
+
+  /** Conflicts as runs of consecutive pfns with identical signatures, by pfn then first step. */
+  runs(): AliasRun[] {
+    const all = [...this.seen.values()].sort((a, b) => a.pfn - b.pfn || a.first - b.first);
+    const out: AliasRun[] = [];
+    for (const s of all) {
+      const last = out[out.length - 1];
+      if (
+        last &&
+        last.pfn + last.npages === s.pfn &&
+        last.severity === s.c.severity &&
+        last.firstStep === s.first &&
+        last.lastStep === s.last &&
+        last.mappings.join(',') === s.c.mappings.join(',')
+      ) {
+        last.npages++;
+        continue;
+      }
+      out.push({ pfn: s.pfn, npages: 1, severity: s.c.severity, modes: s.c.modes, mappings: s.c.mappings, firstStep: s.first, lastStep: s.last });
+    }
+    return out;
+  }
+}

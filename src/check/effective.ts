@@ -1,0 +1,78 @@
+/**
+ * What the CPU does with a mapping: the PAT entry its PTE bits select under
+ * the PAT MSR in effect, combined with the MTRR type of the address by the
+ * hardware rule (spec 01 §3.2, §4; spec/07 (b) 3: the hardware rule, not
+ * Linux's cache map; a CPU without PAT decodes PCD/PWT with the power-on
+ * layout).
+ */
+
+import { MT, type MemType, type MtrrType } from '../hw/cache-mode.js';
+import { effectiveType, type EffectiveMemType } from '../hw/effective.js';
+import { mtrrTypeAt, variableRange, type MtrrState } from '../hw/mtrr.js';
+import { PAT_RESET, patType } from '../hw/pat-msr.js';
+import { patIndex } from '../hw/pte.js';
+import type { MachineSpec } from '../kernel/machine.js';
+
+export interface Effective {
+  /** The PAT entry's memory type. */
+  pat: MemType;
+  /** The MTRR type of the page (hardware rule). */
+  mtrr: MtrrType;
+  effective: EffectiveMemType;
+  /** Where a UC result comes from (SDM table notes 1, 2). */
+  ucSource: 'mtrr' | 'pat' | null;
+  /** The MTRRs overlap in a way the SDM leaves undefined at this address. */
+  mtrrUndefined: boolean;
+}
+
+/** Evaluates effective types on one machine, caching the MTRR type per page. */
+export class EffectiveTypes {
+  private readonly hw: MtrrState | null;
+  private readonly cache = new Map<number, { type: MtrrType; undef: boolean }>();
+
+  constructor(
+    readonly machine: MachineSpec,
+    /** The PAT MSR in effect (what the hardware decodes PTE bits with). */
+    readonly patMsr: bigint,
+  ) {
+    const m = machine.mtrr;
+    this.hw =
+      m && machine.cpu.mtrr
+        ? {
+            enabled: m.enabled,
+            fixedEnabled: m.fixedEnabled,
+            defType: m.defType as MtrrType,
+            fixed: m.fixed as MtrrType[],
+            variable: m.variable.map((v) => variableRange(v.base, v.size, v.type as MtrrType, machine.cpu.physAddrBits)),
+            physAddrBits: machine.cpu.physAddrBits,
+          }
+        : null;
+  }
+
+  /** The MTRR type of a page; without MTRRs the hardware treats memory as UC (E = 0). */
+  mtrrOf(pfn: number): { type: MtrrType; undef: boolean } {
+    let r = this.cache.get(pfn);
+    if (!r) {
+      if (!this.hw) r = { type: MT.UC, undef: false };
+      else {
+        const h = mtrrTypeAt(this.hw, pfn * 4096);
+        r = { type: h.type, undef: h.undefinedOverlap };
+      }
+      this.cache.set(pfn, r);
+    }
+    return r;
+  }
+
+  /** The PAT type selected by 4 KiB-layout cache bits. */
+  patOf(bits4k: number): MemType {
+    if (!this.machine.cpu.pat) return patType(PAT_RESET, patIndex(bits4k, '4k') & 3);
+    return patType(this.patMsr, patIndex(bits4k, '4k'));
+  }
+
+  of(pfn: number, bits4k: number): Effective {
+    const m = this.mtrrOf(pfn);
+    const pat = this.patOf(bits4k);
+    const e = effectiveType(m.type, pat);
+    return { pat, mtrr: m.type, effective: e.type, ucSource: e.ucSource, mtrrUndefined: m.undef };
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Every live mapping of physical memory the model knows (spec 01 §6.1,
+ * spec/07 A9, D4): the direct map and its x86-64 high-map alias, kmap and
+ * fixmap slots, vmalloc-area mappings (vmap, ioremap) and user PTEs, as runs
+ * of consecutive pfns with equal cache bits.
+ */
+
+import type { Kernel } from '../kernel/kernel.js';
+import { userMappings } from '../kernel/vm/inventory.js';
+
+export type MappingKind = 'user' | 'direct' | 'highmap' | 'kmap' | 'vmap' | 'ioremap';
+
+export interface MappingRun {
+  kind: MappingKind;
+  /** Who owns it: `pid 12 (Xorg) vma 0x7f...`, `ioremap:driver`, `kmap_local`. */
+  owner: string;
+  /** Stored-form virtual address of the first page. */
+  vaddr: number;
+  pfn: number;
+  npages: number;
+  /** 4 KiB-layout cache bits (PWT, PCD, PAT at bit 7). */
+  bits4k: number;
+  level: '4k' | '2m' | '4m' | '1g';
+  /** Step that installed it, when known. */
+  step?: number;
+  /** User PTEs: special (no struct page refcount) or normal. */
+  special?: boolean;
+}
+
+const CACHE_BITS = 0x98; // PWT | PCD | PAT (4 KiB layout)
+
+/** Mappings other than the direct map and the high map: the ones that can alias a page. */
+export function aliasingMappings(k: Kernel): MappingRun[] {
+  const out: MappingRun[] = [];
+  for (const s of k.highmem.mappedSlots())
+    out.push({ kind: 'kmap', owner: s.kind === 'pkmap' ? 'kmap' : 'kmap_local', vaddr: s.va, pfn: s.pfn, npages: 1, bits4k: s.bits & CACHE_BITS, level: '4k' });
+  for (const a of k.vmalloc.liveAreas()) {
+    const kind: MappingKind = a.caller.startsWith('ioremap') ? 'ioremap' : 'vmap';
+    let i = 0;
+    while (i < a.npages) {
+      const pfn = a.pfns[i]!;
+      const bits = a.bits[i]!;
+      if (bits === 0) {
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < a.npages && a.pfns[j] === pfn + (j - i) && a.bits[j] === bits) j++;
+      out.push({ kind, owner: a.caller, vaddr: a.start + i * 4096, pfn, npages: j - i, bits4k: bits & CACHE_BITS, level: '4k' });
+      i = j;
+    }
+  }
+  for (const u of userMappings(k))
+    out.push({
+      kind: 'user',
+      owner: `pid ${u.pid} (${u.comm})`,
+      vaddr: u.vaddr,
+      pfn: u.pfn,
+      npages: u.npages,
+      bits4k: u.bits & CACHE_BITS,
+      level: u.level,
+      step: u.step,
+      special: u.special,
+    });
+  return out;
+}
+
+/** The kernel's own linear mappings of one pfn: the direct map and, for the kernel image on x86-64, the high map. */
+export function linearMappingsOf(k: Kernel, pfn: number): MappingRun[] {
+  const out: MappingRun[] = [];
+  const dm = k.directMap;
+  if (dm.map.present(pfn)) {
+    const ref = dm.map.lookup(pfn)!;
+    out.push({ kind: 'direct', owner: 'direct map', vaddr: dm.map.vaOf(pfn), pfn, npages: 1, bits4k: dm.map.bits4k(pfn) & CACHE_BITS, level: ref.level });
+  }
+  const hm = dm.highMap;
+  if (hm && hm.present(pfn)) {
+    const ref = hm.lookup(pfn)!;
+    out.push({ kind: 'highmap', owner: 'kernel high map', vaddr: hm.vaOf(pfn), pfn, npages: 1, bits4k: hm.bits4k(pfn) & CACHE_BITS, level: ref.level });
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * `patlab compare [SCENARIO...] [--policies all|a,b,a+b] [--format text|json|html] [-o FILE]`:
+ * each scenario under each design, side by side. With no scenario, the
+ * built-in debate suite (what `npm start` runs).
+ */
+
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { compareScenario } from '../io/compare/compare.js';
+import { DEBATE_SUITE } from '../io/compare/debate-suite.js';
+import { didYouMean } from '../io/did-you-mean.js';
+import { InputError } from '../io/input-error.js';
+import { compareToHtml } from '../io/render/compare-html.js';
+import { compareToJson } from '../io/render/compare-json.js';
+import { compareToText } from '../io/render/compare-text.js';
+import { loadScenarioFile } from '../io/scenario/load.js';
+import { PolicyError, selectPolicies } from '../policy/registry.js';
+import { summaryText } from '../io/compare/summary.js';
+import { compareParallel, type ScenarioSource } from './compare-parallel.js';
+import { readInput } from './read-input.js';
+import { writeStdout } from './write-stdout.js';
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('run scenarios under each design of the debate and compare effective modes, aliases, downgrades, hazards and costs')
+    .argument('[scenarios...]', 'scenario files (default: the built-in debate suite)')
+    .option('--policies <list>', "'all', or names and a+b compositions, comma-separated", 'all')
+    .option('--format <format>', 'text, json or html (one self-contained file)', 'text')
+    .option('-o, --output <file>', 'write to FILE instead of standard output')
+    .option('--summary', "print the debate's summary table (spec 06 §4) measured over the scenarios")
+    .option('--threads <n>', 'worker threads (default: up to 4, one per CPU; 1 = in this process)')
+    .action(async (paths: string[], o: { policies: string; format: string; output?: string; threads?: string; summary?: boolean }) => {
+      if (o.format !== 'text' && o.format !== 'json' && o.format !== 'html')
+        throw new InputError('<command line>', 1, 1, `unknown format '${o.format}': expected text, json or html`);
+      let policies;
+      try {
+        policies = selectPolicies(o.policies, (w, c) => didYouMean(w, c));
+      } catch (e) {
+        if (e instanceof PolicyError) throw new InputError('<command line>', 1, 1, e.message);
+        throw e;
+      }
+      const threads = o.threads === undefined ? undefined : Number(o.threads);
+      if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
+        throw new InputError('<command line>', 1, 1, `bad --threads '${o.threads}': expected a whole number >= 1`);
+      // Parse every scenario here first, so input errors are reported before any work starts.
+      const sources: ScenarioSource[] = (paths.length ? paths.map((p) => readInput(p)) : DEBATE_SUITE.map((s) => ({ text: s.yaml, name: `<built-in ${s.name}>` }))).map(
+        ({ text, name }) => ({ text, file: name, scenario: loadScenarioFile(text, name) }),
+      );
+      const results =
+        threads === 1 || sources.length * policies.length === 1
+          ? sources.map((s) => compareScenario(s.scenario, policies))
+          : await compareParallel(sources, policies, threads);
+      const out = o.summary
+        ? summaryText(results)
+        : o.format === 'html' ? await compareToHtml(results) : o.format === 'json' ? JSON.stringify(compareToJson(results), null, 2) + '\n' : compareToText(results);
+      if (o.output) writeFileSync(o.output, out);
+      else await writeStdout(out);
+    });
+}

@@ -1,0 +1,188 @@
+/**
+ * `dmesg` output: `[%5lu.%06lu] text` per line (printk's time prefix;
+ * `dmesg -r` adds a `<level>` before it, `dmesg -t` drops the time: both are
+ * read). Every line must have that shape; lines of the kinds the importer
+ * uses are read field by field and reported when they do not match their
+ * kernel format: the banner (`Linux version`), `Command line:`, the
+ * `BIOS-e820:` map (arch/x86/kernel/e820.c `e820__print_table`), the
+ * `x86/PAT:` lines (arch/x86/mm/pat/memtype.c), the MTRR state of
+ * `print_mtrr_state()` (mtrr=debug or dynamic debug, before v6.2) and of the
+ * v6.2+ `MTRR map:` dump (mtrr=debug), `Zone ranges:`
+ * (mm/page_alloc.c `free_area_init`), `Memory:` (`mem_init_print_info`),
+ * the ACPI table list (`acpi_tb_print_table_header`), `ACPI: HPET id:`,
+ * the CPU count lines and `LOWMEM`/`HIGHMEM available` (32-bit).
+ * Other lines are kept as text (`lines`) without being interpreted.
+ */
+
+import type { E820Type } from '../../kernel/machine.js';
+import { hexNum, numberedLines, type Parsed, type ParseIssue } from './lines.js';
+
+export interface DmesgLine {
+  n: number;
+  /** Seconds as printed, or null with `dmesg -t`. */
+  time: string | null;
+  text: string;
+}
+
+export interface DmesgMtrrVar {
+  reg: number;
+  /** null: `N disabled`. */
+  base: number | null;
+  size: number | null;
+  type: string | null;
+}
+
+export interface DmesgMtrr {
+  defType: string | null;
+  fixedEnabled: boolean | null;
+  /** `print_fixed()` runs: `[start, endIncl] type`. */
+  fixed: { start: number; endIncl: number; type: string }[];
+  variableEnabled: boolean | null;
+  variable: DmesgMtrrVar[];
+  tom2: number | null;
+  /** v6.2+ `MTRR map:` header: variable MTRR count it was built from. */
+  mapBuiltFromVariable: number | null;
+  /** v6.2+ map entries `[start, endIncl] type`. */
+  map: { start: number; endIncl: number; type: string }[];
+  /** `mtrr: ...` lines (inconsistent settings at secondary CPU bring-up, ...). */
+  notes: string[];
+}
+
+export interface Dmesg {
+  lines: DmesgLine[];
+  banner: { release: string; text: string } | null;
+  commandLine: string | null;
+  e820: { start: number; end: number; type: E820Type; line: number }[];
+  /** The exact `x86/PAT: Configuration [0-7]: ...` line (trailing spaces kept). */
+  patConfig: string | null;
+  /** Every `x86/PAT:` line, in order. */
+  patLines: string[];
+  mtrr: DmesgMtrr;
+  zoneRanges: { zone: string; start: number; endIncl: number }[] | null;
+  memory: { availableK: number; totalK: number; text: string } | null;
+  acpiTables: { sig: string; start: number; length: number }[];
+  hpetBase: number | null;
+  /** `smp: Brought up N nodes, M CPUs` / `smpboot: Allowing N CPUs`. */
+  cpus: number | null;
+  /** `NNNMB LOWMEM available.` (32-bit). */
+  lowmemMiB: number | null;
+  dmi: string | null;
+}
+
+const PREFIX = /^(?:<\d+>)?(?:\[\s*(\d+\.\d+)\] ?)?(.*)$/;
+const E820_TYPES: Record<string, E820Type> = {
+  usable: 'usable',
+  reserved: 'reserved',
+  'ACPI data': 'ACPI data',
+  'ACPI NVS': 'ACPI NVS',
+  unusable: 'unusable',
+  'persistent (type 7)': 'persistent',
+  'persistent (type 12)': 'persistent',
+};
+const MTRR_TYPES = ['uncachable', 'write-combining', 'write-through', 'write-protect', 'write-back'];
+
+function lowestBit(n: bigint): bigint {
+  return n & -n;
+}
+
+export function parseDmesg(text: string, file: string): Parsed<Dmesg> {
+  const issues: ParseIssue[] = [];
+  const d: Dmesg = {
+    lines: [],
+    banner: null,
+    commandLine: null,
+    e820: [],
+    patConfig: null,
+    patLines: [],
+    mtrr: { defType: null, fixedEnabled: null, fixed: [], variableEnabled: null, variable: [], tom2: null, mapBuiltFromVariable: null, map: [], notes: [] },
+    zoneRanges: null,
+    memory: null,
+    acpiTables: [],
+    hpetBase: null,
+    cpus: null,
+    lowmemMiB: null,
+    dmi: null,
+  };
+  // Which indented block the following `  ...` lines belong to.
+  let block: 'none' | 'fixed' | 'variable' | 'zones' | 'map' = 'none';
+  const bad = (n: number, t: string, why: string): void => {
+    issues.push({ file, line: n, text: t, why });
+  };
+  for (const l of numberedLines(text)) {
+    const p = PREFIX.exec(l.text)!;
+    if (p[1] === undefined && /^\[/.test(l.text)) {
+      bad(l.n, l.text, 'not a dmesg line (expected "[  seconds.micros] text")');
+      continue;
+    }
+    const t = p[2]!;
+    d.lines.push({ n: l.n, time: p[1] ?? null, text: t });
+    const indented = /^ {2}\S/.test(t);
+    if (!indented) block = 'none';
+    let m: RegExpExecArray | null;
+    if (indented && block !== 'none') {
+      if (block === 'fixed') {
+        m = /^ {2}([0-9A-F]{5})-([0-9A-F]{5}) (\S+)$/.exec(t);
+        if (m && MTRR_TYPES.includes(m[3]!)) d.mtrr.fixed.push({ start: hexNum(m[1]!)!, endIncl: hexNum(m[2]!)!, type: m[3]! });
+        else bad(l.n, t, 'bad MTRR fixed-range line (expected "  XXXXX-XXXXX type")');
+      } else if (block === 'variable') {
+        if ((m = /^ {2}(\d+) disabled$/.exec(t))) d.mtrr.variable.push({ reg: Number(m[1]), base: null, size: null, type: null });
+        else if ((m = /^ {2}(\d+) base ([0-9A-F]+) mask ([0-9A-F]+) (\S+)$/.exec(t)) && MTRR_TYPES.includes(m[4]!)) {
+          const mask = BigInt('0x' + m[3]!);
+          d.mtrr.variable.push({ reg: Number(m[1]), base: hexNum(m[2]!)!, size: Number(lowestBit(mask)), type: m[4]! });
+        } else bad(l.n, t, 'bad MTRR variable-range line (expected "  N base X mask Y type" or "  N disabled")');
+      } else if (block === 'map') {
+        m = /^ {2}\s*(\d+): ([0-9a-f]{16})-([0-9a-f]{16}) (\S+)$/.exec(t);
+        if (m && MTRR_TYPES.includes(m[4]!)) d.mtrr.map.push({ start: hexNum(m[2]!)!, endIncl: hexNum(m[3]!)!, type: m[4]! });
+        else bad(l.n, t, 'bad MTRR map line (expected "  N: start-end type")');
+      } else if (block === 'zones') {
+        if ((m = /^ {2}(\w+)\s+\[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\]$/.exec(t))) {
+          d.zoneRanges!.push({ zone: m[1]!, start: hexNum(m[2]!)!, endIncl: hexNum(m[3]!)! });
+        } else if (!/^ {2}\w+\s+empty$/.test(t)) bad(l.n, t, 'bad zone range line (expected "  Zone [mem 0x...-0x...]" or "  Zone empty")');
+      }
+      continue;
+    }
+    if ((m = /^Linux version (\S+) /.exec(t))) d.banner = { release: m[1]!, text: t };
+    else if (t.startsWith('Linux version')) bad(l.n, t, 'bad kernel banner (expected "Linux version RELEASE (...")');
+    else if ((m = /^Command line: ?(.*)$/.exec(t))) d.commandLine = m[1]!;
+    else if (t.startsWith('BIOS-e820:')) {
+      m = /^BIOS-e820: \[mem 0x([0-9a-f]{16})-0x([0-9a-f]{16})\] (.+)$/.exec(t);
+      const type = m ? E820_TYPES[m[3]!] : undefined;
+      if (!m || type === undefined) bad(l.n, t, `bad e820 line (expected "BIOS-e820: [mem 0x%016x-0x%016x] TYPE", TYPE one of ${Object.keys(E820_TYPES).join(', ')})`);
+      else d.e820.push({ start: hexNum(m[1]!)!, end: hexNum(m[2]!)! + 1, type, line: l.n });
+    } else if (t.startsWith('x86/PAT:')) {
+      d.patLines.push(t);
+      if (t.startsWith('x86/PAT: Configuration')) {
+        if (!/^x86\/PAT: Configuration \[0-7\]: ((WB|WC|UC-|UC|WT|WP) +){8}$/.test(t)) bad(l.n, t, 'bad PAT configuration line (expected 8 cache modes)');
+        else d.patConfig = t;
+      }
+    } else if ((m = /^MTRR default type: (\S+)$/.exec(t))) d.mtrr.defType = m[1]!;
+    else if ((m = /^MTRR fixed ranges (en|dis)abled:$/.exec(t))) {
+      d.mtrr.fixedEnabled = m[1] === 'en';
+      block = 'fixed';
+    } else if ((m = /^MTRR variable ranges (en|dis)abled:$/.exec(t))) {
+      d.mtrr.variableEnabled = m[1] === 'en';
+      block = 'variable';
+    } else if ((m = /^TOM2: ([0-9a-f]{16}) aka (\d+)M$/.exec(t))) d.mtrr.tom2 = hexNum(m[1]!)!;
+    else if (t.startsWith('MTRR map:')) {
+      m = /^MTRR map: \d+ entries \(\d+ fixed \+ \d+ variable; max \d+\), built from (\d+) variable MTRRs$/.exec(t);
+      if (m) d.mtrr.mapBuiltFromVariable = Number(m[1]);
+      else bad(l.n, t, 'bad MTRR map header');
+      block = 'map';
+    } else if (/^MTRR |^mtrr: /.test(t)) d.mtrr.notes.push(t);
+    else if (t === 'Zone ranges:') {
+      d.zoneRanges = [];
+      block = 'zones';
+    } else if (t.startsWith('Memory: ')) {
+      m = /^Memory: (\d+)K\/(\d+)K available/.exec(t);
+      if (m) d.memory = { availableK: Number(m[1]), totalK: Number(m[2]), text: t };
+      else bad(l.n, t, 'bad Memory: line (expected "Memory: NK/NK available ...")');
+    } else if ((m = /^ACPI: ([A-Z0-9_]{4}) 0x([0-9A-F]{16}) ([0-9A-F]{6})(?: |$)/.exec(t))) {
+      d.acpiTables.push({ sig: m[1]!, start: hexNum(m[2]!)!, length: hexNum(m[3]!)! });
+    } else if ((m = /^ACPI: HPET id: 0x[0-9a-f]+ base: 0x([0-9a-f]+)$/.exec(t))) d.hpetBase = hexNum(m[1]!)!;
+    else if ((m = /^smp: Brought up \d+ nodes?, (\d+) CPUs?$/.exec(t))) d.cpus = Number(m[1]);
+    else if ((m = /^smpboot: Allowing (\d+) CPUs/.exec(t))) d.cpus ??= Number(m[1]);
+    else if ((m = /^(\d+)MB LOWMEM available\.$/.exec(t))) d.lowmemMiB = Number(m[1]);
+    else if ((m = /^DMI: (.*)$/.exec(t))) d.dmi = m[1]!;
+  }
+  return { value: d, issues };
+}

@@ -1,0 +1,38 @@
+/** `patlab compare --format json`, validated by schema/compare.schema.json. */
+
+import type { ScenarioComparison } from '../compare/compare.js';
+
+const hex = (v: number): string => '0x' + v.toString(16);
+
+export function compareToJson(results: readonly ScenarioComparison[]): Record<string, unknown> {
+  return {
+    format: 'patlab-compare/1',
+    scenarios: results.map((s) => ({
+      name: s.name,
+      description: s.description ?? null,
+      machine: s.machine,
+      kernel: s.kernel,
+      policies: s.policies.map((p) => ({
+        policy: p.policy,
+        outcome: p.outcome === 'fatal' ? 'fatal' : p.outcome === 'ok' ? 'ok' : p.outcome,
+        reason: p.reason ?? null,
+        fatal: p.fatal ?? null,
+        mappings: p.mappings.map((m) => ({ name: m.name, kind: m.kind, pfn: hex(m.pfn), requested: m.requested, installed: m.installed, effective: m.effective })),
+        aliases: p.aliases.map((a) => ({
+          pfn: hex(a.pfn),
+          npages: a.npages,
+          severity: a.severity,
+          modes: a.modes,
+          mappings: a.mappings,
+          first_step: a.firstStep,
+          last_step: a.lastStep,
+        })),
+        downgrades: p.downgrades.map((d) => ({ step: d.step, call: d.call, pfn: hex(d.pfn), npages: d.npages, requested: d.requested, installed: d.installed, class: d.class })),
+        hazards: p.hazards.map((h) => ({ kind: h.kind, pfn: hex(h.pfn), npages: h.npages, detail: h.detail, step: h.step ?? null })),
+        warns: p.warns.map((w) => ({ step: w.step, text: w.text })),
+        errors: (p.errors ?? []).map((e) => ({ step: e.step, call: e.call, what: e.what })),
+        costs: p.costs,
+      })),
+    })),
+  };
+}

@@ -1,0 +1,349 @@
+/**
+ * The views of one scenario's comparison as HTML text: facts, a plain-words
+ * verdict, the comparison table, cost charts, the memory strip, and per
+ * design the flagged pfns as lanes and the step timeline with kernel
+ * messages. Shared by the report (compare-html.ts) and the interactive page
+ * (web/main.ts), so both show exactly the same thing. Pure: no DOM, no I/O,
+ * no clock.
+ */
+
+import type { Lane, PolicyResult, ReportedMapping, ScenarioComparison } from '../../compare/compare.js';
+import type { ChartSvg } from './charts.js';
+import { esc, hex } from './escape.js';
+import { HOLE_COLOUR, modeColour, modeInk, SEVERITY_COLOURS, shortMode } from './modes.js';
+import { stripData, stripHtml } from './strip.js';
+
+const pagesOf = <T extends { npages: number }>(xs: readonly T[], pred: (x: T) => boolean = () => true): number =>
+  xs.reduce((n, x) => n + (pred(x) ? x.npages : 0), 0);
+
+const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+function ran(p: PolicyResult): boolean {
+  return p.outcome === 'ok' || p.outcome === 'fatal';
+}
+
+export function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'scenario';
+}
+
+export function chip(mode: string, title?: string): string {
+  const m = shortMode(mode);
+  if (m === '-' || m === '') return '<span class="muted">–</span>';
+  return `<span class="chip" style="background:${modeColour(m)};color:${modeInk(m)}"${title ? ` title="${esc(title)}"` : ''}>${esc(m)}</span>`;
+}
+
+/**
+ * What a reported mapping asked for. compare.ts takes the request from the
+ * step that created the handle, but a TTM user mapping is created by mmap
+ * (asking the VMA's WB) and filled by a later fault asking WC: a silent
+ * downgrade recorded at the mapping's pfn is the better witness of the
+ * request, so it wins.
+ */
+function requestOf(p: PolicyResult, m: ReportedMapping): string {
+  if (m.kind !== 'user') return m.requested;
+  let best: PolicyResult['downgrades'][number] | undefined;
+  for (const g of p.downgrades) if (m.pfn >= g.pfn && m.pfn < g.pfn + g.npages && shortMode(g.installed) === shortMode(m.installed) && (!best || g.step > best.step)) best = g;
+  return best ? best.requested : m.requested;
+}
+
+/** A reported mapping got the mode it asked for (the PTE holds it; MTRRs may still change the effective type). */
+function honoured(p: PolicyResult, m: ReportedMapping): boolean {
+  const req = requestOf(p, m);
+  return req === '-' || shortMode(req) === shortMode(m.installed);
+}
+
+function mappingCell(p: PolicyResult, name: string): string {
+  const m = p.mappings.find((x) => x.name === name);
+  if (!ran(p)) return '<td class="muted">–</td>';
+  if (!m) return `<td data-mapping="${esc(name)}" class="muted">not created</td>`;
+  const requested = requestOf(p, m);
+  const title = `requested ${requested}; PTE ${m.installed}; effective ${m.effective} (pfn ${hex(m.pfn)}, ${m.kind})`;
+  const req = honoured(p, m) ? '' : ` <span class="req bad" title="requested ${esc(requested)}, installed ${esc(m.installed)}">req ${esc(shortMode(requested))}</span>`;
+  const pte = shortMode(m.installed) !== shortMode(m.effective) && m.installed.includes('-') ? ` <span class="req" title="PTE mode; the MTRR changes the effective type">PTE ${esc(shortMode(m.installed))}</span>` : '';
+  return `<td data-mapping="${esc(name)}" data-effective="${esc(m.effective)}" data-requested="${esc(shortMode(requested))}" title="${esc(title)}">${chip(m.effective)}${req}${pte}</td>`;
+}
+
+function flushes(c: Readonly<Record<string, number>>): number {
+  return (c['tlbFlushAll'] ?? 0) + (c['tlbFlushRounds'] ?? 0);
+}
+
+function tableHtml(s: ScenarioComparison): string {
+  const names = [...new Set(s.policies.flatMap((p) => p.mappings.map((m) => m.name)))];
+  const head =
+    '<tr><th class="sticky">design</th><th>outcome</th>' +
+    names.map((n) => `<th title="effective memory type of the reported mapping '${esc(n)}'">${esc(n)}</th>`).join('') +
+    '<th title="pages with conflicting aliases (mappings of one pfn with different effective types)">aliases<br><small>high / medium</small></th>' +
+    '<th title="pages silently given another mode than requested">down&shy;grades</th>' +
+    '<th title="pages with refcount hazards (GUP-able PTEs, missing references)">hazards</th>' +
+    '<th title="kernel WARN splats (debug checks)">WARNs</th>' +
+    '<th title="T: peak memtype tree entries">T<br><small>tree</small></th>' +
+    '<th title="C: change_page_attr calls">C<br><small>CPA</small></th>' +
+    '<th title="F: TLB flush operations / cache lines flushed">F<br><small>TLB / lines</small></th>' +
+    '<th title="R: refcount + mapcount operations">R<br><small>refs</small></th></tr>';
+  const rows = s.policies.map((p) => {
+    const c = p.costs;
+    let outcome: string;
+    if (p.outcome === 'ok') outcome = '<span class="ok">ok</span>';
+    else if (p.outcome === 'fatal') outcome = `<span class="bad" title="${esc(p.fatal?.text ?? '')}">FATAL ${esc(p.fatal?.what ?? '')} @${p.fatal?.step ?? '?'}</span>`;
+    else outcome = `<span class="muted" title="${esc(p.reason ?? '')}">${esc(p.outcome)}</span>`;
+    if (!ran(p)) {
+      return `<tr data-policy="${esc(p.policy)}" class="not-run"><th class="sticky" scope="row">${esc(p.policy)}</th><td>${outcome}</td><td colspan="${names.length + 8}" class="muted">${esc(p.reason ?? '')}</td></tr>`;
+    }
+    const hi = pagesOf(p.aliases, (a) => a.severity === 'high');
+    const med = pagesOf(p.aliases, (a) => a.severity === 'medium');
+    const aliasCell = `<td data-col="aliases" class="${hi ? 'cell-high' : med ? 'cell-medium' : ''}">${hi} / ${med}</td>`;
+    const dg = pagesOf(p.downgrades);
+    const hz = pagesOf(p.hazards);
+    const num = (v: number, col: string): string => `<td data-col="${col}" class="num${v ? '' : ' zero'}">${v.toLocaleString('en-US')}</td>`;
+    return (
+      `<tr data-policy="${esc(p.policy)}"><th class="sticky" scope="row">${esc(p.policy)}</th><td data-col="outcome">${outcome}</td>` +
+      names.map((n) => mappingCell(p, n)).join('') +
+      aliasCell +
+      `<td data-col="downgrades" class="num${dg ? ' cell-medium' : ' zero'}">${dg}</td>` +
+      `<td data-col="hazards" class="num${hz ? ' cell-medium' : ' zero'}">${hz}</td>` +
+      `<td data-col="warns" class="num${p.warns.length ? '' : ' zero'}">${p.warns.length}</td>` +
+      num(c['treeEntriesPeak'] ?? 0, 'T') +
+      num(c['cpaCalls'] ?? 0, 'C') +
+      `<td data-col="F" class="num${flushes(c) || c['clflushLines'] ? '' : ' zero'}">${flushes(c).toLocaleString('en-US')} / ${(c['clflushLines'] ?? 0).toLocaleString('en-US')}</td>` +
+      num((c['refcountOps'] ?? 0) + (c['mapcountOps'] ?? 0), 'R') +
+      '</tr>'
+    );
+  });
+  return `<div class="table-wrap"><table class="cmp"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+/** The table's answers in words: who honours the requested modes, who aliases, who fails. */
+function verdictHtml(s: ScenarioComparison): string {
+  const ok = s.policies.filter(ran);
+  const items: string[] = [];
+  const names = (ps: readonly PolicyResult[]): string =>
+    ps.length > 2 && ps.length === ok.length ? `every design that ran (${ps.length})` : ps.map((p) => `<b>${esc(p.policy)}</b>`).join(', ');
+  if (ok.some((p) => p.mappings.length)) {
+    const good = ok.filter((p) => p.mappings.length && p.mappings.every((m) => honoured(p, m)));
+    const bad = ok.filter((p) => p.mappings.some((m) => !honoured(p, m)));
+    if (good.length) items.push(`<li class="v-good">Install every requested mode: ${names(good)}.</li>`);
+    if (bad.length) {
+      // Designs failing the same way share one clause: "umap asked WC, got WB: a, b, c".
+      const byWhy = new Map<string, PolicyResult[]>();
+      for (const p of bad) {
+        const why = p.mappings.filter((m) => !honoured(p, m)).map((m) => `${esc(m.name)} asked ${esc(shortMode(requestOf(p, m)))}, got ${esc(shortMode(m.installed))}`).join('; ');
+        byWhy.set(why, [...(byWhy.get(why) ?? []), p]);
+      }
+      const clauses = [...byWhy].map(([why, ps]) => `${why}: ${names(ps)}`);
+      items.push(`<li class="v-bad">Replace a requested mode (${clauses.join('. ')}).</li>`);
+    }
+  }
+  const high = ok.filter((p) => p.aliases.some((a) => a.severity === 'high'));
+  const med = ok.filter((p) => !high.includes(p) && p.aliases.length);
+  if (high.length) items.push(`<li class="v-bad">Create conflicting aliases (high severity: a cacheable and an uncached mapping of one page): ${names(high)}.</li>`);
+  if (med.length) items.push(`<li class="v-warn">Create medium-severity aliases only: ${names(med)}.</li>`);
+  if (ok.length && !high.length && !med.length) items.push('<li class="v-good">No design creates a conflicting alias.</li>');
+  const hz = ok.filter((p) => p.hazards.length);
+  if (hz.length) items.push(`<li class="v-warn">Refcount hazards: ${names(hz)}.</li>`);
+  const fatal = s.policies.filter((p) => p.outcome === 'fatal');
+  if (fatal.length) items.push(`<li class="v-bad">Stop the kernel: ${fatal.map((p) => `<b>${esc(p.policy)}</b> (${esc(p.reason ?? '')})`).join(', ')}.</li>`);
+  const notRun = s.policies.filter((p) => !ran(p));
+  if (notRun.length) items.push(`<li class="v-muted">Not run: ${notRun.map((p) => `${esc(p.policy)} (${esc(p.outcome)}: ${esc(p.reason ?? '')})`).join('; ')}.</li>`);
+  return items.length ? `<ul class="verdict">${items.join('')}</ul>` : '';
+}
+
+function factsHtml(s: ScenarioComparison): string {
+  const ramPages = s.ram.reduce((n, r) => n + (r.end - r.start), 0);
+  const gib = ramPages / 262144;
+  const size = gib >= 1 ? `${gib.toFixed(gib % 1 ? 2 : 0)} GiB` : `${(ramPages / 256).toFixed(0)} MiB`;
+  return (
+    '<dl class="facts">' +
+    `<div><dt>machine</dt><dd>${esc(s.machine)}</dd></div>` +
+    `<div><dt>kernel</dt><dd>${esc(s.kernel)}</dd></div>` +
+    `<div><dt>RAM</dt><dd>${size} in ${plural(s.ram.length, 'range')} (pfns up to ${hex(s.maxPfn)})</dd></div>` +
+    `<div><dt>designs</dt><dd>${s.policies.length} (${s.policies.filter(ran).length} ran)</dd></div>` +
+    '</dl>'
+  );
+}
+
+export function legendHtml(): string {
+  const modes = ['WB', 'WC', 'UC-', 'UC', 'WT', 'WP'].map((m) => `<span class="lg"><i style="background:${modeColour(m)}"></i>${m}</span>`);
+  const other = [
+    `<span class="lg"><i style="background:${HOLE_COLOUR}"></i>not RAM / nothing</span>`,
+    `<span class="lg"><i style="background:${SEVERITY_COLOURS['high']}"></i>high alias</span>`,
+    `<span class="lg"><i style="background:${SEVERITY_COLOURS['medium']}"></i>medium alias</span>`,
+    '<span class="lg"><i style="background:#6a3d9a"></i>downgrade</span>',
+    '<span class="lg"><i style="background:#b15928"></i>hazard</span>',
+  ];
+  return `<div class="legend">${modes.join('')}${other.join('')}</div>`;
+}
+
+/** JSON inside a <script> element: `<` escaped so no `</script>` can end it early. */
+function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c');
+}
+
+function stripSectionHtml(s: ScenarioComparison): string {
+  const d = stripData(s);
+  if (!d.policies.length) return '<p class="muted">No design ran.</p>';
+  const buttons =
+    '<button type="button" data-zoom="reset">whole range</button><button type="button" data-zoom="out">zoom out</button>' +
+    d.marks.map((m) => `<button type="button" data-zoom="${m.lo}-${m.hi}" title="pfn ${hex(m.lo)}, ${plural(m.hi - m.lo, 'page')}">${esc(m.text)} @${hex(m.lo)}</button>`).join('');
+  // The static drawing is the whole range; the inline script redraws it on zoom.
+  return (
+    `<div class="strip" data-scenario="${esc(s.name)}">` +
+    `<p class="hint">Each bar is the pfn range of the window split into at most 400 bins of whole pages; a bin takes the colour of the most notable thing in it (hover for exact page counts). Drag across a bar to zoom, click to zoom in around a point.</p>` +
+    `<div class="zoom-buttons">${buttons}</div>` +
+    `<div class="strip-view">${stripHtml(d, d.lo, d.hi)}</div>` +
+    `<script type="application/json">${scriptJson(d)}</script></div>`
+  );
+}
+
+const KIND_RANK: Readonly<Record<string, number>> = { direct: 0, kmap: 1, vmap: 2, ioremap: 3, user: 4 };
+
+/** compare.ts's Lane has no requested mode: a downgrade of that step and pfn says what was asked; otherwise the PTE holds what was asked. */
+function laneRequested(p: PolicyResult, pfn: number, l: Lane): { mode: string; known: boolean } {
+  const d = p.downgrades.find((g) => g.step === l.step && pfn >= g.pfn && pfn < g.pfn + g.npages);
+  if (d) return { mode: d.requested, known: true };
+  const m = p.mappings.find((x) => x.pfn === pfn && x.kind === l.kind && x.requested !== '-');
+  if (m) return { mode: m.requested, known: true };
+  return { mode: l.installed, known: false };
+}
+
+function lanesHtml(p: PolicyResult): string {
+  const d = p.detail!;
+  if (!d.lanes.length) return '<p class="muted">No flagged pfn.</p>';
+  const n = d.steps.length;
+  const slot = 100 / (n + 1);
+  const ticks: string[] = [];
+  const every = Math.max(1, Math.ceil((n + 1) / 20));
+  for (let i = 0; i <= n; i += every) ticks.push(`<span class="tick" style="left:${(i * slot).toFixed(3)}%">${i === 0 ? 'boot' : i}</span>`);
+  const blocks = d.lanes.map((fl) => {
+    const alias = p.aliases.find((a) => fl.pfn >= a.pfn && fl.pfn < a.pfn + a.npages);
+    const head = `pfn ${hex(fl.pfn)} <span class="sev sev-${esc(fl.severity)}">${esc(fl.severity)}</span>${alias ? ` effective types ${alias.modes.map((m) => chip(m)).join(' ')}` : ''}`;
+    const lanes = [...fl.mappings]
+      .sort((a, b) => (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) || (a.step ?? 0) - (b.step ?? 0) || a.owner.localeCompare(b.owner))
+      .map((l) => {
+        const req = laneRequested(p, fl.pfn, l);
+        // An unknown creating step (compare.ts could not tell) is drawn dashed over the whole run.
+        const at = l.step ?? 0;
+        const label = `${l.kind}${l.owner ? ' · ' + l.owner : ''}`;
+        const text = `req ${shortMode(req.mode)} → PTE ${shortMode(l.installed)} → eff ${shortMode(l.effective)}`;
+        const title = `${label}: requested ${req.mode}${req.known ? '' : ' (no downgrade recorded: as installed)'}; installed ${l.installed}; effective ${l.effective}; created ${l.step === null ? 'at an unknown step' : l.step === 0 ? 'at boot' : 'at step ' + l.step}`;
+        const changed = shortMode(req.mode) !== shortMode(l.installed);
+        return (
+          `<div class="lane" data-kind="${esc(l.kind)}" data-effective="${esc(shortMode(l.effective))}"><span class="lane-label" title="${esc(label)}">${esc(label)}</span>` +
+          `<span class="lane-track"><span class="lane-bar${changed ? ' lane-changed' : ''}${l.step === null ? ' lane-unknown' : ''}" style="left:${(at * slot).toFixed(3)}%;width:${((n + 1 - at) * slot).toFixed(3)}%;background:${modeColour(l.effective)};color:${modeInk(l.effective)}" title="${esc(title)}">${esc(text)}</span></span>` +
+          `<span class="lane-step">${l.step === null ? '?' : l.step === 0 ? 'boot' : 'step ' + l.step}</span></div>`
+        );
+      });
+    return `<div class="pfn-lanes"><div class="pfn-head">${head}</div><div class="lane lane-axis"><span class="lane-label"></span><span class="lane-track">${ticks.join('')}</span><span class="lane-step"></span></div>${lanes.join('')}</div>`;
+  });
+  return blocks.join('');
+}
+
+/** Kernel messages shown per step, and rows per findings list: enough to read, bounded for 10^5-page scenarios. */
+const MAX_MESSAGES = 40;
+const MAX_ROWS = 25;
+
+function byStep<T>(xs: readonly T[], step: (x: T) => number): Map<number, T[]> {
+  const m = new Map<number, T[]>();
+  for (const x of xs) (m.get(step(x)) ?? m.set(step(x), []).get(step(x))!).push(x);
+  return m;
+}
+
+function timelineHtml(p: PolicyResult): string {
+  const d = p.detail!;
+  const downByStep = byStep(p.downgrades, (g) => g.step);
+  const aliasByStep = byStep(p.aliases, (a) => a.firstStep);
+  const warnByStep = byStep(p.warns, (w) => w.step);
+  const created = new Map<number, string[]>();
+  for (const fl of d.lanes) for (const l of fl.mappings) if (l.step) (created.get(l.step) ?? created.set(l.step, []).get(l.step)!).push(`${l.kind} of ${hex(fl.pfn)}`);
+  const items = d.steps.map((st) => {
+    const badges: string[] = [];
+    // One badge per kind of finding and step, with its page count: a 10^5-page fault is one line, not 10^5 badges.
+    const dgs = new Map<string, { n: number; first: number; call: string }>();
+    for (const g of downByStep.get(st.index) ?? []) {
+      const key = `${shortMode(g.requested)}→${shortMode(g.installed)}`;
+      const x = dgs.get(key) ?? dgs.set(key, { n: 0, first: g.pfn, call: g.call }).get(key)!;
+      x.n += g.npages;
+    }
+    for (const [key, x] of dgs) badges.push(`<span class="badge b-downgrade" title="${esc(x.call)}, first pfn ${hex(x.first)}">downgrade ${esc(key)}${x.n > 1 ? ` ×${x.n} pages` : ''}</span>`);
+    const als = new Map<string, { n: number; first: number }>();
+    for (const a of aliasByStep.get(st.index) ?? []) {
+      const key = `${a.severity} alias ${a.modes.join('+')}`;
+      const x = als.get(key) ?? als.set(key, { n: 0, first: a.pfn }).get(key)!;
+      x.n += a.npages;
+    }
+    for (const [key, x] of als) badges.push(`<span class="badge b-${esc(key.split(' ')[0]!)}">${esc(key)} @${hex(x.first)}${x.n > 1 ? ` ×${x.n} pages` : ''}</span>`);
+    if (created.has(st.index)) badges.push(`<span class="badge b-map">maps ${esc([...new Set(created.get(st.index))].join(', '))}</span>`);
+    const nWarn = warnByStep.get(st.index)?.length ?? 0;
+    if (nWarn) badges.push(`<span class="badge b-warn">${plural(nWarn, 'WARN')}</span>`);
+    if (p.fatal && p.fatal.step === st.index) badges.push(`<span class="badge b-fatal">FATAL ${esc(p.fatal.what)}</span>`);
+    const args = Object.entries(st.args).map(([k, v]) => `${k}: ${v}`).join(', ');
+    const shown = st.messages.slice(0, MAX_MESSAGES);
+    const more = st.messages.length - shown.length;
+    const msgs = st.messages.length ? `<pre class="msgs">${shown.map(esc).join('\n')}${more > 0 ? `\n… ${more} more messages (patlab run prints them all)` : ''}</pre>` : '';
+    return `<li data-step="${st.index}"><code><span class="step-n">[${st.index}]</span> ${esc(st.call)}(${esc(args)})${st.ret !== null ? ' = ' + esc(st.ret) : ''}</code> ${badges.join(' ')}${msgs}</li>`;
+  });
+  return `<ol class="timeline">${items.join('')}</ol>`;
+}
+
+function policyDetailHtml(p: PolicyResult, open: boolean): string {
+  const hi = pagesOf(p.aliases, (a) => a.severity === 'high');
+  const med = pagesOf(p.aliases, (a) => a.severity === 'medium');
+  const bits = [
+    p.outcome === 'fatal' ? `<span class="bad">FATAL at step ${p.fatal?.step}</span>` : '<span class="ok">ok</span>',
+    hi || med ? `<span class="${hi ? 'bad' : 'warn'}">aliases ${hi}/${med} pages</span>` : 'no alias',
+    p.downgrades.length ? `<span class="warn">${plural(pagesOf(p.downgrades), 'page')} downgraded</span>` : 'no downgrade',
+    p.hazards.length ? `<span class="warn">${plural(pagesOf(p.hazards), 'hazard page')}</span>` : '',
+    p.warns.length ? `<span class="warn">${plural(p.warns.length, 'WARN')}</span>` : '',
+  ].filter(Boolean);
+  const moreRow = (n: number, cols: number, what: string): string => (n > 0 ? `<tr><td colspan="${cols}" class="muted">… ${n} more ${what} (--format json lists them all)</td></tr>` : '');
+  const dg = p.downgrades.length
+    ? `<div class="scroll-x"><table class="small"><tr><th>step</th><th>call</th><th>pfn</th><th>pages</th><th>requested</th><th>installed</th><th>class</th></tr>${p.downgrades
+        .slice(0, MAX_ROWS)
+        .map((g) => `<tr><td>${g.step}</td><td>${esc(g.call)}</td><td>${hex(g.pfn)}</td><td>${g.npages}</td><td>${chip(g.requested)}</td><td>${chip(g.installed)}</td><td>${esc(g.class)}</td></tr>`)
+        .join('')}${moreRow(p.downgrades.length - MAX_ROWS, 7, 'downgrades')}</table></div>`
+    : '';
+  const moreLi = (n: number, what: string): string => (n > 0 ? `<li class="muted">… ${n} more ${what} (--format json lists them all)</li>` : '');
+  const hz = p.hazards.length ? `<ul>${p.hazards.slice(0, MAX_ROWS).map((h) => `<li>${esc(h.kind)} at ${hex(h.pfn)} (${plural(h.npages, 'page')}${h.step !== undefined ? ', step ' + h.step : ''}): ${esc(h.detail)}</li>`).join('')}${moreLi(p.hazards.length - MAX_ROWS, 'hazards')}</ul>` : '';
+  const warns = p.warns.length
+    ? `<pre class="msgs">${p.warns.slice(0, MAX_ROWS).map((w) => `[${w.step}] ${esc(w.text)}`).join('\n')}${p.warns.length > MAX_ROWS ? `\n… ${p.warns.length - MAX_ROWS} more WARNs` : ''}</pre>`
+    : '';
+  const fatal = p.fatal ? `<p class="bad">FATAL at step ${p.fatal.step}: ${esc(p.fatal.what)} in ${esc(p.fatal.where)}</p><pre class="msgs">${esc(p.fatal.text)}</pre>` : '';
+  return (
+    `<details class="policy" data-policy="${esc(p.policy)}"${open ? ' open' : ''}><summary><b>${esc(p.policy)}</b> — ${bits.join(' · ')}</summary>` +
+    fatal +
+    `<h4>Flagged pfns: every mapping as a lane (from the step that created it)</h4>${lanesHtml(p)}` +
+    (dg ? `<h4>Silent downgrades</h4>${dg}` : '') +
+    (hz ? `<h4>Refcount hazards</h4>${hz}` : '') +
+    (warns ? `<h4>WARNs</h4>${warns}` : '') +
+    `<h4>Steps and kernel messages</h4>${timelineHtml(p)}</details>`
+  );
+}
+
+/** One scenario's section; `charts` are the cost charts already rendered (charts.ts). */
+export function scenarioSectionHtml(s: ScenarioComparison, charts: readonly ChartSvg[]): string {
+  const ranPs = s.policies.filter((p) => p.detail);
+  // Open the designs a reader needs first: the baseline and any that alias or fail.
+  const openFirst = (p: PolicyResult, i: number): boolean => i === 0 || p.outcome === 'fatal' || p.aliases.some((a) => a.severity === 'high');
+  const chartHtml = charts.length
+    ? `<div class="charts">${charts.map((c) => `<figure class="chart" data-scale="${esc(c.scale)}" data-title="${esc(c.title)}">${c.svg}</figure>`).join('')}</div>`
+    : '<p class="muted">Every cost counter is zero under every design.</p>';
+  return (
+    `<section class="scenario" id="sc-${slug(s.name)}" data-scenario="${esc(s.name)}">` +
+    `<h2>${esc(s.name)}</h2>` +
+    (s.description ? `<p class="desc">${esc(s.description)}</p>` : '') +
+    factsHtml(s) +
+    verdictHtml(s) +
+    '<h3>Comparison</h3>' +
+    '<p class="hint">Mapping columns show the <em>effective</em> memory type (what the CPU does); <span class="req bad">req XX</span> marks a mapping that asked for another mode. Aliases, downgrades and hazards count pages. T/C/F/R are the debate\'s costs (docs/costs.md). Hover a cell for details.</p>' +
+    tableHtml(s) +
+    '<h3>Costs</h3>' +
+    chartHtml +
+    '<h3>Physical memory</h3>' +
+    legendHtml() +
+    stripSectionHtml(s) +
+    '<h3>Per design: flagged pfns and steps</h3>' +
+    ranPs.map((p, i) => policyDetailHtml(p, openFirst(p, i))).join('') +
+    '</section>'
+  );
+}
+
+export { stripHtml };

@@ -1,0 +1,257 @@
+/**
+ * The one-line-per-call trace form: memtype-trace v1
+ * (../shared/golden/memtype/FORMAT.md) extended with the scenario calls.
+ *
+ * A file without the new header keywords is pure v1 and is replayed by
+ * `replayMemtypeTrace` unchanged, byte for byte. The new keywords:
+ *
+ *   machine <preset>      boot a full kernel from a built-in machine preset
+ *   kernel <version>      the kernel version preset (mainline, 6.12, 6.6, 6.1);
+ *                         without `machine` it only selects the version of a
+ *                         v1 replay (as `--kernel` does)
+ *
+ * With `machine`, every other line is a kernel call named as in the YAML
+ * scenarios, with the same argument syntax as `key=value` tokens:
+ *
+ *   ioremap_wc phys=0xfd000000 size=16M as=fb comm=Xorg
+ *   set_pages_array_wc pages=[0x1000,0x1001]
+ *   lookup_address addr=fb+0x1000
+ *
+ * Each call prints its kernel messages as `log: ` lines, then one result line
+ * `<call>: <ret> key=value...` (`<ret>` is 0, -EBUSY, NULL, ok, or void for
+ * a call that returns nothing; a value with spaces is double-quoted). `dump`
+ * prints the memtype list as in v1. A fatal kernel outcome prints
+ * `<call>: fatal <what> in <where>: <text>` and ends the replay. Boot messages
+ * are not printed (FORMAT §5); the default task is `replay:1`.
+ */
+
+import type { ArgKind, CallSpec, HandleValue } from '../../kernel/api/types.js';
+import { KernelFatal } from '../../kernel/fatal.js';
+import type { Kernel } from '../../kernel/kernel.js';
+import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
+import { isKernelVersionName, KERNEL_PRESETS, type KernelVersionName } from '../../kernel/version.js';
+import { didYouMean } from '../did-you-mean.js';
+import { InputError } from '../input-error.js';
+import { loadMachine } from '../machine/load-machine.js';
+import { PRESET_YAML, presetNames } from '../machine/presets.js';
+import { parseNumberish } from '../yaml/source.js';
+import { KERNEL_DRIVER } from '../scenario/driver.js';
+import { resolveArgs, showRet } from '../scenario/execute.js';
+import { parseArgValue } from '../scenario/parse.js';
+import type { RawArg, Scenario, ScenarioStep } from '../scenario/scenario.js';
+import { tokenize, type Token } from './lexer.js';
+import { replayMemtypeTrace, type ReplayOptions } from './memtype-trace.js';
+
+const NEW_HEADER = ['machine', 'kernel'];
+const V1_HEADER = ['pat', 'ram', 'mtrr', 'debugpat'];
+/** v1 operations and the kernel call that replaces each in a full-kernel trace. */
+const V1_OPS: Record<string, string | null> = {
+  reserve: 'memtype_reserve',
+  'reserve-strict': 'memtype_reserve (new_type=false)',
+  free: 'memtype_free',
+  lookup: 'lookup_memtype',
+  'insert-pfn': 'pfnmap_setup_cachemode',
+  track: 'pfnmap_track',
+  untrack: 'pfnmap_untrack',
+  'mtrr-lookup': null,
+  'mtrr-map': null,
+};
+const LINE_KEYS = ['as', 'comm', 'pid'];
+
+/** The first token of each non-empty line, with its line number. */
+function keywords(text: string): { kw: Token; line: number; toks: Token[] }[] {
+  const out: { kw: Token; line: number; toks: Token[] }[] = [];
+  text.split('\n').forEach((l, i) => {
+    const toks = tokenize(l);
+    if (toks.length > 0) out.push({ kw: toks[0]!, line: i + 1, toks });
+  });
+  return out;
+}
+
+/** Replay a trace: pure v1 (or v1 + `kernel`) through the v1 replayer, otherwise on a full kernel. */
+export function replayCallTrace(text: string, opts: ReplayOptions): string {
+  const lines = keywords(text);
+  const hasMachine = lines.some((l) => l.kw.text === 'machine');
+  const kernelLines = lines.filter((l) => l.kw.text === 'kernel');
+  if (!hasMachine && kernelLines.length === 0) return replayMemtypeTrace(text, opts);
+  const fail = (line: number, col: number, msg: string): never => {
+    throw new InputError(opts.file, line, col, msg);
+  };
+  // Header keywords must come before the first other line, each at most once.
+  let seenOther = false;
+  const seen = new Map<string, number>();
+  for (const l of lines) {
+    if (!NEW_HEADER.includes(l.kw.text)) {
+      seenOther = true;
+      continue;
+    }
+    if (seenOther) fail(l.line, l.kw.col, `header line '${l.kw.text}' after the first operation: expected 'machine' and 'kernel' before any other line`);
+    if (seen.has(l.kw.text)) fail(l.line, l.kw.col, `second '${l.kw.text}' line (the first is line ${seen.get(l.kw.text)}): expected one`);
+    seen.set(l.kw.text, l.line);
+  }
+  let version: KernelVersionName | undefined;
+  for (const l of kernelLines) {
+    const v = l.toks[1];
+    if (!v) fail(l.line, l.kw.col + l.kw.text.length, "missing <version>: expected 'kernel <version>'");
+    if (!isKernelVersionName(v!.text))
+      fail(l.line, v!.col, `unknown kernel version '${v!.text}'${didYouMean(v!.text, Object.keys(KERNEL_PRESETS))}: expected one of ${Object.keys(KERNEL_PRESETS).join(', ')}`);
+    if (l.toks[2]) fail(l.line, l.toks[2].col, `unexpected '${l.toks[2].text}': expected end of line after 'kernel <version>'`);
+    version = v!.text as KernelVersionName;
+  }
+  if (!hasMachine) {
+    // v1 with a kernel version: blank the `kernel` line (keeping line numbers) and replay as v1.
+    const src = text.split('\n');
+    for (const l of kernelLines) src[l.line - 1] = '';
+    return replayMemtypeTrace(src.join('\n'), { ...opts, kernel: version! });
+  }
+  return replayFull(lines, opts, version, fail);
+}
+
+function replayFull(
+  lines: { kw: Token; line: number; toks: Token[] }[],
+  opts: ReplayOptions,
+  version: KernelVersionName | undefined,
+  fail: (line: number, col: number, msg: string) => never,
+): string {
+  const out: string[] = [];
+  const handles = new Map<string, HandleValue>();
+  /** Handle kinds known while parsing (a name exists from its `as=` on). */
+  const named = new Map<string, { kind: string }>();
+  const sc = { file: opts.file } as Scenario;
+  let k: Kernel | null = null;
+  let stepIndex = 0;
+  for (const { kw, line, toks } of lines) {
+    const name = kw.text;
+    if (name === 'machine') {
+      const p = toks[1];
+      if (!p) fail(line, kw.col + name.length, "missing <preset>: expected 'machine <preset>' (see 'patlab machines')");
+      const yaml = PRESET_YAML[p!.text];
+      if (yaml === undefined) fail(line, p!.col, `unknown preset '${p!.text}'${didYouMean(p!.text, presetNames())}: expected one of ${presetNames().join(', ')}`);
+      if (toks[2]) fail(line, toks[2].col, `unexpected '${toks[2].text}': expected end of line after 'machine <preset>'`);
+      const m = loadMachine(yaml!, `<preset ${p!.text}>`);
+      k = KERNEL_DRIVER.boot(version ? { ...m, kernel: version } : m) as Kernel;
+      continue;
+    }
+    if (name === 'kernel') continue;
+    const kernel = k!;
+    if (V1_HEADER.includes(name)) fail(line, kw.col, `v1 header line '${name}' in a trace with 'machine': the machine comes from the preset`);
+    if (name === 'dump' || name === 'mark') {
+      if (toks[1]) {
+        if (name === 'dump') fail(line, toks[1].col, `unexpected '${toks[1].text}': expected end of line after 'dump'`);
+      } else if (name === 'mark') fail(line, kw.col + 4, "missing <label>: expected 'mark <label>'");
+      if (name === 'mark') opts.onMark?.(toks[1]!.text);
+      else {
+        const list = patMemtypeList(kernel.memtype);
+        if (list === null) out.push('err ENOENT');
+        else for (const l of list) out.push('dump: ' + l);
+      }
+      continue;
+    }
+    if (name in V1_OPS) {
+      const instead = V1_OPS[name];
+      fail(line, kw.col, `v1 operation '${name}' in a trace with 'machine': expected ${instead ? `the kernel call '${instead}'` : 'a kernel call (this operation exists in pure v1 traces only)'}`);
+    }
+    const spec = KERNEL_DRIVER.calls.get(name) as CallSpec<Kernel> | undefined;
+    if (!spec)
+      fail(line, kw.col, `unknown keyword '${name}'${didYouMean(name, [...KERNEL_DRIVER.calls.keys(), 'dump', 'mark'])}: expected a kernel call (see 'patlab calls'), 'dump' or 'mark'`);
+    const st = parseCallLine(spec!, toks, line, ++stepIndex, named, fail);
+    const why = spec!.available?.(kernel);
+    if (why) fail(line, kw.col, `'${name}' is not available: ${why}`);
+    const { args } = resolveArgs(sc, st, spec!, handles, KERNEL_DRIVER, kernel);
+    kernel.log.step = st.index;
+    kernel.memtype.current = { comm: st.comm ?? 'replay', pid: st.pid ?? 1 };
+    try {
+      const r = spec!.run(kernel, args);
+      for (const m of kernel.log.messages(st.index)) out.push('log: ' + m.text);
+      if (st.as && r.handle) handles.set(st.as, r.handle);
+      const fields = Object.entries(r.fields ?? {}).map(([key, v]) => ` ${key}=${/\s/.test(String(v)) ? `"${String(v)}"` : String(v)}`);
+      out.push(`${name}: ${showRet(r) ?? 'void'}${fields.join('')}`);
+    } catch (e) {
+      if (!(e instanceof KernelFatal)) throw e;
+      for (const m of kernel.log.messages(st.index)) out.push('log: ' + m.text);
+      out.push(`${name}: fatal ${e.what} in ${e.where}: ${e.text}`);
+      break;
+    }
+  }
+  return out.length ? out.join('\n') + '\n' : '';
+}
+
+/** The value of a `key=value` token as YAML would read it: a boolean, a number written in digits, or a string. */
+function scalarOf(v: string): string | number | boolean | null {
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(v)) return parseNumberish(v) ?? v;
+  return v;
+}
+
+/** Parse `<call> key=value ... [as=name] [comm=name] [pid=n]` into a scenario step. */
+function parseCallLine(
+  spec: CallSpec<Kernel>,
+  toks: Token[],
+  line: number,
+  index: number,
+  named: Map<string, { kind: string }>,
+  fail: (line: number, col: number, msg: string) => never,
+): ScenarioStep {
+  const usage = `${spec.name} ${spec.args.map((a) => `${a.optional ? '[' : ''}${a.name}=<${a.kind}>${a.optional ? ']' : ''}`).join(' ')}`;
+  const st: ScenarioStep = { index, call: spec.name, args: {}, argPos: {}, pos: { line, col: toks[0]!.col } };
+  const names = spec.args.map((a) => a.name);
+  const given = new Set<string>();
+  let asName: { name: string; col: number } | undefined;
+  for (const t of toks.slice(1)) {
+    const eq = t.text.indexOf('=');
+    if (eq <= 0) fail(line, t.col, `expected key=value, got '${t.text}': expected '${usage}'`);
+    const key = t.text.slice(0, eq);
+    const val = t.text.slice(eq + 1);
+    const vcol = t.col + eq + 1;
+    if (given.has(key)) fail(line, t.col, `'${key}' given twice: expected '${usage}'`);
+    given.add(key);
+    if (key === 'as') {
+      if (!/^[A-Za-z_][\w-]*$/.test(val)) fail(line, vcol, `bad handle name '${val}': expected letters, digits, '_' or '-', starting with a letter`);
+      if (!spec.produces) fail(line, t.col, `'${spec.name}' returns nothing to name: remove 'as'`);
+      asName = { name: val, col: vcol };
+      continue;
+    }
+    if (key === 'comm') {
+      if (val === '') fail(line, vcol, 'expected a task name after comm=');
+      st.comm = val;
+      continue;
+    }
+    if (key === 'pid') {
+      const p = parseNumberish(val);
+      if (p === undefined) fail(line, vcol, 'expected a pid (a non-negative integer)');
+      st.pid = p;
+      continue;
+    }
+    const a = spec.args.find((x) => x.name === key);
+    if (!a) fail(line, t.col, `unknown argument '${key}' of ${spec.name}${didYouMean(key, [...names, ...LINE_KEYS])}: expected '${usage}'`);
+    const failHere = (msg: string): never => fail(line, vcol, msg);
+    st.args[key] = parseValue(val, a!.kind, `${spec.name}'s '${key}'`, named, failHere, a!.flags);
+    st.argPos[key] = { line, col: vcol };
+  }
+  for (const a of spec.args)
+    if (!a.optional && !given.has(a.name)) {
+      const last = toks[toks.length - 1]!;
+      fail(line, last.col + last.text.length, `missing argument '${a.name}' of ${spec.name}: expected '${usage}'`);
+    }
+  if (asName) {
+    st.as = asName.name;
+    named.set(asName.name, { kind: spec.produces! });
+  }
+  return st;
+}
+
+function parseValue(
+  val: string,
+  kind: ArgKind,
+  what: string,
+  named: Map<string, { kind: string }>,
+  fail: (msg: string) => never,
+  flags?: Readonly<Record<string, number>>,
+): RawArg {
+  if (kind === 'pages' && val.startsWith('[')) {
+    if (!val.endsWith(']')) fail(`bad ${what}: expected a list of pfns like [0x1000,0x1001] (no spaces)`);
+    const items = val.slice(1, -1).split(',').filter((x) => x !== '');
+    return { t: 'list', v: items.map((x) => parseNumberish(x) ?? fail(`bad pfn '${x}' in ${what}: expected a number`)) };
+  }
+  return parseArgValue(scalarOf(val), kind, what, named, fail, flags);
+}

@@ -1,0 +1,45 @@
+/**
+ * A user process touching memory: every access to a page whose PTE is not
+ * present faults into the VMA's fault handler, exactly once per missing page
+ * in address order (what "fault every page through a user mapping" means).
+ * The modelled fault handlers are TTM's.
+ */
+
+import type { MmContext } from '../mm/mm-context.js';
+import { ttmBoVmFault } from '../drivers/ttm/fault.js';
+import { VM_FAULT_NOPAGE, vmFaultName } from '../vm/fault.js';
+import { currentMm } from '../vm/mm.js';
+import { LV_NONE } from '../vm/user-ptes.js';
+import type { CallResult, CallSpec } from './types.js';
+
+const PAGE = 4096;
+
+/** Touch `[addr, addr + size)` in the current process; returns the faults taken and the first failure. */
+export function ttmBoTouch(k: MmContext, addr: number, size: number, write: boolean): CallResult {
+  const mm = currentMm(k);
+  let faults = 0;
+  let inserted = 0;
+  const end = addr + size;
+  for (let va = Math.floor(addr / PAGE) * PAGE; va < end; va += PAGE) {
+    const vma = mm.vmaLookup(va);
+    if (vma && vma.ptes.level[vma.slot(va)] !== LV_NONE) continue;
+    const r = ttmBoVmFault(k, va);
+    faults++;
+    inserted += r.inserted;
+    if (r.ret !== VM_FAULT_NOPAGE) return { fields: { faults, inserted, fault: vmFaultName(r.ret), at: '0x' + va.toString(16), write } };
+  }
+  return { fields: { faults, inserted, fault: vmFaultName(VM_FAULT_NOPAGE), write } };
+}
+
+export const TOUCH_CALLS: CallSpec<MmContext>[] = [
+  {
+    name: 'ttm_bo_touch',
+    doc: 'user space touches every page of [addr, addr+size) of a TTM BO mapping: each non-present page faults into ttm_bo_vm_fault (which prefaults up to TTM_BO_VM_NUM_PREFAULT pages) — spec 05 §4.2',
+    args: [
+      { name: 'addr', kind: 'vaddr' },
+      { name: 'size', kind: 'size' },
+      { name: 'write', kind: 'bool', optional: true },
+    ],
+    run: (k, a) => ttmBoTouch(k, a['addr'] as number, a['size'] as number, a['write'] !== false),
+  },
+];

@@ -1,0 +1,160 @@
+/**
+ * Pages a driver owns that another subsystem also holds, and the hazards
+ * between them (spec 05 §5 "KVM refcount history", 06 §1 Aug 26: "non-
+ * refcounted PFNs are a hard requirement (KVM history)").
+ *
+ * KVM is the other holder the debate names. It can hold a driver page two
+ * ways: with a page reference (`get_page`, GUP, the pre-v6.13
+ * `kvm_try_get_pfn`), or without one (the remapped path since v6.13: only
+ * MMU notifiers keep it honest). The registry records both per pfn; the
+ * driver's free path (`driverFreePages`) checks it and records a
+ * `ref-hazard` event when a page leaves its owner while someone else still
+ * has it. Empty registry → the fast path is one Map size test.
+ */
+
+import { PG_BUDDY, PG_HEAD } from '../mm/page.js';
+import type { MmContext } from '../mm/mm-context.js';
+
+export interface ExternalHold {
+  /** References taken (refcount contributions) by the holder. */
+  refs: number;
+  /** Mappings held without a reference (invalidated only by an MMU notifier). */
+  unref: number;
+}
+
+interface Registry {
+  /** holder name → pfn → hold. */
+  readonly holders: Map<string, Map<number, ExternalHold>>;
+  /** Bad pages taken out of circulation (`bad_page()`), never freed. */
+  readonly badPages: Set<number>;
+  /**
+   * Per holder: whether its no-reference mapping of a pfn is still live. A
+   * holder protected by MMU notifiers answers false once the user PTE it
+   * came from is gone (the zap would have invalidated it) and forgets it.
+   */
+  readonly stillMapped: Map<string, (pfn: number) => boolean>;
+  /** Pages their owner freed while another holder kept a reference: the holder's last put frees them legitimately. */
+  readonly orphans: Set<number>;
+}
+
+const REG = new WeakMap<object, Registry>();
+
+export function pageRefs(k: MmContext): Registry {
+  let r = REG.get(k);
+  if (!r) {
+    r = { holders: new Map(), badPages: new Set(), stillMapped: new Map(), orphans: new Set() };
+    REG.set(k, r);
+  }
+  return r;
+}
+
+/** The hold of `holder` on `pfn` (created empty). */
+export function holdOf(k: MmContext, holder: string, pfn: number): ExternalHold {
+  const reg = pageRefs(k);
+  let m = reg.holders.get(holder);
+  if (!m) reg.holders.set(holder, (m = new Map()));
+  let h = m.get(pfn);
+  if (!h) m.set(pfn, (h = { refs: 0, unref: 0 }));
+  return h;
+}
+
+/** Drop an empty hold. */
+export function pruneHold(k: MmContext, holder: string, pfn: number): void {
+  const m = pageRefs(k).holders.get(holder);
+  const h = m?.get(pfn);
+  if (m && h && h.refs <= 0 && h.unref <= 0) m.delete(pfn);
+}
+
+/** Record a hazard event (kernel/events.ts `ref-hazard`). */
+export function refHazard(k: MmContext, pfn: number, holder: string, what: string): void {
+  k.log.events.push({ kind: 'ref-hazard', step: k.log.step, pfn, holder, what });
+}
+
+/** Every hazard of the run (for the check layer and tests). */
+export function refHazards(k: MmContext): { step: number; pfn: number; holder: string; what: string }[] {
+  const out: { step: number; pfn: number; holder: string; what: string }[] = [];
+  for (const e of k.log.events) if (e.kind === 'ref-hazard') out.push({ step: e.step, pfn: e.pfn, holder: e.holder, what: e.what });
+  return out;
+}
+
+/** Holders with a non-reference mapping of `pfn` still live. */
+function unrefHolders(reg: Registry, pfn: number): string[] {
+  const out: string[] = [];
+  for (const [name, m] of reg.holders) if ((m.get(pfn)?.unref ?? 0) > 0 && (reg.stillMapped.get(name)?.(pfn) ?? true)) out.push(name);
+  return out;
+}
+
+/** Holders with a reference on `pfn`. */
+function refHolders(reg: Registry | undefined, pfn: number): string[] {
+  if (!reg) return [];
+  const out: string[] = [];
+  for (const [name, m] of reg.holders) if ((m.get(pfn)?.refs ?? 0) > 0) out.push(name);
+  return out;
+}
+
+/**
+ * A driver keeps a page but hands it to a new use (TTM filing it in its
+ * pool for the next BO): record a hazard for every other holder of
+ * `[pfn, pfn + n)` — a reference or a live no-reference mapping.
+ */
+export function checkHolds(k: MmContext, pfn: number, n: number, owner: string, what: string): void {
+  const reg = REG.get(k);
+  if (!reg || reg.holders.size === 0) return;
+  for (let q = pfn; q < pfn + n; q++) {
+    for (const h of refHolders(reg, q)) refHazard(k, q, h, `${owner} ${what} while ${h} holds a reference on it`);
+    for (const h of unrefHolders(reg, q)) refHazard(k, q, h, `${owner} ${what} while ${h} still maps it without a reference`);
+  }
+}
+
+/**
+ * `__free_pages(page, order)` as a driver calls it on a non-compound block it
+ * allocated (mm/page_alloc.c): drop the head's reference; if it reaches 0
+ * the block is freed; if someone else still holds the head, only the tail
+ * pages are freed (the kernel's non-compound rule) and the head lives on
+ * with the other holder's reference — recorded as a hazard, since the driver
+ * believes the page is gone (or, via its pool, reuses it). A tail page with
+ * a reference (taken on a refcount-0 tail by pre-2021 KVM) trips
+ * `bad_page()` on free: "BUG: Bad page state", and is leaked. A live
+ * no-reference mapping of a freed pfn (KVM after v6.13 without an MMU
+ * notifier run) is a hazard too.
+ */
+export function driverFreePages(k: MmContext, pfn: number, order: number, owner: string): void {
+  const size = 2 ** order;
+  const rc = k.pages.refcount;
+  const flags = k.pages.flags;
+  const reg = REG.get(k);
+  const watched = reg !== undefined && reg.holders.size > 0;
+  let clean = rc[pfn] === 1 && !(flags[pfn]! & PG_BUDDY);
+  if (clean) for (let q = pfn + 1; q < pfn + size; q++) if (rc[q] !== 0 || flags[q]! & PG_BUDDY) { clean = false; break; }
+  if (watched) for (let q = pfn; q < pfn + size; q++) for (const h of unrefHolders(reg, q)) refHazard(k, q, h, `${owner} frees a page ${h} still maps without a reference (no MMU-notifier invalidation ran)`);
+  if (clean) {
+    k.allocator.free(pfn, order);
+    return;
+  }
+  // Slow path: page by page, as __free_pages treats a non-compound block whose head is still held.
+  for (let q = pfn; q < pfn + size; q++) {
+    if (flags[q]! & PG_BUDDY) {
+      refHazard(k, q, 'buddy', `${owner} frees a page that is already free (freed by another holder's put_page)`);
+      continue;
+    }
+    if (q === pfn) {
+      rc[q] = rc[q]! - 1;
+      if (rc[q]! > 0) {
+        const holders = refHolders(reg, q);
+        refHazard(k, q, holders.join(',') || 'unknown', `${owner} frees a page ${holders.join(',') || 'someone'} holds a reference on: it stays allocated until that reference is put`);
+        flags[q] = flags[q]! & ~PG_HEAD;
+        pageRefs(k).orphans.add(q);
+        continue;
+      }
+    } else if (rc[q] !== 0) {
+      // free_pages_prepare(): a page with a nonzero refcount is a bad page (pr_alert; the model has no alert level, err is the closest).
+      k.log.emit('err', `BUG: Bad page state in process ${k.memtype.current.comm}  pfn:${q.toString(16).padStart(5, '0')}`);
+      const holders = refHolders(reg, q);
+      refHazard(k, q, holders.join(',') || 'unknown', `${owner} frees a tail page with refcount ${rc[q]}: bad_page(), page leaked`);
+      pageRefs(k).badPages.add(q);
+      continue;
+    }
+    rc[q] = 1;
+    k.allocator.free(q, 0);
+  }
+}

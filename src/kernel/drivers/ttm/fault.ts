@@ -1,0 +1,163 @@
+/**
+ * TTM's CPU fault handler (drivers/gpu/drm/ttm/ttm_bo_vm.c `ttm_bo_vm_fault`,
+ * `ttm_bo_vm_reserve`, `ttm_bo_vm_fault_reserved`; spec 05 §4.2–4.3, 06 §2).
+ *
+ * Source per kernel version: every preset (6.1, 6.6, 6.12, mainline =
+ * v6.16+) runs the torvalds/linux form (03a0a104: `vmf_insert_pfn_prot`
+ * per page). The `vmf_insert_pfn_prot_mkwrite` form (linux-mm c6ed7499,
+ * "never map prefaulted PTEs writable") is not in any release the presets
+ * stand for, so it is not used. Not modelled: reservation contention
+ * (`VM_FAULT_RETRY`), pipelined moves (`ttm_bo_vm_fault_idle` is always
+ * idle), device unplug (`ttm_bo_vm_dummy_page`), imported BOs, drivers'
+ * fault wrappers.
+ */
+
+import { PAGE_CACHE_MASK } from '../../../hw/pte.js';
+import { ENOMEM } from '../../errno.js';
+import type { MmContext } from '../../mm/mm-context.js';
+import { VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, vmfError, type VmFault } from '../../vm/fault.js';
+import { vmfInsertPagesPfnmapProt, vmfInsertRamPfnProt, vmInsertPagesPgprot } from '../../vm/options.js';
+import { vmfInsertPfnProt } from '../../vm/insert-pfn.js';
+import { currentMm, type MmStruct } from '../../vm/mm.js';
+import type { Vma } from '../../vm/vma.js';
+import { ttmIoProt, ttmTtPopulate, type TtmBo } from './bo.js';
+import { ttmBoOfVma } from './mmap.js';
+import { ttmApplyToPageRangeFault } from './rfc-apply.js';
+
+const PAGE = 4096;
+/** VM_FAULT_ERROR without the bits the model never produces (HWPOISON*): OOM | SIGBUS | SIGSEGV | FALLBACK. */
+const VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV | 0x800;
+
+/**
+ * `TTM_BO_VM_NUM_PREFAULT` (include/drm/ttm/ttm_bo.h): 16. Under RFC 2/3
+ * (`ttmPrefaultPmd`) the pages of one PMD when the page table has more than
+ * two levels (x86-64, PAE: 512), else 16 (2-level non-PAE x86-32).
+ */
+export function ttmBoVmNumPrefault(k: MmContext): number {
+  if (!k.hooks.ttmPrefaultPmd) return 16;
+  return k.machine.arch === 'x86-32' ? 16 : 512;
+}
+
+/** What one fault did. */
+export interface TtmFaultResult {
+  ret: VmFault;
+  /** PTEs this fault wrote (the prefault count actually reached). */
+  inserted: number;
+  /** The cache mode `ttm_io_prot` requested. */
+  requestedProt: number;
+  vma: Vma | null;
+  bo: TtmBo | null;
+}
+
+/**
+ * `ttm_bo_vm_fault_reserved(vmf, prot, num_prefault)` (spec 05 §4.3): the
+ * BO's page offset from the VMA's `vm_pgoff`; past the BO → SIGBUS;
+ * `prot = ttm_io_prot(...)` (the requested caching enters here); system
+ * memory is populated (`ttm_bo_populate` → `ttm_pool_alloc`), errors →
+ * NOPAGE (-EINTR/-ERESTARTSYS/-EAGAIN) or SIGBUS (with the pr_debug);
+ * then up to `num_prefault` pages through `vmf_insert_pfn_prot` — whose PAT
+ * lookup replaces the cache bits of `prot` (04 §4 step 7). A missing page
+ * at i = 0 → OOM; an insert error at i = 0 → NOPAGE (swallowed), later →
+ * stop. Under RFC 1/3 the loop is one `apply_to_page_range`.
+ */
+export function ttmBoVmFaultReserved(k: MmContext, vma: Vma, bo: TtmBo, address: number, protIn: number, numPrefault: number): TtmFaultResult {
+  const res: TtmFaultResult = { ret: VM_FAULT_NOPAGE, inserted: 0, requestedProt: protIn, vma, bo };
+  let pageOffset = vma.slot(address) + vma.pgoff - bo.vmaNodeStart;
+  const pageLast = vma.pgoff + vma.pages - bo.vmaNodeStart;
+  if (pageOffset >= bo.numPages) return { ...res, ret: VM_FAULT_SIGBUS };
+  const prot = ttmIoProt(k, bo, protIn);
+  res.requestedProt = prot;
+  if (!bo.resource.isIomem) {
+    const r = ttmTtPopulate(k, bo);
+    if (r.ret) {
+      if (k.hooks.ttmApplyToPageRange && r.ret === -ENOMEM) return { ...res, ret: VM_FAULT_OOM };
+      k.log.emit('debug', `[TTM] TTM fault hit ${errName(r.ret)}.`);
+      return { ...res, ret: VM_FAULT_SIGBUS };
+    }
+  }
+  // Iomem: pgprot_decrypted(prot) — no memory encryption in the model.
+  if (k.hooks.ttmApplyToPageRange) return ttmApplyToPageRangeFault(k, vma, bo, address, pageOffset, prot, numPrefault, res);
+  let ret: VmFault = VM_FAULT_NOPAGE;
+  const tt = bo.ttm;
+  // The page-based designs take the tt's pages in one call (spec 06 §3).
+  if (!bo.resource.isIomem && (k.hooks.pagesPgprotApi || k.hooks.pagesIntoPfnmap)) return ttmFaultPages(k, vma, bo, address, pageOffset, pageLast, prot, numPrefault, res);
+  for (let i = 0; i < numPrefault; i++) {
+    let pfn: number;
+    if (bo.resource.isIomem) pfn = Math.floor(bo.resource.busOffset / PAGE) + pageOffset;
+    else {
+      pfn = tt!.pages[pageOffset] ?? -1;
+      if (pfn < 0) {
+        if (i === 0) return { ...res, ret: VM_FAULT_OOM };
+        break;
+      }
+    }
+    // Option 2: TTM's tt pages are ordinary RAM, so it uses the RAM-only insert; iomem keeps the PFN insert.
+    ret = k.hooks.ramOnlyPfnApi && !bo.resource.isIomem ? vmfInsertRamPfnProt(k, vma, address, pfn, prot) : vmfInsertPfnProt(k, vma, address, pfn, prot);
+    if (ret & VM_FAULT_ERROR) {
+      if (i === 0) return { ...res, ret: VM_FAULT_NOPAGE };
+      break;
+    }
+    res.inserted++;
+    address += PAGE;
+    if (++pageOffset >= pageLast) break;
+  }
+  return { ...res, ret };
+}
+
+/**
+ * The fault under option 1 (`vm_insert_pages_pgprot`) or the mixture
+ * (`vmf_insert_pages_pfnmap_prot`): the same prefault window, handed over
+ * as pages with TTM's prot.
+ */
+function ttmFaultPages(
+  k: MmContext,
+  vma: Vma,
+  bo: TtmBo,
+  address: number,
+  pageOffset: number,
+  pageLast: number,
+  prot: number,
+  numPrefault: number,
+  res: TtmFaultResult,
+): TtmFaultResult {
+  const n = Math.min(numPrefault, pageLast - pageOffset, bo.numPages - pageOffset);
+  const pfns: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const pfn = bo.ttm!.pages[pageOffset + i] ?? -1;
+    if (pfn < 0) break;
+    pfns.push(pfn);
+  }
+  if (pfns.length === 0) return { ...res, ret: VM_FAULT_OOM };
+  if (k.hooks.pagesPgprotApi) {
+    const r = vmInsertPagesPgprot(k, vma, address, pfns, prot);
+    if (r.ret) return { ...res, ret: vmfError(r.ret) };
+    return { ...res, ret: VM_FAULT_NOPAGE, inserted: pfns.length - r.remaining };
+  }
+  const ret = vmfInsertPagesPfnmapProt(k, vma, address, pfns, prot);
+  return { ...res, ret, inserted: ret === VM_FAULT_NOPAGE ? pfns.length : 0 };
+}
+
+function errName(err: number): string {
+  return { [-12]: '-ENOMEM', [-4]: '-EINTR', [-11]: '-EAGAIN', [-22]: '-EINVAL' }[err] ?? `${err}`;
+}
+
+/**
+ * `ttm_bo_vm_fault(vmf)` for a fault at user address `addr` of the current
+ * process (spec 05 §4.2): the VMA's BO is reserved (no contention in the
+ * model), `prot = vm_page_prot`, then `ttm_bo_vm_fault_reserved` with
+ * `TTM_BO_VM_NUM_PREFAULT`. A fault outside any VMA is the core MM's
+ * SIGSEGV; a VMA that is no BO's → SIGBUS.
+ */
+export function ttmBoVmFault(k: MmContext, addr: number, mm: MmStruct = currentMm(k)): TtmFaultResult {
+  const vma = mm.vmaLookup(addr);
+  if (!vma) return { ret: VM_FAULT_SIGSEGV, inserted: 0, requestedProt: 0, vma: null, bo: null };
+  const bo = ttmBoOfVma(k, vma);
+  if (!bo) return { ret: VM_FAULT_SIGBUS, inserted: 0, requestedProt: 0, vma, bo: null };
+  const address = Math.floor(addr / PAGE) * PAGE;
+  return ttmBoVmFaultReserved(k, vma, bo, address, vma.pageProt, ttmBoVmNumPrefault(k));
+}
+
+/** The cache bits of a prot (for results). */
+export function protCacheBits(prot: number): number {
+  return prot & PAGE_CACHE_MASK;
+}

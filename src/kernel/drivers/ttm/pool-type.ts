@@ -1,0 +1,64 @@
+/**
+ * `struct ttm_pool_type` (drivers/gpu/drm/ttm/ttm_pool.c; spec 05 §3.1): the
+ * pages of one caching and one order kept for reuse, on a `list_lru`.
+ *
+ * `ttm_pool_type_give` adds at the tail (`list_lru_add`), `ttm_pool_type_take`
+ * and the shrinker walk from the head, so the list is FIFO. Entries are the
+ * first pfns of 2^order blocks, in a growable Int32Array ring (a pool of a
+ * million pages holds no per-page objects).
+ */
+
+import type { TtmCaching } from './caching.js';
+
+export class TtmPoolType {
+  private buf = new Int32Array(16);
+  private head = 0;
+  private len = 0;
+
+  constructor(
+    readonly caching: TtmCaching,
+    readonly order: number,
+    /** `pt->pool`: null for the x86 global types (their pages are freed as if by no pool). */
+    readonly poolId: number | null,
+    /** One of the global dma32 types. */
+    readonly dma32: boolean,
+  ) {}
+
+  /** Blocks held. */
+  get count(): number {
+    return this.len;
+  }
+
+  /** Pages held (count × 2^order). */
+  get pages(): number {
+    return this.len * 2 ** this.order;
+  }
+
+  /** list_lru_add: append a block at the tail. */
+  push(pfn: number): void {
+    if (this.len === this.buf.length) {
+      const nb = new Int32Array(this.buf.length * 2);
+      for (let i = 0; i < this.len; i++) nb[i] = this.buf[(this.head + i) % this.buf.length]!;
+      this.buf = nb;
+      this.head = 0;
+    }
+    this.buf[(this.head + this.len) % this.buf.length] = pfn;
+    this.len++;
+  }
+
+  /** Isolate the head block, or -1 when empty. */
+  shift(): number {
+    if (this.len === 0) return -1;
+    const pfn = this.buf[this.head]!;
+    this.head = (this.head + 1) % this.buf.length;
+    this.len--;
+    return pfn;
+  }
+
+  /** The blocks in list order (for dumps and tests). */
+  list(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.len; i++) out.push(this.buf[(this.head + i) % this.buf.length]!);
+    return out;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * `struct ttm_tt` (include/drm/ttm/ttm_tt.h, drivers/gpu/drm/ttm/ttm_tt.c;
+ * spec 05 §2): the system-memory backing of a buffer object. Its caching is
+ * chosen by the driver at `ttm_tt_init` and is what the pool applies and the
+ * fault path requests.
+ *
+ * Per-page state is typed arrays: `pages[i]` is the pfn of page i (-1: none,
+ * or backed up), `order[i]` is the allocation order stored in the head
+ * page's `page->private` (-1 on tail slots).
+ */
+
+import type { TtmCaching } from './caching.js';
+
+export class TtmTt {
+  readonly pages: Int32Array;
+  readonly order: Int8Array;
+  /** `TTM_TT_FLAG_PRIV_POPULATED`. */
+  populated = false;
+  /** `ttm_tt_is_backed_up()`: contents moved to shmem by `ttm_pool_backup`, pages gone. */
+  backedUp = false;
+  /** Pages counted in `ttm_pages_allocated` (and dma32) by `ttm_tt_populate`. */
+  accounted = false;
+
+  constructor(
+    readonly numPages: number,
+    /** `tt->caching`. */
+    readonly caching: TtmCaching,
+    /** `tt->dma_address` exists (`ttm_sg_tt_init` / `ttm_dma_tt_init`). */
+    readonly hasDmaAddress: boolean,
+  ) {
+    this.pages = new Int32Array(numPages).fill(-1);
+    this.order = new Int8Array(numPages).fill(-1);
+  }
+
+  /** Pages currently backing the tt. */
+  countPresent(): number {
+    let n = 0;
+    for (let i = 0; i < this.numPages; i++) if (this.pages[i]! >= 0) n++;
+    return n;
+  }
+}
+
+/** `ttm_tt_init(ttm, bo, page_flags, caching, extra_pages)`: a tt of `numPages` with `caching`, no pages yet. */
+export function ttmTtInit(numPages: number, caching: TtmCaching, hasDmaAddress = true): TtmTt {
+  return new TtmTt(numPages, caching, hasDmaAddress);
+}

@@ -1,0 +1,169 @@
+/**
+ * PFN inserts from fault handlers: `vmf_insert_pfn_prot`, `vmf_insert_pfn`,
+ * `vmf_insert_pfn_prot_mkwrite`, `vmf_insert_mixed(_mkwrite)` and the huge
+ * `vmf_insert_pfn_pmd/pud` (mm/memory.c, mm/huge_memory.c; spec 04 §4, §5).
+ *
+ * All of them write *special* PTEs (no refcount, no rmap) and, in today's
+ * kernel, replace the caller's cache bits with the PAT record of the pfn
+ * (`pfnmap_setup_cachemode_pfn`, silently). Hooks (spec 06 §6, spec/07
+ * A10 resolved by splitting the call graph): `insertHonoursProt` skips the
+ * lookup in `vmf_insert_pfn_prot` and `vmf_insert_pfn_prot_mkwrite` only;
+ * `vmf_insert_pfn` and `vmf_insert_mixed`, which pass `vm_page_prot`, keep
+ * it. `setPagesOnInsert` converts a RAM page before the `_prot` inserts.
+ */
+
+import { PAGE_CACHE_MASK } from '../../hw/pte.js';
+import type { MmContext } from '../mm/mm-context.js';
+import { bugOn, warnOnOnce } from './bug.js';
+import { debugPatChecks } from './debug-checks.js';
+import { VM_FAULT_FALLBACK, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, type VmFault } from './fault.js';
+import { isCowMapping, VM_MIXEDMAP, VM_PFNMAP, VM_WRITE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, _PAGE_SPECIAL } from './flags.js';
+import { setupCachemodePfn } from './pat-glue.js';
+import { emitInstalled, protMode } from './pte-write.js';
+import { setPagesOnInsert } from './set-pages-on-insert.js';
+import { leafPages, LV_1G, LV_2M, LV_4K, LV_NONE } from './user-ptes.js';
+import type { Vma } from './vma.js';
+
+const PAGE = 4096;
+
+/** The VMA-flag BUG_ONs of `vmf_insert_pfn_prot` (spec 04 §4 steps 1–4). */
+export function insertPfnBugChecks(k: MmContext, vma: Vma, pfn: number, fn: string): void {
+  const f = vma.flags;
+  if (!(f & (VM_PFNMAP | VM_MIXEDMAP))) bugOn(k, fn, '!(vma->vm_flags & (VM_PFNMAP|VM_MIXEDMAP))');
+  if ((f & (VM_PFNMAP | VM_MIXEDMAP)) === (VM_PFNMAP | VM_MIXEDMAP)) bugOn(k, fn, '(vma->vm_flags & (VM_PFNMAP|VM_MIXEDMAP)) == (VM_PFNMAP|VM_MIXEDMAP)');
+  if (f & VM_PFNMAP && isCowMapping(f)) bugOn(k, fn, '(vma->vm_flags & VM_PFNMAP) && is_cow_mapping(vma->vm_flags)');
+  if (f & VM_MIXEDMAP && k.pages.pfnValid(pfn)) bugOn(k, fn, '(vma->vm_flags & VM_MIXEDMAP) && pfn_valid(pfn)');
+}
+
+/** young + dirty + writable-if-`VM_WRITE`: what `mkwrite` adds. */
+function mkwriteBits(vma: Vma): number {
+  return _PAGE_ACCESSED | _PAGE_DIRTY | (vma.flags & VM_WRITE ? _PAGE_RW : 0);
+}
+
+/**
+ * `insert_pfn(vma, addr, pfn, prot, mkwrite)` (spec 04 §4): an occupied PTE
+ * is left alone (mkwrite: made young/dirty/writable if it maps the same pfn,
+ * else a WARN_ON_ONCE); an empty one gets a special `(pfn, prot)` entry. No
+ * TLB flush, no refcount, no PAT state change. `requestedProt` is what the
+ * caller asked for (the `map` event's requested mode).
+ */
+export function insertPfn(k: MmContext, vma: Vma, addr: number, pfn: number, prot: number, mkwrite: boolean, call: string, requestedProt: number): VmFault {
+  k.counters.ptWalks++;
+  const p = vma.ptes;
+  const s = vma.slot(addr);
+  if (p.level[s] !== LV_NONE) {
+    if (!mkwrite) return VM_FAULT_NOPAGE;
+    if (p.pfn[s] !== pfn) {
+      warnOnOnce(k, 'insert_pfn');
+      return VM_FAULT_NOPAGE;
+    }
+    p.bits[s] = p.bits[s]! | mkwriteBits(vma);
+    return VM_FAULT_NOPAGE;
+  }
+  p.set(s, pfn, prot | _PAGE_SPECIAL | (mkwrite ? mkwriteBits(vma) : 0), LV_4K, k.log.step);
+  emitInstalled(k, call, vma, s, s + 1, protMode(k, requestedProt));
+  return VM_FAULT_NOPAGE;
+}
+
+interface PfnProtOpts {
+  mkwrite: boolean;
+  /** Skip `pfnmap_setup_cachemode_pfn` (a hook decided so). */
+  honour: boolean;
+  /** Run `setPagesOnInsert` (the `_prot` entry points only). */
+  convert: boolean;
+  call: string;
+}
+
+/** The shared body of the `vmf_insert_pfn*` family (spec 04 §4 steps 1–8). */
+function vmfInsertPfnCore(k: MmContext, vma: Vma, addr: number, pfn: number, protIn: number, o: PfnProtOpts): VmFault {
+  insertPfnBugChecks(k, vma, pfn, o.call);
+  if (!vma.contains(addr)) return VM_FAULT_SIGBUS;
+  // pfn_modify_allowed(): always true (no L1TF state in the machine model).
+  const mode = protMode(k, protIn);
+  if (o.convert && !setPagesOnInsert(k, pfn, mode)) return VM_FAULT_SIGBUS;
+  let prot = protIn;
+  if (o.honour) debugPatChecks(k, o.call, [pfn], mode, false);
+  else prot = setupCachemodePfn(k, pfn, prot);
+  return insertPfn(k, vma, addr, pfn, prot, o.mkwrite, o.call, protIn);
+}
+
+/** `vmf_insert_pfn_prot(vma, addr, pfn, pgprot)` (spec 04 §4); hooks `insertHonoursProt`, `setPagesOnInsert`. */
+export function vmfInsertPfnProt(k: MmContext, vma: Vma, addr: number, pfn: number, prot: number): VmFault {
+  return vmfInsertPfnCore(k, vma, addr, pfn, prot, { mkwrite: false, honour: k.hooks.insertHonoursProt, convert: true, call: 'vmf_insert_pfn_prot' });
+}
+
+/**
+ * `vmf_insert_pfn_prot_mkwrite(vma, addr, pfn, prot, mkwrite)` (newest TTM;
+ * spec 04 §4): its mm/ side was not available to the spec writer, which
+ * says "presumably identical" to `vmf_insert_pfn_prot` with `mkwrite`
+ * forwarded to `insert_pfn`; modelled exactly so (same hooks).
+ */
+export function vmfInsertPfnProtMkwrite(k: MmContext, vma: Vma, addr: number, pfn: number, prot: number, mkwrite: boolean): VmFault {
+  return vmfInsertPfnCore(k, vma, addr, pfn, prot, { mkwrite, honour: k.hooks.insertHonoursProt, convert: true, call: 'vmf_insert_pfn_prot_mkwrite' });
+}
+
+/** `vmf_insert_pfn(vma, addr, pfn)` = the `_prot` form with `vm_page_prot`; always keeps the PAT lookup (spec 04 §4, spec/07 A10). */
+export function vmfInsertPfn(k: MmContext, vma: Vma, addr: number, pfn: number): VmFault {
+  return vmfInsertPfnCore(k, vma, addr, pfn, vma.pageProt, { mkwrite: false, honour: false, convert: false, call: 'vmf_insert_pfn' });
+}
+
+/**
+ * `vm_mixed_ok(vma, pfn, mkwrite)` (spec 04 §5): only `VM_MIXEDMAP` VMAs (or
+ * the zero pfn, which the model never names: it has no shared zero page).
+ */
+function vmMixedOk(vma: Vma): boolean {
+  return (vma.flags & VM_MIXEDMAP) !== 0;
+}
+
+/**
+ * `__vm_insert_mixed(vma, addr, pfn, mkwrite)` (spec 04 §5): the x86 path
+ * (PTE special available) is `insert_pfn` after the PAT lookup, so even a
+ * RAM pfn gets a special, non-refcounted PTE.
+ */
+function vmInsertMixed(k: MmContext, vma: Vma, addr: number, pfn: number, mkwrite: boolean, call: string): VmFault {
+  if (!vmMixedOk(vma)) return VM_FAULT_SIGBUS;
+  if (!vma.contains(addr)) return VM_FAULT_SIGBUS;
+  const prot = setupCachemodePfn(k, pfn, vma.pageProt);
+  return insertPfn(k, vma, addr, pfn, prot, mkwrite, call, vma.pageProt);
+}
+
+/** `vmf_insert_mixed(vma, addr, pfn)` (spec 04 §5). */
+export function vmfInsertMixed(k: MmContext, vma: Vma, addr: number, pfn: number): VmFault {
+  return vmInsertMixed(k, vma, addr, pfn, false, 'vmf_insert_mixed');
+}
+
+/** `vmf_insert_mixed_mkwrite(vma, addr, pfn)` (spec 04 §5). */
+export function vmfInsertMixedMkwrite(k: MmContext, vma: Vma, addr: number, pfn: number): VmFault {
+  return vmInsertMixed(k, vma, addr, pfn, true, 'vmf_insert_mixed_mkwrite');
+}
+
+/**
+ * `vmf_insert_pfn_pmd(vmf, pfn, write)` / `vmf_insert_pfn_pud` (spec 04 §4
+ * "Huge variants"): the same BUG_ON set, SIGBUS outside the VMA, the PAT
+ * lookup on the first pfn only, then one special PMD/PUD leaf with
+ * `vm_page_prot`. An occupied PMD (a leaf, or a PTE table with entries) is
+ * left alone (write: made young/dirty/writable if it is the same leaf). Model
+ * choice: a leaf that would not fit inside the VMA → `VM_FAULT_FALLBACK`
+ * (the fault path would not have tried).
+ */
+export function vmfInsertPfnHuge(k: MmContext, vma: Vma, addrIn: number, pfn: number, write: boolean, level: typeof LV_2M | typeof LV_1G): VmFault {
+  const call = level === LV_2M ? 'vmf_insert_pfn_pmd' : 'vmf_insert_pfn_pud';
+  insertPfnBugChecks(k, vma, pfn, call);
+  const n = leafPages(level);
+  const addr = Math.floor(addrIn / (n * PAGE)) * n * PAGE;
+  if (!vma.contains(addr)) return VM_FAULT_SIGBUS;
+  if (addr + n * PAGE > vma.end) return VM_FAULT_FALLBACK;
+  k.counters.ptWalks++;
+  const prot = setupCachemodePfn(k, pfn, vma.pageProt);
+  const p = vma.ptes;
+  const s = vma.slot(addr);
+  for (let i = 0; i < n; i++) {
+    if (p.level[s + i] === LV_NONE) continue;
+    if (write && p.level[s] === level && p.pfn[s] === pfn) for (let j = 0; j < n; j++) p.bits[s + j] = p.bits[s + j]! | mkwriteBits(vma);
+    return VM_FAULT_NOPAGE;
+  }
+  const bits = (prot & 0xffff) | _PAGE_SPECIAL | (write ? mkwriteBits(vma) : 0);
+  for (let i = 0; i < n; i++) p.set(s + i, pfn + i, bits, level, k.log.step);
+  emitInstalled(k, call, vma, s, s + n, protMode(k, vma.pageProt & PAGE_CACHE_MASK));
+  return VM_FAULT_NOPAGE;
+}

@@ -1,0 +1,99 @@
+/**
+ * The user half of the mapping inventory the checks read (spec 01 §6.1,
+ * spec/07 A9, D4): every present user PTE of every process as runs, and the
+ * per-page facts that tell whether a mapped page is refcounted/GUP-able
+ * (spec 04 §2).
+ */
+
+import { PAGE_CACHE_MASK } from '../../hw/pte.js';
+import type { KernelContext } from '../context.js';
+import { VM_IO, VM_PFNMAP, _PAGE_SPECIAL } from './flags.js';
+import { vmState } from './mm.js';
+import { levelName, LV_NONE } from './user-ptes.js';
+
+const PAGE = 4096;
+
+export interface UserMappingRun {
+  pid: number;
+  comm: string;
+  vmaStart: number;
+  vaddr: number;
+  pfn: number;
+  npages: number;
+  /** 4 KiB-layout cache bits (PWT, PCD, PAT at bit 7). */
+  bits: number;
+  level: '4k' | '2m' | '1g';
+  special: boolean;
+  /** Step that installed it. */
+  step: number;
+}
+
+/**
+ * Every present user PTE, processes in pid order, VMAs in address order, as
+ * runs of consecutive pfns with equal cache bits, level, specialness and
+ * installing step.
+ */
+export function* userMappings(k: KernelContext): Iterable<UserMappingRun> {
+  for (const mm of vmState(k).sorted()) {
+    for (const vma of mm.vmas) {
+      const p = vma.ptes;
+      let i = 0;
+      while (i < p.n) {
+        if (p.level[i] === LV_NONE) {
+          i++;
+          continue;
+        }
+        const s = i;
+        const lv = p.level[i]!;
+        const key = p.bits[i]! & (PAGE_CACHE_MASK | _PAGE_SPECIAL);
+        const step = p.step[i]!;
+        i++;
+        while (i < p.n && p.level[i] === lv && (p.bits[i]! & (PAGE_CACHE_MASK | _PAGE_SPECIAL)) === key && p.step[i] === step && p.pfn[i] === p.pfn[i - 1]! + 1) i++;
+        yield {
+          pid: mm.pid,
+          comm: mm.comm,
+          vmaStart: vma.start,
+          vaddr: vma.start + s * PAGE,
+          pfn: p.pfn[s]!,
+          npages: i - s,
+          bits: key & PAGE_CACHE_MASK,
+          level: levelName(lv),
+          special: (key & _PAGE_SPECIAL) !== 0,
+          step,
+        };
+      }
+    }
+  }
+}
+
+/** What the core MM would make of the user PTE at `vaddr` of process `pid` (spec 04 §2). */
+export interface UserPageInfo {
+  present: boolean;
+  pfn: number;
+  special: boolean;
+  /** `vm_normal_page()` finds a refcounted page. */
+  normal: boolean;
+  /** GUP would take a reference: normal page in a VMA without `VM_IO|VM_PFNMAP`. */
+  gupable: boolean;
+  vmaFlags: number;
+}
+
+/** The PTE of process `pid` at `vaddr`, or null without a VMA there. */
+export function userPageInfo(k: KernelContext, pid: number, vaddr: number): UserPageInfo | null {
+  const mm = vmState(k).procs.get(pid);
+  const vma = mm?.vmaLookup(vaddr);
+  if (!vma) return null;
+  const p = vma.ptes;
+  const s = vma.slot(vaddr);
+  const present = p.level[s] !== LV_NONE;
+  const special = present && (p.bits[s]! & _PAGE_SPECIAL) !== 0;
+  const normal = present && !special && p.pfn[s]! < k.pages.nPfns;
+  return { present, pfn: present ? p.pfn[s]! : -1, special, normal, gupable: normal && !(vma.flags & (VM_IO | VM_PFNMAP)), vmaFlags: vma.flags };
+}
+
+/** Live processes as `{pid, comm, vmas}` (for displays). */
+export function userProcesses(k: KernelContext): { pid: number; comm: string; vmas: { start: number; end: number; flags: number; trackCtx: number | null }[] }[] {
+  return vmState(k)
+    .sorted()
+    .map((mm) => ({ pid: mm.pid, comm: mm.comm, vmas: mm.vmas.map((v) => ({ start: v.start, end: v.end, flags: v.flags, trackCtx: v.trackCtx ? v.trackCtx.id : null })) }));
+}

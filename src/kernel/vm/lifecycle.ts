@@ -1,0 +1,114 @@
+/**
+ * VMA lifetime: `vm_area_dup`, `vm_area_free`, `__split_vma`, `munmap` and
+ * `exit_mmap` with exactly the reservation effects of each kernel version
+ * (spec 04 §8, §12).
+ *
+ * v6.16+: the tracking ctx is shared by reference; a split or a dup takes a
+ * reference, a free drops one, and the last drop untracks the *original*
+ * range. ≤ v6.15: `VM_PAT` is copied with the flags, and every unmap of a
+ * `VM_PFNMAP` VMA calls `untrack_pfn(vma, 0, 0)`, which frees the range its
+ * current first PTE and size describe.
+ */
+
+import { EINVAL } from '../errno.js';
+import type { MmContext } from '../mm/mm-context.js';
+import { VM_PFNMAP } from './flags.js';
+import { vmState, type MmStruct } from './mm.js';
+import { untrack } from './pat-glue.js';
+import { untrackPfnLegacy } from './pat-glue.js';
+import { zapSlots } from './pte-write.js';
+import { LV_NONE } from './user-ptes.js';
+import { Vma } from './vma.js';
+import type { UserPtes } from './user-ptes.js';
+
+const PAGE = 4096;
+
+/**
+ * `vm_area_dup(src)` (spec 04 §8): a copy with the same flags, prot, pgoff
+ * and file; v6.16+ shares the tracking ctx (+1 reference). `ptes` are the
+ * new VMA's entries (the caller decides what they hold).
+ */
+export function vmAreaDup(k: MmContext, src: Vma, mm: MmStruct, ptes: UserPtes, start = src.start, end = src.end, pgoff = src.pgoff): Vma {
+  const v = new Vma(mm, start, end, src.flags, src.pageProt, pgoff, src.file, ptes);
+  if (!k.flags.legacyTrackPfn && src.trackCtx) {
+    src.trackCtx.kref++;
+    v.trackCtx = src.trackCtx;
+  }
+  return v;
+}
+
+/** `vm_area_free(vma)` (spec 04 §8): v6.16+ drops the ctx reference; the last one untracks the original full range. */
+export function vmAreaFree(k: MmContext, vma: Vma): void {
+  const ctx = vma.trackCtx;
+  vma.trackCtx = null;
+  if (!ctx) return;
+  if (--ctx.kref === 0) {
+    vmState(k).liveCtx.delete(ctx);
+    untrack(k, ctx.pfn, ctx.size);
+  }
+}
+
+/**
+ * `__split_vma(vma, addr)`: `vma` keeps `[start, addr)`, a dup takes
+ * `[addr, end)` with `vm_pgoff` advanced. A special large leaf straddling
+ * `addr` is cleared (`vma_adjust_trans_huge` splits a non-anonymous huge
+ * PMD by zapping it). The reservation is never touched (+1 ctx ref only).
+ */
+export function splitVma(k: MmContext, vma: Vma, addr: number): Vma {
+  const s = vma.slot(addr);
+  const p = vma.ptes;
+  if (p.level[s] !== LV_NONE && p.leafStart(s, vma.start / PAGE) < s) zapSlots(k, vma, s, s + 1);
+  const upper = vmAreaDup(k, vma, vma.mm, p.slice(s, p.n), addr, vma.end, vma.pgoff + s);
+  vma.ptes = p.slice(0, s);
+  vma.end = addr;
+  vma.mm.insertVma(upper);
+  return upper;
+}
+
+/** Split the VMAs of `mm` so that none straddles `start` or `end`; returns those inside `[start, end)`. */
+export function splitAround(k: MmContext, mm: MmStruct, start: number, end: number): Vma[] {
+  for (const v of mm.overlapping(start, end)) {
+    if (v.start < start) splitVma(k, v, start);
+  }
+  for (const v of mm.overlapping(start, end)) {
+    if (v.end > end) splitVma(k, v, end);
+  }
+  return mm.overlapping(start, end);
+}
+
+/**
+ * `unmap_single_vma()` for a whole VMA: ≤ v6.15 first `untrack_pfn(vma,
+ * 0, 0)` for `VM_PFNMAP`, then zap every entry.
+ */
+export function unmapSingleVma(k: MmContext, vma: Vma): void {
+  if (k.flags.legacyTrackPfn && vma.flags & VM_PFNMAP) untrackPfnLegacy(k, vma, 0, 0);
+  zapSlots(k, vma, 0, vma.ptes.n);
+}
+
+/** Unmap then free a set of VMAs of one mm, in the kernel's order (all zaps, then `remove_vma` each). */
+export function removeVmas(k: MmContext, mm: MmStruct, vmas: readonly Vma[]): void {
+  for (const v of vmas) unmapSingleVma(k, v);
+  for (const v of vmas) {
+    mm.removeVma(v);
+    vmAreaFree(k, v);
+  }
+}
+
+/**
+ * `munmap(addr, len)` / `do_vmi_munmap` (spec 04 §8): split the VMAs at the
+ * range ends, unmap and free the pieces inside. A partial munmap of a
+ * tracked VMA frees nothing until the last piece goes (v6.16+).
+ */
+export function doMunmap(k: MmContext, mm: MmStruct, addr: number, lenIn: number): number {
+  if (addr % PAGE) return -EINVAL;
+  const len = Math.ceil(lenIn / PAGE) * PAGE;
+  if (len === 0) return -EINVAL;
+  removeVmas(k, mm, splitAround(k, mm, addr, addr + len));
+  return 0;
+}
+
+/** `exit_mmap(mm)` on process exit (spec 04 §8): every VMA unmapped, then freed; the process goes away. */
+export function exitMmap(k: MmContext, mm: MmStruct): void {
+  removeVmas(k, mm, [...mm.vmas]);
+  vmState(k).procs.delete(mm.pid);
+}

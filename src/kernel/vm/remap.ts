@@ -1,0 +1,136 @@
+/**
+ * `remap_pfn_range()` and its wrappers `io_remap_pfn_range()`,
+ * `vm_iomap_memory()` (mm/memory.c; spec 04 §3, §12).
+ *
+ * A whole-VMA remap reserves (v6.16+: `pfnmap_track` + a kref'd ctx; ≤ v6.15:
+ * `track_pfn_remap` + `VM_PAT`); a partial one only looks the type up. Every
+ * tracking failure is collapsed to -EINVAL, and a failing remap never leaves
+ * PTEs behind.
+ */
+
+import { NotModelledError } from '../not-modelled.js';
+import { EINVAL } from '../errno.js';
+import type { MmContext } from '../mm/mm-context.js';
+import { bugOn, warnOnOnce } from './bug.js';
+import { isCowMapping, VM_PAT, VMA_REMAP_FLAGS, _PAGE_SPECIAL } from './flags.js';
+import { vmAreaFree } from './lifecycle.js';
+import { vmState } from './mm.js';
+import { reservePfnRangeLegacyFull, setupCachemode, track, untrackPfnLegacy } from './pat-glue.js';
+import { emitInstalled, protMode } from './pte-write.js';
+import { LV_4K, LV_NONE } from './user-ptes.js';
+import type { Vma } from './vma.js';
+
+const PAGE = 4096;
+
+/**
+ * `remap_pfn_range(vma, addr, pfn, size, prot)` (spec 04 §3): 0 or a
+ * negative errno. `call` names the API for the `map` event.
+ */
+export function remapPfnRange(k: MmContext, vma: Vma, addr: number, pfn: number, sizeIn: number, protIn: number, call = 'remap_pfn_range'): number {
+  const size = Math.ceil(sizeIn / PAGE) * PAGE;
+  const end = addr + size;
+  const full = addr === vma.start && end === vma.end;
+  if (k.flags.legacyTrackPfn) return remapLegacy(k, vma, addr, pfn, size, protIn, full, call);
+
+  // Prepare: the flags stay set even if a later step fails.
+  if (isCowMapping(vma.flags)) {
+    if (!full) return -EINVAL;
+    vma.pgoff = pfn;
+  }
+  vma.flags |= VMA_REMAP_FLAGS;
+
+  let prot = protIn;
+  if (full) {
+    if (vma.trackCtx) return -EINVAL;
+    const r = track(k, pfn, size, prot);
+    if (r.ret) return -EINVAL;
+    prot = r.prot;
+    const ctx = vmState(k).newCtx(pfn, size);
+    const err = remapPfnRangeInternal(k, vma, addr, pfn, size, prot, protIn, call);
+    // Attach on success; on error the only reference is dropped, which untracks.
+    vma.trackCtx = ctx;
+    if (err) vmAreaFree(k, vma);
+    return err;
+  }
+  const r = setupCachemode(k, pfn, size, prot);
+  if (r.ret) return -EINVAL;
+  return remapPfnRangeInternal(k, vma, addr, pfn, size, r.prot, protIn, call);
+}
+
+/**
+ * ≤ v6.15 `remap_pfn_range` (spec 04 §12): `track_pfn_remap` first (whole
+ * VMA: `reserve_pfn_range(strict=0)` and `VM_PAT`; partial: the lookup
+ * rule), then `remap_pfn_range_notrack` (COW check, flags, PTEs); on error
+ * `untrack_pfn(vma, pfn, size)`.
+ */
+function remapLegacy(k: MmContext, vma: Vma, addr: number, pfn: number, size: number, protIn: number, full: boolean, call: string): number {
+  let prot = protIn;
+  if (full) {
+    const r = reservePfnRangeLegacyFull(k, pfn, size, prot);
+    if (r.ret) return -EINVAL;
+    vma.flags |= VM_PAT;
+    prot = r.prot;
+  } else {
+    const r = setupCachemode(k, pfn, size, prot);
+    if (r.ret) return -EINVAL;
+    prot = r.prot;
+  }
+  let err: number;
+  if (isCowMapping(vma.flags) && !full) err = -EINVAL;
+  else {
+    if (isCowMapping(vma.flags)) vma.pgoff = pfn;
+    vma.flags |= VMA_REMAP_FLAGS;
+    err = remapPfnRangeInternal(k, vma, addr, pfn, size, prot, protIn, call);
+  }
+  if (err) untrackPfnLegacy(k, vma, pfn, size);
+  return err;
+}
+
+/**
+ * `remap_pfn_range_internal()` (spec 04 §3 step 3): write special PTEs for
+ * every page; an unaligned address is a WARN and -EINVAL, an empty range or
+ * an occupied PTE a BUG; on error the whole range is zapped again.
+ * `pfn_modify_allowed()` is always true: the machine model has no L1TF
+ * mitigation state (spec 04 §3).
+ */
+export function remapPfnRangeInternal(k: MmContext, vma: Vma, addr: number, pfn: number, size: number, prot: number, requestedProt: number, call: string): number {
+  if (addr % PAGE) {
+    warnOnOnce(k, 'remap_pfn_range_internal');
+    return -EINVAL;
+  }
+  if (size <= 0) bugOn(k, 'remap_pfn_range_internal', 'addr >= end');
+  if (addr < vma.start || addr + size > vma.end) throw new NotModelledError(`${call} outside its VMA [0x${vma.start.toString(16)}-0x${vma.end.toString(16)}) (page tables without a VMA)`);
+  k.counters.ptWalks++;
+  const p = vma.ptes;
+  const from = vma.slot(addr);
+  const n = size / PAGE;
+  const step = k.log.step;
+  for (let i = 0; i < n; i++) {
+    if (p.level[from + i] !== LV_NONE) bugOn(k, 'remap_pte_range', '!pte_none(ptep_get(pte))');
+    p.set(from + i, pfn + i, prot | _PAGE_SPECIAL, LV_4K, step);
+  }
+  emitInstalled(k, call, vma, from, from + n, protMode(k, requestedProt));
+  return 0;
+}
+
+/** `io_remap_pfn_range()` = `remap_pfn_range(..., pgprot_decrypted(prot))`; the model has no encryption bit (spec 04 §3). */
+export function ioRemapPfnRange(k: MmContext, vma: Vma, addr: number, pfn: number, size: number, prot: number, call = 'io_remap_pfn_range'): number {
+  return remapPfnRange(k, vma, addr, pfn, size, prot, call);
+}
+
+/**
+ * `vm_iomap_memory(vma, start, len)` (spec 04 §3): map physical `[start,
+ * start+len)` over the whole VMA, offset by `vm_pgoff`; always a full-VMA
+ * (tracked) remap with `vm_page_prot`.
+ */
+export function vmIomapMemory(k: MmContext, vma: Vma, start: number, lenIn: number): number {
+  if (start + lenIn < start) return -EINVAL;
+  const len = lenIn + (start % PAGE);
+  const pages = Math.ceil(len / PAGE);
+  let pfn = Math.floor(start / PAGE);
+  if (vma.pgoff > pages) return -EINVAL;
+  pfn += vma.pgoff;
+  const left = pages - vma.pgoff;
+  if (vma.pages > left) return -EINVAL;
+  return ioRemapPfnRange(k, vma, vma.start, pfn, vma.end - vma.start, vma.pageProt, 'vm_iomap_memory');
+}

@@ -1,0 +1,38 @@
+/**
+ * Hook `setPagesOnInsert` (raised by David, rejected as too costly; spec 06
+ * §3, §6): before a `vmf_insert_pfn_prot()` of a RAM pfn whose recorded type
+ * differs from the request, record the request (`memtype_reserve` of the
+ * page: `reserve_ram_pages_type`) and change the direct map (CPA, lowmem
+ * only), as `set_pages_wc/uc` would. The later PAT lookup then yields the
+ * requested mode.
+ *
+ * Model choices (spec/07 (b) 11): highmem pages get the page flag (they are
+ * System RAM) but no CPA (no direct map); a page already recorded with
+ * another non-WB mode cannot change (`reserve_ram_pages_type` fails with
+ * its message) and the insert returns `VM_FAULT_SIGBUS` — including a WB
+ * request on a WC page, since `memtype_reserve(WB)` fails the same way.
+ * No per-PTE undo exists: the flag stays until someone calls `set_pages_wb`.
+ */
+
+import type { CacheMode } from '../../hw/cache-mode.js';
+import type { MmContext } from '../mm/mm-context.js';
+import { ioremapChangeAttr } from '../mm/set-memory.js';
+
+const PAGE = 4096;
+
+/** Returns false when the conversion failed (the insert must fail). */
+export function setPagesOnInsert(k: MmContext, pfn: number, mode: CacheMode): boolean {
+  if (!k.hooks.setPagesOnInsert || !k.patEnabled) return true;
+  const paddr = pfn * PAGE;
+  if (k.memtype.pagerangeIsRam(paddr, paddr + PAGE) !== 1) return true;
+  if (k.memtype.pages.get(pfn) === mode) return true;
+  const r = k.memtype.memtypeReserve(paddr, paddr + PAGE, mode, false);
+  if (r.ret) return false;
+  if (pfn < k.layout.directMapEndPfn && k.directMap.hasLeaf(pfn)) {
+    if (ioremapChangeAttr(k, k.directMap.va(pfn), PAGE, mode) < 0) {
+      k.memtype.memtypeFree(paddr, paddr + PAGE);
+      return false;
+    }
+  }
+  return true;
+}

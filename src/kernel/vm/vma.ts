@@ -1,0 +1,75 @@
+/**
+ * `struct vm_area_struct` as the user-mapping code needs it (spec 04 §0,
+ * §3, §8), plus the v6.16+ pfnmap tracking context that a whole-VMA
+ * `remap_pfn_range()` attaches and that VMA copies share by reference count.
+ */
+
+import { UserPtes } from './user-ptes.js';
+import type { MmStruct } from './mm.js';
+
+const PAGE = 4096;
+
+/**
+ * `struct pfnmap_track_ctx` (v6.16+, mm/memory.c): `{kref, pfn, size}`. Shared
+ * by every VMA duplicated from the one `remap_pfn_range()` tracked, so splits,
+ * mremap and fork never change the reservation; the last `vm_area_free()`
+ * untracks the original full range (spec 04 §8).
+ */
+export interface PfnmapTrackCtx {
+  kref: number;
+  pfn: number;
+  /** Bytes. */
+  size: number;
+  /** Model id, for display and tests (creation order). */
+  readonly id: number;
+}
+
+/**
+ * The file a driver VMA maps (`vma->vm_file->f_mapping`): lets
+ * `unmap_mapping_range()` find every VMA of every process that maps it.
+ */
+export interface VmFile {
+  readonly id: number;
+  /** What it is, for display: `/dev/mem`, `resource0_wc`, `drm-bo`. */
+  readonly name: string;
+}
+
+export class Vma {
+  /** `vm_page_prot`: 4 KiB-layout bits. */
+  pageProt: number;
+  /** `vm_pgoff`: page offset in the file (the first pfn for a COW pfnmap). */
+  pgoff: number;
+  /** v6.16+: `vma->pfnmap_track_ctx`. */
+  trackCtx: PfnmapTrackCtx | null = null;
+  /** The VMA's page-table entries, slot i = page at `start + i * 4096`. */
+  ptes: UserPtes;
+
+  constructor(
+    public mm: MmStruct,
+    public start: number,
+    public end: number,
+    public flags: number,
+    pageProt: number,
+    pgoff: number,
+    readonly file: VmFile | null,
+    ptes?: UserPtes,
+  ) {
+    this.pageProt = pageProt;
+    this.pgoff = pgoff;
+    this.ptes = ptes ?? new UserPtes((end - start) / PAGE);
+  }
+
+  /** `vma_pages(vma)`. */
+  get pages(): number {
+    return (this.end - this.start) / PAGE;
+  }
+
+  /** Slot index of a user address inside the VMA. */
+  slot(addr: number): number {
+    return Math.floor((addr - this.start) / PAGE);
+  }
+
+  contains(addr: number): boolean {
+    return addr >= this.start && addr < this.end;
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * The interactive page: a YAML editor, machine and design pickers, and the
+ * comparison views, all computed in the browser by the same src/ code the CLI
+ * runs (no model code here, no server). The scenario text and the chosen
+ * designs live in the URL hash (deflate-compressed) so a link reproduces the
+ * view.
+ */
+
+import { yaml } from '@codemirror/lang-yaml';
+import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
+import { basicSetup, EditorView } from 'codemirror';
+import { EXAMPLES, SOURCE } from 'patlab:examples';
+import { compareScenario, type ScenarioComparison } from '../src/io/compare/compare.js';
+import { InputError } from '../src/io/input-error.js';
+import { presetNames } from '../src/io/machine/presets.js';
+import { costChartSvgs } from '../src/io/render/html/charts.js';
+import { installStrips, stripHtml } from '../src/io/render/html/strip.js';
+import { VIEW_CSS } from '../src/io/render/html/styles.js';
+import { scenarioSectionHtml } from '../src/io/render/html/views.js';
+import { loadScenarioFile } from '../src/io/scenario/load.js';
+import { POLICIES, selectPolicies } from '../src/policy/registry.js';
+
+const FILE = 'scenario.yaml';
+const DEBOUNCE_MS = 300;
+/** The example shown when the URL carries no scenario: the debate's reported problem. */
+const DEFAULT_EXAMPLE = /ttm-highmem-wc/;
+
+const $ = <T extends HTMLElement>(sel: string): T => {
+  const el = document.querySelector<T>(sel);
+  if (!el) throw new Error(`page is missing ${sel}`);
+  return el;
+};
+
+/* ---------- URL state ---------- */
+
+async function pipeBytes(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+  const out = new Response(new Blob([bytes as BlobPart]).stream().pipeThrough(stream));
+  return new Uint8Array(await out.arrayBuffer());
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(s: string): Uint8Array {
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+export async function encodeText(text: string): Promise<string> {
+  return toBase64Url(await pipeBytes(new TextEncoder().encode(text), new CompressionStream('deflate-raw')));
+}
+
+export async function decodeText(s: string): Promise<string> {
+  return new TextDecoder().decode(await pipeBytes(fromBase64Url(s), new DecompressionStream('deflate-raw')));
+}
+
+interface UrlState {
+  yaml?: string;
+  policies?: string;
+}
+
+async function readHash(): Promise<UrlState> {
+  const params = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const out: UrlState = {};
+  const y = params.get('s');
+  if (y) {
+    try {
+      out.yaml = await decodeText(y);
+    } catch {
+      setStatus('error', 'the link\'s scenario could not be decoded; showing the default example');
+    }
+  }
+  const p = params.get('p');
+  if (p) out.policies = p;
+  return out;
+}
+
+async function writeHash(text: string, policies: string): Promise<void> {
+  const hash = `#s=${await encodeText(text)}&p=${encodeURIComponent(policies)}`;
+  if (hash !== location.hash) history.replaceState(null, '', hash);
+}
+
+/* ---------- controls ---------- */
+
+function setStatus(kind: 'ok' | 'error' | 'running', text: string, line?: number, col?: number): void {
+  const st = $('#status');
+  st.className = `status status-${kind}`;
+  st.textContent = text;
+  if (line !== undefined) st.dataset['line'] = String(line);
+  else delete st.dataset['line'];
+  if (col !== undefined) st.dataset['col'] = String(col);
+  else delete st.dataset['col'];
+}
+
+function policyChecks(): HTMLInputElement[] {
+  return [...document.querySelectorAll<HTMLInputElement>('#policies input[type=checkbox]')];
+}
+
+function policiesSpec(): string {
+  const checks = policyChecks();
+  const on = checks.filter((c) => c.checked).map((c) => c.value);
+  return on.length === checks.length ? 'all' : on.join(',');
+}
+
+function setPolicies(spec: string): void {
+  const want = spec === 'all' ? null : new Set(spec.split(',').map((s) => s.trim()));
+  for (const c of policyChecks()) c.checked = want === null || want.has(c.value);
+}
+
+/** The top-level `machine:` of the text, when it is a plain scalar. */
+function machineOf(text: string): string | null {
+  const m = /^machine:[ \t]*([^\s#{[][^\n#]*?)[ \t]*(#.*)?$/m.exec(text);
+  return m ? m[1]!.replace(/^["']|["']$/g, '') : null;
+}
+
+/**
+ * Picking a preset rewrites the scenario's top-level `machine:` (a scalar, or
+ * a whole block mapping) so that the editor always holds what runs and the
+ * link carries it.
+ */
+function withMachine(text: string, preset: string): string {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => /^machine:/.test(l));
+  if (i < 0) return `machine: ${preset}\n${text}`;
+  let j = i + 1;
+  while (j < lines.length && (/^\s+\S/.test(lines[j]!) || lines[j]!.trim() === '')) j++;
+  // Keep trailing blank lines that separate the block from the next key.
+  while (j > i + 1 && lines[j - 1]!.trim() === '') j--;
+  lines.splice(i, j - i, `machine: ${preset}`);
+  return lines.join('\n');
+}
+
+/* ---------- running ---------- */
+
+let editor: EditorView;
+let runSeq = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+function diagnosticAt(e: InputError): Diagnostic {
+  const doc = editor.state.doc;
+  const lineNo = Math.min(Math.max(1, e.line), doc.lines);
+  const line = doc.line(lineNo);
+  const from = Math.min(line.from + Math.max(0, e.col - 1), line.to);
+  // Underline the word at the error, or at least one character.
+  const rest = doc.sliceString(from, line.to);
+  const len = Math.max(1, /^[^\s,:}\]]*/.exec(rest)![0].length);
+  return { from, to: Math.min(line.to, from + len) || from, severity: 'error', message: e.detail, source: 'patlab' };
+}
+
+export async function run(): Promise<void> {
+  const seq = ++runSeq;
+  const text = editor.state.doc.toString();
+  const spec = policiesSpec();
+  document.body.dataset['state'] = 'running';
+  void writeHash(text, spec);
+  const out = $('#out');
+  const t0 = performance.now();
+  let result: ScenarioComparison;
+  try {
+    if (!spec) throw new Error('select at least one design');
+    const sc = loadScenarioFile(text, FILE);
+    result = compareScenario(sc, selectPolicies(spec));
+  } catch (e) {
+    if (seq !== runSeq) return;
+    if (e instanceof InputError) {
+      editor.dispatch(setDiagnostics(editor.state, [diagnosticAt(e)]));
+      setStatus('error', `line ${e.line}, column ${e.col}: ${e.detail}`, e.line, e.col);
+    } else {
+      editor.dispatch(setDiagnostics(editor.state, []));
+      setStatus('error', e instanceof Error ? e.message : String(e));
+    }
+    out.classList.add('stale');
+    document.body.dataset['state'] = 'error';
+    return;
+  }
+  const ms = performance.now() - t0;
+  const charts = await costChartSvgs(result);
+  if (seq !== runSeq) return; // a newer edit started while the charts rendered
+  editor.dispatch(setDiagnostics(editor.state, []));
+  out.innerHTML = scenarioSectionHtml(result, charts);
+  out.classList.remove('stale');
+  installStrips(out, stripHtml);
+  const m = machineOf(text);
+  const sel = $<HTMLSelectElement>('#machine');
+  sel.value = m && presetNames().includes(m) ? m : '';
+  setStatus('ok', `${result.name}: ${result.policies.length} designs in ${ms.toFixed(0)} ms`);
+  document.body.dataset['state'] = 'ok';
+  document.body.dataset['run'] = String(seq);
+}
+
+function schedule(): void {
+  clearTimeout(timer);
+  document.body.dataset['state'] = 'pending';
+  timer = setTimeout(() => void run(), DEBOUNCE_MS);
+}
+
+/** Every built-in example under every design, timed (for the browser test's speed note). */
+function runSuite(): { ms: number; scenarios: number; policies: number; runs: number } {
+  const policies = selectPolicies('all');
+  const t0 = performance.now();
+  let runs = 0;
+  for (const ex of EXAMPLES) {
+    const r = compareScenario(loadScenarioFile(ex.yaml, `<built-in ${ex.name}>`), policies);
+    runs += r.policies.length;
+  }
+  return { ms: performance.now() - t0, scenarios: EXAMPLES.length, policies: policies.length, runs };
+}
+
+/* ---------- page setup ---------- */
+
+function setText(text: string): void {
+  editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });
+}
+
+async function main(): Promise<void> {
+  const style = document.createElement('style');
+  style.textContent = VIEW_CSS;
+  document.head.appendChild(style);
+
+  const exSel = $<HTMLSelectElement>('#example');
+  exSel.innerHTML = '<option value="">(choose an example)</option>' + EXAMPLES.map((e, i) => `<option value="${i}">${e.name.replace(/</g, '&lt;')}</option>`).join('');
+  $('#examples-source').textContent = SOURCE;
+  const mSel = $<HTMLSelectElement>('#machine');
+  mSel.innerHTML = '<option value="">(as in the scenario)</option>' + presetNames().map((n) => `<option value="${n}">${n}</option>`).join('');
+  $('#policies-list').innerHTML = POLICIES.map(
+    (p) => `<label title="${p.name}"><input type="checkbox" value="${p.name}" checked> ${p.name}</label>`,
+  ).join('');
+
+  const state = await readHash();
+  const fallback = EXAMPLES.find((e) => DEFAULT_EXAMPLE.test(e.name)) ?? EXAMPLES[0];
+  const initial = state.yaml ?? fallback?.yaml ?? 'name: empty\nmachine: desktop-x86-64\nsteps: []\n';
+  if (!state.yaml && fallback) exSel.value = String(EXAMPLES.indexOf(fallback));
+  if (state.policies) setPolicies(state.policies);
+
+  editor = new EditorView({
+    doc: initial,
+    parent: $('#editor'),
+    extensions: [
+      basicSetup,
+      yaml(),
+      EditorView.lineWrapping,
+      lintGutter(),
+      EditorView.updateListener.of((u) => {
+        if (u.docChanged) schedule();
+      }),
+    ],
+  });
+
+  exSel.addEventListener('change', () => {
+    const ex = EXAMPLES[Number(exSel.value)];
+    if (exSel.value !== '' && ex) setText(ex.yaml);
+  });
+  mSel.addEventListener('change', () => {
+    if (mSel.value) setText(withMachine(editor.state.doc.toString(), mSel.value));
+  });
+  $('#policies').addEventListener('change', () => schedule());
+  $('#all-policies').addEventListener('click', () => {
+    setPolicies('all');
+    schedule();
+  });
+  $('#baseline-only').addEventListener('click', () => {
+    setPolicies('baseline');
+    schedule();
+  });
+
+  await run();
+  (window as unknown as { patlab: unknown }).patlab = { run, runSuite, encodeText, decodeText, examples: EXAMPLES.map((e) => e.name) };
+  document.body.dataset['ready'] = '1';
+}
+
+void main().catch((e: unknown) => {
+  setStatus('error', `page failed to start: ${e instanceof Error ? e.message : String(e)}`);
+  throw e;
+});
