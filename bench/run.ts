@@ -6,13 +6,20 @@
  * gen-memtype-traces.py (`perf distinct N`: N distinct reservations, N
  * lookups, N frees; `perf shared N`: N identical reservations then N frees).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { replayMemtypeTrace } from '../src/io/trace/memtype-trace.js';
 import { SHARED_DIR } from '../test/shared-dir.js';
+import { compareParallel } from '../src/cli/compare-parallel.js';
+import { DEBATE_SUITE } from '../src/io/compare/debate-suite.js';
+import { loadScenarioFile } from '../src/io/scenario/load.js';
+import { selectPolicies } from '../src/policy/registry.js';
+import { benchMm } from './mm.js';
+import { benchTtm } from './ttm.js';
 
 const GEN = join(SHARED_DIR, 'golden', 'memtype', 'gen-memtype-traces.py');
 const CACHE = join(tmpdir(), 'patlab-bench-traces');
@@ -61,10 +68,25 @@ function fmt(r: Row): string {
   return `${r.kind.padEnd(8)} N=${String(r.n).padStart(7)}  ops=${String(r.ops).padStart(8)}  ${r.seconds.toFixed(3)} s  ${Math.round(r.ops / r.seconds).toLocaleString('en-US').padStart(11)} ops/s  (${ph})`;
 }
 
-function main(): void {
-  const which = process.argv[2] ?? 'all';
-  console.log(`patlab bench (node ${process.version}, ${process.arch})`);
-  if (which === 'all' || which === 'memtype') {
+async function benchSuite(): Promise<void> {
+  console.log('\ncompare: the built-in debate suite under every design (worker threads, one per CPU up to 4):');
+  const policies = selectPolicies('all');
+  const load = (names: (n: string) => boolean) =>
+    DEBATE_SUITE.filter((s) => names(s.name)).map((s) => ({ text: s.yaml, file: s.name, scenario: loadScenarioFile(s.yaml, s.name) }));
+  const small = load((n) => n !== 'scattered-1e5-pages');
+  const big = load((n) => n === 'scattered-1e5-pages');
+  let t0 = performance.now();
+  await compareParallel(small, policies);
+  const tSmall = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  await compareParallel(big, policies);
+  const tBig = (performance.now() - t0) / 1000;
+  console.log(`  ${small.length} scenarios x ${policies.length} designs: ${tSmall.toFixed(2)} s (target < 5 s)`);
+  console.log(`  scattered-1e5-pages x ${policies.length} designs: ${tBig.toFixed(2)} s; whole suite ${(tSmall + tBig).toFixed(2)} s (target < 10 s)`);
+}
+
+async function section(which: string): Promise<void> {
+  if (which === 'memtype') {
     console.log('\nmemtype replay (gen-memtype-traces.py perf):');
     const d5 = replay('distinct', 100_000);
     console.log(fmt(d5));
@@ -76,9 +98,24 @@ function main(): void {
     const s5 = replay('shared', 100_000);
     console.log(fmt(s5));
     console.log(`  growth t(1e5)/t(1e4) shared = ${(s5.seconds / s4.seconds).toFixed(2)}  (kernel native: 30 s / 0.26 s = 115, quadratic; target <= 15)`);
-  }
-  const ru = process.resourceUsage();
-  console.log(`\npeak RSS: ${(ru.maxRSS / 1024).toFixed(1)} MiB`);
+  } else if (which === 'mm') benchMm();
+  else if (which === 'ttm') benchTtm();
+  else if (which === 'suite') await benchSuite();
+  else throw new Error(`unknown bench section '${which}': expected memtype, mm, ttm or suite`);
+  console.log(`  peak RSS (${which}): ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB`);
 }
 
-main();
+const SECTIONS = ['memtype', 'mm', 'ttm', 'suite'];
+
+/** Each section runs in its own process, so its peak RSS is its own. */
+async function main(): Promise<void> {
+  const which = process.argv[2] ?? 'all';
+  if (which !== 'all') return section(which);
+  console.log(`patlab bench (node ${process.version}, ${process.arch})`);
+  for (const s of SECTIONS) {
+    const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), s], { stdio: 'inherit' });
+    if (r.status !== 0) process.exitCode = r.status ?? 1;
+  }
+}
+
+void main();

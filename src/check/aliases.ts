@@ -42,10 +42,12 @@ interface PageConflict {
 const UNCACHED_FROM_PAT = 1 << 8;
 const CACHEABLE_BIT = 1 << 9;
 
-function typeBits(e: { effective: number; ucSource: 'mtrr' | 'pat' | null }): number {
-  let b = 1 << e.effective;
-  if (e.effective === 1 || (e.effective === 0 && e.ucSource === 'pat')) b |= UNCACHED_FROM_PAT;
-  if (CACHEABLE.has(e.effective)) b |= CACHEABLE_BIT;
+/** Type-mask bits of an effective-type code (EffectiveTypes.code). */
+function typeBits(code: number): number {
+  const t = code & 7;
+  let b = 1 << t;
+  if (t === 1 || (t === 0 && code & 8)) b |= UNCACHED_FROM_PAT;
+  if (CACHEABLE.has(t)) b |= CACHEABLE_BIT;
   return b;
 }
 
@@ -66,7 +68,7 @@ export function conflictsNow(k: Kernel, eff: EffectiveTypes): Map<number, PageCo
   for (const m of maps) {
     for (let i = 0; i < m.npages; i++) {
       const pfn = m.pfn + i;
-      mask.set(pfn, (mask.get(pfn) ?? 0) | typeBits(eff.of(pfn, m.bits4k)));
+      mask.set(pfn, (mask.get(pfn) ?? 0) | typeBits(eff.code(pfn, m.bits4k)));
     }
   }
   const conflicting = new Map<number, { kind: MappingKind; bits: number }[]>();
@@ -74,7 +76,7 @@ export function conflictsNow(k: Kernel, eff: EffectiveTypes): Map<number, PageCo
   for (const [pfn, m0] of mask) {
     let m = m0;
     const linear = linearMappingsOf(k, pfn);
-    for (const lm of linear) m |= typeBits(eff.of(pfn, lm.bits4k));
+    for (const lm of linear) m |= typeBits(eff.code(pfn, lm.bits4k));
     if (popcount7(m) < 2) continue;
     conflicting.set(pfn, linear.map((lm) => ({ kind: lm.kind, bits: lm.bits4k })));
     typeMask.set(pfn, m);

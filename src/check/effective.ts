@@ -29,6 +29,9 @@ export interface Effective {
 export class EffectiveTypes {
   private readonly hw: MtrrState | null;
   private readonly cache = new Map<number, { type: MtrrType; undef: boolean }>();
+  /** PAT type per PAT index 0..7, and the MTRR code per pfn, for the allocation-free {@link code}. */
+  private readonly patByIndex: MemType[];
+  private readonly mtrrCode = new Map<number, number>();
 
   constructor(
     readonly machine: MachineSpec,
@@ -47,7 +50,34 @@ export class EffectiveTypes {
             physAddrBits: machine.cpu.physAddrBits,
           }
         : null;
+    this.patByIndex = Array.from({ length: 8 }, (_, i) => (machine.cpu.pat ? patType(patMsr, i) : patType(PAT_RESET, i & 3)));
   }
+
+  /**
+   * The effective type as a small number (bits 0-2: the memory type's index
+   * in UC, WC, -, -, WT, WP, WB order; bit 3: UC coming from the PAT), without
+   * allocating: the alias check calls this once per page and mapping.
+   */
+  code(pfn: number, bits4k: number): number {
+    let m = this.mtrrCode.get(pfn);
+    if (m === undefined) {
+      m = this.mtrrOf(pfn).type;
+      this.mtrrCode.set(pfn, m);
+    }
+    const idx = ((bits4k >> 7) & 1) * 4 + ((bits4k >> 4) & 1) * 2 + ((bits4k >> 3) & 1);
+    let row = this.codeTable[m];
+    if (!row) {
+      // One row per MTRR type: the effective code for each PAT index.
+      row = this.patByIndex.map((pat) => {
+        const e = effectiveType(m as MtrrType, pat);
+        return e.type | (e.ucSource === 'pat' ? 8 : 0);
+      });
+      this.codeTable[m] = row;
+    }
+    return row[idx]!;
+  }
+
+  private readonly codeTable: number[][] = [];
 
   /** The MTRR type of a page; without MTRRs the hardware treats memory as UC (E = 0). */
   mtrrOf(pfn: number): { type: MtrrType; undef: boolean } {

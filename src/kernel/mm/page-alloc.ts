@@ -93,7 +93,9 @@ export class PageAllocator {
     this.chunkOrder = Math.round((1 - level) * 10);
     for (const r of layout.ranges) {
       let free = 0;
-      for (let p = r.start; p < r.end; p++) if (pages.flags[p]! & PG_BUDDY) free++;
+      const f = pages.flags;
+      for (let p = r.start, e = r.end; p < e; p++) free += f[p]! & PG_BUDDY;
+      free /= PG_BUDDY;
       const perm: (Permutation | null)[] = [];
       for (let o = 0; o <= MAX_ORDER; o++) {
         const unit = Math.max(this.chunkOrder, o);

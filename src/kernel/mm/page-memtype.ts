@@ -24,6 +24,9 @@ export class PageMemtypes {
   readonly types: Uint8Array;
   /** Sorted, disjoint, non-WB runs for pfns at or above `memmapPfns`. */
   private overflow: Run[] = [];
+  /** Bounds of every pfn ever given a non-WB type: scans for non-WB pages look only there. */
+  private dirtyLo = Infinity;
+  private dirtyHi = 0;
 
   constructor(readonly memmapPfns: number) {
     this.types = new Uint8Array(memmapPfns);
@@ -41,9 +44,9 @@ export class PageMemtypes {
 
   /** The first pfn in `[spfn, epfn)` whose memtype is not WB, or -1. */
   firstNotWb(spfn: number, epfn: number): number {
-    const lim = Math.min(epfn, this.memmapPfns);
+    const lim = Math.min(epfn, this.memmapPfns, this.dirtyHi);
     const t = this.types;
-    for (let p = spfn; p < lim; p++) if (t[p] !== CM.WB) return p;
+    for (let p = Math.max(spfn, this.dirtyLo); p < lim; p++) if (t[p] !== CM.WB) return p;
     if (epfn > this.memmapPfns) {
       const lo = Math.max(spfn, this.memmapPfns);
       for (const r of this.overflow) {
@@ -59,7 +62,13 @@ export class PageMemtypes {
   setRange(spfn: number, epfn: number, type: number): void {
     if (spfn >= epfn) return;
     const lim = Math.min(epfn, this.memmapPfns);
-    if (spfn < lim) this.types.fill(type, spfn, lim);
+    if (spfn < lim) {
+      this.types.fill(type, spfn, lim);
+      if (type !== CM.WB) {
+        if (spfn < this.dirtyLo) this.dirtyLo = spfn;
+        if (lim > this.dirtyHi) this.dirtyHi = lim;
+      }
+    }
     if (epfn > this.memmapPfns) this.setOverflow(Math.max(spfn, this.memmapPfns), epfn, type);
   }
 
@@ -89,8 +98,8 @@ export class PageMemtypes {
   nonWbRuns(): { start: number; end: number; type: number }[] {
     const runs: Run[] = [];
     const t = this.types;
-    let p = 0;
-    const n = this.memmapPfns;
+    let p = Math.min(this.dirtyLo, this.memmapPfns);
+    const n = Math.min(this.memmapPfns, this.dirtyHi);
     while (p < n) {
       if (t[p] === CM.WB) {
         p++;
