@@ -107,7 +107,12 @@ export class AliasTracker {
 
   constructor(private readonly eff: EffectiveTypes) {}
 
-  observe(k: Kernel, step: number): void {
+  /** Evaluate after a step; after a pure (read-only) step the previous conflicts simply last one step longer. */
+  observe(k: Kernel, step: number, pure = false): void {
+    if (pure && step > 0) {
+      for (const key of this.active) this.seen.get(key)!.last = step;
+      return;
+    }
     this.active = [];
     for (const [pfn, c] of conflictsNow(k, this.eff)) {
       const key = `${pfn}|${c.severity}|${c.mappings.join(',')}`;

@@ -13,7 +13,7 @@
  */
 
 import type { Kernel } from '../kernel/kernel.js';
-import { aliasingMappings } from './inventory.js';
+import { aliasingMappings, type MappingRun } from './inventory.js';
 
 export interface Hazard {
   kind: string;
@@ -23,9 +23,10 @@ export interface Hazard {
   step?: number;
 }
 
-export function refcountHazards(k: Kernel): Hazard[] {
+/** `maps`: the run's aliasing mappings if the caller already has them. */
+export function refcountHazards(k: Kernel, maps: readonly MappingRun[] = aliasingMappings(k)): Hazard[] {
   const out: Hazard[] = [];
-  for (const m of aliasingMappings(k)) {
+  for (const m of maps) {
     if (m.kind !== 'user') continue;
     if (m.special === false) {
       out.push({ kind: 'gup-able', pfn: m.pfn, npages: m.npages, detail: `${m.owner}: normal PTEs, GUP/KVM can take references`, ...(m.step !== undefined ? { step: m.step } : {}) });

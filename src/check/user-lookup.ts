@@ -2,10 +2,14 @@
 
 import type { HandleValue } from '../kernel/api/types.js';
 import type { Kernel } from '../kernel/kernel.js';
-import { aliasingMappings } from './inventory.js';
+import { aliasingMappings, type MappingRun } from './inventory.js';
 
-export function userMappingAt(k: Kernel, h: Extract<HandleValue, { kind: 'mapping' }>): { pfn: number; bits4k: number } | null {
-  for (const m of aliasingMappings(k)) {
+export function userMappingAt(
+  k: Kernel,
+  h: Extract<HandleValue, { kind: 'mapping' }>,
+  maps: readonly MappingRun[] = aliasingMappings(k),
+): { pfn: number; bits4k: number } | null {
+  for (const m of maps) {
     if (m.kind !== 'user') continue;
     if (h.vaddr >= m.vaddr && h.vaddr < m.vaddr + m.npages * 4096) {
       const i = Math.floor((h.vaddr - m.vaddr) / 4096);

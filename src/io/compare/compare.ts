@@ -14,7 +14,7 @@ import { silentDowngrades, type Downgrade } from '../../check/downgrades.js';
 import { EffectiveTypes } from '../../check/effective.js';
 import { refcountHazards, type Hazard } from '../../check/hazards.js';
 import { userMappingAt } from '../../check/user-lookup.js';
-import { aliasingMappings, linearMappingsOf } from '../../check/inventory.js';
+import { aliasingMappings, linearMappingsOf, type MappingRun } from '../../check/inventory.js';
 import type { HandleValue } from '../../kernel/api/types.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { NotModelledError } from '../../kernel/not-modelled.js';
@@ -94,7 +94,7 @@ function kindOf(what: string): MappingKindOut {
 }
 
 /** The mapping a handle stands for, as installed at the end of the run. */
-function reportMapping(k: Kernel, o: RunOutcome<Kernel>, eff: EffectiveTypes, name: string, h: HandleValue): ReportedMapping | null {
+function reportMapping(k: Kernel, o: RunOutcome<Kernel>, eff: EffectiveTypes, name: string, h: HandleValue, maps: readonly MappingRun[]): ReportedMapping | null {
   const stepOf = o.scenario.steps.find((s) => s.as === name);
   // The request behind a mapping: the last map event of its space covering the pfn (the
   // step that created it for kernel mappings; the fault that filled it for user ones).
@@ -121,7 +121,7 @@ function reportMapping(k: Kernel, o: RunOutcome<Kernel>, eff: EffectiveTypes, na
   } else if (h.kind === 'mapping') {
     kind = kindOf(h.what);
     if (kind === 'user') {
-      const u = userMappingAt(k, h);
+      const u = userMappingAt(k, h, maps);
       if (!u) return { name, kind, pfn: h.phys !== undefined ? h.phys / 4096 : 0, requested: '-', installed: 'not mapped', effective: '-' };
       pfn = u.pfn;
       bits4k = u.bits4k;
@@ -139,12 +139,11 @@ function reportMapping(k: Kernel, o: RunOutcome<Kernel>, eff: EffectiveTypes, na
   return { name, kind, pfn, requested: cattrName(requested), installed: cattrName(installed), effective: memTypeShort(e.effective as MemType) };
 }
 
-function detailOf(k: Kernel, o: RunOutcome<Kernel>, eff: EffectiveTypes, aliases: readonly AliasRun[]): PolicyDetail {
+function detailOf(k: Kernel, o: RunOutcome<Kernel>, eff: EffectiveTypes, aliases: readonly AliasRun[], mapsNow: readonly MappingRun[]): PolicyDetail {
   const t = k.memtype.tree;
   const tree: PolicyDetail['tree'] = [];
   for (const id of t.entries()) tree.push({ start: t.start(id), end: t.end(id), type: cattrName(t.type(id)) });
   const lanes: PolicyDetail['lanes'] = [];
-  const mapsNow = aliasingMappings(k);
   for (const a of aliases.slice(0, 16)) {
     const pfn = a.pfn;
     const ms: Lane[] = [];
@@ -194,12 +193,12 @@ export function runUnderPolicy(sc: Scenario, p: SelectedPolicy): PolicyResult {
   try {
     o = runScenario(sc, KERNEL_DRIVER, {
       hooks: p.hooks,
-      onStep: (k, step) => {
+      onStep: (k, step, pure) => {
         if (!eff) {
           eff = new EffectiveTypes(k.machine, k.patMsr);
           tracker = new AliasTracker(eff);
         }
-        tracker!.observe(k, step);
+        tracker!.observe(k, step, pure);
       },
     });
   } catch (e) {
@@ -210,11 +209,13 @@ export function runUnderPolicy(sc: Scenario, p: SelectedPolicy): PolicyResult {
     throw e;
   }
   const k = o.kernel;
+  // The final mappings, enumerated once for every view that needs them.
+  const maps = aliasingMappings(k);
   const mappings: ReportedMapping[] = [];
   for (const r of sc.report ?? []) {
     const h = o.handles.get(r.name);
     if (!h) continue;
-    const m = reportMapping(k, o, eff!, r.name, h);
+    const m = reportMapping(k, o, eff!, r.name, h, maps);
     if (m) mappings.push(m);
   }
   const res: PolicyResult = {
@@ -223,12 +224,12 @@ export function runUnderPolicy(sc: Scenario, p: SelectedPolicy): PolicyResult {
     mappings,
     aliases: tracker!.runs(),
     downgrades: silentDowngrades(k),
-    hazards: refcountHazards(k),
+    hazards: refcountHazards(k, maps),
     warns: debugWarns(k),
     errors: failedSteps(o),
     costs: runCosts(k),
   };
-  res.detail = detailOf(k, o, eff!, res.aliases);
+  res.detail = detailOf(k, o, eff!, res.aliases, maps);
   if (o.fatal) {
     res.fatal = o.fatal;
     res.reason = `${o.fatal.what} in ${o.fatal.where} at step ${o.fatal.step}`;

@@ -76,12 +76,13 @@ export class CallUnavailableError extends InputError {}
 /** How to run: the design's hook settings, and an observer called after every step (and once after boot, with step 0). */
 export interface RunOptions<K> {
   hooks?: KernelHooks;
-  onStep?: (k: K, step: number) => void;
+  /** `pure`: the step's call only read state, so no mapping changed. */
+  onStep?: (k: K, step: number, pure: boolean) => void;
 }
 
 export function runScenario<K extends KernelContext>(sc: Scenario, driver: KernelDriver<K>, opts: RunOptions<K> = {}): RunOutcome<K> {
   const k = driver.boot(sc.machine, opts.hooks);
-  opts.onStep?.(k, 0);
+  opts.onStep?.(k, 0, false);
   const handles = new Map<string, HandleValue>();
   const steps: StepOutcome[] = [];
   const failures: ExpectFailure[] = [];
@@ -99,14 +100,14 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
     } catch (e) {
       if (!(e instanceof KernelFatal)) throw e;
       fatal = { step: st.index, what: e.what, text: e.text, where: e.where };
-      opts.onStep?.(k, st.index);
+      opts.onStep?.(k, st.index, false);
       steps.push({ index: st.index, call: st.call, args: shown, result: {}, messages: k.log.messages(st.index) });
       if (st.expect && st.expect.fatal !== true)
         failures.push({ pos: st.expect.pos, step: st.index, what: 'outcome', expected: 'the step completes', actual: `${e.what} in ${e.where}` });
       break;
     }
     if (st.as && result.handle) handles.set(st.as, result.handle);
-    opts.onStep?.(k, st.index);
+    opts.onStep?.(k, st.index, spec.pure === true);
     const out: StepOutcome = { index: st.index, call: st.call, args: shown, result, messages: k.log.messages(st.index) };
     steps.push(out);
     if (st.expect) checkStep(st, out, failures);

@@ -137,6 +137,7 @@ const TTM_CALLS: CallSpec<K>[] = [
   },
   {
     name: 'ttm_tt_pages',
+    pure: true,
     doc: 'inspection, not a kernel call: the tt\'s pages (tt->pages) as a pages handle',
     args: [boArgSpec],
     produces: 'pages',
@@ -190,6 +191,7 @@ const TTM_CALLS: CallSpec<K>[] = [
   },
   {
     name: 'ttm_page_pool',
+    pure: true,
     doc: 'inspection, not a kernel call: the debugfs ttm/page_pool counts (pages per pooled caching × order, allocated_pages)',
     args: [],
     run: (k) => ({ ret: 0, fields: poolFields(k) }),

@@ -56,6 +56,7 @@ export const MEMTYPE_CALLS: CallSpec<K>[] = [
   },
   {
     name: 'lookup_memtype',
+    pure: true,
     doc: 'lookup_memtype(paddr) — spec 02 §12',
     args: [{ name: 'addr', kind: 'phys' }],
     run(k, a) {

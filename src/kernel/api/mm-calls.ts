@@ -273,6 +273,7 @@ export const MM_CALLS: CallSpec<K>[] = [
   },
 {
     name: 'lookup_address',
+    pure: true,
     doc: 'lookup_address(addr, &level): the kernel leaf mapping a virtual address — its level, pfn, cache mode and PAT index (spec 03 §2.4)',
     args: [{ name: 'addr', kind: 'vaddr' }],
     run(k, a) {

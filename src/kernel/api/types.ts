@@ -72,6 +72,8 @@ export interface CallSpec<K> {
   /** One line: what it models (kernel function, spec section). */
   doc: string;
   args: ArgSpec[];
+  /** The call only reads kernel state (an inspection): nothing it does can change a mapping. */
+  pure?: boolean;
   /** The handle kind `as:` gets, if any. */
   produces?: HandleValue['kind'];
   /** Whether the call exists in the kernel version `k` runs; a reason when it does not. */

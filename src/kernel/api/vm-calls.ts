@@ -310,6 +310,7 @@ export const VM_CALLS: CallSpec<K>[] = [
   },
   {
     name: 'page_ref_count',
+    pure: true,
     doc: 'page_ref_count(page) and page_mapcount(page): the struct page counters',
     args: [{ name: 'page', kind: 'page' }],
     run: (k, a) => ({ fields: { refcount: k.pages.refcount[a['page'] as number]!, mapcount: k.pages.mapcount[a['page'] as number]! } }),

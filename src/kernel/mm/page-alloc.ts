@@ -80,6 +80,8 @@ interface ZoneState {
 
 export class PageAllocator {
   private readonly zones = new Map<ZoneName, ZoneState>();
+  /** Pages each zone manages (free at boot: neither reserved nor a hole): `zone_managed_pages()`. */
+  readonly managed = new Map<ZoneName, number>();
   private readonly chunkOrder: number;
   private readonly scatter: boolean;
 
@@ -103,6 +105,7 @@ export class PageAllocator {
         perm.push(this.scatter ? new Permutation(Math.max(nChunks, 1), fragmentation.seed + o * 7919) : null);
       }
       this.zones.set(r.zone, { zone: r.zone, start: r.start, end: r.end, cursor: new Array(MAX_ORDER + 1).fill(0), perm, free });
+      this.managed.set(r.zone, (this.managed.get(r.zone) ?? 0) + free);
     }
   }
 

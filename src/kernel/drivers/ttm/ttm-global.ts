@@ -12,7 +12,6 @@
  */
 
 import { MAX_ORDER } from '../../mm/page-alloc.js';
-import { PG_NOMEM, PG_HIGHMEM, PG_RESERVED } from '../../mm/page.js';
 import type { MmContext } from '../../mm/mm-context.js';
 import { TTM_CACHING, type TtmCaching } from './caching.js';
 import { TtmPoolType } from './pool-type.js';
@@ -49,16 +48,12 @@ export class TtmGlobal {
 
   constructor(k: MmContext, pagePoolSize: number | undefined) {
     // ttm_global_init: si.totalram (managed pages) / 2 for pools and tts; dma32 tts: lowmem, at most 2 GiB.
+    // si.totalram / totalhigh: the pages the zones manage, counted once by the allocator at boot.
     let total = 0;
     let high = 0;
-    const f = k.pages.flags;
-    const n = k.pages.nPfns;
-    // One pass over the flags byte array (a 64 GiB machine has 16 M pages): no calls in the loop.
-    for (let p = 0; p < n; p++) {
-      const fl = f[p]!;
-      if (fl & (PG_RESERVED | PG_NOMEM)) continue;
-      total++;
-      if (fl & PG_HIGHMEM) high++;
+    for (const [zone, n] of k.allocator.managed) {
+      total += n;
+      if (zone === 'HighMem') high += n;
     }
     const half = Math.floor(total / 2);
     this.pagePoolSize = pagePoolSize && pagePoolSize > 0 ? pagePoolSize : half;
