@@ -70,6 +70,9 @@ function keywords(text: string): { kw: Token; line: number; toks: Token[] }[] {
 
 /** Replay a trace: pure v1 (or v1 + `kernel`) through the v1 replayer, otherwise on a full kernel. */
 export function replayCallTrace(text: string, opts: ReplayOptions): string {
+  // A plain v1 file (most, and every large performance trace) goes straight to the v1
+  // replayer: only the extension's header keywords need the per-line token lists below.
+  if (!/^[ \t\r]*(machine|kernel)([ \t\r#]|$)/m.test(text)) return replayMemtypeTrace(text, opts);
   const lines = keywords(text);
   const hasMachine = lines.some((l) => l.kw.text === 'machine');
   const kernelLines = lines.filter((l) => l.kw.text === 'kernel');

@@ -13,26 +13,32 @@ export interface Token {
   col: number;
 }
 
+/**
+ * The next token of `text[from, end)`: its start and end, or null at the end
+ * of the line or its comment. Spaces, tabs and `\r` separate tokens.
+ */
+function scanToken(text: string, from: number, end: number): [number, number] | null {
+  let i = from;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === 35 /* # */) return null;
+    if (c !== 32 && c !== 9 && c !== 13) break;
+    i++;
+  }
+  if (i >= end) return null;
+  const s = i;
+  while (i < end) {
+    const d = text.charCodeAt(i);
+    if (d === 32 || d === 9 || d === 13 || d === 35) break;
+    i++;
+  }
+  return [s, i];
+}
+
 /** Split one line into tokens with their columns; the comment is dropped. */
 export function tokenize(line: string): Token[] {
   const out: Token[] = [];
-  const n = line.length;
-  let i = 0;
-  while (i < n) {
-    const c = line.charCodeAt(i);
-    if (c === 35 /* # */) break;
-    if (c === 32 || c === 9 || c === 13) {
-      i++;
-      continue;
-    }
-    const s = i;
-    while (i < n) {
-      const d = line.charCodeAt(i);
-      if (d === 32 || d === 9 || d === 13 || d === 35) break;
-      i++;
-    }
-    out.push({ text: line.slice(s, i), col: s + 1 });
-  }
+  for (let t = scanToken(line, 0, line.length); t; t = scanToken(line, t[1], line.length)) out.push({ text: line.slice(t[0], t[1]), col: t[0] + 1 });
   return out;
 }
 
@@ -124,28 +130,14 @@ export class LineReader {
 
   /** Tokenize `text[start, end)` as line `lineNo`; the comment is dropped. */
   reset(lineNo: number, start: number, end: number): void {
-    const t = this.text;
     this.lineNo = lineNo;
     this.lineStart = start;
     this.i = 1;
     let n = 0;
-    let i = start;
-    while (i < end) {
-      const c = t.charCodeAt(i);
-      if (c === 35 /* # */) break;
-      if (c === 32 || c === 9 || c === 13) {
-        i++;
-        continue;
-      }
-      const s = i;
-      while (i < end) {
-        const d = t.charCodeAt(i);
-        if (d === 32 || d === 9 || d === 13 || d === 35) break;
-        i++;
-      }
+    for (let t = scanToken(this.text, start, end); t; t = scanToken(this.text, t[1], end)) {
       if (n < MAX_TOKENS) {
-        this.ts[n] = s;
-        this.te[n] = i;
+        this.ts[n] = t[0];
+        this.te[n] = t[1];
       }
       n++;
     }

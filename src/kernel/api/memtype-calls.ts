@@ -8,7 +8,7 @@
 import { cattrName, type CacheMode } from '../../hw/cache-mode.js';
 import type { KernelContext } from '../context.js';
 import { freePfnRange, pfnmapSetupCachemode, pfnmapTrack, pfnmapUntrack, reservePfnRange } from '../pat/pfnmap.js';
-import type { CallSpec } from './types.js';
+import type { Args, ArgSpec, CallResult, CallSpec } from './types.js';
 
 const PAGE = 4096;
 type K = KernelContext;
@@ -17,6 +17,19 @@ const onlyMainline = (name: string) => (k: K) =>
   k.flags.legacyTrackPfn ? `${name} does not exist before v6.16 (kernel ${k.machine.kernel} has track_pfn_*)` : null;
 const onlyLegacy = (name: string) => (k: K) =>
   k.flags.legacyTrackPfn ? null : `${name} was replaced by pfnmap_* in v6.16 (kernel ${k.machine.kernel})`;
+
+/** Argument lists shared by the PFN-mapping hooks. */
+const PFN_SIZE: ArgSpec[] = [
+  { name: 'pfn', kind: 'pfn' },
+  { name: 'size', kind: 'size' },
+];
+const PFN_SIZE_PROT: ArgSpec[] = [...PFN_SIZE, { name: 'prot', kind: 'mode' }];
+
+/** `reserve_pfn_range()` for a call's pfn/size/prot arguments, as the result a scenario shows. */
+function reserveCall(k: K, a: Args, strictProt: boolean): CallResult {
+  const r = reservePfnRange(k.memtype, k.tables, (a['pfn'] as number) * PAGE, a['size'] as number, protOf(k, a['prot'] as CacheMode), strictProt);
+  return { ret: r.ret, fields: { type: modeOf(k, r.prot) } };
+}
 
 function protOf(k: K, m: CacheMode): number {
   return k.tables.cachemode2protval(m);
@@ -67,11 +80,7 @@ export const MEMTYPE_CALLS: CallSpec<K>[] = [
     name: 'pfnmap_setup_cachemode',
     doc: 'pfnmap_setup_cachemode(pfn, size, prot): the mode a PFN mapping gets — spec 02 §16',
     available: onlyMainline('pfnmap_setup_cachemode'),
-    args: [
-      { name: 'pfn', kind: 'pfn' },
-      { name: 'size', kind: 'size' },
-      { name: 'prot', kind: 'mode' },
-    ],
+    args: PFN_SIZE_PROT,
     run(k, a) {
       const r = pfnmapSetupCachemode(k.memtype, k.tables, a['pfn'] as number, a['size'] as number, protOf(k, a['prot'] as CacheMode));
       return { ret: r.ret, fields: { type: modeOf(k, r.prot) } };
@@ -81,11 +90,7 @@ export const MEMTYPE_CALLS: CallSpec<K>[] = [
     name: 'pfnmap_track',
     doc: 'pfnmap_track(pfn, size, prot): whole-VMA remap_pfn_range reservation — spec 02 §16',
     available: onlyMainline('pfnmap_track'),
-    args: [
-      { name: 'pfn', kind: 'pfn' },
-      { name: 'size', kind: 'size' },
-      { name: 'prot', kind: 'mode' },
-    ],
+    args: PFN_SIZE_PROT,
     run(k, a) {
       const r = pfnmapTrack(k.memtype, k.tables, a['pfn'] as number, a['size'] as number, protOf(k, a['prot'] as CacheMode));
       return { ret: r.ret, fields: { type: modeOf(k, r.prot) } };
@@ -95,10 +100,7 @@ export const MEMTYPE_CALLS: CallSpec<K>[] = [
     name: 'pfnmap_untrack',
     doc: 'pfnmap_untrack(pfn, size) — spec 02 §16',
     available: onlyMainline('pfnmap_untrack'),
-    args: [
-      { name: 'pfn', kind: 'pfn' },
-      { name: 'size', kind: 'size' },
-    ],
+    args: PFN_SIZE,
     run(k, a) {
       pfnmapUntrack(k.memtype, a['pfn'] as number, a['size'] as number);
       return {};
@@ -108,15 +110,8 @@ export const MEMTYPE_CALLS: CallSpec<K>[] = [
     name: 'track_pfn_remap',
     doc: 'track_pfn_remap(vma, prot, pfn, addr, size) for a whole-VMA remap (≤ v6.15; VM_PAT) — spec 02 §16, 04 §12',
     available: onlyLegacy('track_pfn_remap'),
-    args: [
-      { name: 'pfn', kind: 'pfn' },
-      { name: 'size', kind: 'size' },
-      { name: 'prot', kind: 'mode' },
-    ],
-    run(k, a) {
-      const r = reservePfnRange(k.memtype, k.tables, (a['pfn'] as number) * PAGE, a['size'] as number, protOf(k, a['prot'] as CacheMode), false);
-      return { ret: r.ret, fields: { type: modeOf(k, r.prot) } };
-    },
+    args: PFN_SIZE_PROT,
+    run: (k, a) => reserveCall(k, a, false),
   },
   {
     name: 'track_pfn_insert',
@@ -135,24 +130,14 @@ export const MEMTYPE_CALLS: CallSpec<K>[] = [
     name: 'track_pfn_copy',
     doc: 'track_pfn_copy(vma) on fork: reserve again with strict_prot, any type change fails (≤ v6.15) — spec 02 §16',
     available: onlyLegacy('track_pfn_copy'),
-    args: [
-      { name: 'pfn', kind: 'pfn' },
-      { name: 'size', kind: 'size' },
-      { name: 'prot', kind: 'mode' },
-    ],
-    run(k, a) {
-      const r = reservePfnRange(k.memtype, k.tables, (a['pfn'] as number) * PAGE, a['size'] as number, protOf(k, a['prot'] as CacheMode), true);
-      return { ret: r.ret, fields: { type: modeOf(k, r.prot) } };
-    },
+    args: PFN_SIZE_PROT,
+    run: (k, a) => reserveCall(k, a, true),
   },
   {
     name: 'untrack_pfn',
     doc: 'untrack_pfn(vma, pfn, size): free a VM_PAT reservation (≤ v6.15) — spec 02 §16',
     available: onlyLegacy('untrack_pfn'),
-    args: [
-      { name: 'pfn', kind: 'pfn' },
-      { name: 'size', kind: 'size' },
-    ],
+    args: PFN_SIZE,
     run(k, a) {
       freePfnRange(k.memtype, (a['pfn'] as number) * PAGE, a['size'] as number);
       return {};
