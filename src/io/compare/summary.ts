@@ -39,7 +39,15 @@ export function summaryRows(results: readonly ScenarioComparison[]): string[][] 
     const sc = find(results, 'scattered-1e5-pages', name);
     const all = results.map((s) => s.policies.find((p) => p.policy === name)!).filter(Boolean);
     const user = hi?.mappings.find((m) => m.name === 'user_map');
-    const honours = !hi || hi.outcome !== 'ok' ? hi?.outcome ?? '-' : user?.effective === 'WC' ? 'yes' : `no (${user?.effective ?? '-'})`;
+    const failedThere = (hi?.errors ?? []).length > 0;
+    const honours =
+      !hi || hi.outcome !== 'ok'
+        ? (hi?.outcome ?? '-')
+        : user?.effective === 'WC'
+          ? failedThere
+            ? 'first page only, fault fails'
+            : 'yes'
+          : `no (${user?.effective ?? '-'})`;
     const perPage = hi && hi.outcome === 'ok' ? ((hi.costs['refcountOps'] ?? 0) + (hi.costs['mapcountOps'] ?? 0)) / 16 : NaN;
     const failed = all.filter((p) => p.outcome === 'fatal' || (p.errors ?? []).length > 0 || p.outcome === 'not-modelled').map((p) => (p.outcome === 'ok' ? 'err' : p.outcome));
     return [
