@@ -119,7 +119,8 @@ function verdictHtml(s: ScenarioComparison): string {
   const names = (ps: readonly PolicyResult[]): string =>
     ps.length > 2 && ps.length === ok.length ? `every design that ran (${ps.length})` : ps.map((p) => `<b>${esc(p.policy)}</b>`).join(', ');
   if (ok.some((p) => p.mappings.length)) {
-    const good = ok.filter((p) => p.mappings.length && p.mappings.every((m) => honoured(p, m)));
+    // A design whose calls failed has not really installed the modes it shows: list it under the failures.
+    const good = ok.filter((p) => p.mappings.length && p.mappings.every((m) => honoured(p, m)) && !(p.errors ?? []).length);
     const bad = ok.filter((p) => p.mappings.some((m) => !honoured(p, m)));
     if (good.length) items.push(`<li class="v-good">Install every requested mode: ${names(good)}.</li>`);
     if (bad.length) {
@@ -140,6 +141,16 @@ function verdictHtml(s: ScenarioComparison): string {
   if (ok.length && !high.length && !med.length) items.push('<li class="v-good">No design creates a conflicting alias.</li>');
   const hz = ok.filter((p) => p.hazards.length);
   if (hz.length) items.push(`<li class="v-warn">Refcount hazards: ${names(hz)}.</li>`);
+  const failing = ok.filter((p) => (p.errors ?? []).length);
+  if (failing.length)
+    items.push(
+      `<li class="v-bad">Fail a kernel call: ${failing
+        .map((p) => {
+          const e = p.errors![0]!;
+          return `<b>${esc(p.policy)}</b> (step ${e.step} ${esc(e.call)}: ${esc(e.what)}${p.errors!.length > 1 ? `, +${p.errors!.length - 1} more` : ''})`;
+        })
+        .join(', ')}.</li>`,
+    );
   const fatal = s.policies.filter((p) => p.outcome === 'fatal');
   if (fatal.length) items.push(`<li class="v-bad">Stop the kernel: ${fatal.map((p) => `<b>${esc(p.policy)}</b> (${esc(p.reason ?? '')})`).join(', ')}.</li>`);
   const notRun = s.policies.filter((p) => !ran(p));
