@@ -20,8 +20,9 @@ export interface ScenarioSource {
 export async function compareParallel(sources: readonly ScenarioSource[], policies: readonly SelectedPolicy[], threads = Math.min(availableParallelism(), 4)): Promise<ScenarioComparison[]> {
   const tasks: CompareTask[] = [];
   for (const s of sources) for (const p of policies) tasks.push({ index: tasks.length, text: s.text, file: s.file, policy: p.name });
-  // Big scenarios first, so the last task to finish is a small one.
-  const order = [...tasks].sort((a, b) => b.text.length - a.text.length || a.index - b.index);
+  // Big machines first (a run's cost grows with the pages it boots), so the last task to finish is a small one.
+  const weight = new Map(sources.map((s) => [s.file, s.scenario.machine.e820.reduce((n, e) => n + (e.type === 'usable' ? e.end - e.start : 0), 0)]));
+  const order = [...tasks].sort((a, b) => weight.get(b.file)! - weight.get(a.file)! || a.index - b.index);
   const results: PolicyResult[] = new Array(tasks.length);
   const nWorkers = Math.max(1, Math.min(threads, tasks.length));
   let next = 0;
