@@ -69,7 +69,7 @@ function fmt(r: Row): string {
 }
 
 async function benchSuite(): Promise<void> {
-  console.log('\ncompare: the built-in debate suite (worker threads, one per CPU up to 4):');
+  console.log('\ncompare: the built-in debate suite, as `patlab compare` runs it for text/json (worker threads, one per CPU up to 4):');
   const load = (names: (n: string) => boolean) =>
     DEBATE_SUITE.filter((s) => names(s.name)).map((s) => ({ text: s.yaml, file: s.name, scenario: loadScenarioFile(s.yaml, s.name) }));
   const small = load((n) => n !== 'scattered-1e5-pages');
@@ -80,10 +80,10 @@ async function benchSuite(): Promise<void> {
     ['all (12 designs + compositions)', selectPolicies('all')],
   ] as const) {
     let t0 = performance.now();
-    await compareParallel(small, policies);
+    await compareParallel(small, policies, undefined, { detail: false });
     const tSmall = (performance.now() - t0) / 1000;
     t0 = performance.now();
-    await compareParallel(big, policies);
+    await compareParallel(big, policies, undefined, { detail: false });
     const tBig = (performance.now() - t0) / 1000;
     console.log(`  ${label}: ${small.length} scenarios x ${policies.length}: ${tSmall.toFixed(2)} s (target < 5 s); with scattered-1e5-pages ${(tSmall + tBig).toFixed(2)} s (target < 10 s)`);
   }

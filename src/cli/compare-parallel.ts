@@ -17,9 +17,14 @@ export interface ScenarioSource {
   scenario: Scenario;
 }
 
-export async function compareParallel(sources: readonly ScenarioSource[], policies: readonly SelectedPolicy[], threads = Math.min(availableParallelism(), 4)): Promise<ScenarioComparison[]> {
+export async function compareParallel(
+  sources: readonly ScenarioSource[],
+  policies: readonly SelectedPolicy[],
+  threads = Math.min(availableParallelism(), 4),
+  opts: { detail?: boolean } = {},
+): Promise<ScenarioComparison[]> {
   const tasks: CompareTask[] = [];
-  for (const s of sources) for (const p of policies) tasks.push({ index: tasks.length, text: s.text, file: s.file, policy: p.name });
+  for (const s of sources) for (const p of policies) tasks.push({ index: tasks.length, text: s.text, file: s.file, policy: p.name, detail: opts.detail !== false });
   // Big machines first (a run's cost grows with the pages it boots), so the last task to finish is a small one.
   const weight = new Map(sources.map((s) => [s.file, s.scenario.machine.e820.reduce((n, e) => n + (e.type === 'usable' ? e.end - e.start : 0), 0)]));
   const order = [...tasks].sort((a, b) => weight.get(b.file)! - weight.get(a.file)! || a.index - b.index);

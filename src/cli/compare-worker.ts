@@ -15,6 +15,8 @@ export interface CompareTask {
   text: string;
   file: string;
   policy: string;
+  /** Compute the HTML views' detail too. */
+  detail: boolean;
 }
 
 const scenarios = new Map<string, Scenario>();
@@ -27,7 +29,7 @@ parentPort!.on('message', (t: CompareTask | null) => {
   try {
     let sc = scenarios.get(t.file);
     if (!sc) scenarios.set(t.file, (sc = loadScenarioFile(t.text, t.file)));
-    const result = runUnderPolicy(sc, selectPolicies(t.policy)[0]!);
+    const result = runUnderPolicy(sc, selectPolicies(t.policy)[0]!, { detail: t.detail });
     parentPort!.postMessage({ index: t.index, result });
   } catch (e) {
     parentPort!.postMessage({ index: t.index, error: e instanceof Error ? e.message : String(e) });

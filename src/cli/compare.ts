@@ -43,14 +43,16 @@ export function registerCompare(program: Command): void {
       const threads = o.threads === undefined ? undefined : Number(o.threads);
       if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
         throw new InputError('<command line>', 1, 1, `bad --threads '${o.threads}': expected a whole number >= 1`);
+      // Only the HTML report draws timelines, memory strips and lanes.
+      const detail = o.format === 'html' && !o.summary;
       // Parse every scenario here first, so input errors are reported before any work starts.
       const sources: ScenarioSource[] = (paths.length ? paths.map((p) => readInput(p)) : DEBATE_SUITE.map((s) => ({ text: s.yaml, name: `<built-in ${s.name}>` }))).map(
         ({ text, name }) => ({ text, file: name, scenario: loadScenarioFile(text, name) }),
       );
       const results =
         threads === 1 || sources.length * policies.length === 1
-          ? sources.map((s) => compareScenario(s.scenario, policies))
-          : await compareParallel(sources, policies, threads);
+          ? sources.map((s) => compareScenario(s.scenario, policies, { detail }))
+          : await compareParallel(sources, policies, threads, { detail });
       const out = o.summary
         ? summaryText(results)
         : o.format === 'html' ? await compareToHtml(results) : o.format === 'json' ? JSON.stringify(compareToJson(results), null, 2) + '\n' : compareToText(results);

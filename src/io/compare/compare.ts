@@ -184,7 +184,12 @@ function emptyResult(policy: string, outcome: PolicyResult['outcome'], reason: s
 }
 
 /** Run one scenario under one design and judge it. */
-export function runUnderPolicy(sc: Scenario, p: SelectedPolicy): PolicyResult {
+/** What to compute besides the judgement: `detail` (timeline, memory state, lanes) only the HTML views need. */
+export interface CompareOptions {
+  detail?: boolean;
+}
+
+export function runUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareOptions = {}): PolicyResult {
   const skip = p.skips[sc.name];
   if (skip) return emptyResult(p.name, 'skipped', skip);
   let tracker: AliasTracker | null = null;
@@ -229,7 +234,7 @@ export function runUnderPolicy(sc: Scenario, p: SelectedPolicy): PolicyResult {
     errors: failedSteps(o),
     costs: runCosts(k),
   };
-  res.detail = detailOf(k, o, eff!, res.aliases, maps);
+  if (opts.detail !== false) res.detail = detailOf(k, o, eff!, res.aliases, maps);
   if (o.fatal) {
     res.fatal = o.fatal;
     res.reason = `${o.fatal.what} in ${o.fatal.where} at step ${o.fatal.step}`;
@@ -251,6 +256,6 @@ export function scenarioHeader(sc: Scenario): Omit<ScenarioComparison, 'policies
   return out;
 }
 
-export function compareScenario(sc: Scenario, policies: readonly SelectedPolicy[]): ScenarioComparison {
-  return { ...scenarioHeader(sc), policies: policies.map((p) => runUnderPolicy(sc, p)) };
+export function compareScenario(sc: Scenario, policies: readonly SelectedPolicy[], opts: CompareOptions = {}): ScenarioComparison {
+  return { ...scenarioHeader(sc), policies: policies.map((p) => runUnderPolicy(sc, p, opts)) };
 }
