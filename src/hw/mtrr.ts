@@ -124,6 +124,21 @@ export function fixedCellRange(i: number): { start: number; end: number } {
 }
 
 /**
+ * The fixed-range cells grouped into runs of equal type, in address order:
+ * how Linux walks them both to build its cache map and to print them.
+ */
+export function fixedRuns(fixed: readonly number[]): { start: number; end: number; type: number }[] {
+  const out: { start: number; end: number; type: number }[] = [];
+  let runStart = 0;
+  for (let i = 1; i <= MTRR_NUM_FIXED_RANGES; i++) {
+    if (i < MTRR_NUM_FIXED_RANGES && fixed[i] === fixed[runStart]) continue;
+    out.push({ start: fixedCellRange(runStart).start, end: fixedCellRange(i - 1).end, type: fixed[runStart]! });
+    runStart = i;
+  }
+  return out;
+}
+
+/**
  * The MSR and byte holding fixed cell `i` (spec 01 §3.1: 0x250 for the 64 KiB cells,
  * 0x258/0x259 for 16 KiB, 0x268..0x26F for 4 KiB; lowest byte = lowest address).
  */

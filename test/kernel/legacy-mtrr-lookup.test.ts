@@ -13,7 +13,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MT, MTRR_TYPE_INVALID, type MtrrType } from '../../src/hw/cache-mode.js';
 import { mtrrTypeAt, variableRange, type MtrrState as HwMtrrState } from '../../src/hw/mtrr.js';
-import { LinuxMtrr, fixedCellIndex, type MtrrState, type VarMtrr } from '../../src/kernel/mtrr/cache-map.js';
+import { fixedCellIndex } from '../../src/hw/mtrr.js';
+import { LinuxMtrr, type MtrrState, type VarMtrr } from '../../src/kernel/mtrr/cache-map.js';
 import { LegacyMtrrLookup } from '../../src/kernel/mtrr/legacy-lookup.js';
 import { NotModelledError } from '../../src/kernel/not-modelled.js';
 import { replayMemtypeTrace } from '../../src/io/trace/memtype-trace.js';
@@ -64,7 +65,7 @@ test('fixed path: a range starting below 1 MiB takes the fixed cell of start alo
   // Only start's cell counts inside the first MiB too: cell 12 (0x90000, 16K cell
   // 8 + (0x10000 >> 14)) is UC, the range [0, 0xa0000) starts in cell 0 (WB).
   const fixed = new Array<number>(88).fill(MT.WB);
-  fixed[fixedCellIndex(0x90000)] = MT.UC;
+  fixed[fixedCellIndex(0x90000)!] = MT.UC;
   const st2 = mk({ fixedEnabled: true, fixed });
   assert.equal(fixedCellIndex(0x90000), 12);
   assert.deepEqual(legacy(st2, 0, 0xa0000), { type: MT.WB, uniform: false });

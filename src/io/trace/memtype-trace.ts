@@ -11,7 +11,8 @@
 
 import { cacheModeFromName, cattrName, MT, mtrrShortName, mtrrTypeFromShortName, type CacheMode } from '../../hw/cache-mode.js';
 import { errnoName } from '../../kernel/errno.js';
-import { fixedCellIndex, type MtrrState, type VarMtrr } from '../../kernel/mtrr/cache-map.js';
+import { fixedCellIndex } from '../../hw/mtrr.js';
+import type { MtrrState, VarMtrr } from '../../kernel/mtrr/cache-map.js';
 import { bootMemtype, type BootedMemtype } from '../../kernel/pat/boot.js';
 import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
 import { pfnmapSetupCachemodePfn, pfnmapTrack, pfnmapUntrack } from '../../kernel/pat/pfnmap.js';
@@ -242,7 +243,7 @@ function parseHeaderLine(h: Header, r: LineReader, kw: string): void {
           const a = ur.u64('<addr>');
           if (big(a) >= 0x100000n) ur.fail(ur.lastCol, `fixed-range address ${fmtHex(big(a))} is not below 1 MiB: expected an address < 0x100000`);
           const t = mtype();
-          h.fixed[fixedCellIndex(num(a))] = t;
+          h.fixed[fixedCellIndex(num(a))!] = t;
           h.fixedEnabled = true;
           break;
         }

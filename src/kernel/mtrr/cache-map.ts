@@ -10,6 +10,7 @@
  */
 
 import { MT, MTRR_TYPE_INVALID } from '../../hw/cache-mode.js';
+import { fixedRuns } from '../../hw/mtrr.js';
 
 /** One valid variable MTRR, as `[base, base + size)`. */
 export interface VarMtrr {
@@ -47,25 +48,6 @@ export interface CacheMapEntry {
   fixed: boolean;
 }
 
-/** Start address of fixed-range cell `i` (Linux's flat order). */
-export function fixedCellStart(i: number): number {
-  if (i < 8) return i * 0x10000;
-  if (i < 24) return 0x80000 + (i - 8) * 0x4000;
-  return 0xc0000 + (i - 24) * 0x1000;
-}
-
-/** Size of fixed-range cell `i`. */
-export function fixedCellSize(i: number): number {
-  return i < 8 ? 0x10000 : i < 24 ? 0x4000 : 0x1000;
-}
-
-/** Index of the fixed-range cell holding `addr` (< 1 MiB). */
-export function fixedCellIndex(addr: number): number {
-  if (addr < 0x80000) return Math.floor(addr / 0x10000);
-  if (addr < 0xc0000) return 8 + Math.floor((addr - 0x80000) / 0x4000);
-  return 24 + Math.floor((addr - 0xc0000) / 0x1000);
-}
-
 /**
  * `type_merge()` as used by the cache map: UC wins, {WB, WT} gives WT, any
  * other mix gives UC (resolving the SDM's undefined overlaps), spec 02 §5.2.
@@ -86,15 +68,7 @@ export class MtrrCacheMap {
   /** `mtrr_build_map()`: spec 02 §5.2, FORMAT §3.3 steps 1-3. */
   constructor(readonly state: MtrrState) {
     if (state.fixedEnabled) {
-      let runStart = 0;
-      for (let i = 1; i <= 88; i++) {
-        if (i === 88 || state.fixed[i] !== state.fixed[runStart]) {
-          const s = fixedCellStart(runStart);
-          const e = fixedCellStart(i - 1) + fixedCellSize(i - 1);
-          this.add(s, e, state.fixed[runStart]!);
-          runStart = i;
-        }
-      }
+      for (const r of fixedRuns(state.fixed)) this.add(r.start, r.end, r.type);
       for (const en of this.entries) en.fixed = true;
     }
     if (state.tom2 !== 0) {

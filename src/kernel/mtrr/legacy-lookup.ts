@@ -23,7 +23,8 @@
 
 import { MT, MTRR_TYPE_INVALID } from '../../hw/cache-mode.js';
 import { NotModelledError } from '../not-modelled.js';
-import { fixedCellIndex, type MtrrState } from './cache-map.js';
+import { fixedCellIndex } from '../../hw/mtrr.js';
+import type { MtrrState } from './cache-map.js';
 
 const U64 = (1n << 64n) - 1n;
 const ONE_MIB = 0x100000n;
@@ -110,7 +111,7 @@ export class LegacyMtrrLookup {
     // range (even past 1 MiB), the variable ranges nor TOM2 are looked at;
     // uniform is always 0 on this path.
     if (s < ONE_MIB && st.fixedEnabled) {
-      return { type: st.fixed[fixedCellIndex(Number(s))]!, uniform: false };
+      return { type: st.fixed[fixedCellIndex(Number(s))!]!, uniform: false };
     }
 
     // Variable ranges (or the default type) for the piece starting at `s`.

@@ -10,11 +10,11 @@
  */
 
 import { mtrrAttribToStr } from '../../hw/cache-mode.js';
-import { MTRR_NUM_FIXED_RANGES } from '../../hw/mtrr.js';
+import { fixedRuns, MTRR_NUM_FIXED_RANGES } from '../../hw/mtrr.js';
 import type { MachineSpec } from '../machine.js';
 import { fmt016Lx } from '../printk.js';
 import type { KernelFlags } from '../version.js';
-import { fixedCellSize, fixedCellStart, MtrrCacheMap, type MtrrState } from './cache-map.js';
+import { MtrrCacheMap, type MtrrState } from './cache-map.js';
 
 export interface MtrrBootResult {
   /** `mtrr_state` as read from the registers; null when "not set" (no MTRRs). */
@@ -59,14 +59,7 @@ export function printMtrrState(s: MtrrState, physAddrBits: number): string[] {
   const out = [`MTRR default type: ${mtrrAttribToStr(s.defType)}`];
   if (s.fixed.length === MTRR_NUM_FIXED_RANGES) {
     out.push(`MTRR fixed ranges ${s.enabled && s.fixedEnabled ? 'en' : 'dis'}abled:`);
-    let runStart = 0;
-    for (let i = 1; i <= MTRR_NUM_FIXED_RANGES; i++) {
-      if (i < MTRR_NUM_FIXED_RANGES && s.fixed[i] === s.fixed[runStart]) continue;
-      const start = fixedCellStart(runStart);
-      const end = fixedCellStart(i - 1) + fixedCellSize(i - 1);
-      out.push(`  ${hexUpper(start, 5)}-${hexUpper(end - 1, 5)} ${mtrrAttribToStr(s.fixed[runStart]!)}`);
-      runStart = i;
-    }
+    for (const r of fixedRuns(s.fixed)) out.push(`  ${hexUpper(r.start, 5)}-${hexUpper(r.end - 1, 5)} ${mtrrAttribToStr(r.type)}`);
   }
   out.push(`MTRR variable ranges ${s.enabled ? 'en' : 'dis'}abled:`);
   const highWidth = Math.floor((physAddrBits - 20 + 3) / 4);
