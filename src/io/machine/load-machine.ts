@@ -12,9 +12,10 @@
 
 import AjvModule from 'ajv';
 import { basename } from 'node:path';
-import { isScalar, LineCounter, parseDocument } from 'yaml';
+import { isScalar } from 'yaml';
 import type { MachineSpec } from '../../kernel/machine.js';
 import { InputError } from '../input-error.js';
+import { parseYaml } from '../yaml/source.js';
 import { BuildContext, type Raw } from './build-context.js';
 import { buildMachine } from './build-machine.js';
 import { didYouMean } from '../did-you-mean.js';
@@ -32,22 +33,7 @@ const validate = ajv.compile(MACHINE_SCHEMA);
 /** Presets may extend presets; a cycle or a deep chain is an error. */
 const MAX_PRESET_DEPTH = 8;
 
-/**
- * Parse YAML text with positions. Syntax errors (including duplicate keys)
- * become an InputError at the first one. The scenario parser can use this
- * too and hand the `machine:` node to {@link loadMachineNode}.
- */
-export function parseYaml(text: string, file: string): YamlSource & { doc: NonNullable<YamlSource['doc']> } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const err = doc.errors[0];
-  if (err) {
-    const at = lineCounter.linePos(err.pos[0]);
-    const msg = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new InputError(file, at.line, at.col, `YAML syntax error: ${msg}`);
-  }
-  return { file, lineCounter, doc };
-}
+export { parseYaml };
 
 function defaultNameOf(file: string): string {
   return basename(file).replace(/\.(ya?ml|json)$/i, '') || 'machine';
@@ -119,27 +105,11 @@ function resolvePresets(v: Validated, depth: number, src: YamlSource): { raw: Ra
 }
 
 /**
- * Where an embedded node came from: the file name, its LineCounter as
- * `lineCounter` (this module's {@link YamlSource}) or `lines` (the scenario
- * parser's `YamlSource` class, src/io/yaml/source.ts), and the Document for
- * aliases.
- */
-export type YamlSourceLike =
-  | YamlSource
-  | { file: string; lines: LineCounter; doc?: YamlSource['doc'] };
-
-function asYamlSource(s: YamlSourceLike): YamlSource {
-  if ('lineCounter' in s) return s;
-  return s.doc ? { file: s.file, lineCounter: s.lines, doc: s.doc } : { file: s.file, lineCounter: s.lines };
-}
-
-/**
  * A machine given as a YAML node inside a larger document: a map (a machine
  * file's content, `preset:` allowed) or a scalar naming a preset. `src` is the
  * enclosing document's file name and LineCounter (and Document, for aliases).
  */
-export function loadMachineNode(node: unknown, source: YamlSourceLike): MachineSpec {
-  const src = asYamlSource(source);
+export function loadMachineNode(node: unknown, src: YamlSource): MachineSpec {
   if (isScalar(node) && typeof node.value === 'string') {
     const at = src.lineCounter.linePos(node.range?.[0] ?? 0);
     const name = node.value;
@@ -149,11 +119,6 @@ export function loadMachineNode(node: unknown, source: YamlSourceLike): MachineS
   const r = resolvePresets(v, 0, src);
   const fallbackName = typeof v.raw['preset'] === 'string' ? (v.raw['preset'] as string) : defaultNameOf(src.file);
   return buildMachine(new BuildContext(src.file, r.at), r.raw, fallbackName);
-}
-
-/** The same with the scenario parser's `MachineResolver` argument order `(src, node)`. */
-export function machineResolver(source: YamlSourceLike, node: unknown): MachineSpec {
-  return loadMachineNode(node, source);
 }
 
 /** A machine file's text → MachineSpec. `file` names it in errors (and is the default `name`). */

@@ -7,7 +7,7 @@
 import { isMap, type Node } from 'yaml';
 import type { KernelContext } from '../../kernel/context.js';
 import { patBootInit } from '../../kernel/pat/pat-init.js';
-import { loadMachine, machineResolver } from '../machine/load-machine.js';
+import { loadMachine, loadMachineNode } from '../machine/load-machine.js';
 import { YamlSource } from '../yaml/source.js';
 import { CALLS } from './driver.js';
 import type { RunOutcome } from './execute.js';
@@ -26,7 +26,7 @@ export function loadScenarioFile(text: string, file: string): Scenario {
     const machine = loadMachine(text, file);
     return { file, name: machine.name, machine, steps: [] };
   }
-  return parseScenario(text, file, CALLS, (s, node) => machineResolver(s, node));
+  return parseScenario(text, file, CALLS, (s, node) => loadMachineNode(node, s));
 }
 
 /** The kernel's own text for `--show`; `missing` says why the file or line does not exist. */

@@ -8,26 +8,39 @@ import { InputError } from '../input-error.js';
 import { didYouMean } from '../did-you-mean.js';
 import { parseNumber } from '../numbers.js';
 
+/**
+ * Parse YAML text with positions. Syntax errors (including duplicate keys)
+ * become an InputError at the first one.
+ */
+export function parseYaml(text: string, file: string): { file: string; lineCounter: LineCounter; doc: Document.Parsed } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) {
+    const at = lineCounter.linePos(err.pos[0]);
+    throw new InputError(file, at.line, at.col, `YAML syntax error: ${firstLine(err.message)}`);
+  }
+  return { file, lineCounter, doc };
+}
+
 export class YamlSource {
   readonly doc: Document.Parsed;
-  readonly lines = new LineCounter();
+  /** Also what the machine loader takes to place an embedded `machine:` node. */
+  readonly lineCounter: LineCounter;
 
   constructor(
     readonly file: string,
     readonly text: string,
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
-    const err = this.doc.errors[0];
-    if (err) {
-      const p = this.lines.linePos(err.pos[0]);
-      throw new InputError(file, p.line, p.col, `YAML syntax: ${firstLine(err.message)}`);
-    }
+    const p = parseYaml(text, file);
+    this.doc = p.doc;
+    this.lineCounter = p.lineCounter;
   }
 
   /** Line and column (1-based) of a node, or of the document start. */
   pos(node: Node | null | undefined): { line: number; col: number } {
     const off = node?.range?.[0] ?? 0;
-    return this.lines.linePos(off);
+    return this.lineCounter.linePos(off);
   }
 
   fail(node: Node | null | undefined, detail: string): never {

@@ -185,12 +185,12 @@ test('defaults for an almost empty file', () => {
   assert.equal(k.kernel, '6.1');
 });
 
-test('the scenario parser\'s source shape ({ file, lines, doc }) is accepted', async () => {
-  const { machineResolver } = await import('../../../src/io/machine/load-machine.js');
-  const src = parseYaml('machine:\n  preset: x86-32-pae-4g\n  cpu: { gbpages: true }\n', 'sc.yaml');
+test('the scenario parser\'s YamlSource places errors of an embedded machine', async () => {
+  const { YamlSource } = await import('../../../src/io/yaml/source.js');
+  const src = new YamlSource('sc.yaml', 'machine:\n  preset: x86-32-pae-4g\n  cpu: { gbpages: true }\n');
   const node = (src.doc.contents as { get(k: string, keep: true): unknown }).get('machine', true);
   assert.throws(
-    () => machineResolver({ file: src.file, lines: src.lineCounter, doc: src.doc }, node),
+    () => loadMachineNode(node, src),
     (e: unknown) => e instanceof InputError && e.file === 'sc.yaml' && e.line === 3 && e.col === 19,
   );
 });

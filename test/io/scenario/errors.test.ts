@@ -26,7 +26,7 @@ function run(name: string, text: string, ...extra: string[]): { code: number | n
 
 /** [name, scenario text, line, col, message] — the message exactly as printed after `FILE:LINE:COL: `. */
 const CASES: [string, string, number, number, string][] = [
-  ['yaml-syntax', 'machine: desktop-x86-64\nsteps:\n  - ioremap: { phys: 0x1000, size: 0x1000\n', 4, 1, 'YAML syntax: Flow map in block collection must be sufficiently indented and end with a }'],
+  ['yaml-syntax', 'machine: desktop-x86-64\nsteps:\n  - ioremap: { phys: 0x1000, size: 0x1000\n', 4, 1, 'YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }'],
   [
     'top-key',
     'machine: desktop-x86-64\nstepz: []\nsteps: []\n',
