@@ -11,34 +11,21 @@
 
 import { MT, MTRR_TYPE_INVALID } from '../../hw/cache-mode.js';
 import { fixedRuns } from '../../hw/mtrr.js';
+import type { MtrrSpec, MtrrVarSpec } from '../machine.js';
 
-/** One valid variable MTRR, as `[base, base + size)`. */
-export interface VarMtrr {
-  base: number;
-  size: number;
-  type: number;
-}
+/** One valid variable MTRR, as `[base, base + size)` (the machine's own description). */
+export type VarMtrr = MtrrVarSpec;
 
 /**
  * The kernel's copy of the MTRR registers (`struct mtrr_state_type`), or
- * `null` when the CPU has none and nothing supplied a state ("not set").
+ * `null` when the CPU has none and nothing supplied a state ("not set"). It
+ * holds exactly what the machine's MTRR registers say, so it is that
+ * description, read-only.
  */
-export interface MtrrState {
-  /** MTRRdefType type field. */
-  defType: number;
-  /** MTRRdefType.E: MTRRs enabled. */
-  enabled: boolean;
-  /** MTRRdefType.FE: fixed ranges enabled. */
-  fixedEnabled: boolean;
-  /** The 88 fixed-range types in Linux's flat order (8x64K, 16x16K, 64x4K). */
-  fixed: readonly number[];
-  /** Valid variable ranges in register order. */
-  variable: readonly VarMtrr[];
-  /** Number of variable-range registers the CPU has (MTRRcap.VCNT). */
-  vcnt: number;
-  /** AMD TOP_MEM2 (already masked with 0xffffff800000), or 0. */
-  tom2: number;
-}
+export type MtrrState = Readonly<Omit<MtrrSpec, 'fixed' | 'variable'>> & {
+  readonly fixed: readonly number[];
+  readonly variable: readonly VarMtrr[];
+};
 
 /** One entry of the cache map: `[start, end)` of `type`. */
 export interface CacheMapEntry {

@@ -33,16 +33,7 @@ export interface MtrrBootResult {
  */
 export function mtrrStateOf(m: MachineSpec): MtrrState | null {
   if (!m.cpu.mtrr || m.mtrr === null) return null;
-  const r = m.mtrr;
-  return {
-    defType: r.defType,
-    enabled: r.enabled,
-    fixedEnabled: r.fixedEnabled,
-    fixed: [...r.fixed],
-    variable: r.variable.map((v) => ({ base: v.base, size: v.size, type: v.type })),
-    vcnt: r.vcnt,
-    tom2: r.tom2,
-  };
+  return m.mtrr;
 }
 
 function hexUpper(v: number, width: number): string {
