@@ -2,7 +2,7 @@
 
 import type { ScenarioComparison } from '../compare/compare.js';
 
-const hex = (v: number): string => '0x' + v.toString(16);
+import { hex } from '../numbers.js';
 
 export function compareToJson(results: readonly ScenarioComparison[]): Record<string, unknown> {
   return {

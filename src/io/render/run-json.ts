@@ -8,7 +8,7 @@ import type { HandleValue } from '../../kernel/api/types.js';
 import type { KernelContext } from '../../kernel/context.js';
 import { showRet, type RunOutcome } from '../scenario/execute.js';
 
-const hex = (v: number): string => '0x' + v.toString(16);
+import { hex } from '../numbers.js';
 
 function handleJson(h: HandleValue): Record<string, unknown> {
   switch (h.kind) {

@@ -14,6 +14,7 @@ import type { KernelHooks } from '../../kernel/hooks.js';
 import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
 import type { LogLevel } from '../../kernel/printk.js';
 import { InputError } from '../input-error.js';
+import { hex } from '../numbers.js';
 import type { Pos, RawArg, Scenario, ScenarioStep } from './scenario.js';
 
 /** What the executor needs from the kernel model beyond the call table. */
@@ -65,10 +66,6 @@ export interface RunOutcome<K> {
 }
 
 const PAGE = 4096;
-
-function hex(v: number): string {
-  return '0x' + v.toString(16);
-}
 
 /** A step names a call the kernel version or design under test does not have. */
 export class CallUnavailableError extends InputError {}

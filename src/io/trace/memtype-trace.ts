@@ -21,6 +21,7 @@ import type { RamResource } from '../../kernel/mm/system-ram.js';
 import { NotModelledError } from '../../kernel/not-modelled.js';
 import { kernelFlags, type KernelVersionName } from '../../kernel/version.js';
 import { LineReader } from './lexer.js';
+import { hex } from '../numbers.js';
 
 const CACHE_MODE_NAMES = ['write-back', 'write-combining', 'uncached-minus', 'uncached', 'write-through', 'write-protected'] as const;
 const MTRR_NAMES = ['uc', 'wc', 'wt', 'wp', 'wb'] as const;
@@ -208,16 +209,16 @@ function parseHeaderLine(h: Header, r: LineReader, kw: string): void {
       r.end();
       const s = { col: sCol };
       const e = { col: eCol };
-      if (start % 4096n !== 0n) r.fail(s.col, `ram start ${fmtHex(start)} is not page aligned: expected a multiple of 0x1000`);
-      if (end % 4096n !== 0n) r.fail(e.col, `ram end ${fmtHex(end)} is not page aligned: expected a multiple of 0x1000`);
-      if (start >= end) r.fail(e.col, `ram end ${fmtHex(end)} is not above its start ${fmtHex(start)}: expected start < end`);
-      if (end > BigInt(PHYS_LIMIT)) r.fail(e.col, `ram end ${fmtHex(end)} lies beyond the 52-bit physical address space: expected at most 0x10000000000000`);
+      if (start % 4096n !== 0n) r.fail(s.col, `ram start ${hex(start)} is not page aligned: expected a multiple of 0x1000`);
+      if (end % 4096n !== 0n) r.fail(e.col, `ram end ${hex(end)} is not page aligned: expected a multiple of 0x1000`);
+      if (start >= end) r.fail(e.col, `ram end ${hex(end)} is not above its start ${hex(start)}: expected start < end`);
+      if (end > BigInt(PHYS_LIMIT)) r.fail(e.col, `ram end ${hex(end)} lies beyond the 52-bit physical address space: expected at most 0x10000000000000`);
       const res = { start: Number(start), endIncl: Number(end) - 1 };
       for (const o of h.ram) {
         if (res.start <= o.res.endIncl && o.res.start <= res.endIncl)
           r.fail(
             s.col,
-            `ram [${fmtHex(start)}, ${fmtHex(end)}) overlaps ram [${fmtHex(o.res.start)}, ${fmtHex(o.res.endIncl + 1)}) of line ${o.line}: expected disjoint RAM ranges`,
+            `ram [${hex(start)}, ${hex(end)}) overlaps ram [${hex(o.res.start)}, ${hex(o.res.endIncl + 1)}) of line ${o.line}: expected disjoint RAM ranges`,
           );
       }
       h.ram.push({ res, line: r.lineNo });
@@ -241,7 +242,7 @@ function parseHeaderLine(h: Header, r: LineReader, kw: string): void {
         }
         case 'fixed-at': {
           const a = ur.u64('<addr>');
-          if (big(a) >= 0x100000n) ur.fail(ur.lastCol, `fixed-range address ${fmtHex(big(a))} is not below 1 MiB: expected an address < 0x100000`);
+          if (big(a) >= 0x100000n) ur.fail(ur.lastCol, `fixed-range address ${hex(big(a))} is not below 1 MiB: expected an address < 0x100000`);
           const t = mtype();
           h.fixed[fixedCellIndex(num(a))!] = t;
           h.fixedEnabled = true;
@@ -254,10 +255,10 @@ function parseHeaderLine(h: Header, r: LineReader, kw: string): void {
           const sz = { col: ur.lastCol };
           const t = mtype();
           if (size < 4096n || (size & (size - 1n)) !== 0n)
-            ur.fail(sz.col, `variable MTRR size ${fmtHex(size)} is not a power of two >= 0x1000`);
-          if (base % size !== 0n) ur.fail(b.col, `variable MTRR base ${fmtHex(base)} is not aligned to its size ${fmtHex(size)}`);
+            ur.fail(sz.col, `variable MTRR size ${hex(size)} is not a power of two >= 0x1000`);
+          if (base % size !== 0n) ur.fail(b.col, `variable MTRR base ${hex(base)} is not aligned to its size ${hex(size)}`);
           if (base + size > BigInt(TWO46))
-            ur.fail(b.col, `variable MTRR [${fmtHex(base)}, ${fmtHex(base + size)}) ends above 2^46: expected base+size <= 0x400000000000`);
+            ur.fail(b.col, `variable MTRR [${hex(base)}, ${hex(base + size)}) ends above 2^46: expected base+size <= 0x400000000000`);
           h.variable.push({ base: Number(base), size: Number(size), type: t });
           break;
         }
@@ -278,10 +279,6 @@ function parseHeaderLine(h: Header, r: LineReader, kw: string): void {
   }
 }
 
-function fmtHex(v: number | bigint): string {
-  return '0x' + v.toString(16);
-}
-
 function modeArg(r: LineReader): CacheMode {
   return cacheModeFromName(r.oneOf('cache mode', CACHE_MODE_NAMES))!;
 }
@@ -292,10 +289,10 @@ function pageRange(r: LineReader): { start: number; end: number } {
   const s = { col: r.lastCol };
   const end = big(r.u64('<end>'));
   const e = { col: r.lastCol };
-  if (start % 4096n !== 0n) r.fail(s.col, `start ${fmtHex(start)} is not page aligned: expected a multiple of 0x1000`);
-  if (end % 4096n !== 0n) r.fail(e.col, `end ${fmtHex(end)} is not page aligned: expected a multiple of 0x1000`);
-  if (start >= end) r.fail(e.col, `empty range [${fmtHex(start)}, ${fmtHex(end)}): expected start < end`);
-  if (end > BigInt(PHYS_LIMIT)) r.fail(e.col, `end ${fmtHex(end)} lies above 2^52: expected end <= 0x10000000000000`);
+  if (start % 4096n !== 0n) r.fail(s.col, `start ${hex(start)} is not page aligned: expected a multiple of 0x1000`);
+  if (end % 4096n !== 0n) r.fail(e.col, `end ${hex(end)} is not page aligned: expected a multiple of 0x1000`);
+  if (start >= end) r.fail(e.col, `empty range [${hex(start)}, ${hex(end)}): expected start < end`);
+  if (end > BigInt(PHYS_LIMIT)) r.fail(e.col, `end ${hex(end)} lies above 2^52: expected end <= 0x10000000000000`);
   return { start: Number(start), end: Number(end) };
 }
 
@@ -336,7 +333,7 @@ function runOp(k: BootedMemtype, out: Output, r: LineReader, kw: string, opts: R
       const pCol = r.lastCol;
       const req = modeArg(r);
       r.end();
-      if (big(p) >= BigInt(PFN_LIMIT)) r.fail(pCol, `pfn ${fmtHex(p)} is not below 2^40: expected a pfn < 0x10000000000`);
+      if (big(p) >= BigInt(PFN_LIMIT)) r.fail(pCol, `pfn ${hex(p)} is not below 2^40: expected a pfn < 0x10000000000`);
       const prot = pfnmapSetupCachemodePfn(mt, k.tables, num(p), k.tables.cachemode2protval(req));
       out.line(cattrName(k.tables.pgprot2cachemode(prot)));
       return;

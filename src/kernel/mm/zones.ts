@@ -9,6 +9,7 @@
  * memblock pfn, so a zone may be empty.
  */
 
+import { fmt016Lx } from '../printk.js';
 import type { ZoneLayout, ZoneName } from '../context.js';
 import type { Arch } from '../machine.js';
 
@@ -93,8 +94,7 @@ export class Zones implements ZoneLayout {
    * also list an always-empty Device zone; the 32-bit kernels captured do not.
    */
   zoneRangesLines(): string[] {
-    const hex18 = (v: number): string => '0x' + v.toString(16).padStart(16, '0');
-    const mem = (s: number, e: number): string => `[mem ${hex18(s * 4096)}-${hex18(e * 4096 - 1)}]`;
+    const mem = (s: number, e: number): string => `[mem ${fmt016Lx(s * 4096)}-${fmt016Lx(e * 4096 - 1)}]`;
     const out = ['Zone ranges:'];
     for (const s of this.spans) out.push(`  ${s.zone.padEnd(8)} ${s.end > s.start ? mem(s.start, s.end) : 'empty'}`);
     if (this.arch === 'x86-64') out.push(`  ${'Device'.padEnd(8)} empty`);

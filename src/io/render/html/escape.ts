@@ -3,4 +3,4 @@ export function esc(s: string | number): string {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-export const hex = (v: number): string => '0x' + v.toString(16);
+export { hex } from '../../numbers.js';
