@@ -7,7 +7,6 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../io/input-error.js';
 import { NotModelledError } from '../kernel/not-modelled.js';
-import { registerDemo } from './demo.js';
 import { registerMemtypeReplay } from './memtype-replay.js';
 import { registerRun } from './run.js';
 import { registerCompare } from './compare.js';
@@ -26,7 +25,6 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerRun(program);
   registerCalls(program);
-  registerDemo(program);
   registerImport(program);
   registerCheckCapture(program);
   return program;
