@@ -19,6 +19,7 @@ import { KernelFatal } from '../fatal.js';
 import { BLK_GB, BLK_NONE, BLK_PTE, type KernelMapRegion } from './kernel-pgtable.js';
 import { GB_PFNS, PAGE_PRESENT } from './linear-map.js';
 import type { MmContext } from './mm-context.js';
+import { warnOnce } from './warn.js';
 import { PG_HIGHMEM } from './page.js';
 
 export interface CpaRequest {
@@ -438,9 +439,3 @@ function cpaFlush(k: MmContext, cpa: CpaData, cache: boolean): void {
   }
 }
 
-/** `WARN_ON_ONCE(1)` with no text at `site` (rendered as in docs/decisions.md C3). */
-export function warnOnce(k: MmContext, site: string): void {
-  if (k.warnedOnce.has(site)) return;
-  k.warnedOnce.add(site);
-  k.log.emit('warning-splat', `WARNING: WARN_ON_ONCE in ${site}`);
-}

@@ -17,6 +17,7 @@ import { EBUSY } from '../errno.js';
 import { fmt016Lx, fmtHash010Lx } from '../printk.js';
 import { isNewMemtypeAllowed } from '../pat/memtype.js';
 import type { MmContext } from './mm-context.js';
+import { warnOnce } from './warn.js';
 import { PG_RESERVED } from './page.js';
 import type { IoremapRecord, VmArea } from './vmalloc.js';
 
@@ -235,12 +236,6 @@ export function ioremapAreas(k: MmContext): Map<number, IoremapRecord> {
   const m = new Map<number, IoremapRecord>();
   for (const a of k.vmalloc.liveAreas()) if (a.ioremap) m.set(a.start, a.ioremap);
   return m;
-}
-
-function warnOnce(k: MmContext, site: string, text: string): void {
-  if (k.warnedOnce.has(site)) return;
-  k.warnedOnce.add(site);
-  k.log.emit('warning-splat', `WARNING: ${text}`);
 }
 
 /** `ioremap()`: UC- (not UC, for historical X-driver reasons) — spec 03 §4.1. */

@@ -10,6 +10,7 @@
 import { fmt016Lx } from '../printk.js';
 import { ioremapCache, ioremapWc, ioremapWt, iounmap, type IoremapResult } from './ioremap.js';
 import type { MmContext } from './mm-context.js';
+import { warnOnce } from './warn.js';
 
 /** `enum { MEMREMAP_WB = 1 << 0, MEMREMAP_WT = 1 << 1, MEMREMAP_WC = 1 << 2, MEMREMAP_ENC = 1 << 3, MEMREMAP_DEC = 1 << 4 }` (include/linux/io.h). */
 export const MEMREMAP_FLAGS: Readonly<Record<string, number>> = {
@@ -52,12 +53,6 @@ export interface MemremapResult {
   via?: 'direct-map' | 'ioremap';
   /** The ioremap call's result when one made the mapping. */
   io?: IoremapResult;
-}
-
-function warnOnce(k: MmContext, site: string, text: string): void {
-  if (k.warnedOnce.has(site)) return;
-  k.warnedOnce.add(site);
-  k.log.emit('warning-splat', `WARNING: ${text}`);
 }
 
 /** `memremap(offset, size, flags)` (kernel/iomem.c). */
