@@ -35,6 +35,7 @@ import { patBootInit } from './pat/pat-init.js';
 import { endOfRamPfn, findLowPfnRange, pkmapBase, vmallocEnd } from './setup/lowmem.js';
 import { reserveBootMemtypes } from './setup/boot-reservations.js';
 import { markRodataRoGbSplit } from './setup/mark-rodata.js';
+import { ptpClassifierJit } from './setup/bpf-jit.js';
 import { kernelFlags, type KernelFlags } from './version.js';
 
 const KV_BIAS_64 = 0xffff000000000000n;
@@ -43,6 +44,9 @@ const PAGE_OFFSET_64 = 0x888000000000; // 0xffff888000000000
 const VMALLOC_START_64 = 0xc90000000000; // 0xffffc90000000000
 const VMALLOC_END_64 = 0xe90000000000; // 0xffffe8ffffffffff + 1
 const START_KERNEL_MAP_64 = 0xffff80000000; // 0xffffffff80000000
+/** The module area, MODULES_VADDR (__START_KERNEL_map + KERNEL_IMAGE_SIZE, 1 GiB with KASLR) to MODULES_END. */
+const MODULES_VADDR_64 = 0xffffc0000000; // 0xffffffffc0000000
+const MODULES_END_64 = 0xffffff000000; // 0xffffffffff000000
 const PAGE_OFFSET_32 = 0xc0000000;
 /** VMALLOC_OFFSET: the 8 MiB gap between high_memory and VMALLOC_START on 32-bit. */
 const VMALLOC_OFFSET_32 = 8 << 20;
@@ -125,6 +129,8 @@ export class Kernel implements MmContext {
   readonly pgtable = new KernelPageTable();
   readonly highmem: Highmem;
   readonly vmalloc: Vmalloc;
+  /** The module area (`module_alloc()`); on x86-32 it is part of the vmalloc space. */
+  readonly modules: Vmalloc;
   readonly allocator: PageAllocator;
   readonly is64: boolean;
   tlbSinglePageFlushCeiling = 33;
@@ -256,6 +262,10 @@ export class Kernel implements MmContext {
     if (this.directMap.highMap) this.pgtable.add(new LinearRegion('highmap', this.directMap.highMap));
     this.vmalloc = new Vmalloc(this.layout.vmallocStart, this.layout.vmallocEnd);
     this.pgtable.add(this.vmalloc);
+    if (this.is64) {
+      this.modules = new Vmalloc(MODULES_VADDR_64, MODULES_END_64);
+      this.pgtable.add(this.modules);
+    } else this.modules = this.vmalloc;
     this.highmem = new Highmem(
       this.pages,
       (pfn) => this.directMap.va(pfn),
@@ -275,8 +285,17 @@ export class Kernel implements MmContext {
     for (const line of this.bootMessages) this.log.emit('info', line);
     // Firmware mappings boot code keeps (ACPI tables, HPET): the initial pat_memtype_list.
     reserveBootMemtypes(m, this.memtype);
-    // Late boot: mark_rodata_ro() splits a 1 GiB direct-map leaf under the kernel image.
+    // Late boot, in initcall order: sock_init()'s BPF JIT makes its pages'
+    // direct-map alias read-only; mark_rodata_ro() splits a 1 GiB direct-map
+    // leaf under the kernel image.
+    const lateBoot = this.log.events.length;
+    ptpClassifierJit(this);
     markRodataRoGbSplit(this);
+    // Costs and the event log describe what a scenario does: boot's page-table
+    // work shows in the state it leaves (DirectMap lines), its messages stay.
+    Object.assign(this.counters, newCpaCounters());
+    const ev = this.log.events;
+    for (let i = ev.length - 1; i >= lateBoot; i--) if (ev[i]!.kind !== 'printk') ev.splice(i, 1);
     this.directMap.running = true;
   }
 

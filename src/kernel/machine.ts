@@ -102,6 +102,8 @@ export interface KernelConfig {
   debugFs: boolean;
   /** CONFIG_DEBUG_VIRTUAL (__pa of a non-linear address BUGs). */
   debugVirtual: boolean;
+  /** CONFIG_BPF_JIT_DEFAULT_ON: the boot-time BPF filter is JIT-compiled (x86-64 default; kernel/setup/bpf-jit.ts). */
+  bpfJitDefaultOn: boolean;
 }
 
 export interface BootOptions {

@@ -40,7 +40,7 @@ export interface CheckResult {
 }
 
 const SPLIT_WHY =
-  'late-boot splits of the kernel image alias (mark_rodata_ro, free_init_pages, free_kernel_image_pages) are not modelled beyond the 1 GiB split';
+  'late-boot permission changes of the kernel image (mark_rodata_ro, free_init_pages, free_kernel_image_pages) are not modelled; modelled: the boot-time BPF JIT pack and a 1 GiB leaf under the image (docs/capture-differences.md)';
 
 function compare(name: string, predicted: string[], captured: string[] | null, known?: string): Prediction {
   if (captured === null) return { name, status: 'not-captured', predicted, captured: [] };

@@ -64,6 +64,7 @@ function buildConfig(c: BuildContext, raw: Raw, arch: Arch): KernelConfig {
     cpaStatistics: b('cpa_statistics', false),
     debugFs: b('debug_fs', true),
     debugVirtual: b('debug_virtual', false),
+    bpfJitDefaultOn: b('bpf_jit_default_on', arch === 'x86-64'),
   };
   if (cfg.highmem && arch === 'x86-64') c.fail('/config/highmem', 'config.highmem: CONFIG_HIGHMEM exists only on x86-32');
   return cfg;

@@ -89,6 +89,7 @@ export function dumpMachine(m: MachineSpec): string {
       cpa_statistics: m.config.cpaStatistics,
       debug_fs: m.config.debugFs,
       debug_virtual: m.config.debugVirtual,
+      bpf_jit_default_on: m.config.bpfJitDefaultOn,
     },
     boot,
     fragmentation: { level: m.fragmentation.level, seed: m.fragmentation.seed },

@@ -86,6 +86,7 @@ export const MACHINE_SCHEMA = {
         cpa_statistics: { type: 'boolean' },
         debug_fs: { type: 'boolean' },
         debug_virtual: { type: 'boolean' },
+        bpf_jit_default_on: { type: 'boolean' },
       },
     },
     boot: { type: 'array', items: { enum: [...BOOT_OPTIONS] }, description: 'Kernel command-line options.' },

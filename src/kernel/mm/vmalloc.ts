@@ -184,8 +184,8 @@ export class Vmalloc implements KernelMapRegion {
   }
 
   /** `vmap(pages, count, VM_MAP, prot)`: a new alias of the pages with `bits`; PAT is not consulted (spec 03 §5.2). */
-  vmap(pfns: ArrayLike<number>, bits: number): number | null {
-    const area = this.allocArea(pfns.length * PAGE, PAGE, { caller: 'vmap' });
+  vmap(pfns: ArrayLike<number>, bits: number, caller = 'vmap'): number | null {
+    const area = this.allocArea(pfns.length * PAGE, PAGE, { caller });
     if (!area) return null;
     this.mapPages(area, pfns, bits);
     return area.start;

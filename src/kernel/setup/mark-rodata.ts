@@ -8,8 +8,8 @@
  * containing it is never covered whole: `should_split_large_page()` splits it
  * into 2 MiB leaves (`split_page_count(PG_LEVEL_1G)`, DirectMap1G -1 GiB,
  * DirectMap2M +1 GiB). (In the captures the image lies in 2 MiB-mapped
- * memory, so this never fires there; the amd64-4g bundle's 1 GiB split has
- * another cause, docs/capture-differences.md.)
+ * memory, so this never fires there; the amd64-4g bundle's 1 GiB split is
+ * the boot-time BPF JIT's, setup/bpf-jit.ts.)
  *
  * Not modelled: the further 2 MiB splits caused by the read-only, NX and
  * freeing changes of the image's sections (`mark_rodata_ro()`,

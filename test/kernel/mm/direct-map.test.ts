@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { bootKernel, type Kernel } from '../../../src/kernel/kernel.js';
 import { changePageAttrSetClr } from '../../../src/kernel/mm/cpa.js';
+import { PAGE_RW } from '../../../src/kernel/mm/linear-map.js';
 import { _setMemoryUc, _setMemoryWb, setMemoryWb, setMemoryWc } from '../../../src/kernel/mm/set-memory.js';
 import { SHARED_DIR } from '../../shared-dir.js';
 import { amd64_1g, amd64_4g, amd64_small, i386pae_2g, mkMachine } from './machines.js';
@@ -33,7 +34,8 @@ function totalKb(lines: string[]): number {
 }
 
 test('amd64-1g: boot layout is the capture minus its 12 late-boot 2M splits, printed in the capture format', () => {
-  const k = bootKernel(amd64_1g());
+  // init_mem_mapping()'s layout alone: without the boot-time BPF JIT's split.
+  const k = bootKernel(amd64_1g({ bpfJitDefaultOn: false }));
   assert.deepEqual(k.meminfoDirectMap(), ['DirectMap4k:        3968 kB', 'DirectMap2M:     1044480 kB']);
   // The capture's kernel split 12 2M leaves after init_mem_mapping (text/rodata protections): replay 12 splits.
   for (let i = 0; i < 12; i++) forceSplit(k, 64 * MiB + i * 2 * MiB);
@@ -42,7 +44,7 @@ test('amd64-1g: boot layout is the capture minus its 12 late-boot 2M splits, pri
 });
 
 test('amd64-4g: GB pages are counted again by each top-down chunk that meets them (DirectMap1G > RAM)', () => {
-  const k = bootKernel(amd64_4g());
+  const k = bootKernel(amd64_4g({ bpfJitDefaultOn: false }));
   assert.ok(k.bootMessages.includes('Using GB pages for direct mapping'));
   assert.deepEqual(k.meminfoDirectMap(), ['DirectMap4k:        3968 kB', 'DirectMap2M:     2093056 kB', 'DirectMap1G:     4194304 kB']);
   // The capture shows one 1G split and 11 2M splits on top of this.
@@ -56,6 +58,39 @@ test('amd64-4g: GB pages are counted again by each top-down chunk that meets the
   assert.equal(k.pgtable.lookupAddress(k.va((1 * GiB + 8 * MiB) / 4096))!.level, '2m');
   assert.equal(k.counters.stats.preserved2M, 0, 'statistics only with CONFIG_X86_CPA_STATISTICS');
   assert.equal(k.pgtable.lookupAddress(k.va((1 * GiB + 100 * MiB) / 4096))!.level, '2m');
+});
+
+test('x86-64 boot: the BPF JIT pack makes its pages\' direct-map alias read-only, splitting the leaf (amd64-4g: DirectMap1G as captured)', () => {
+  const k = bootKernel(amd64_4g());
+  const cap = captureDirectMap('amd64-4g-cpumax-smp2');
+  const lines = k.meminfoDirectMap();
+  assert.equal(lines[2], cap[2], 'one of the boot walk\'s 4 counted GB leaves is split');
+  assert.equal(totalKb(lines), totalKb(cap));
+  // The pack: 512 pages of ZONE_NORMAL (first GFP_KERNEL zone), one 2M leaf split to 4K, read-only.
+  const first = (4 * GiB) / 4096;
+  const ref = k.pgtable.lookupAddress(k.va(first))!;
+  assert.equal(ref.level, '4k');
+  assert.equal(ref.bits & PAGE_RW, 0);
+  assert.equal(k.pgtable.lookupAddress(k.va(first + 512))!.level, '2m', 'the rest of the GB leaf is 2M leaves');
+  assert.equal(k.pgtable.lookupAddress(k.va((1 * GiB) / 4096))!.level, '1g', 'the other GB leaf is intact');
+  assert.deepEqual(lines.slice(0, 2), ['DirectMap4k:        6016 kB', 'DirectMap2M:     3139584 kB']);
+  // Boot work is not scenario work: counters start at 0 and the log has no CPA events.
+  assert.equal(k.counters.cpaCalls + k.counters.split1G + k.counters.split2M, 0);
+  assert.equal(k.log.events.filter((e) => e.kind !== 'printk').length, 0);
+  // amd64-1g (no GB pages): the same change splits one 2M leaf in ZONE_DMA32.
+  const s = bootKernel(amd64_1g());
+  assert.deepEqual(s.meminfoDirectMap(), ['DirectMap4k:        6016 kB', 'DirectMap2M:     1042432 kB']);
+});
+
+test('x86-32: the boot JIT is off by default; when on, its one page comes from highmem first', () => {
+  const off = bootKernel(i386pae_2g());
+  const on = bootKernel(i386pae_2g({ bpfJitDefaultOn: true }));
+  assert.deepEqual(on.meminfoDirectMap(), off.meminfoDirectMap(), 'a highmem page has no direct-map alias');
+  const lowOnly = mkMachine({ arch: 'x86-32', ram: [{ start: MiB, end: 512 * MiB }], kernelImage: { start: 16 * MiB, end: 24 * MiB }, bpfJitDefaultOn: true, highmem: false });
+  const a = bootKernel(lowOnly).meminfoDirectMap();
+  const b = bootKernel({ ...lowOnly, config: { ...lowOnly.config, bpfJitDefaultOn: false } }).meminfoDirectMap();
+  assert.equal(totalKb(a), totalKb(b));
+  assert.equal(Number(a[0]!.split(/\s+/)[1]) - Number(b[0]!.split(/\s+/)[1]), 4096, 'one 4M leaf split into 4K');
 });
 
 test('i386pae-2g: lowmem only, first MiB 4K, 2M leaves; 5 splits give the capture', () => {

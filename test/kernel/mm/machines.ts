@@ -38,6 +38,7 @@ export interface MachineOpts {
   debugPagealloc?: boolean;
   cpaStatistics?: boolean;
   debugVirtual?: boolean;
+  bpfJitDefaultOn?: boolean;
   highmem?: boolean;
   kernel?: MachineSpec['kernel'];
   fragmentation?: { level: number; seed: number };
@@ -78,6 +79,7 @@ export function mkMachine(o: MachineOpts): MachineSpec {
       cpaStatistics: o.cpaStatistics ?? false,
       debugFs: true,
       debugVirtual: o.debugVirtual ?? false,
+      bpfJitDefaultOn: o.bpfJitDefaultOn ?? arch === 'x86-64',
     },
     boot: { nopat: o.nopat ?? false, debugpat: false, nogbpages: o.nogbpages ?? false, debugPagealloc: o.debugPagealloc ?? false, mtrrDebug: false },
     kernel: o.kernel ?? 'mainline',
