@@ -121,9 +121,29 @@ test('6.1 table (docs/kernel-versions.md §6)', () => {
   r = patBootInit(load('config: { x86_pat: false }\n'));
   assert.deepEqual(r.messages, ['x86/PAT: PAT support disabled because CONFIG_X86_PAT is disabled in the kernel.', CFG_RESET]);
   assert.equal(r.patEnabled, false);
-  // Errata CPU (Intel Pentium M, family 6 model 0x0D).
+  // Intel family 6 before model 15 (Pentium M, model 0x0D): early_init_intel() clears
+  // X86_FEATURE_PAT, so the CPU looks PAT-less; the hardware keeps the firmware's MSR.
   r = patBootInit(load('cpu: { vendor: GenuineIntel, family: 6, model: 0x0D }\n'));
+  assert.deepEqual(r.messages, ['x86/PAT: PAT not supported by the CPU.', CFG_RESET]);
+  assert.deepEqual([r.patEnabled, r.msrInEffect, r.layout], [false, PAT_RESET, 'emulated']);
+  // Core 2 (model 15) keeps PAT and gets the full layout.
+  r = patBootInit(load('cpu: { vendor: GenuineIntel, family: 6, model: 15 }\n'));
+  assert.deepEqual(r.messages, [CFG_NORMAL]);
+  // The errata layout (lower four entries) is left to Pentium 4 (family 0xF, model <= 6).
+  r = patBootInit(load('cpu: { vendor: GenuineIntel, family: 15, model: 2 }\n'));
   assert.deepEqual(r.messages, ['x86/PAT: Configuration [0-7]: WB  WC  UC- UC  WB  WC  UC- UC  ']);
+  // Not Intel: no clearing.
+  r = patBootInit(load('cpu: { vendor: AuthenticAMD, family: 6, model: 6 }\n'));
+  assert.deepEqual(r.messages, [CFG_NORMAL]);
+});
+
+test('mainline: early_init_intel() clears PAT on Intel family 6 before model 15 too', () => {
+  const m = 'preset: debian-6.1-amd64-qemu\nkernel: mainline\n';
+  let r = patBootInit(load('cpu: { vendor: GenuineIntel, family: 6, model: 7 }\n', m));
+  assert.deepEqual(r.messages.filter((l) => l.startsWith('x86/PAT')), ['x86/PAT: PAT not supported by the CPU.', CFG_RESET]);
+  assert.equal(r.patEnabled, false);
+  r = patBootInit(load('cpu: { vendor: GenuineIntel, family: 15, model: 6 }\n', m));
+  assert.equal(r.layout, 'errata');
 });
 
 const MAINLINE = QEMU + 'kernel: mainline\n';

@@ -53,6 +53,8 @@ export interface Dmesg {
   banner: { release: string; text: string } | null;
   commandLine: string | null;
   e820: { start: number; end: number; type: E820Type; line: number }[];
+  /** `user-defined physical RAM map:` (`user: ` lines, after `mem=`/`memmap=`): the map the kernel uses. */
+  e820User: { start: number; end: number; type: E820Type; line: number }[];
   /** The exact `x86/PAT: Configuration [0-7]: ...` line (trailing spaces kept). */
   patConfig: string | null;
   /** Every `x86/PAT:` line, in order. */
@@ -78,7 +80,16 @@ const E820_TYPES: Record<string, E820Type> = {
   unusable: 'unusable',
   'persistent (type 7)': 'persistent',
   'persistent (type 12)': 'persistent',
+  // E820_TYPE_SOFT_RESERVED and unknown types (`type %u`) are not RAM: for PAT they are reserved.
+  'soft reserved': 'reserved',
 };
+
+/** `e820_print_type()`'s name → the machine's e820 type (undefined: not a name it prints). */
+function e820TypeOf(name: string): E820Type | undefined {
+  if (/^type \d+$/.test(name)) return 'reserved';
+  if (/^persistent \(type \d+\)$/.test(name)) return 'persistent';
+  return E820_TYPES[name];
+}
 const MTRR_TYPES = ['uncachable', 'write-combining', 'write-through', 'write-protect', 'write-back'];
 
 function lowestBit(n: bigint): bigint {
@@ -92,6 +103,7 @@ export function parseDmesg(text: string, file: string): Parsed<Dmesg> {
     banner: null,
     commandLine: null,
     e820: [],
+    e820User: [],
     patConfig: null,
     patLines: [],
     mtrr: { defType: null, fixedEnabled: null, fixed: [], variableEnabled: null, variable: [], tom2: null, mapBuiltFromVariable: null, map: [], notes: [] },
@@ -144,11 +156,12 @@ export function parseDmesg(text: string, file: string): Parsed<Dmesg> {
     if ((m = /^Linux version (\S+) /.exec(t))) d.banner = { release: m[1]!, text: t };
     else if (t.startsWith('Linux version')) bad(l.n, t, 'bad kernel banner (expected "Linux version RELEASE (...")');
     else if ((m = /^Command line: ?(.*)$/.exec(t))) d.commandLine = m[1]!;
-    else if (t.startsWith('BIOS-e820:')) {
-      m = /^BIOS-e820: \[mem 0x([0-9a-f]{16})-0x([0-9a-f]{16})\] (.+)$/.exec(t);
-      const type = m ? E820_TYPES[m[3]!] : undefined;
-      if (!m || type === undefined) bad(l.n, t, `bad e820 line (expected "BIOS-e820: [mem 0x%016x-0x%016x] TYPE", TYPE one of ${Object.keys(E820_TYPES).join(', ')})`);
-      else d.e820.push({ start: hexNum(m[1]!)!, end: hexNum(m[2]!)! + 1, type, line: l.n });
+    else if (t.startsWith('BIOS-e820:') || t.startsWith('user: [mem')) {
+      // e820__print_table(): "BIOS-e820" for the firmware's map, "user" for the one mem=/memmap= made.
+      m = /^(BIOS-e820|user): \[mem 0x([0-9a-f]{16})-0x([0-9a-f]{16})\] (.+)$/.exec(t);
+      const type = m ? e820TypeOf(m[4]!) : undefined;
+      if (!m || type === undefined) bad(l.n, t, `bad e820 line (expected "BIOS-e820: [mem 0x%016x-0x%016x] TYPE", TYPE one of ${Object.keys(E820_TYPES).join(', ')}, persistent (type N), type N)`);
+      else (m[1] === 'user' ? d.e820User : d.e820).push({ start: hexNum(m[2]!)!, end: hexNum(m[3]!)! + 1, type, line: l.n });
     } else if (t.startsWith('x86/PAT:')) {
       d.patLines.push(t);
       if (t.startsWith('x86/PAT: Configuration')) {

@@ -8,7 +8,7 @@
  * - arch, kernel version: `uname.txt`, else the dmesg banner;
  * - CPU: `cpuinfo.txt` (vendor, family, model, flags, address sizes,
  *   clflush size), CPU count from dmesg (`smp: Brought up`), else `qemu.txt` `-smp`;
- * - e820: dmesg `BIOS-e820:` lines;
+ * - e820: dmesg `BIOS-e820:` lines, or the `user:` map when mem=/memmap= made one;
  * - MTRRs: `/proc/mtrr` (enabled variable ranges) and, when printed, dmesg's
  *   MTRR state (default type, fixed ranges, VCNT, TOM2); no `mtrr` flag in
  *   cpuinfo = no MTRRs;
@@ -34,6 +34,7 @@ import { readBundle, type Bundle } from './bundle.js';
 import type { ParseIssue } from './lines.js';
 import { walkIomem, type IomemNode } from './proc-iomem.js';
 import { splitCmdline } from './cmdline.js';
+import { InputError } from '../input-error.js';
 
 export interface ImportResult {
   machine: MachineSpec;
@@ -120,6 +121,26 @@ function cpuOf(b: Bundle, arch: string, notes: string[]): Raw {
   return cpu;
 }
 
+/**
+ * Whether the CPU has MTRRs when cpuinfo.txt does not say: `/proc/mtrr` exists
+ * exactly when it has (arch/x86/kernel/cpu/mtrr/if.c creates it only then), so
+ * its absence counts when other /proc files were captured; a qemu `-cpu ...,-mtrr`
+ * says so too; with no evidence, MTRRs (every x86 CPU since the Pentium Pro).
+ */
+function mtrrWithoutCpuinfo(b: Bundle, notes: string[]): boolean {
+  if (b.procMtrr !== undefined) return true;
+  if (b.qemu?.cpuFlagsOff.includes('mtrr')) {
+    notes.push('mtrr: no cpuinfo.txt; qemu.txt switches the CPU\'s mtrr flag off: no MTRRs');
+    return false;
+  }
+  if (b.iomem !== undefined || b.meminfo !== undefined) {
+    notes.push('mtrr: no cpuinfo.txt and no proc-mtrr.txt although other /proc files were captured: a CPU without MTRRs assumed');
+    return false;
+  }
+  notes.push('mtrr: no cpuinfo.txt and no /proc files: a CPU with MTRRs assumed');
+  return true;
+}
+
 function mtrrOf(b: Bundle, hasMtrr: boolean, notes: string[]): Raw | null {
   if (!hasMtrr) {
     if (b.procMtrr !== undefined && b.procMtrr.length > 0) notes.push('mtrr: cpuinfo has no mtrr flag, /proc/mtrr ignored');
@@ -187,20 +208,32 @@ export function importBundle(dir: string): ImportResult {
   const cpu = cpuOf(b, arch, notes);
   raw['cpu'] = cpu;
   const feats = cpu['features'] as string[] | undefined;
-  const hasMtrr = feats === undefined ? b.procMtrr !== undefined : feats.includes('mtrr');
-  if (feats === undefined && !hasMtrr) notes.push('mtrr: no cpuinfo.txt and no proc-mtrr.txt: a CPU without MTRRs assumed');
-  if (feats === undefined && hasMtrr) cpu['mtrr'] = true;
+  const hasMtrr = feats === undefined ? mtrrWithoutCpuinfo(b, notes) : feats.includes('mtrr');
+  if (feats === undefined) cpu['mtrr'] = hasMtrr;
   raw['mtrr'] = mtrrOf(b, hasMtrr, notes);
   notes.push('firmware_pat: not visible in a capture: the reset value 0x0007040600070406 assumed');
 
   // e820
-  const e820 = b.dmesg?.e820 ?? [];
+  const user = b.dmesg?.e820User ?? [];
+  if (user.length > 0) notes.push('e820: the user-defined map (mem=/memmap=) printed in dmesg replaces the BIOS one');
+  const e820 = user.length > 0 ? user : (b.dmesg?.e820 ?? []);
   if (e820.length > 0) raw['e820'] = e820.map((e) => ({ start: hex(e.start), end: hex(e.end), type: e.type }));
   else if (b.iomem !== undefined && !b.iomem.zeroed) {
     raw['e820'] = b.iomem.roots
       .filter((n) => n.name === 'System RAM' || n.name === 'Reserved')
       .map((n) => ({ start: hex(n.start), end: hex(n.endIncl + 1), type: n.name === 'System RAM' ? 'usable' : 'reserved' }));
     notes.push('e820: no BIOS-e820 lines in dmesg: taken from /proc/iomem System RAM and Reserved');
+  }
+
+  if (raw['e820'] === undefined) {
+    throw new InputError(
+      dir,
+      1,
+      1,
+      b.dmesg === undefined && b.iomem === undefined
+        ? 'no RAM map in the bundle: neither dmesg.txt (BIOS-e820 lines) nor proc-iomem.txt (System RAM) is there'
+        : 'no RAM map in the bundle: dmesg.txt has no BIOS-e820 lines and proc-iomem.txt is missing or unreadable',
+    );
   }
 
   // iomem, kernel image

@@ -47,6 +47,25 @@ export interface PatBootResult {
 const NOPAT = 'x86/PAT: PAT support disabled via boot option.';
 
 /**
+ * `early_init_intel()` (arch/x86/kernel/cpu/intel.c) clears X86_FEATURE_PAT on
+ * Intel family 6 before model 15 (Pentium Pro ... Core Duo "Yonah", erratum
+ * AN7: a WC page under a UC MTRR may become UC): the kernel then sees a CPU
+ * without PAT and prints "PAT not supported by the CPU." (6.1: `x86_model <
+ * 15`; v6.15+: VFM INTEL_PENTIUM_PRO..INTEL_CORE_YONAH, the same CPUs). The
+ * hardware keeps its PAT MSR (the firmware's value). So spec 02 §2.2's
+ * lower-four-entries layout is reached only by Pentium 4 (family 0xF).
+ */
+export function earlyInitIntelClearsPat(vendor: string, family: number, model: number): boolean {
+  const v = vendor.toLowerCase();
+  return (v === 'genuineintel' || v === 'intel') && family === 6 && model < 15;
+}
+
+/** X86_FEATURE_PAT as the kernel sees it after CPU identification. */
+function kernelSeesPat(m: MachineSpec): boolean {
+  return m.cpu.pat && !earlyInitIntelClearsPat(m.cpu.vendor, m.cpu.family, m.cpu.model);
+}
+
+/**
  * PAT and MTRR boot for `m` (spec 02 §2.2 / §2.5; kernel functions:
  * `nopat`, `mtrr_bp_init`, `pat_init`/`pat_bp_init`, `init_cache_modes`).
  * Throws `PatLayoutError` if the tables would be built from a value whose
@@ -60,7 +79,7 @@ export function patBootInit(m: MachineSpec, flags: KernelFlags = kernelFlags(m.k
 function patBootMainline(m: MachineSpec, flags: KernelFlags): PatBootResult {
   const mtrr = mtrrBpInit(m, flags);
   const r = patInit({
-    cpuHasPat: m.cpu.pat,
+    cpuHasPat: kernelSeesPat(m),
     msrAtBoot: m.firmwarePat,
     nopat: m.boot.nopat,
     configX86Pat: m.config.x86Pat,
@@ -73,7 +92,8 @@ function patBootMainline(m: MachineSpec, flags: KernelFlags): PatBootResult {
   const early = pat[0] === NOPAT ? pat.splice(0, 1) : [];
   return {
     patEnabled: r.enabled,
-    msrInEffect: r.msrInEffect,
+    // A CPU whose PAT the kernel ignores still decodes PTEs with its (firmware) MSR.
+    msrInEffect: m.cpu.pat ? (r.msrInEffect ?? m.firmwarePat) : null,
     tablesFrom: r.tablesFrom,
     writesMsr: r.writesMsr,
     layout: r.layout,
@@ -114,7 +134,7 @@ function patBoot61(m: MachineSpec, flags: KernelFlags): PatBootResult {
       const errata = isPatErrataCpu(m.cpu.vendor, m.cpu.family, m.cpu.model);
       const chosen = errata ? PAT_ERRATA : PAT_NORMAL;
       // pat_bp_init(pat)
-      if (!m.cpu.pat) disable('PAT not supported by the CPU.');
+      if (!kernelSeesPat(m)) disable('PAT not supported by the CPU.');
       else if (m.firmwarePat === 0n) disable('PAT support disabled by the firmware.');
       else {
         written = chosen;
@@ -130,7 +150,7 @@ function patBoot61(m: MachineSpec, flags: KernelFlags): PatBootResult {
 
   if (tables === null) {
     // init_cache_modes(): the MSR as it is now (the firmware's), 0 = no PAT.
-    let pat = m.cpu.pat ? m.firmwarePat : 0n;
+    let pat = kernelSeesPat(m) ? m.firmwarePat : 0n;
     if (pat === 0n) {
       pat = PAT_RESET;
       layout = 'emulated';

@@ -77,3 +77,40 @@ test('patlab import -o writes a machine file; a malformed line exits 2 with file
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+/** A bundle holding only `files` of `from` (copied writable). */
+function partialBundle(tmp: string, from: string, files: string[]): string {
+  const dir = join(tmp, `${from}-${files.length}`);
+  cpSync(join(CAPTURES, from), dir, { recursive: true });
+  chmodSync(dir, 0o755);
+  for (const f of readdirSync(dir)) {
+    chmodSync(join(dir, f), 0o644);
+    if (!files.includes(f)) rmSync(join(dir, f));
+  }
+  return dir;
+}
+
+test('partial bundles: what is missing is defaulted and said; no RAM map at all is an input error', { skip: bundles.length === 0 }, () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'patlab-partial-'));
+  try {
+    // Only dmesg: no cpuinfo and no /proc files, so MTRRs are assumed (and said).
+    const onlyDmesg = importBundle(partialBundle(tmp, 'amd64-4g-cpumax-smp2', ['dmesg.txt']));
+    assert.deepEqual(onlyDmesg.issues, []);
+    assert.equal(onlyDmesg.machine.cpu.mtrr, true);
+    assert.ok(onlyDmesg.notes.some((n) => /no \/proc files: a CPU with MTRRs assumed/.test(n)));
+    const r = spawnSync('node', [CLI, 'check-capture', partialBundle(tmp, 'amd64-1g-default', ['dmesg.txt'])], { encoding: 'utf8' });
+    assert.match(r.stdout, /^pat_config: agrees$/m);
+    assert.match(r.stdout, /^pat_memtype_list: not-captured$/m, 'an absent debugfs file means nothing when no other file was read');
+    // /proc files but no /proc/mtrr and no cpuinfo: the kernel creates /proc/mtrr only with MTRRs.
+    const noMtrr = importBundle(partialBundle(tmp, 'amd64-1g-nomtrr', ['dmesg.txt', 'proc-iomem.txt', 'proc-meminfo.txt']));
+    assert.equal(noMtrr.machine.cpu.mtrr, false);
+    assert.equal(noMtrr.machine.mtrr, null);
+    // No dmesg and no iomem: nothing says where RAM is.
+    const bad = spawnSync('node', [CLI, 'import', partialBundle(tmp, 'amd64-1g-default', ['proc-meminfo.txt'])], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /:1:1: no RAM map in the bundle: neither dmesg\.txt .* nor proc-iomem\.txt/);
+    assert.doesNotMatch(bad.stderr, /at .*\.js:\d+/, 'no stack trace');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

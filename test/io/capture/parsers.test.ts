@@ -50,6 +50,42 @@ test('dmesg: e820, PAT line, banner, command line, zones, Memory, ACPI, HPET, CP
   assert.equal(d.cpus, 2);
 });
 
+test('dmesg: every e820_print_type() name is read; a foreign TYPE is an issue at its line', () => {
+  const text = [
+    '[    0.0] BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable',
+    '[    0.0] BIOS-e820: [mem 0x0000000000100000-0x00000000001fffff] ACPI data',
+    '[    0.0] BIOS-e820: [mem 0x0000000000200000-0x00000000002fffff] ACPI NVS',
+    '[    0.0] BIOS-e820: [mem 0x0000000000300000-0x00000000003fffff] unusable',
+    '[    0.0] BIOS-e820: [mem 0x0000000000400000-0x00000000004fffff] soft reserved',
+    '[    0.0] BIOS-e820: [mem 0x0000000000500000-0x00000000005fffff] persistent (type 12)',
+    '[    0.0] BIOS-e820: [mem 0x0000000000600000-0x00000000006fffff] type 20',
+    '[    0.0] BIOS-e820: [mem 0x0000000000700000-0x00000000007fffff] usable-ish',
+  ].join('\n');
+  const r = parseDmesg(text, 'dmesg.txt');
+  assert.deepEqual(
+    r.value.e820.map((e) => e.type),
+    ['usable', 'ACPI data', 'ACPI NVS', 'unusable', 'reserved', 'persistent', 'reserved'],
+  );
+  assert.equal(r.issues.length, 1);
+  assert.equal(r.issues[0]!.line, 8);
+  assert.match(r.issues[0]!.why, /bad e820 line/);
+});
+
+test('dmesg: mem=/memmap= print a user-defined map after the BIOS one; the importer uses it', () => {
+  const text = [
+    '[    0.0] BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
+    '[    0.0] BIOS-e820: [mem 0x0000000000100000-0x000000003ffdffff] usable',
+    '[    0.0] e820: remove [mem 0x20000000-0xfffffffffffffffe] usable',
+    '[    0.0] user-defined physical RAM map:',
+    '[    0.0] user: [mem 0x0000000000000000-0x000000000009fbff] usable',
+    '[    0.0] user: [mem 0x0000000000100000-0x000000001fffffff] usable',
+  ].join('\n');
+  const r = parseDmesg(text, 'dmesg.txt');
+  assert.deepEqual(r.issues, []);
+  assert.equal(r.value.e820.length, 2);
+  assert.deepEqual(r.value.e820User[1], { start: 0x100000, end: 0x20000000, type: 'usable', line: 6 });
+});
+
 test('dmesg: print_mtrr_state lines and the v6.2+ MTRR map', () => {
   const text = [
     '[    0.0] MTRR default type: write-back',
