@@ -147,6 +147,17 @@ export interface FirmwareSpec {
   /** HPET base address from the ACPI HPET table; null when there is none. */
   hpet: number | null;
   acpiMemRegions: AcpiMemRegionSpec[];
+  /** PCI ECAM windows the kernel uses (ACPI MCFG; QEMU q35): x86-64 ioremaps each at boot. */
+  mmconfig: MmconfigSpec[];
+}
+
+/** One MMCONFIG (ECAM) region: `pci_mmconfig_add(segment, start_bus, end_bus, base)`. */
+export interface MmconfigSpec {
+  segment: number;
+  startBus: number;
+  endBus: number;
+  /** Physical address of bus 0's configuration space (`cfg->address`). */
+  base: number;
 }
 
 export interface MachineSpec {

@@ -64,6 +64,8 @@ export interface Dmesg {
   memory: { availableK: number; totalK: number; text: string } | null;
   acpiTables: { sig: string; start: number; length: number }[];
   hpetBase: number | null;
+  /** MMCONFIG regions in use: `PCI: MMCONFIG for domain ...` lines after the last `PCI: not using MMCONFIG`. */
+  mmconfig: { segment: number; startBus: number; endBus: number; base: number }[];
   /** `smp: Brought up N nodes, M CPUs` / `smpboot: Allowing N CPUs`. */
   cpus: number | null;
   /** `NNNMB LOWMEM available.` (32-bit). */
@@ -111,6 +113,7 @@ export function parseDmesg(text: string, file: string): Parsed<Dmesg> {
     memory: null,
     acpiTables: [],
     hpetBase: null,
+    mmconfig: [],
     cpus: null,
     lowmemMiB: null,
     dmi: null,
@@ -192,6 +195,11 @@ export function parseDmesg(text: string, file: string): Parsed<Dmesg> {
     } else if ((m = /^ACPI: ([A-Z0-9_]{4}) 0x([0-9A-F]{16}) ([0-9A-F]{6})(?: |$)/.exec(t))) {
       d.acpiTables.push({ sig: m[1]!, start: hexNum(m[2]!)!, length: hexNum(m[3]!)! });
     } else if ((m = /^ACPI: HPET id: 0x[0-9a-f]+ base: 0x([0-9a-f]+)$/.exec(t))) d.hpetBase = hexNum(m[1]!)!;
+    else if ((m = /^PCI: MMCONFIG for domain ([0-9a-f]{4}) \[bus ([0-9a-f]{2})-([0-9a-f]{2})\] at \[mem 0x[0-9a-f]+-0x[0-9a-f]+[^\]]*\] \(base 0x([0-9a-f]+)\)$/.exec(t))) {
+      // arch/x86/pci/mmconfig-shared.c pci_mmconfig_add()
+      d.mmconfig.push({ segment: parseInt(m[1]!, 16), startBus: parseInt(m[2]!, 16), endBus: parseInt(m[3]!, 16), base: hexNum(m[4]!)! });
+    } else if (t.startsWith('PCI: MMCONFIG for domain')) bad(l.n, t, 'bad MMCONFIG line (expected "PCI: MMCONFIG for domain %04x [bus %02x-%02x] at [mem ...] (base 0x...)")');
+    else if (t === 'PCI: not using MMCONFIG') d.mmconfig = []; // pci_mmcfg_reject_broken() / free_all_mmcfg()
     else if ((m = /^smp: Brought up \d+ nodes?, (\d+) CPUs?$/.exec(t))) d.cpus = Number(m[1]);
     else if ((m = /^smpboot: Allowing (\d+) CPUs/.exec(t))) d.cpus ??= Number(m[1]);
     else if ((m = /^(\d+)MB LOWMEM available\.$/.exec(t))) d.lowmemMiB = Number(m[1]);

@@ -16,8 +16,8 @@
  *   e820), kernel image from its `Kernel code`..`Kernel bss` children;
  * - x86-32 lowmem end: dmesg `Zone ranges:` (start of HighMem);
  * - boot options: `cmdline.txt`, else dmesg `Command line:`, else qemu `-append`;
- * - firmware (boot-time memtype reservations): dmesg ACPI table list and
- *   `ACPI: HPET id: ... base:`.
+ * - firmware (boot-time memtype reservations): dmesg ACPI table list,
+ *   `ACPI: HPET id: ... base:` and the MMCONFIG regions in use (`PCI: MMCONFIG for domain`).
  * Never read for the machine: `pat_memtype_list*.txt`, `proc-meminfo.txt`
  * and the dmesg `x86/PAT:` lines — they are what `check-capture` compares
  * the model's predictions against.
@@ -286,6 +286,7 @@ export function importBundle(dir: string): ImportResult {
       acpi_tables: d.acpiTables.filter((t) => t.sig !== 'RSDP').map((t) => ({ sig: t.sig, start: hex(t.start), length: hex(t.length) })),
       hpet: d.hpetBase === null ? null : hex(d.hpetBase),
       acpi_memory_regions: regions,
+      mmconfig: d.mmconfig.map((c) => ({ segment: c.segment, start_bus: c.startBus, end_bus: c.endBus, base: hex(c.base) })),
     };
   } else notes.push('firmware: no dmesg: no ACPI tables or HPET, so no boot-time memtype reservations');
 

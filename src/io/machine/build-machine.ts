@@ -135,7 +135,18 @@ function buildFirmware(c: BuildContext, raw: Raw): FirmwareSpec | undefined {
     return { start: c.num(t, 'start', ptr), length: c.num(t, 'length', ptr), name: t['name'] as string };
   });
   const hpet = o['hpet'] === undefined || o['hpet'] === null ? null : c.num(o, 'hpet', '/firmware');
-  return { acpiTables, hpet, acpiMemRegions };
+  const mmconfig = list(o, 'mmconfig').map((t, i) => {
+    const ptr = `/firmware/mmconfig/${i}`;
+    const cfg = { segment: c.optNum(t, 'segment', ptr) ?? 0, startBus: c.num(t, 'start_bus', ptr), endBus: c.num(t, 'end_bus', ptr), base: c.num(t, 'base', ptr) };
+    if (cfg.segment > 0xffff) c.fail(`${ptr}/segment`, `firmware.mmconfig: segment ${cfg.segment} is above 0xffff`);
+    for (const k of ['start_bus', 'end_bus'] as const) {
+      const v = k === 'start_bus' ? cfg.startBus : cfg.endBus;
+      if (v > 0xff) c.fail(`${ptr}/${k}`, `firmware.mmconfig: ${k} ${v} is above 0xff`);
+    }
+    if (cfg.endBus < cfg.startBus) c.fail(`${ptr}/end_bus`, `firmware.mmconfig: end_bus ${cfg.endBus} is below start_bus ${cfg.startBus}`);
+    return cfg;
+  });
+  return { acpiTables, hpet, acpiMemRegions, mmconfig };
 }
 
 /** Build the typed machine; `name` is used when the file gives none. */

@@ -100,6 +100,9 @@ export function dumpMachine(m: MachineSpec): string {
       hpet: m.firmware.hpet === null ? null : hex(m.firmware.hpet),
       acpi_memory_regions: m.firmware.acpiMemRegions.map((r) => ({ start: hex(r.start), length: hex(r.length), name: r.name })),
     };
+    if (m.firmware.mmconfig.length > 0) {
+      (doc['firmware'] as Record<string, unknown>)['mmconfig'] = m.firmware.mmconfig.map((r) => ({ segment: r.segment, start_bus: r.startBus, end_bus: r.endBus, base: hex(r.base) }));
+    }
   }
   return stringify(doc, { lineWidth: 0 });
 }

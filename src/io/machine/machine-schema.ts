@@ -115,6 +115,21 @@ export const MACHINE_SCHEMA = {
             properties: { start: { $ref: '#/definitions/uint' }, length: { $ref: '#/definitions/uint' }, name: { type: 'string', minLength: 1 } },
           },
         },
+        mmconfig: {
+          type: 'array',
+          description: 'PCI MMCONFIG (ECAM) regions in use (ACPI MCFG): on x86-64 the kernel ioremaps each (UC-) at boot.',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['base', 'start_bus', 'end_bus'],
+            properties: {
+              segment: { $ref: '#/definitions/uint' },
+              start_bus: { $ref: '#/definitions/uint' },
+              end_bus: { $ref: '#/definitions/uint' },
+              base: { $ref: '#/definitions/uint' },
+            },
+          },
+        },
       },
     },
     fragmentation: {

@@ -21,7 +21,12 @@
  *    third one for the FACS (it lies inside the DSDT's mapping).
  * 2. `hpet_enable()` -> `hpet_set_mapping()` (arch/x86/kernel/hpet.c):
  *    `ioremap(hpet_address, HPET_MMAP_SIZE)`, a UC- request.
- * 3. ACPI namespace init evaluates `_STA` methods; AML that reads a
+ * 3. x86-64 `pci_mmcfg_arch_init()` (arch/x86/pci/mmconfig_64.c) maps every
+ *    MMCONFIG region it accepted with `mcfg_ioremap()` = `ioremap()` (UC-) of
+ *    the buses' part, `(end_bus - start_bus + 1) << 20` bytes from
+ *    `base + (start_bus << 20)`. x86-32 maps config space through a fixmap
+ *    slot per access (mmconfig_32.c): no reservation.
+ * 4. ACPI namespace init evaluates `_STA` methods; AML that reads a
  *    SystemMemory OperationRegion goes through
  *    `acpi_ex_system_memory_space_handler()`, which maps the region with
  *    `acpi_os_map_memory()` (WB request) and keeps the mapping cached.
@@ -94,6 +99,12 @@ export function bootMappings(m: MachineSpec): BootMapping[] {
   if (fw.hpet !== null) {
     const start = Math.floor(fw.hpet / PAGE_SIZE) * PAGE_SIZE;
     out.push({ start, end: Math.ceil((fw.hpet + HPET_MMAP_SIZE) / PAGE_SIZE) * PAGE_SIZE, req: CM.UC_MINUS, by: 'hpet_enable' });
+  }
+  if (m.arch === 'x86-64') {
+    for (const c of fw.mmconfig) {
+      const start = c.base + c.startBus * (1 << 20);
+      out.push({ start, end: start + (c.endBus - c.startBus + 1) * (1 << 20), req: CM.UC_MINUS, by: `mcfg_ioremap(${c.segment.toString(16).padStart(4, '0')})` });
+    }
   }
   // acpi_ex_system_memory_space_handler() -> acpi_os_map_memory() -> acpi_os_map_iomem():
   // the lookup only knows ACPI's own mappings, not hpet_enable()'s ioremap of the

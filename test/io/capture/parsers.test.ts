@@ -86,6 +86,17 @@ test('dmesg: mem=/memmap= print a user-defined map after the BIOS one; the impor
   assert.deepEqual(r.value.e820User[1], { start: 0x100000, end: 0x20000000, type: 'usable', line: 6 });
 });
 
+test('dmesg: MMCONFIG regions in use; "not using MMCONFIG" drops those before it', () => {
+  const line = '[    0.0] PCI: MMCONFIG for domain 0000 [bus 00-ff] at [mem 0xb0000000-0xbfffffff] (base 0xb0000000)';
+  let r = parseDmesg([line, '[    0.0] PCI: MMCONFIG at [mem 0xb0000000-0xbfffffff] reserved as E820 entry'].join('\n'), 'd');
+  assert.deepEqual(r.issues, []);
+  assert.deepEqual(r.value.mmconfig, [{ segment: 0, startBus: 0, endBus: 0xff, base: 0xb0000000 }]);
+  r = parseDmesg([line, '[    0.0] PCI: not using MMCONFIG'].join('\n'), 'd');
+  assert.deepEqual(r.value.mmconfig, []);
+  r = parseDmesg('[    0.0] PCI: MMCONFIG for domain 0000 [bus 00-ff] at somewhere', 'd');
+  assert.equal(r.issues[0]?.line, 1);
+});
+
 test('dmesg: print_mtrr_state lines and the v6.2+ MTRR map', () => {
   const text = [
     '[    0.0] MTRR default type: write-back',
