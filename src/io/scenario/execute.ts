@@ -9,6 +9,8 @@ import type { CallResult, CallSpec, HandleValue, Args } from '../../kernel/api/t
 import type { KernelContext } from '../../kernel/context.js';
 import { errnoName } from '../../kernel/errno.js';
 import { KernelFatal } from '../../kernel/fatal.js';
+import { ImpossibleRequestError } from '../../kernel/impossible.js';
+import { NotModelledError } from '../../kernel/not-modelled.js';
 import type { MachineSpec } from '../../kernel/machine.js';
 import type { KernelHooks } from '../../kernel/hooks.js';
 import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
@@ -90,11 +92,14 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
     if (why) throw new CallUnavailableError(sc.file, st.pos.line, st.pos.col, `'${st.call}' is not available: ${why}`);
     const { args, shown } = resolveArgs(sc, st, spec, handles, driver, k);
     k.log.step = st.index;
-    k.memtype.current = { comm: st.comm ?? 'patlab', pid: st.pid ?? 1 };
+    k.memtype.current = { comm: st.comm ?? 'patlab', pid: st.pid ?? 1, ...(st.caller !== undefined ? { caller: st.caller } : {}) };
     let result: CallResult;
     try {
       result = spec.run(k, args);
     } catch (e) {
+      // The kernel layer has no positions: the step gives them.
+      if (e instanceof ImpossibleRequestError) throw new InputError(sc.file, st.pos.line, st.pos.col, `step ${st.index} (${st.call}): ${e.what}`);
+      if (e instanceof NotModelledError && e.where === undefined) throw new NotModelledError(e.what, { file: sc.file, line: st.pos.line, col: st.pos.col });
       if (!(e instanceof KernelFatal)) throw e;
       fatal = { step: st.index, what: e.what, text: e.text, where: e.where };
       opts.onStep?.(k, st.index, false);

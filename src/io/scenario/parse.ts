@@ -32,7 +32,7 @@ import type { FinalExpect, Pos, RawArg, Scenario, ScenarioStep, StepExpect } fro
 export type MachineResolver = (src: YamlSource, node: Node) => MachineSpec;
 
 const TOP_KEYS = ['name', 'description', 'machine', 'steps', 'expect', 'report'] as const;
-const STEP_KEYS = ['as', 'expect', 'comm', 'pid', 'note'] as const;
+const STEP_KEYS = ['as', 'expect', 'comm', 'pid', 'caller', 'note'] as const;
 const FINAL_EXPECT_KEYS = ['pat_memtype_list', 'directmap', 'counters', 'messages'] as const;
 const SHORT_MODES: Record<string, CacheMode> = { WB: 0, WC: 1, 'UC-': 2, UC: 3, WT: 4, WP: 5 };
 const GFP = ['GFP_KERNEL', 'GFP_DMA32', 'GFP_DMA', 'GFP_HIGHUSER'];
@@ -112,6 +112,8 @@ function parseStep(
   }
   const comm = extra.get('comm');
   if (comm) step.comm = src.str(comm, "the task name for 'comm'");
+  const caller = extra.get('caller');
+  if (caller) step.caller = src.str(caller, "what %pS prints for the calling function, for 'caller'");
   const pid = extra.get('pid');
   if (pid) {
     const v = parseNumberish(src.scalar(pid, 'a pid'));

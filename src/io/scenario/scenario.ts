@@ -43,6 +43,8 @@ export interface ScenarioStep {
   as?: string;
   /** `current->comm` for the step's messages (default `patlab`). */
   comm?: string;
+  /** `%pS` of the calling function, for messages that print it (`caller:`). */
+  caller?: string;
   pid?: number;
   expect?: StepExpect;
   pos: Pos;

@@ -23,6 +23,7 @@ import {
 import { iomapCreateWc, iomapLocalPfnProt, ioMappingCreateWc, ioMappingFree, ioMappingMapLocalWc, type IoMapping } from '../mm/io-mapping.js';
 import { MEMREMAP_FLAGS, memremap, memunmap } from '../mm/memremap.js';
 import type { Gfp } from '../mm/page-alloc.js';
+import { ImpossibleRequestError } from '../impossible.js';
 import {
   setMemoryApiAvailable,
   setMemoryUc,
@@ -65,7 +66,8 @@ const ioremapCall = (name: string, fn: (k: K, phys: number, size: number, caller
     { name: 'size', kind: 'size' },
   ],
   produces: 'mapping',
-  run: (k, a) => ioResult(k, fn(k, a['phys'] as number, a['size'] as number, k.memtype.current.comm === 'patlab' ? undefined : k.memtype.current.comm), name),
+  // %pS of the caller when the scenario names it (`caller:`), else the task's comm.
+  run: (k, a) => ioResult(k, fn(k, a['phys'] as number, a['size'] as number, k.memtype.current.caller ?? (k.memtype.current.comm === 'patlab' ? undefined : k.memtype.current.comm)), name),
 });
 
 const setMemoryCall = (name: string, fn: (k: K, addr: number, n: number) => number, doc: string): CallSpec<K> => ({
@@ -106,11 +108,19 @@ export const MM_CALLS: CallSpec<K>[] = [
       { name: 'gfp', kind: 'gfp' },
       { name: 'order', kind: 'count', optional: true },
       { name: 'count', kind: 'count', optional: true, doc: 'number of allocations (default 1)' },
+      { name: 'pfn', kind: 'pfn', optional: true, doc: 'the page the allocator returns (must be free): replays a real machine' },
     ],
     produces: 'pages',
     run(k, a): CallResult {
       const order = (a['order'] as number | undefined) ?? 0;
       const count = (a['count'] as number | undefined) ?? 1;
+      const at = a['pfn'] as number | undefined;
+      if (at !== undefined) {
+        if (count !== 1) throw new ImpossibleRequestError('pfn names one allocation: drop count');
+        const pfn = k.allocator.allocPagesAt(a['gfp'] as Gfp, order, at);
+        const pfns = Array.from({ length: 1 << order }, (_, j) => pfn + j);
+        return { handle: { kind: 'pages', pfns }, fields: { zone: k.zones.zoneOf(pfn) } };
+      }
       const pfns: number[] = [];
       for (let i = 0; i < count; i++) {
         const pfn = k.allocator.allocPages(a['gfp'] as Gfp, order);

@@ -19,6 +19,7 @@
  */
 
 import type { ZoneName } from '../context.js';
+import { ImpossibleRequestError } from '../impossible.js';
 import { PG_BUDDY, PG_HEAD, type PageArray } from './page.js';
 import type { Zones } from './zones.js';
 
@@ -179,6 +180,31 @@ export class PageAllocator {
       return pfn;
     }
     return -1;
+  }
+
+  /**
+   * The allocation that returns the 2^order pages at `pfn` (naturally
+   * aligned, all free, in a zone `gfp` may use): a scenario replaying a real
+   * machine names the page the kernel handed out. Throws
+   * ImpossibleRequestError otherwise.
+   */
+  allocPagesAt(gfp: Gfp, order: number, pfn: number): number {
+    const size = 2 ** order;
+    const at = `pfn ${'0x' + pfn.toString(16)}`;
+    if (!Number.isInteger(pfn) || pfn < 0 || pfn % size !== 0) throw new ImpossibleRequestError(`${at} is not a naturally aligned block of order ${order}`);
+    const zn = pfn < this.pages.nPfns ? this.layout.zoneOf(pfn) : null;
+    const z = zn === null ? undefined : this.zones.get(zn);
+    if (z === undefined || zn === null) throw new ImpossibleRequestError(`${at} is not in any zone's memory`);
+    if (!this.zonelist(gfp).includes(zn)) throw new ImpossibleRequestError(`${at} is in zone ${zn}, which ${gfp} does not allow (${this.zonelist(gfp).join(', ')})`);
+    const flags = this.pages.flags;
+    for (let q = pfn; q < pfn + size; q++) {
+      if (q >= z.end || !(flags[q]! & PG_BUDDY)) throw new ImpossibleRequestError(`${at}${size > 1 ? `: page 0x${q.toString(16)}` : ''} is not free`);
+    }
+    for (let q = pfn; q < pfn + size; q++) flags[q] = flags[q]! & ~PG_BUDDY;
+    this.pages.refcount[pfn] = 1;
+    if (order > 0) flags[pfn] = flags[pfn]! | PG_HEAD;
+    z.free -= size;
+    return pfn;
   }
 
   /** `__free_pages(page, order)`: give 2^order pages back (refcount to 0, PG_buddy). */

@@ -22,6 +22,8 @@ import { patPagerangeIsRam } from './ram.js';
 export interface Task {
   comm: string;
   pid: number;
+  /** What `%pS` of `__builtin_return_address(0)` prints for this call (e.g. `pattest_init+0x6d/0x1000 [pattest]`), when the scenario names it. */
+  caller?: string;
 }
 
 /** What `mtrr_type_lookup()` answers; see kernel/mtrr. */

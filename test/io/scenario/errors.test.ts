@@ -150,6 +150,20 @@ const CASES: [string, string, number, number, string][] = [
     10,
     "boot[0]: expected one of nopat, debugpat, nogbpages, debug_pagealloc, mtrr=debug, got 'nopatt' (did you mean 'nopat'?)",
   ],
+  [
+    'alloc-pfn-not-free',
+    'machine: desktop-x86-64\nsteps:\n  - alloc_pages: { gfp: GFP_KERNEL, pfn: 0x100400 }\n  - alloc_pages: { gfp: GFP_KERNEL, pfn: 0x100400 }\n',
+    4,
+    5,
+    'step 2 (alloc_pages): pfn 0x100400 is not free',
+  ],
+  [
+    'alloc-pfn-zone',
+    'machine: desktop-x86-64\nsteps:\n  - alloc_pages: { gfp: GFP_DMA, pfn: 0x100400 }\n',
+    3,
+    5,
+    'step 1 (alloc_pages): pfn 0x100400 is in zone Normal, which GFP_DMA does not allow (DMA)',
+  ],
 ];
 
 for (const [name, text, line, col, message] of CASES) {

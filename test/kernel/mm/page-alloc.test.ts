@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import fc from 'fast-check';
+import { ImpossibleRequestError } from '../../../src/kernel/impossible.js';
+import { PG_BUDDY } from '../../../src/kernel/mm/page.js';
 import { bootKernel } from '../../../src/kernel/kernel.js';
 import { Permutation } from '../../../src/kernel/mm/page-alloc.js';
 import { SHARED_DIR } from '../../shared-dir.js';
@@ -73,4 +76,30 @@ test('Permutation is a bijection', () => {
     assert.equal(s.size, n);
     for (const v of s) assert.ok(v >= 0 && v < n);
   }
+});
+
+test('allocPagesAt (alloc_pages with pfn:): takes exactly that free block; the walk never hands it out again while held', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0x100, max: 0xffff }), fc.integer({ min: 0, max: 3 }), fc.double({ min: 0, max: 1, noNaN: true }), (p, order, level) => {
+      const k = bootKernel(amd64_small({ fragmentation: { level, seed: 5 } }));
+      const size = 1 << order;
+      const pfn = p - (p % size);
+      // Only free blocks can be named (the kernel image and the first MiB are reserved).
+      fc.pre(Array.from({ length: size }, (_, i) => k.pages.flags[pfn + i]! & PG_BUDDY).every((f) => f !== 0));
+      const before = k.allocator.nrFree();
+      assert.equal(k.allocator.allocPagesAt('GFP_KERNEL', order, pfn), pfn);
+      assert.equal(k.allocator.nrFree(), before - size);
+      assert.throws(() => k.allocator.allocPagesAt('GFP_KERNEL', order, pfn), ImpossibleRequestError);
+      for (let i = 0; i < 200; i++) {
+        const q = k.allocator.allocPages('GFP_KERNEL');
+        assert.ok(q < pfn || q >= pfn + size, `walk returned held pfn ${q.toString(16)}`);
+      }
+      k.allocator.free(pfn, order);
+      assert.equal(k.allocator.allocPagesAt('GFP_KERNEL', order, pfn), pfn, 'free makes it available again');
+    }),
+    { numRuns: 25, seed: 7 },
+  );
+  const k = bootKernel(amd64_small());
+  assert.throws(() => k.allocator.allocPagesAt('GFP_KERNEL', 1, 0x1001), /not a naturally aligned block of order 1/);
+  assert.throws(() => k.allocator.allocPagesAt('GFP_KERNEL', 0, 0x10), /pfn 0x10 is not free/, 'the first MiB is reserved');
 });
