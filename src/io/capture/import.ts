@@ -20,7 +20,9 @@
  *   `ACPI: HPET id: ... base:` and the MMCONFIG regions in use (`PCI: MMCONFIG for domain`).
  * Never read for the machine: `pat_memtype_list*.txt`, `proc-meminfo.txt`
  * and the dmesg `x86/PAT:` lines — they are what `check-capture` compares
- * the model's predictions against.
+ * the model's predictions against — with one exception: the firmware's PAT
+ * value, which no other file shows, is read from the Configuration line when
+ * PAT is disabled and Linux's tables are built from it (said in the notes).
  */
 
 import { basename, resolve } from 'node:path';
@@ -34,6 +36,7 @@ import { readBundle, type Bundle } from './bundle.js';
 import type { ParseIssue } from './lines.js';
 import { walkIomem, type IomemNode } from './proc-iomem.js';
 import { splitCmdline } from './cmdline.js';
+import { patBootInit } from '../../kernel/pat/pat-init.js';
 import { InputError } from '../input-error.js';
 
 export interface ImportResult {
@@ -181,6 +184,21 @@ function mtrrOf(b: Bundle, hasMtrr: boolean, notes: string[]): Raw | null {
   return out;
 }
 
+/** PAT codes of the Configuration line's names (`cattr_name` of `__init_cache_modes()`; reserved 2/3 print as WB). */
+const PAT_CODES: Record<string, bigint> = { UC: 0n, WC: 1n, WT: 4n, WP: 5n, WB: 6n, 'UC-': 7n };
+
+/**
+ * The firmware's IA32_PAT as the captured Configuration line shows it, when
+ * the model says Linux built its tables from the firmware's value (layout
+ * 'firmware'); null otherwise or without a line.
+ */
+function firmwarePatShown(m: MachineSpec, line: string | null): bigint | null {
+  if (line === null || patBootInit(m).layout !== 'firmware') return null;
+  const cells = line.replace(/^x86\/PAT: Configuration \[0-7\]: /, '').trim().split(/ +/);
+  if (cells.length !== 8 || cells.some((c) => PAT_CODES[c] === undefined)) return null;
+  return cells.reduce((v, c, i) => v | (PAT_CODES[c]! << BigInt(8 * i)), 0n);
+}
+
 function resOut(n: IomemNode): Raw {
   const r: Raw = { start: hex(n.start), end: hex(n.endIncl + 1), name: n.name };
   if (n.children.length > 0) r['children'] = n.children.map(resOut);
@@ -211,7 +229,6 @@ export function importBundle(dir: string): ImportResult {
   const hasMtrr = feats === undefined ? mtrrWithoutCpuinfo(b, notes) : feats.includes('mtrr');
   if (feats === undefined) cpu['mtrr'] = hasMtrr;
   raw['mtrr'] = mtrrOf(b, hasMtrr, notes);
-  notes.push('firmware_pat: not visible in a capture: the reset value 0x0007040600070406 assumed');
 
   // e820
   const user = b.dmesg?.e820User ?? [];
@@ -291,6 +308,15 @@ export function importBundle(dir: string): ImportResult {
   } else notes.push('firmware: no dmesg: no ACPI tables or HPET, so no boot-time memtype reservations');
 
   const file = `<import ${dir}>`;
-  const machine = loadMachine(stringify(raw, { lineWidth: 0 }), file);
+  let machine = loadMachine(stringify(raw, { lineWidth: 0 }), file);
+  // PAT state: the firmware's IA32_PAT shows only where Linux builds its tables from it
+  // (PAT disabled with a PAT-capable CPU: nopat, CONFIG_X86_PAT=n, 6.1 without MTRRs).
+  const shown = firmwarePatShown(machine, b.dmesg?.patConfig ?? null);
+  if (shown !== null && shown !== machine.firmwarePat) {
+    raw['firmware_pat'] = '0x' + shown.toString(16).padStart(16, '0');
+    notes.push(`firmware_pat: ${raw['firmware_pat']} from the x86/PAT: Configuration line (PAT is disabled, so the line shows the firmware's value; pat_config agrees by construction)`);
+    machine = loadMachine(stringify(raw, { lineWidth: 0 }), file);
+  } else if (shown !== null) notes.push('firmware_pat: the reset value 0x0007040600070406, as the x86/PAT: Configuration line shows (PAT disabled)');
+  else notes.push('firmware_pat: not visible in this capture (PAT programs its own layout, or no Configuration line): the reset value 0x0007040600070406 assumed');
   return { machine, yaml: dumpMachine(machine), notes, issues: b.issues, bundle: b };
 }

@@ -114,3 +114,23 @@ test('partial bundles: what is missing is defaulted and said; no RAM map at all 
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('firmware_pat: read from the Configuration line only where Linux builds its tables from it (PAT disabled)', { skip: bundles.length === 0 }, () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'patlab-fwpat-'));
+  try {
+    const nopat = partialBundle(tmp, 'amd64-1g-nopat', readdirSync(join(CAPTURES, 'amd64-1g-nopat')));
+    const dm = join(nopat, 'dmesg.txt');
+    // A firmware that left WC in PA1: with nopat Linux prints (and uses) that value.
+    writeFileSync(dm, readFileSync(dm, 'utf8').replace('Configuration [0-7]: WB  WT  UC- UC  WB  WT  UC- UC  ', 'Configuration [0-7]: WB  WC  UC- UC  WB  WT  UC- UC  '));
+    const r = importBundle(nopat);
+    assert.equal(r.machine.firmwarePat, 0x0007040600070106n);
+    assert.ok(r.notes.some((n) => /firmware_pat: 0x0007040600070106 from the x86\/PAT: Configuration line/.test(n)));
+    // With PAT enabled the line shows Linux's own layout: never read.
+    const on = partialBundle(tmp, 'amd64-1g-default', readdirSync(join(CAPTURES, 'amd64-1g-default')));
+    const dm2 = join(on, 'dmesg.txt');
+    writeFileSync(dm2, readFileSync(dm2, 'utf8').replace('Configuration [0-7]: WB  WC  UC- UC  WB  WP  UC- WT  ', 'Configuration [0-7]: WB  WC  UC- UC  WB  WC  UC- UC  '));
+    assert.equal(importBundle(on).machine.firmwarePat, 0x0007040600070406n);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
