@@ -13,7 +13,7 @@
 import { memTypeShort, type MemType } from '../hw/cache-mode.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { EffectiveTypes } from './effective.js';
-import { aliasingMappings, linearMappingsOf, type MappingKind } from './inventory.js';
+import { aliasingMappings, linearBits4k, linearMappingsOf, type MappingKind } from './inventory.js';
 
 export type Severity = 'high' | 'medium';
 
@@ -42,13 +42,20 @@ interface PageConflict {
 const UNCACHED_FROM_PAT = 1 << 8;
 const CACHEABLE_BIT = 1 << 9;
 
-/** Type-mask bits of an effective-type code (EffectiveTypes.code). */
-function typeBits(code: number): number {
+/** Type-mask bits of an effective-type code (EffectiveTypes.code: type in bits 0-2, "UC from PAT" in bit 3). */
+function typeBitsOf(code: number): number {
   const t = code & 7;
   let b = 1 << t;
   if (t === 1 || (t === 0 && code & 8)) b |= UNCACHED_FROM_PAT;
   if (CACHEABLE.has(t)) b |= CACHEABLE_BIT;
   return b;
+}
+
+/** typeBitsOf for every code, looked up per page in the hot loop. */
+const TYPE_BITS = Uint16Array.from({ length: 16 }, (_, c) => typeBitsOf(c));
+
+function typeBits(code: number): number {
+  return TYPE_BITS[code & 15]!;
 }
 
 function popcount7(m: number): number {
@@ -62,25 +69,43 @@ function popcount7(m: number): number {
  * mask per pfn over every mapping, then a full description only for the pfns
  * whose mask holds two types (most pages of a large run agree).
  */
+/** Per kernel, a zeroed type-mask slot per memmap pfn, reused by every evaluation (Maps of 1e5 pfns cost more than the check). */
+const scratchOf = new WeakMap<Kernel, Uint16Array>();
+
 export function conflictsNow(k: Kernel, eff: EffectiveTypes): Map<number, PageConflict> {
   const maps = aliasingMappings(k);
-  const mask = new Map<number, number>();
+  const n = k.pages.nPfns;
+  let mask = scratchOf.get(k);
+  if (mask === undefined) scratchOf.set(k, (mask = new Uint16Array(n)));
+  // Pfns beyond the memmap (MMIO) are few: a Map. `order` keeps first-seen order.
+  const far = new Map<number, number>();
+  const order: number[] = [];
   for (const m of maps) {
     for (let i = 0; i < m.npages; i++) {
       const pfn = m.pfn + i;
-      mask.set(pfn, (mask.get(pfn) ?? 0) | typeBits(eff.code(pfn, m.bits4k)));
+      const b = typeBits(eff.code(pfn, m.bits4k));
+      if (pfn < n) {
+        if (mask[pfn] === 0) order.push(pfn);
+        mask[pfn] |= b;
+      } else {
+        const old = far.get(pfn);
+        if (old === undefined) order.push(pfn);
+        far.set(pfn, (old ?? 0) | b);
+      }
     }
   }
   const conflicting = new Map<number, { kind: MappingKind; bits: number }[]>();
   const typeMask = new Map<number, number>();
-  for (const [pfn, m0] of mask) {
-    let m = m0;
-    const linear = linearMappingsOf(k, pfn);
-    for (const lm of linear) m |= typeBits(eff.code(pfn, lm.bits4k));
+  for (const pfn of order) {
+    let m = pfn < n ? mask[pfn]! : far.get(pfn)!;
+    const [direct, high] = linearBits4k(k, pfn);
+    if (direct >= 0) m |= typeBits(eff.code(pfn, direct));
+    if (high >= 0) m |= typeBits(eff.code(pfn, high));
     if (popcount7(m) < 2) continue;
-    conflicting.set(pfn, linear.map((lm) => ({ kind: lm.kind, bits: lm.bits4k })));
+    conflicting.set(pfn, linearMappingsOf(k, pfn).map((lm) => ({ kind: lm.kind, bits: lm.bits4k })));
     typeMask.set(pfn, m);
   }
+  for (const pfn of order) if (pfn < n) mask[pfn] = 0;
   // Second pass over the mappings, only for the pages that conflict.
   if (conflicting.size > 0)
     for (const am of maps)

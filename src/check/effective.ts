@@ -51,6 +51,17 @@ export class EffectiveTypes {
           }
         : null;
     this.patByIndex = Array.from({ length: 8 }, (_, i) => (machine.cpu.pat ? patType(patMsr, i) : patType(PAT_RESET, i & 3)));
+    // Above 1 MiB (no fixed ranges) the MTRR type only changes at variable-range edges:
+    // when every range is 2 MiB aligned and sized, one lookup per 2 MiB block serves its pages.
+    this.blockCache = m !== null && m.variable.every((v) => v.base % 0x200000 === 0 && v.size % 0x200000 === 0);
+  }
+
+  /** Whether MTRR types are cached per 2 MiB block above 1 MiB (else per page). */
+  private readonly blockCache: boolean;
+
+  /** Cache key of a pfn's MTRR type: the pfn, or (negative) its 2 MiB block. */
+  private key(pfn: number): number {
+    return this.blockCache && pfn >= 256 ? -1 - Math.floor(pfn / 512) : pfn;
   }
 
   /**
@@ -59,10 +70,11 @@ export class EffectiveTypes {
    * allocating: the alias check calls this once per page and mapping.
    */
   code(pfn: number, bits4k: number): number {
-    let m = this.mtrrCode.get(pfn);
+    const key = this.key(pfn);
+    let m = this.mtrrCode.get(key);
     if (m === undefined) {
       m = this.mtrrOf(pfn).type;
-      this.mtrrCode.set(pfn, m);
+      this.mtrrCode.set(key, m);
     }
     const idx = ((bits4k >> 7) & 1) * 4 + ((bits4k >> 4) & 1) * 2 + ((bits4k >> 3) & 1);
     let row = this.codeTable[m];
@@ -81,14 +93,15 @@ export class EffectiveTypes {
 
   /** The MTRR type of a page; without MTRRs the hardware treats memory as UC (E = 0). */
   mtrrOf(pfn: number): { type: MtrrType; undef: boolean } {
-    let r = this.cache.get(pfn);
+    const key = this.key(pfn);
+    let r = this.cache.get(key);
     if (!r) {
       if (!this.hw) r = { type: MT.UC, undef: false };
       else {
         const h = mtrrTypeAt(this.hw, pfn * 4096);
         r = { type: h.type, undef: h.undefinedOverlap };
       }
-      this.cache.set(pfn, r);
+      this.cache.set(key, r);
     }
     return r;
   }

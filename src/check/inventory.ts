@@ -66,6 +66,17 @@ export function aliasingMappings(k: Kernel): MappingRun[] {
 }
 
 /** The kernel's own linear mappings of one pfn: the direct map and, for the kernel image on x86-64, the high map. */
+/**
+ * The cache bits of `pfn`'s direct-map entry and high-map entry (-1 where
+ * absent), the same bits `linearMappingsOf` reports, without building them:
+ * the alias check reads them for every aliased page.
+ */
+export function linearBits4k(k: Kernel, pfn: number): [number, number] {
+  const dm = k.directMap;
+  const hm = dm.highMap;
+  return [dm.map.present(pfn) ? dm.map.bits4k(pfn) & CACHE_BITS : -1, hm && hm.present(pfn) ? hm.bits4k(pfn) & CACHE_BITS : -1];
+}
+
 export function linearMappingsOf(k: Kernel, pfn: number): MappingRun[] {
   const out: MappingRun[] = [];
   const dm = k.directMap;

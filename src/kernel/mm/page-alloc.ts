@@ -95,10 +95,7 @@ export class PageAllocator {
     this.scatter = level > 0;
     this.chunkOrder = Math.round((1 - level) * 10);
     for (const r of layout.ranges) {
-      let free = 0;
-      const f = pages.flags;
-      for (let p = r.start, e = r.end; p < e; p++) free += f[p]! & PG_BUDDY;
-      free /= PG_BUDDY;
+      const free = pages.countFlag(PG_BUDDY, r.start, Math.min(r.end, pages.nPfns));
       const perm: (Permutation | null)[] = [];
       for (let o = 0; o <= MAX_ORDER; o++) {
         const unit = Math.max(this.chunkOrder, o);

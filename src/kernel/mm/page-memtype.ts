@@ -28,8 +28,29 @@ export class PageMemtypes {
   private dirtyLo = Infinity;
   private dirtyHi = 0;
 
+  /** `types` four pages at a time: WB is 0, so a zero word is four WB pages (scans skip them). */
+  private readonly words: Uint32Array;
+
   constructor(readonly memmapPfns: number) {
     this.types = new Uint8Array(memmapPfns);
+    this.words = new Uint32Array(this.types.buffer, 0, memmapPfns >>> 2);
+  }
+
+  /** The first pfn in `[p, n)` (within the memmap) whose type is not WB, or n. */
+  private skipWb(p: number, n: number): number {
+    const t = this.types;
+    const w = this.words;
+    while (p < n) {
+      if ((p & 3) === 0 && p + 4 <= n) {
+        if (w[p >>> 2] === 0) {
+          p += 4;
+          continue;
+        }
+      }
+      if (t[p] !== CM.WB) return p;
+      p++;
+    }
+    return n;
   }
 
   /** `get_page_memtype()`: the recorded memtype of one pfn (WB by default). */
@@ -45,9 +66,12 @@ export class PageMemtypes {
   /** The first pfn in `[spfn, epfn)` whose memtype is not WB, or -1. */
   firstNotWb(spfn: number, epfn: number): number {
     const lim = Math.min(epfn, this.memmapPfns, this.dirtyHi);
-    const t = this.types;
-    for (let p = Math.max(spfn, this.dirtyLo); p < lim; p++) if (t[p] !== CM.WB) return p;
-    if (epfn > this.memmapPfns) {
+    const from = Math.max(spfn, this.dirtyLo);
+    if (from < lim) {
+      const p = this.skipWb(from, lim);
+      if (p < lim) return p;
+    }
+    if (epfn > this.memmapPfns && spfn < epfn) {
       const lo = Math.max(spfn, this.memmapPfns);
       for (const r of this.overflow) {
         if (r.end <= lo) continue;
@@ -101,10 +125,8 @@ export class PageMemtypes {
     let p = Math.min(this.dirtyLo, this.memmapPfns);
     const n = Math.min(this.memmapPfns, this.dirtyHi);
     while (p < n) {
-      if (t[p] === CM.WB) {
-        p++;
-        continue;
-      }
+      p = this.skipWb(p, n);
+      if (p >= n) break;
       const ty = t[p]!;
       const s = p;
       while (p < n && t[p] === ty) p++;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ImpossibleRequestError } from '../../../src/kernel/impossible.js';
-import { PG_BUDDY } from '../../../src/kernel/mm/page.js';
+import { PageArray, PG_BUDDY } from '../../../src/kernel/mm/page.js';
 import { bootKernel } from '../../../src/kernel/kernel.js';
 import { Permutation } from '../../../src/kernel/mm/page-alloc.js';
 import { SHARED_DIR } from '../../shared-dir.js';
@@ -102,4 +102,20 @@ test('allocPagesAt (alloc_pages with pfn:): takes exactly that free block; the w
   const k = bootKernel(amd64_small());
   assert.throws(() => k.allocator.allocPagesAt('GFP_KERNEL', 1, 0x1001), /not a naturally aligned block of order 1/);
   assert.throws(() => k.allocator.allocPagesAt('GFP_KERNEL', 0, 0x10), /pfn 0x10 is not free/, 'the first MiB is reserved');
+});
+
+test('PageArray.countFlag counts like a per-page loop, for any range and flag bit', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 7 }), (bytes, a, b, bitNo) => {
+      const pa = new PageArray(bytes.length);
+      pa.flags.set(bytes);
+      const s = a % (bytes.length + 1);
+      const e = s + (b % (bytes.length - s + 1));
+      const bit = 1 << bitNo;
+      let want = 0;
+      for (let p = s; p < e; p++) if (bytes[p]! & bit) want++;
+      assert.equal(pa.countFlag(bit, s, e), want);
+    }),
+    { numRuns: 300, seed: 11 },
+  );
 });
