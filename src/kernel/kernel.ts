@@ -237,11 +237,15 @@ export class Kernel implements MmContext {
     this.pages = new PageArray(maxPfn);
     const flags = this.pages.flags;
     flags.fill(PG_RESERVED | PG_NOMEM);
-    this.pages.refcount.fill(1);
+    // Holes hold a reference (reserved); memblock memory starts free (refcount 0, the
+    // array's initial value): fill only the holes, one pass over the 4-byte counts.
+    let holeStart = 0;
     for (const r of this.memblock) {
       flags.fill(PG_BUDDY, r.start, r.end);
-      this.pages.refcount.fill(0, r.start, r.end);
+      this.pages.refcount.fill(1, holeStart, r.start);
+      holeStart = r.end;
     }
+    this.pages.refcount.fill(1, holeStart, maxPfn);
     const reserve = (s: number, e: number): void => {
       for (let p = Math.max(s, 0); p < Math.min(e, maxPfn); p++) {
         if (flags[p]! & PG_BUDDY) {

@@ -119,3 +119,13 @@ test('PageArray.countFlag counts like a per-page loop, for any range and flag bi
     { numRuns: 300, seed: 11 },
   );
 });
+
+test('after boot every free page has refcount 0 and every other page 1 (holes, reservations, the boot JIT pack)', () => {
+  for (const k of [bootKernel(amd64_4g()), bootKernel(amd64_1g()), bootKernel(i386pae_2g()), bootKernel(amd64_small({ fragmentation: { level: 1, seed: 2 } }))]) {
+    const { flags, refcount } = k.pages;
+    let bad = -1;
+    for (let p = 0; p < k.pages.nPfns && bad < 0; p++) if (refcount[p] !== (flags[p]! & PG_BUDDY ? 0 : 1)) bad = p;
+    assert.equal(bad, -1, `pfn 0x${bad.toString(16)}: refcount ${refcount[bad]}, flags 0x${flags[bad]?.toString(16)}`);
+    assert.equal(k.allocator.nrFree(), k.pages.countFlag(PG_BUDDY, 0, k.pages.nPfns));
+  }
+});
