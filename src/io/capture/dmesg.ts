@@ -61,6 +61,8 @@ export interface Dmesg {
   patLines: string[];
   mtrr: DmesgMtrr;
   zoneRanges: { zone: string; start: number; endIncl: number }[] | null;
+  /** Line of `Zone ranges:` (for errors about what the importer derived from it). */
+  zoneRangesLine: number | null;
   memory: { availableK: number; totalK: number; text: string } | null;
   acpiTables: { sig: string; start: number; length: number }[];
   hpetBase: number | null;
@@ -110,6 +112,7 @@ export function parseDmesg(text: string, file: string): Parsed<Dmesg> {
     patLines: [],
     mtrr: { defType: null, fixedEnabled: null, fixed: [], variableEnabled: null, variable: [], tom2: null, mapBuiltFromVariable: null, map: [], notes: [] },
     zoneRanges: null,
+    zoneRangesLine: null,
     memory: null,
     acpiTables: [],
     hpetBase: null,
@@ -187,6 +190,7 @@ export function parseDmesg(text: string, file: string): Parsed<Dmesg> {
     } else if (/^MTRR |^mtrr: /.test(t)) d.mtrr.notes.push(t);
     else if (t === 'Zone ranges:') {
       d.zoneRanges = [];
+      d.zoneRangesLine = l.n;
       block = 'zones';
     } else if (t.startsWith('Memory: ')) {
       m = /^Memory: (\d+)K\/(\d+)K available/.exec(t);

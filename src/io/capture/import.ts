@@ -25,7 +25,7 @@
  * PAT is disabled and Linux's tables are built from it (said in the notes).
  */
 
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { MachineSpec } from '../../kernel/machine.js';
 import { dumpMachine } from '../machine/dump-machine.js';
@@ -184,6 +184,50 @@ function mtrrOf(b: Bundle, hasMtrr: boolean, notes: string[]): Raw | null {
   return out;
 }
 
+/** Where each machine key came from in the bundle (file and line), for errors found when the machine is checked. */
+function originsOf(dir: string, b: Bundle): Record<string, { file: string; line: number }> {
+  const at = (name: string, line = 1): { file: string; line: number } => ({ file: join(dir, name), line });
+  const o: Record<string, { file: string; line: number }> = {};
+  const e820 = b.dmesg?.e820User[0] ?? b.dmesg?.e820[0];
+  o['e820'] = e820 !== undefined ? at('dmesg.txt', e820.line) : at('proc-iomem.txt');
+  if (b.dmesg?.zoneRangesLine != null) o['max_low_pfn'] = at('dmesg.txt', b.dmesg.zoneRangesLine);
+  o['mtrr'] = b.procMtrr !== undefined ? at('proc-mtrr.txt') : at('dmesg.txt');
+  o['cpu'] = b.cpuinfo !== undefined ? at('cpuinfo.txt') : at('dmesg.txt');
+  o['iomem'] = at('proc-iomem.txt');
+  o['kernel_image'] = at('proc-iomem.txt');
+  o['boot'] = b.cmdline !== undefined ? at('cmdline.txt') : at('dmesg.txt');
+  o['firmware'] = at('dmesg.txt');
+  o['firmware_pat'] = at('dmesg.txt');
+  return o;
+}
+
+/** The top-level key whose block holds line `line` (1-based) of a YAML document written by `stringify`. */
+function topKeyAt(text: string, line: number): string | null {
+  const lines = text.split('\n');
+  for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
+    const m = /^([a-z_0-9]+):/.exec(lines[i]!);
+    if (m) return m[1]!;
+  }
+  return null;
+}
+
+/**
+ * Load the generated machine; an error found in it is reported at the bundle
+ * file (and line, where known) the offending key was read from, not in the
+ * generated text nobody sees.
+ */
+function loadImported(text: string, file: string, origins: Record<string, { file: string; line: number }>): MachineSpec {
+  try {
+    return loadMachine(text, file);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    const key = topKeyAt(text, e.line);
+    const o = key === null ? undefined : origins[key];
+    if (o === undefined) throw e;
+    throw new InputError(o.file, o.line, 1, `${e.detail} (imported as the machine's ${key})`);
+  }
+}
+
 /** PAT codes of the Configuration line's names (`cattr_name` of `__init_cache_modes()`; reserved 2/3 print as WB). */
 const PAT_CODES: Record<string, bigint> = { UC: 0n, WC: 1n, WT: 4n, WP: 5n, WB: 6n, 'UC-': 7n };
 
@@ -308,14 +352,15 @@ export function importBundle(dir: string): ImportResult {
   } else notes.push('firmware: no dmesg: no ACPI tables or HPET, so no boot-time memtype reservations');
 
   const file = `<import ${dir}>`;
-  let machine = loadMachine(stringify(raw, { lineWidth: 0 }), file);
+  const origins = originsOf(dir, b);
+  let machine = loadImported(stringify(raw, { lineWidth: 0 }), file, origins);
   // PAT state: the firmware's IA32_PAT shows only where Linux builds its tables from it
   // (PAT disabled with a PAT-capable CPU: nopat, CONFIG_X86_PAT=n, 6.1 without MTRRs).
   const shown = firmwarePatShown(machine, b.dmesg?.patConfig ?? null);
   if (shown !== null && shown !== machine.firmwarePat) {
     raw['firmware_pat'] = '0x' + shown.toString(16).padStart(16, '0');
     notes.push(`firmware_pat: ${raw['firmware_pat']} from the x86/PAT: Configuration line (PAT is disabled, so the line shows the firmware's value; pat_config agrees by construction)`);
-    machine = loadMachine(stringify(raw, { lineWidth: 0 }), file);
+    machine = loadImported(stringify(raw, { lineWidth: 0 }), file, origins);
   } else if (shown !== null) notes.push('firmware_pat: the reset value 0x0007040600070406, as the x86/PAT: Configuration line shows (PAT disabled)');
   else notes.push('firmware_pat: not visible in this capture (PAT programs its own layout, or no Configuration line): the reset value 0x0007040600070406 assumed');
   return { machine, yaml: dumpMachine(machine), notes, issues: b.issues, bundle: b };

@@ -134,3 +134,18 @@ test('firmware_pat: read from the Configuration line only where Linux builds its
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('a bundle whose parts contradict each other is an input error at the bundle file and line the bad value came from', { skip: bundles.length === 0 }, () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'patlab-contra-'));
+  try {
+    // A PAE kernel's Zone ranges under a non-PAE release: lowmem ends above a non-PAE kernel's MAXMEM.
+    const dir = partialBundle(tmp, 'i386pae-2g-cpumax', readdirSync(join(CAPTURES, 'i386pae-2g-cpumax')));
+    for (const f of ['dmesg.txt', 'uname.txt']) writeFileSync(join(dir, f), readFileSync(join(dir, f), 'utf8').replaceAll('686-pae', '686'));
+    const zoneLine = readFileSync(join(dir, 'dmesg.txt'), 'utf8').split('\n').findIndex((l) => l.endsWith('Zone ranges:')) + 1;
+    const r = spawnSync('node', [CLI, 'import', dir], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr.split('\n')[0]!.startsWith(`${join(dir, 'dmesg.txt')}:${zoneLine}:1: max_low_pfn: lowmem end 0x36ffe000 is above MAXMEM`), true, r.stderr);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
