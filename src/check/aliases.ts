@@ -64,14 +64,14 @@ function popcount7(m: number): number {
   return n;
 }
 
+/** Per kernel, a zeroed type-mask slot per memmap pfn, reused by every evaluation (Maps of 1e5 pfns cost more than the check). */
+const scratchOf = new WeakMap<Kernel, Uint16Array>();
+
 /**
  * The conflicts of the current state, per pfn. Two passes: a cheap type
  * mask per pfn over every mapping, then a full description only for the pfns
  * whose mask holds two types (most pages of a large run agree).
  */
-/** Per kernel, a zeroed type-mask slot per memmap pfn, reused by every evaluation (Maps of 1e5 pfns cost more than the check). */
-const scratchOf = new WeakMap<Kernel, Uint16Array>();
-
 export function conflictsNow(k: Kernel, eff: EffectiveTypes): Map<number, PageConflict> {
   const maps = aliasingMappings(k);
   const n = k.pages.nPfns;

@@ -65,7 +65,6 @@ export function aliasingMappings(k: Kernel): MappingRun[] {
   return out;
 }
 
-/** The kernel's own linear mappings of one pfn: the direct map and, for the kernel image on x86-64, the high map. */
 /**
  * The cache bits of `pfn`'s direct-map entry and high-map entry (-1 where
  * absent), the same bits `linearMappingsOf` reports, without building them:
@@ -77,17 +76,13 @@ export function linearBits4k(k: Kernel, pfn: number): [number, number] {
   return [dm.map.present(pfn) ? dm.map.bits4k(pfn) & CACHE_BITS : -1, hm && hm.present(pfn) ? hm.bits4k(pfn) & CACHE_BITS : -1];
 }
 
+/** The kernel's own linear mappings of one pfn: the direct map and, for the kernel image on x86-64, the high map. */
 export function linearMappingsOf(k: Kernel, pfn: number): MappingRun[] {
   const out: MappingRun[] = [];
+  const [direct, high] = linearBits4k(k, pfn);
   const dm = k.directMap;
-  if (dm.map.present(pfn)) {
-    const ref = dm.map.lookup(pfn)!;
-    out.push({ kind: 'direct', owner: 'direct map', vaddr: dm.map.vaOf(pfn), pfn, npages: 1, bits4k: dm.map.bits4k(pfn) & CACHE_BITS, level: ref.level });
-  }
+  if (direct >= 0) out.push({ kind: 'direct', owner: 'direct map', vaddr: dm.map.vaOf(pfn), pfn, npages: 1, bits4k: direct, level: dm.map.lookup(pfn)!.level });
   const hm = dm.highMap;
-  if (hm && hm.present(pfn)) {
-    const ref = hm.lookup(pfn)!;
-    out.push({ kind: 'highmap', owner: 'kernel high map', vaddr: hm.vaOf(pfn), pfn, npages: 1, bits4k: hm.bits4k(pfn) & CACHE_BITS, level: ref.level });
-  }
+  if (hm && high >= 0) out.push({ kind: 'highmap', owner: 'kernel high map', vaddr: hm.vaOf(pfn), pfn, npages: 1, bits4k: high, level: hm.lookup(pfn)!.level });
   return out;
 }

@@ -298,8 +298,7 @@ export class Kernel implements MmContext {
     // Costs and the event log describe what a scenario does: boot's page-table
     // work shows in the state it leaves (DirectMap lines), its messages stay.
     Object.assign(this.counters, newCpaCounters());
-    const ev = this.log.events;
-    for (let i = ev.length - 1; i >= lateBoot; i--) if (ev[i]!.kind !== 'printk') ev.splice(i, 1);
+    this.log.events.push(...this.log.events.splice(lateBoot).filter((e) => e.kind === 'printk'));
     this.directMap.running = true;
   }
 

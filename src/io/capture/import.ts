@@ -37,6 +37,8 @@ import type { ParseIssue } from './lines.js';
 import { walkIomem, type IomemNode } from './proc-iomem.js';
 import { splitCmdline } from './cmdline.js';
 import { patBootInit } from '../../kernel/pat/pat-init.js';
+import { MT, memTypeShort } from '../../hw/cache-mode.js';
+import { formatPatMsr } from '../../hw/pat-msr.js';
 import { InputError } from '../input-error.js';
 
 export interface ImportResult {
@@ -228,8 +230,8 @@ function loadImported(text: string, file: string, origins: Record<string, { file
   }
 }
 
-/** PAT codes of the Configuration line's names (`cattr_name` of `__init_cache_modes()`; reserved 2/3 print as WB). */
-const PAT_CODES: Record<string, bigint> = { UC: 0n, WC: 1n, WT: 4n, WP: 5n, WB: 6n, 'UC-': 7n };
+/** PAT codes of the Configuration line's names (the inverse of memTypeShort; reserved 2/3 print as WB, read back as 6). */
+const PAT_CODES: Record<string, bigint> = Object.fromEntries([MT.UC, MT.WC, MT.WT, MT.WP, MT.WB, MT.UC_MINUS].map((t) => [memTypeShort(t), BigInt(t)]));
 
 /**
  * The firmware's IA32_PAT as the captured Configuration line shows it, when
@@ -358,7 +360,7 @@ export function importBundle(dir: string): ImportResult {
   // (PAT disabled with a PAT-capable CPU: nopat, CONFIG_X86_PAT=n, 6.1 without MTRRs).
   const shown = firmwarePatShown(machine, b.dmesg?.patConfig ?? null);
   if (shown !== null && shown !== machine.firmwarePat) {
-    raw['firmware_pat'] = '0x' + shown.toString(16).padStart(16, '0');
+    raw['firmware_pat'] = formatPatMsr(shown);
     notes.push(`firmware_pat: ${raw['firmware_pat']} from the x86/PAT: Configuration line (PAT is disabled, so the line shows the firmware's value; pat_config agrees by construction)`);
     machine = loadImported(stringify(raw, { lineWidth: 0 }), file, origins);
   } else if (shown !== null) notes.push('firmware_pat: the reset value 0x0007040600070406, as the x86/PAT: Configuration line shows (PAT disabled)');

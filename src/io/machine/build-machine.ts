@@ -139,10 +139,8 @@ function buildFirmware(c: BuildContext, raw: Raw): FirmwareSpec | undefined {
     const ptr = `/firmware/mmconfig/${i}`;
     const cfg = { segment: c.optNum(t, 'segment', ptr) ?? 0, startBus: c.num(t, 'start_bus', ptr), endBus: c.num(t, 'end_bus', ptr), base: c.num(t, 'base', ptr) };
     if (cfg.segment > 0xffff) c.fail(`${ptr}/segment`, `firmware.mmconfig: segment ${cfg.segment} is above 0xffff`);
-    for (const k of ['start_bus', 'end_bus'] as const) {
-      const v = k === 'start_bus' ? cfg.startBus : cfg.endBus;
-      if (v > 0xff) c.fail(`${ptr}/${k}`, `firmware.mmconfig: ${k} ${v} is above 0xff`);
-    }
+    if (cfg.startBus > 0xff) c.fail(`${ptr}/start_bus`, `firmware.mmconfig: start_bus ${cfg.startBus} is above 0xff`);
+    if (cfg.endBus > 0xff) c.fail(`${ptr}/end_bus`, `firmware.mmconfig: end_bus ${cfg.endBus} is above 0xff`);
     if (cfg.endBus < cfg.startBus) c.fail(`${ptr}/end_bus`, `firmware.mmconfig: end_bus ${cfg.endBus} is below start_bus ${cfg.startBus}`);
     return cfg;
   });

@@ -115,15 +115,11 @@ export const MM_CALLS: CallSpec<K>[] = [
       const order = (a['order'] as number | undefined) ?? 0;
       const count = (a['count'] as number | undefined) ?? 1;
       const at = a['pfn'] as number | undefined;
-      if (at !== undefined) {
-        if (count !== 1) throw new ImpossibleRequestError('pfn names one allocation: drop count');
-        const pfn = k.allocator.allocPagesAt(a['gfp'] as Gfp, order, at);
-        const pfns = Array.from({ length: 1 << order }, (_, j) => pfn + j);
-        return { handle: { kind: 'pages', pfns }, fields: { zone: k.zones.zoneOf(pfn) } };
-      }
+      if (at !== undefined && count !== 1) throw new ImpossibleRequestError('pfn names one allocation: drop count');
+      const gfp = a['gfp'] as Gfp;
       const pfns: number[] = [];
       for (let i = 0; i < count; i++) {
-        const pfn = k.allocator.allocPages(a['gfp'] as Gfp, order);
+        const pfn = at !== undefined ? k.allocator.allocPagesAt(gfp, order, at) : k.allocator.allocPages(gfp, order);
         if (pfn < 0) return { isNull: true, fields: { allocated: i } };
         for (let j = 0; j < 1 << order; j++) pfns.push(pfn + j);
       }

@@ -170,13 +170,20 @@ export class PageAllocator {
           break;
         }
       if (!ok) continue;
-      for (let q = pfn; q < pfn + size; q++) flags[q] = flags[q]! & ~PG_BUDDY;
-      this.pages.refcount[pfn] = 1;
-      if (order > 0) flags[pfn] = flags[pfn]! | PG_HEAD;
-      z.free -= size;
-      return pfn;
+      return this.claim(z, pfn, order);
     }
     return -1;
+  }
+
+  /** Hand out the free, checked block at `pfn`: it leaves the buddy, its head gets refcount 1 (and PG_head above order 0). */
+  private claim(z: ZoneState, pfn: number, order: number): number {
+    const size = 2 ** order;
+    const flags = this.pages.flags;
+    for (let q = pfn; q < pfn + size; q++) flags[q] = flags[q]! & ~PG_BUDDY;
+    this.pages.refcount[pfn] = 1;
+    if (order > 0) flags[pfn] = flags[pfn]! | PG_HEAD;
+    z.free -= size;
+    return pfn;
   }
 
   /**
@@ -197,11 +204,7 @@ export class PageAllocator {
     for (let q = pfn; q < pfn + size; q++) {
       if (q >= z.end || !(flags[q]! & PG_BUDDY)) throw new ImpossibleRequestError(`${at}${size > 1 ? `: page 0x${q.toString(16)}` : ''} is not free`);
     }
-    for (let q = pfn; q < pfn + size; q++) flags[q] = flags[q]! & ~PG_BUDDY;
-    this.pages.refcount[pfn] = 1;
-    if (order > 0) flags[pfn] = flags[pfn]! | PG_HEAD;
-    z.free -= size;
-    return pfn;
+    return this.claim(z, pfn, order);
   }
 
   /** `__free_pages(page, order)`: give 2^order pages back (refcount to 0, PG_buddy). */
@@ -224,4 +227,14 @@ export class PageAllocator {
     for (let i = 0; i < n; i++) out[i] = this.allocPages(gfp, 0);
     return out;
   }
+}
+
+/**
+ * `split_page(page, order)` (mm/page_alloc.c): a non-compound higher-order
+ * block becomes 2^order order-0 pages; every tail page gets its own reference
+ * (refcount 1), the head keeps its count.
+ */
+export function splitPage(pages: PageArray, pfn: number, order: number): void {
+  for (let q = pfn + 1; q < pfn + 2 ** order; q++) pages.refcount[q] = pages.refcount[q]! + 1;
+  pages.flags[pfn] = pages.flags[pfn]! & ~PG_HEAD;
 }

@@ -27,11 +27,10 @@
  * takes neighbouring pages; which 2 MiB it is cannot be known).
  */
 
-import type { Gfp } from '../mm/page-alloc.js';
+import { splitPage, type Gfp } from '../mm/page-alloc.js';
 import { changePageAttrSetClr } from '../mm/cpa.js';
 import { PAGE_KERNEL_BITS, PAGE_RW } from '../mm/linear-map.js';
 import type { MmContext } from '../mm/mm-context.js';
-import { PG_HEAD } from '../mm/page.js';
 import type { Vmalloc } from '../mm/vmalloc.js';
 
 /** BPF_PROG_PACK_SIZE / PAGE_SIZE on x86-64 (PMD_SIZE * one node). */
@@ -50,13 +49,9 @@ export function ptpClassifierJit(k: MmContext & { modules: Vmalloc; machine: { c
   const order = Math.log2(n);
   const first = k.allocator.allocPages(gfp, order);
   if (first < 0) return [];
-  const pfns: number[] = [];
-  for (let i = 0; i < n; i++) {
-    // vmalloc uses order-0 pages: no compound head, each page referenced once.
-    k.pages.flags[first + i] = k.pages.flags[first + i]! & ~PG_HEAD;
-    k.pages.refcount[first + i] = 1;
-    pfns.push(first + i);
-  }
+  // vmalloc uses order-0 pages: the block becomes n pages of one reference each.
+  splitPage(k.pages, first, order);
+  const pfns = Array.from({ length: n }, (_, i) => first + i);
   const va = k.modules.vmap(pfns, PAGE_KERNEL_BITS, 'module_alloc');
   if (va === null) return [];
   changePageAttrSetClr(k, { caller: 'set_memory_ro', vaddr: va, numpages: n, maskSet: 0, maskClr: PAGE_RW });

@@ -14,8 +14,7 @@
 import { CM } from '../../../hw/cache-mode.js';
 import { EBUSY, EINVAL, ENOMEM } from '../../errno.js';
 import type { MmContext } from '../../mm/mm-context.js';
-import { PG_HEAD } from '../../mm/page.js';
-import { MAX_ORDER, type Gfp } from '../../mm/page-alloc.js';
+import { MAX_ORDER, splitPage, type Gfp } from '../../mm/page-alloc.js';
 import { setPagesArrayUc, setPagesArrayWb, setPagesArrayWc, setPagesWb } from '../../mm/set-memory.js';
 import { checkHolds, driverFreePages } from '../page-refs.js';
 import { TTM_CACHING, type TtmCaching } from './caching.js';
@@ -305,7 +304,7 @@ export function ttmPoolBackup(k: MmContext, pool: TtmPool, tt: TtmTt, purge: boo
     // purge: __free_pages(page, order); backup: split_page + per-page put_page after the copy — the same pages leave.
     if (purge) driverFreePages(k, p, order, 'ttm');
     else {
-      splitPage(k, p, order);
+      splitPage(k.pages, p, order);
       for (let q = p; q < p + n; q++) driverFreePages(k, q, 0, 'ttm');
     }
     tt.pages.fill(-1, i, i + n);
@@ -318,8 +317,3 @@ export function ttmPoolBackup(k: MmContext, pool: TtmPool, tt: TtmTt, purge: boo
   return shrunken;
 }
 
-/** `split_page(page, order)`: every tail page gets its own reference (refcount 1); the head keeps its count. */
-function splitPage(k: MmContext, p: number, order: number): void {
-  for (let q = p + 1; q < p + 2 ** order; q++) k.pages.refcount[q] = k.pages.refcount[q]! + 1;
-  k.pages.flags[p] = k.pages.flags[p]! & ~PG_HEAD;
-}
