@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { replayMemtypeTrace } from '../src/io/trace/memtype-trace.js';
 import { SHARED_DIR } from '../test/shared-dir.js';
-import { compareParallel } from '../src/cli/compare-parallel.js';
+import { compareParallel } from '../src/run/parallel.js';
 import { DEBATE_SUITE } from '../src/io/compare/debate-suite.js';
 import { loadScenarioFile } from '../src/io/scenario/load.js';
 import { POLICIES, selectPolicies } from '../src/policy/registry.js';
@@ -71,7 +71,7 @@ function fmt(r: Row): string {
 async function benchSuite(): Promise<void> {
   console.log('\ncompare: the built-in debate suite, as `patlab compare` runs it for text/json (worker threads, one per CPU up to 4):');
   const load = (names: (n: string) => boolean) =>
-    DEBATE_SUITE.filter((s) => names(s.name)).map((s) => ({ text: s.yaml, file: s.name, scenario: loadScenarioFile(s.yaml, s.name) }));
+    DEBATE_SUITE.filter((s) => names(s.name)).map((s) => loadScenarioFile(s.yaml, s.name));
   const small = load((n) => n !== 'scattered-1e5-pages');
   const big = load((n) => n === 'scattered-1e5-pages');
   // The twelve designs issue 6 lists, then `all` (those plus the notable compositions).

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { loadPreset } from '../io/machine/load-machine.js';
 import { presetNames } from '../io/machine/presets.js';
-import { CALLS } from '../io/scenario/driver.js';
+import { CALLS } from '../run/driver.js';
 import { writeStdout } from './write-stdout.js';
 
 export function registerCalls(program: Command): void {

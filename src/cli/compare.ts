@@ -6,17 +6,17 @@
 
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { compareScenario } from '../io/compare/compare.js';
+import { compareScenario } from '../run/compare.js';
 import { DEBATE_SUITE } from '../io/compare/debate-suite.js';
 import { didYouMean } from '../io/did-you-mean.js';
-import { InputError } from '../io/input-error.js';
+import { InputError } from '../run/input-error.js';
 import { compareToHtml } from '../io/render/compare-html.js';
 import { compareToJson } from '../io/render/compare-json.js';
 import { compareToText } from '../io/render/compare-text.js';
 import { loadScenarioFile } from '../io/scenario/load.js';
 import { PolicyError, selectPolicies } from '../policy/registry.js';
-import { summaryText } from '../io/compare/summary.js';
-import { compareParallel, type ScenarioSource } from './compare-parallel.js';
+import { summaryText } from '../run/summary.js';
+import { compareParallel } from '../run/parallel.js';
 import { readInput } from './read-input.js';
 import { writeStdout } from './write-stdout.js';
 
@@ -46,13 +46,13 @@ export function registerCompare(program: Command): void {
       // Only the HTML report draws timelines, memory strips and lanes.
       const detail = o.format === 'html' && !o.summary;
       // Parse every scenario here first, so input errors are reported before any work starts.
-      const sources: ScenarioSource[] = (paths.length ? paths.map((p) => readInput(p)) : DEBATE_SUITE.map((s) => ({ text: s.yaml, name: `<built-in ${s.name}>` }))).map(
+      const sources = (paths.length ? paths.map((p) => readInput(p)) : DEBATE_SUITE.map((s) => ({ text: s.yaml, name: `<built-in ${s.name}>` }))).map(
         ({ text, name }) => ({ text, file: name, scenario: loadScenarioFile(text, name) }),
       );
       const results =
         threads === 1 || sources.length * policies.length === 1
           ? sources.map((s) => compareScenario(s.scenario, policies, { detail }))
-          : await compareParallel(sources, policies, threads, { detail });
+          : await compareParallel(sources.map((s) => s.scenario), policies, threads, { detail });
       const out = o.summary
         ? summaryText(results)
         : o.format === 'html' ? await compareToHtml(results) : o.format === 'json' ? JSON.stringify(compareToJson(results), null, 2) + '\n' : compareToText(results);

@@ -5,7 +5,7 @@
  */
 
 import { Command, CommanderError } from 'commander';
-import { InputError } from '../io/input-error.js';
+import { InputError } from '../run/input-error.js';
 import { NotModelledError } from '../kernel/not-modelled.js';
 import { registerMemtypeReplay } from './memtype-replay.js';
 import { registerRun } from './run.js';

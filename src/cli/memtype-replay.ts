@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { replayCallTrace } from '../io/trace/call-trace.js';
-import { InputError } from '../io/input-error.js';
+import { InputError } from '../run/input-error.js';
 import { isKernelVersionName, KERNEL_PRESETS } from '../kernel/version.js';
 import { readInput } from './read-input.js';
 import { writeStdout } from './write-stdout.js';

@@ -1,7 +1,7 @@
 /** Reading a named input file (or `-` for standard input) as text, with errors for people. */
 
 import { readFileSync } from 'node:fs';
-import { InputError } from '../io/input-error.js';
+import { InputError } from '../run/input-error.js';
 
 /** The file's text and the name to use in messages. */
 export function readInput(path: string): { text: string; name: string } {

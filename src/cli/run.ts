@@ -7,12 +7,12 @@
  */
 
 import type { Command } from 'commander';
-import { InputError } from '../io/input-error.js';
+import { InputError } from '../run/input-error.js';
 import { runToJson } from '../io/render/run-json.js';
 import { runToText } from '../io/render/run-text.js';
 import { loadScenarioFile, SHOW_CHOICES, showKernelText } from '../io/scenario/load.js';
-import { runScenario } from '../io/scenario/execute.js';
-import { KERNEL_DRIVER } from '../io/scenario/driver.js';
+import { runScenario } from '../run/execute.js';
+import { KERNEL_DRIVER } from '../run/driver.js';
 import { readInput } from './read-input.js';
 import { writeStdout } from './write-stdout.js';
 

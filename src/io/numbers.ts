@@ -40,7 +40,3 @@ export function parseNumber(v: unknown): NumberResult {
   return { ok: false, why: NUMBER_EXPECTED };
 }
 
-/** `0x` + lower-case hex, no padding: how machine files, results and messages write addresses. */
-export function hex(n: number | bigint): string {
-  return '0x' + n.toString(16);
-}

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import { compareScenario } from '../../src/io/compare/compare.js';
+import { compareScenario } from '../../src/run/compare.js';
 import { DEBATE_SUITE } from '../../src/io/compare/debate-suite.js';
 import { compareToJson } from '../../src/io/render/compare-json.js';
 import { loadScenarioFile } from '../../src/io/scenario/load.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { compareScenario } from '../../src/io/compare/compare.js';
+import { compareScenario } from '../../src/run/compare.js';
 import { compareToHtml } from '../../src/io/render/compare-html.js';
 import { loadScenarioFile } from '../../src/io/scenario/load.js';
 import { selectPolicies } from '../../src/policy/registry.js';

@@ -6,7 +6,7 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../input-error.js';
+import { InputError } from '../../run/input-error.js';
 import { parseCmdline } from './cmdline.js';
 import { parseCpuinfo, type CpuinfoBlock } from './cpuinfo.js';
 import { parseDmesg, type Dmesg } from './dmesg.js';

@@ -31,7 +31,7 @@ import type { MachineSpec } from '../../kernel/machine.js';
 import { dumpMachine } from '../machine/dump-machine.js';
 import { loadMachine } from '../machine/load-machine.js';
 import { BOOT_OPTIONS, KERNELS } from '../machine/machine-schema.js';
-import { hex } from '../numbers.js';
+import { hex } from '../../hw/hex.js';
 import { readBundle, type Bundle } from './bundle.js';
 import type { ParseIssue } from './lines.js';
 import { walkIomem, type IomemNode } from './proc-iomem.js';
@@ -39,7 +39,7 @@ import { splitCmdline } from './cmdline.js';
 import { patBootInit } from '../../kernel/pat/pat-init.js';
 import { MT, memTypeShort } from '../../hw/cache-mode.js';
 import { formatPatMsr } from '../../hw/pat-msr.js';
-import { InputError } from '../input-error.js';
+import { InputError } from '../../run/input-error.js';
 
 export interface ImportResult {
   machine: MachineSpec;

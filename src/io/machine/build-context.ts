@@ -3,7 +3,7 @@
  * of it is in the file, and how to fail there.
  */
 
-import { InputError } from '../input-error.js';
+import { InputError } from '../../run/input-error.js';
 import { parseNumber } from '../numbers.js';
 import type { Locator } from './schema-errors.js';
 import { humanPath, pointerJoin } from './yaml-located.js';

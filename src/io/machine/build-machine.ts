@@ -23,7 +23,8 @@ import { type BuildContext, list, type Raw, sub } from './build-context.js';
 import { buildCpu } from './build-cpu.js';
 import { buildMtrr } from './build-mtrr.js';
 import { buildE820, buildIomem, readRange } from './build-ranges.js';
-import { hex, parseBigNumber } from '../numbers.js';
+import { parseBigNumber } from '../numbers.js';
+import { hex } from '../../hw/hex.js';
 
 /** Where the kernel image sits when the file does not say (no KASLR). */
 export const DEFAULT_KERNEL_START = 0x1000000;

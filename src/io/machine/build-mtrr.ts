@@ -8,7 +8,7 @@ import { MT } from '../../hw/cache-mode.js';
 import { fixedCellIndex, fixedCellRange, MTRR_FIXED_END, MTRR_NUM_FIXED_RANGES } from '../../hw/mtrr.js';
 import type { MtrrSpec, MtrrVarSpec } from '../../kernel/machine.js';
 import { type BuildContext, list, type Raw } from './build-context.js';
-import { hex } from '../numbers.js';
+import { hex } from '../../hw/hex.js';
 import { humanPath, pointerJoin } from './yaml-located.js';
 
 const TYPE_CODE: Record<string, number> = { UC: MT.UC, WC: MT.WC, WT: MT.WT, WP: MT.WP, WB: MT.WB };

@@ -6,7 +6,7 @@
 
 import type { Arch, E820Entry, E820Type, IomemResource } from '../../kernel/machine.js';
 import { type BuildContext, list, type Raw } from './build-context.js';
-import { hex } from '../numbers.js';
+import { hex } from '../../hw/hex.js';
 import { humanPath, pointerJoin } from './yaml-located.js';
 
 /**

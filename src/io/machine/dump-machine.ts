@@ -9,7 +9,7 @@ import { mtrrShortName } from '../../hw/cache-mode.js';
 import { fixedCellRange, MTRR_NUM_FIXED_RANGES } from '../../hw/mtrr.js';
 import { formatPatMsr } from '../../hw/pat-msr.js';
 import type { IomemResource, MachineSpec, MtrrSpec } from '../../kernel/machine.js';
-import { hex } from '../numbers.js';
+import { hex } from '../../hw/hex.js';
 
 function fixedOut(fixed: readonly number[]): unknown {
   if (fixed.every((t) => t === fixed[0])) return mtrrShortName(fixed[0]!).toUpperCase();

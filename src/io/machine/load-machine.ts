@@ -14,7 +14,7 @@ import AjvModule from 'ajv';
 import { basename } from 'node:path';
 import { isScalar } from 'yaml';
 import type { MachineSpec } from '../../kernel/machine.js';
-import { InputError } from '../input-error.js';
+import { InputError } from '../../run/input-error.js';
 import { parseYaml } from '../yaml/source.js';
 import { BuildContext, type Raw } from './build-context.js';
 import { buildMachine } from './build-machine.js';

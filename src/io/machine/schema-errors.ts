@@ -5,7 +5,7 @@
  */
 
 import type { ErrorObject } from 'ajv';
-import { InputError } from '../input-error.js';
+import { InputError } from '../../run/input-error.js';
 import { didYouMean } from '../did-you-mean.js';
 import { NUMBER_EXPECTED } from '../numbers.js';
 import { humanPath, pointerJoin, type Loc, type NodeLoc } from './yaml-located.js';

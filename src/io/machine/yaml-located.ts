@@ -10,7 +10,7 @@
  */
 
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
-import { InputError } from '../input-error.js';
+import { InputError } from '../../run/input-error.js';
 
 export interface Loc {
   line: number;

@@ -6,7 +6,7 @@
  * run-dependent text: the same comparison gives the same bytes.
  */
 
-import type { ScenarioComparison } from '../compare/compare.js';
+import type { ScenarioComparison } from '../../run/result.js';
 import { costChartSvgs } from './html/charts.js';
 import { esc } from './html/escape.js';
 import { installStrips, stripHtml } from './html/strip.js';

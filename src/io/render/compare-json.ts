@@ -1,8 +1,8 @@
 /** `patlab compare --format json`, validated by schema/compare.schema.json. */
 
-import type { ScenarioComparison } from '../compare/compare.js';
+import type { ScenarioComparison } from '../../run/result.js';
 
-import { hex } from '../numbers.js';
+import { hex } from '../../hw/hex.js';
 
 export function compareToJson(results: readonly ScenarioComparison[]): Record<string, unknown> {
   return {

@@ -4,7 +4,7 @@
  * silent downgrades, refcount hazards, the outcome and the main costs.
  */
 
-import type { PolicyResult, ScenarioComparison } from '../compare/compare.js';
+import type { PolicyResult, ScenarioComparison } from '../../run/result.js';
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);

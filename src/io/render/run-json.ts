@@ -6,9 +6,9 @@
 
 import type { HandleValue } from '../../kernel/api/types.js';
 import type { KernelContext } from '../../kernel/context.js';
-import { showRet, type RunOutcome } from '../scenario/execute.js';
+import { showRet, type RunOutcome } from '../../run/execute.js';
 
-import { hex } from '../numbers.js';
+import { hex } from '../../hw/hex.js';
 
 function handleJson(h: HandleValue): Record<string, unknown> {
   switch (h.kind) {

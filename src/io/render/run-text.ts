@@ -1,7 +1,7 @@
 /** `patlab run` text output: each step's call, result and kernel messages, then the final state. */
 
 import type { KernelContext } from '../../kernel/context.js';
-import { showRet, type RunOutcome } from '../scenario/execute.js';
+import { showRet, type RunOutcome } from '../../run/execute.js';
 
 export function runToText(o: RunOutcome<KernelContext>): string {
   const out: string[] = [];

@@ -9,10 +9,10 @@ import type { KernelContext } from '../../kernel/context.js';
 import { patBootInit } from '../../kernel/pat/pat-init.js';
 import { loadMachine, loadMachineNode } from '../machine/load-machine.js';
 import { YamlSource } from '../yaml/source.js';
-import { CALLS } from './driver.js';
-import type { RunOutcome } from './execute.js';
+import { CALLS } from '../../run/driver.js';
+import type { RunOutcome } from '../../run/execute.js';
 import { parseScenario } from './parse.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario } from '../../run/scenario.js';
 
 export const SHOW_CHOICES = ['pat_memtype_list', 'directmap', 'pat_config'] as const;
 export type ShowChoice = (typeof SHOW_CHOICES)[number];

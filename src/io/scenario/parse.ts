@@ -26,7 +26,7 @@ import type { ArgKind, CallSpec } from '../../kernel/api/types.js';
 import type { MachineSpec } from '../../kernel/machine.js';
 import { didYouMean } from '../did-you-mean.js';
 import { parseNumberish, YamlSource } from '../yaml/source.js';
-import type { FinalExpect, Pos, RawArg, Scenario, ScenarioStep, StepExpect } from './scenario.js';
+import type { FinalExpect, Pos, RawArg, Scenario, ScenarioStep, StepExpect } from '../../run/scenario.js';
 
 /** Resolves a scenario's `machine:` value (a preset name or an inline mapping) to a machine. */
 export type MachineResolver = (src: YamlSource, node: Node) => MachineSpec;

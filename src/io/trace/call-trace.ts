@@ -31,14 +31,14 @@ import type { Kernel } from '../../kernel/kernel.js';
 import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
 import { isKernelVersionName, KERNEL_PRESETS, type KernelVersionName } from '../../kernel/version.js';
 import { didYouMean } from '../did-you-mean.js';
-import { InputError } from '../input-error.js';
+import { InputError } from '../../run/input-error.js';
 import { loadMachine } from '../machine/load-machine.js';
 import { PRESET_YAML, presetNames } from '../machine/presets.js';
 import { parseNumberish } from '../yaml/source.js';
-import { KERNEL_DRIVER } from '../scenario/driver.js';
-import { resolveArgs, showRet } from '../scenario/execute.js';
+import { KERNEL_DRIVER } from '../../run/driver.js';
+import { resolveArgs, showRet } from '../../run/execute.js';
 import { parseArgValue } from '../scenario/parse.js';
-import type { RawArg, Scenario, ScenarioStep } from '../scenario/scenario.js';
+import type { RawArg, Scenario, ScenarioStep } from '../../run/scenario.js';
 import { tokenize, type Token } from './lexer.js';
 import { replayMemtypeTrace, type ReplayOptions } from './memtype-trace.js';
 

@@ -5,7 +5,7 @@
  * unsigned 64-bit.
  */
 
-import { InputError } from '../input-error.js';
+import { InputError } from '../../run/input-error.js';
 
 export interface Token {
   text: string;

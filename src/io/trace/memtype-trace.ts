@@ -21,7 +21,7 @@ import type { RamResource } from '../../kernel/mm/system-ram.js';
 import { NotModelledError } from '../../kernel/not-modelled.js';
 import { kernelFlags, type KernelVersionName } from '../../kernel/version.js';
 import { LineReader } from './lexer.js';
-import { hex } from '../numbers.js';
+import { hex } from '../../hw/hex.js';
 
 const CACHE_MODE_NAMES = ['write-back', 'write-combining', 'uncached-minus', 'uncached', 'write-through', 'write-protected'] as const;
 const MTRR_NAMES = ['uc', 'wc', 'wt', 'wp', 'wb'] as const;

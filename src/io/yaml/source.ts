@@ -4,7 +4,7 @@
  */
 
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
-import { InputError } from '../input-error.js';
+import { InputError } from '../../run/input-error.js';
 import { didYouMean } from '../did-you-mean.js';
 import { parseNumber } from '../numbers.js';
 

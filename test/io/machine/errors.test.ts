@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../../../src/io/input-error.js';
+import { InputError } from '../../../src/run/input-error.js';
 import { loadMachine, loadMachineNode, parseYaml } from '../../../src/io/machine/load-machine.js';
 
 const BASE = `name: t

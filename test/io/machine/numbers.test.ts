@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { closest, editDistance } from '../../../src/io/did-you-mean.js';
-import { hex, parseNumber } from '../../../src/io/numbers.js';
+import { parseNumber } from '../../../src/io/numbers.js';
+import { hex } from '../../../src/hw/hex.js';
 
 test('sizes and hex', () => {
   assert.deepEqual(parseNumber('4G'), { ok: true, value: 4 * 2 ** 30 });

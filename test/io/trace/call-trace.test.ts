@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { InputError } from '../../../src/io/input-error.js';
+import { InputError } from '../../../src/run/input-error.js';
 import { replayCallTrace } from '../../../src/io/trace/call-trace.js';
 import { replayMemtypeTrace } from '../../../src/io/trace/memtype-trace.js';
 import { REPO_ROOT, SHARED_DIR } from '../../shared-dir.js';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { KERNEL_DRIVER } from '../../../src/io/scenario/driver.js';
-import { runScenario } from '../../../src/io/scenario/execute.js';
+import { KERNEL_DRIVER } from '../../../src/run/driver.js';
+import { runScenario } from '../../../src/run/execute.js';
 import { loadScenarioFile } from '../../../src/io/scenario/load.js';
 import { REPO_ROOT } from '../../shared-dir.js';
 

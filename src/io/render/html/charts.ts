@@ -7,7 +7,7 @@
 
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { ScenarioComparison } from '../../compare/compare.js';
+import type { ScenarioComparison } from '../../../run/result.js';
 
 export interface CostMeasure {
   key: string;

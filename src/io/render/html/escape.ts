@@ -3,4 +3,4 @@ export function esc(s: string | number): string {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-export { hex } from '../../numbers.js';
+export { hex } from '../../../hw/hex.js';

@@ -15,7 +15,7 @@
  * directly.
  */
 
-import type { PolicyResult, ScenarioComparison } from '../../compare/compare.js';
+import type { PolicyResult, ScenarioComparison } from '../../../run/result.js';
 import { modeColour, SEVERITY_COLOURS, shortMode } from './modes.js';
 
 /** A row: an index into {@link StripData.segs}. */

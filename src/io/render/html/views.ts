@@ -7,7 +7,7 @@
  * no clock.
  */
 
-import type { Lane, PolicyResult, ReportedMapping, ScenarioComparison } from '../../compare/compare.js';
+import type { Lane, PolicyResult, ReportedMapping, ScenarioComparison } from '../../../run/result.js';
 import type { ChartSvg } from './charts.js';
 import { esc, hex } from './escape.js';
 import { HOLE_COLOUR, modeColour, modeInk, SEVERITY_COLOURS, shortMode } from './modes.js';

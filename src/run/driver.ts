@@ -3,13 +3,13 @@
  * (every modelled call under its kernel name) and the final-state views.
  */
 
-import { DRIVER_CALLS } from '../../kernel/api/driver-calls.js';
-import { MEMTYPE_CALLS } from '../../kernel/api/memtype-calls.js';
-import { MM_CALLS } from '../../kernel/api/mm-calls.js';
-import type { CallSpec } from '../../kernel/api/types.js';
-import { VM_CALLS } from '../../kernel/api/vm-calls.js';
-import { TOUCH_CALLS } from '../../kernel/api/touch-calls.js';
-import { bootKernel, type Kernel } from '../../kernel/kernel.js';
+import { DRIVER_CALLS } from '../kernel/api/driver-calls.js';
+import { MEMTYPE_CALLS } from '../kernel/api/memtype-calls.js';
+import { MM_CALLS } from '../kernel/api/mm-calls.js';
+import type { CallSpec } from '../kernel/api/types.js';
+import { VM_CALLS } from '../kernel/api/vm-calls.js';
+import { TOUCH_CALLS } from '../kernel/api/touch-calls.js';
+import { bootKernel, type Kernel } from '../kernel/kernel.js';
 import type { KernelDriver } from './execute.js';
 
 /** Every call a scenario can name, by kernel name. */

@@ -5,84 +5,24 @@
  * designs run in.
  */
 
-import { cattrName, memTypeShort, type CacheMode, type MemType } from '../../hw/cache-mode.js';
-import { protvalLargeTo4k } from '../../hw/pte.js';
-import { AliasTracker, type AliasRun } from '../../check/aliases.js';
-import { runCosts, type Costs } from '../../check/costs.js';
-import { debugWarns, type DebugWarn } from '../../check/debug-warns.js';
-import { silentDowngrades, type Downgrade } from '../../check/downgrades.js';
-import { EffectiveTypes } from '../../check/effective.js';
-import { refcountHazards, type Hazard } from '../../check/hazards.js';
-import { userMappingAt } from '../../check/user-lookup.js';
-import { aliasingMappings, linearMappingsOf, type MappingRun } from '../../check/inventory.js';
-import type { HandleValue } from '../../kernel/api/types.js';
-import type { Kernel } from '../../kernel/kernel.js';
-import { NotModelledError } from '../../kernel/not-modelled.js';
-import type { SelectedPolicy } from '../../policy/registry.js';
-import { KERNEL_DRIVER } from '../scenario/driver.js';
-import { CallUnavailableError, runScenario, showRet, type RunOutcome } from '../scenario/execute.js';
-import type { Scenario } from '../scenario/scenario.js';
-
-export type MappingKindOut = 'user' | 'direct' | 'kmap' | 'vmap' | 'ioremap';
-
-export interface ReportedMapping {
-  name: string;
-  kind: MappingKindOut;
-  pfn: number;
-  requested: string;
-  installed: string;
-  effective: string;
-}
-
-/** One mapping of a flagged pfn, for the report's lanes. */
-export interface Lane {
-  kind: string;
-  owner: string;
-  installed: string;
-  effective: string;
-  /** Step that created it, when known. */
-  step: number | null;
-}
-
-/** What the report draws: steps with their messages, and the final memtype state. */
-export interface PolicyDetail {
-  steps: { index: number; call: string; args: Record<string, string>; ret: string | null; messages: string[] }[];
-  /** Memtype tree entries at the end (start, end exclusive, type). */
-  tree: { start: number; end: number; type: string }[];
-  /** RAM page-flag runs other than WB at the end (pfns). */
-  pageMemtype: { start: number; end: number; type: string }[];
-  /** For up to 16 flagged pfns (conflicting aliases first): every mapping of the pfn. */
-  lanes: { pfn: number; severity: string; mappings: Lane[] }[];
-}
-
-export interface PolicyResult {
-  policy: string;
-  outcome: 'ok' | 'fatal' | 'skipped' | 'not-applicable' | 'not-modelled';
-  /** Why a run was skipped or not applicable, or the fatal outcome. */
-  reason?: string;
-  fatal?: { step: number; what: string; text: string; where: string };
-  mappings: ReportedMapping[];
-  aliases: AliasRun[];
-  downgrades: Downgrade[];
-  hazards: Hazard[];
-  warns: DebugWarn[];
-  /** Steps whose call failed (negative return, NULL, a fault other than NOPAGE, a KVM pfn error). */
-  errors?: { step: number; call: string; what: string }[];
-  costs: Costs;
-  detail?: PolicyDetail;
-}
-
-export interface ScenarioComparison {
-  name: string;
-  description?: string;
-  machine: string;
-  kernel: string;
-  /** RAM ranges of the machine (pfns), for the memory strip. */
-  ram: { start: number; end: number }[];
-  /** One past the highest RAM pfn. */
-  maxPfn: number;
-  policies: PolicyResult[];
-}
+import { cattrName, memTypeShort, type CacheMode, type MemType } from '../hw/cache-mode.js';
+import { protvalLargeTo4k } from '../hw/pte.js';
+import { AliasTracker, type AliasRun } from '../check/aliases.js';
+import { runCosts } from '../check/costs.js';
+import { debugWarns } from '../check/debug-warns.js';
+import { silentDowngrades } from '../check/downgrades.js';
+import { EffectiveTypes } from '../check/effective.js';
+import { refcountHazards } from '../check/hazards.js';
+import { userMappingAt } from '../check/user-lookup.js';
+import { aliasingMappings, linearMappingsOf, type MappingRun } from '../check/inventory.js';
+import type { HandleValue } from '../kernel/api/types.js';
+import type { Kernel } from '../kernel/kernel.js';
+import { NotModelledError } from '../kernel/not-modelled.js';
+import type { SelectedPolicy } from '../policy/registry.js';
+import { KERNEL_DRIVER } from './driver.js';
+import { CallUnavailableError, runScenario, showRet, type RunOutcome } from './execute.js';
+import type { Scenario } from './scenario.js';
+import type { Lane, PolicyDetail, PolicyResult, ReportedMapping, ScenarioComparison, MappingKindOut } from './result.js';
 
 const CACHE = 0x98;
 

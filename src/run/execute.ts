@@ -4,19 +4,19 @@
  * kernel outcome, and check every expectation.
  */
 
-import { cattrName } from '../../hw/cache-mode.js';
-import type { CallResult, CallSpec, HandleValue, Args } from '../../kernel/api/types.js';
-import type { KernelContext } from '../../kernel/context.js';
-import { errnoName } from '../../kernel/errno.js';
-import { KernelFatal } from '../../kernel/fatal.js';
-import { ImpossibleRequestError } from '../../kernel/impossible.js';
-import { NotModelledError } from '../../kernel/not-modelled.js';
-import type { MachineSpec } from '../../kernel/machine.js';
-import type { KernelHooks } from '../../kernel/hooks.js';
-import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
-import type { LogLevel } from '../../kernel/printk.js';
-import { InputError } from '../input-error.js';
-import { hex } from '../numbers.js';
+import { cattrName } from '../hw/cache-mode.js';
+import type { CallResult, CallSpec, HandleValue, Args } from '../kernel/api/types.js';
+import type { KernelContext } from '../kernel/context.js';
+import { errnoName } from '../kernel/errno.js';
+import { KernelFatal } from '../kernel/fatal.js';
+import { ImpossibleRequestError } from '../kernel/impossible.js';
+import { NotModelledError } from '../kernel/not-modelled.js';
+import type { MachineSpec } from '../kernel/machine.js';
+import type { KernelHooks } from '../kernel/hooks.js';
+import { patMemtypeList } from '../kernel/pat/memtype-list.js';
+import type { LogLevel } from '../kernel/printk.js';
+import { InputError } from './input-error.js';
+import { hex } from '../hw/hex.js';
 import type { Pos, RawArg, Scenario, ScenarioStep } from './scenario.js';
 
 /** What the executor needs from the kernel model beyond the call table. */

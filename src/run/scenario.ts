@@ -5,8 +5,8 @@
  * a scenario a test.
  */
 
-import type { CacheMode } from '../../hw/cache-mode.js';
-import type { MachineSpec } from '../../kernel/machine.js';
+import type { CacheMode } from '../hw/cache-mode.js';
+import type { MachineSpec } from '../kernel/machine.js';
 
 export interface Pos {
   line: number;

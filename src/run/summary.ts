@@ -6,7 +6,7 @@
  * one is measured).
  */
 
-import type { PolicyResult, ScenarioComparison } from './compare.js';
+import type { PolicyResult, ScenarioComparison } from './result.js';
 
 function find(results: readonly ScenarioComparison[], scenario: string, policy: string): PolicyResult | undefined {
   return results.find((s) => s.name === scenario)?.policies.find((p) => p.policy === policy);
