@@ -1,172 +1,166 @@
 /**
- * Conflicting aliases (spec 01 §6.1 completed as in spec/07 D4; settled in
- * docs/decisions.md): a page is a conflicting alias when its live mappings
- * have different effective types. Severity:
+ * Conflicting aliases (spec 01 §6.1 completed as in spec/07 D4; defined in
+ * docs/checks.md §2): a pfn is aliased at a step when two of its mappings
+ * live then have different effective types. Severity of a step's conflict:
  * - high: one mapping is effectively WC, or UC because of its PAT entry,
  *   while another is cacheable (WB, WT, WP) — the case the SDM singles out
  *   (cached lines may be written back over WC/UC writes);
  * - medium: any other mix (UC vs WC, or cacheable types only).
- * Evaluated after every step; each conflict keeps the first and last step
- * at which it existed.
+ * Computed from the mapping timeline: evaluated at every step where a
+ * mapping of the run was created, removed or changed, and reported as
+ * merged pfn ranges, each with the steps it lasted and the mappings
+ * involved. A pfn is counted once however many steps or mappings alias it.
  */
 
 import { memTypeShort, type MemType } from '../hw/cache-mode.js';
-import type { Kernel } from '../kernel/kernel.js';
 import type { EffectiveTypes } from './effective.js';
-import { aliasingMappings, linearBits4k, linearMappingsOf, type MappingKind } from './inventory.js';
+import { bitsAt, countPages, liveAt, type LifeKind, type MappingLife, type Timeline } from './timeline.js';
 
 export type Severity = 'high' | 'medium';
 
-export interface AliasRun {
-  /** First pfn of a run of consecutive pfns with the same mappings and types. */
+export interface AliasMapping {
+  /** MappingLife id. */
+  life: number;
+  kind: LifeKind;
+  owner: string;
+  /** Effective type while aliased, e.g. `WB`. */
+  type: string;
+}
+
+export interface AliasRange {
+  /** First pfn of a run of consecutive pfns aliased by the same mappings over the same steps. */
   pfn: number;
   npages: number;
   severity: Severity;
+  /** First step at which the conflict existed. */
+  from: number;
+  /** Step at which it was gone; null: still there at the end. */
+  to: number | null;
   /** Effective types present, e.g. ['WB', 'WC']. */
   modes: string[];
-  /** `kind:type` of each mapping, e.g. ['direct:WB', 'user:WB', 'kmap:WC']. */
-  mappings: string[];
-  firstStep: number;
-  lastStep: number;
+  mappings: AliasMapping[];
+}
+
+export interface AliasReport {
+  ranges: AliasRange[];
+  /** Distinct pfns aliased at some step. */
+  pages: number;
+  /** Distinct pfns with a high-severity conflict at some step. */
+  pagesHigh: number;
 }
 
 const CACHEABLE = new Set<number>([4, 5, 6]); // WT, WP, WB
 
-interface PageConflict {
+/** Whether a set of effective codes (EffectiveTypes.code) makes a high-severity conflict. */
+function isHigh(codes: readonly number[]): boolean {
+  let uncachedFromPat = false;
+  let cacheable = false;
+  for (const c of codes) {
+    const t = c & 7;
+    if (t === 1 || (t === 0 && c & 8)) uncachedFromPat = true;
+    if (CACHEABLE.has(t)) cacheable = true;
+  }
+  return uncachedFromPat && cacheable;
+}
+
+/** The steps at which some typed mapping was created, removed or changed bits: the only steps where conflicts can change. */
+export function changeSteps(tl: Timeline): number[] {
+  const set = new Set<number>();
+  for (const l of tl.lives) {
+    if (l.kind === 'hold') continue;
+    set.add(l.created);
+    if (l.removed !== null) set.add(l.removed);
+    for (const s of l.segments) set.add(s.from);
+  }
+  return tl.steps.filter((s) => set.has(s));
+}
+
+interface Open {
+  sig: string;
+  from: number;
   severity: Severity;
   modes: string[];
-  mappings: string[];
+  mappings: AliasMapping[];
 }
-
-/** Bit of an effective type in a type mask, and the severity flags kept beside them. */
-const UNCACHED_FROM_PAT = 1 << 8;
-const CACHEABLE_BIT = 1 << 9;
-
-/** Type-mask bits of an effective-type code (EffectiveTypes.code: type in bits 0-2, "UC from PAT" in bit 3). */
-function typeBitsOf(code: number): number {
-  const t = code & 7;
-  let b = 1 << t;
-  if (t === 1 || (t === 0 && code & 8)) b |= UNCACHED_FROM_PAT;
-  if (CACHEABLE.has(t)) b |= CACHEABLE_BIT;
-  return b;
-}
-
-/** typeBitsOf for every code, looked up per page in the hot loop. */
-const TYPE_BITS = Uint16Array.from({ length: 16 }, (_, c) => typeBitsOf(c));
-
-function typeBits(code: number): number {
-  return TYPE_BITS[code & 15]!;
-}
-
-function popcount7(m: number): number {
-  let n = 0;
-  for (let t = 0; t < 7; t++) if (m & (1 << t)) n++;
-  return n;
-}
-
-/** Per kernel, a zeroed type-mask slot per memmap pfn, reused by every evaluation (Maps of 1e5 pfns cost more than the check). */
-const scratchOf = new WeakMap<Kernel, Uint16Array>();
 
 /**
- * The conflicts of the current state, per pfn. Two passes: a cheap type
- * mask per pfn over every mapping, then a full description only for the pfns
- * whose mask holds two types (most pages of a large run agree).
+ * The conflicts of one step, per pfn: the typed mappings live at `s` (holds
+ * have no type of their own), evaluated only on pfns that a mapping other
+ * than the linear maps covers, or that both linear maps cover.
  */
-export function conflictsNow(k: Kernel, eff: EffectiveTypes): Map<number, PageConflict> {
-  const maps = aliasingMappings(k);
-  const n = k.pages.nPfns;
-  let mask = scratchOf.get(k);
-  if (mask === undefined) scratchOf.set(k, (mask = new Uint16Array(n)));
-  // Pfns beyond the memmap (MMIO) are few: a Map. `order` keeps first-seen order.
-  const far = new Map<number, number>();
-  const order: number[] = [];
-  for (const m of maps) {
-    for (let i = 0; i < m.npages; i++) {
-      const pfn = m.pfn + i;
-      const b = typeBits(eff.code(pfn, m.bits4k));
-      if (pfn < n) {
-        if (mask[pfn] === 0) order.push(pfn);
-        mask[pfn] |= b;
-      } else {
-        const old = far.get(pfn);
-        if (old === undefined) order.push(pfn);
-        far.set(pfn, (old ?? 0) | b);
-      }
+export function conflictsAt(tl: Timeline, eff: EffectiveTypes, s: number): Map<number, { codes: number[]; lives: MappingLife[] }> {
+  const perPfn = new Map<number, { codes: number[]; lives: MappingLife[] }>();
+  const live = tl.lives.filter((l) => l.kind !== 'hold' && liveAt(l, s) && bitsAt(l, s) >= 0);
+  const other = live.filter((l) => l.kind !== 'direct' && l.kind !== 'highmap');
+  const linear = live.filter((l) => l.kind === 'direct' || l.kind === 'highmap').sort((a, b) => a.pfn - b.pfn);
+  const covered = new Map<number, number>();
+  for (const l of other) for (let i = 0; i < l.npages; i++) covered.set(l.pfn + i, (covered.get(l.pfn + i) ?? 0) + 1);
+  // Pfns in both linear maps (the kernel image on x86-64) can alias each other.
+  const direct = linear.filter((l) => l.kind === 'direct');
+  for (const h of linear) {
+    if (h.kind !== 'highmap') continue;
+    for (const d of direct) {
+      const lo = Math.max(d.pfn, h.pfn);
+      const hi = Math.min(d.pfn + d.npages, h.pfn + h.npages);
+      for (let p = lo; p < hi; p++) if (!covered.has(p)) covered.set(p, 0);
     }
   }
-  const conflicting = new Map<number, { kind: MappingKind; bits: number }[]>();
-  const typeMask = new Map<number, number>();
-  for (const pfn of order) {
-    let m = pfn < n ? mask[pfn]! : far.get(pfn)!;
-    const [direct, high] = linearBits4k(k, pfn);
-    if (direct >= 0) m |= typeBits(eff.code(pfn, direct));
-    if (high >= 0) m |= typeBits(eff.code(pfn, high));
-    if (popcount7(m) < 2) continue;
-    conflicting.set(pfn, linearMappingsOf(k, pfn).map((lm) => ({ kind: lm.kind, bits: lm.bits4k })));
-    typeMask.set(pfn, m);
+  const add = (pfn: number, l: MappingLife): void => {
+    const code = eff.code(pfn, bitsAt(l, s));
+    let e = perPfn.get(pfn);
+    if (!e) perPfn.set(pfn, (e = { codes: [], lives: [] }));
+    e.codes.push(code);
+    e.lives.push(l);
+  };
+  for (const l of other) for (let i = 0; i < l.npages; i++) add(l.pfn + i, l);
+  for (const l of linear) {
+    for (let i = 0; i < l.npages; i++) if (covered.has(l.pfn + i)) add(l.pfn + i, l);
   }
-  for (const pfn of order) if (pfn < n) mask[pfn] = 0;
-  // Second pass over the mappings, only for the pages that conflict.
-  if (conflicting.size > 0)
-    for (const am of maps)
-      for (let i = 0; i < am.npages; i++) conflicting.get(am.pfn + i)?.push({ kind: am.kind, bits: am.bits4k });
-  const out = new Map<number, PageConflict>();
-  for (const [pfn, list] of conflicting) {
-    const m = typeMask.get(pfn)!;
-    const effs = list.map((x) => ({ kind: x.kind, e: eff.of(pfn, x.bits) }));
-    const types = new Set(effs.map((x) => x.e.effective));
-    out.set(pfn, {
-      severity: m & UNCACHED_FROM_PAT && m & CACHEABLE_BIT ? 'high' : 'medium',
-      modes: [...types].sort((a, b) => a - b).map((t) => memTypeShort(t as MemType)),
-      mappings: effs.map((x) => `${x.kind}:${memTypeShort(x.e.effective as MemType)}`).sort(),
-    });
-  }
-  return out;
+  for (const [pfn, e] of perPfn) if (new Set(e.codes.map((c) => c & 7)).size < 2) perPfn.delete(pfn);
+  return perPfn;
 }
 
-/** Accumulates conflicts over the steps of a run. */
-export class AliasTracker {
-  private readonly seen = new Map<string, { pfn: number; c: PageConflict; first: number; last: number }>();
-  /** Keys of the conflicts found by the last evaluation. */
-  private active: string[] = [];
-
-  constructor(private readonly eff: EffectiveTypes) {}
-
-  /** Evaluate after a step; after a pure (read-only) step the previous conflicts simply last one step longer. */
-  observe(k: Kernel, step: number, pure = false): void {
-    if (pure && step > 0) {
-      for (const key of this.active) this.seen.get(key)!.last = step;
-      return;
-    }
-    this.active = [];
-    for (const [pfn, c] of conflictsNow(k, this.eff)) {
-      const key = `${pfn}|${c.severity}|${c.mappings.join(',')}`;
-      this.active.push(key);
-      const s = this.seen.get(key);
-      if (s) s.last = step;
-      else this.seen.set(key, { pfn, c, first: step, last: step });
-    }
-  }
-
-  /** Conflicts as runs of consecutive pfns with identical signatures, by pfn then first step. */
-  runs(): AliasRun[] {
-    const all = [...this.seen.values()].sort((a, b) => a.pfn - b.pfn || a.first - b.first);
-    const out: AliasRun[] = [];
-    for (const s of all) {
-      const last = out[out.length - 1];
-      if (
-        last &&
-        last.pfn + last.npages === s.pfn &&
-        last.severity === s.c.severity &&
-        last.firstStep === s.first &&
-        last.lastStep === s.last &&
-        last.mappings.join(',') === s.c.mappings.join(',')
-      ) {
-        last.npages++;
-        continue;
+export function aliasesOf(tl: Timeline, eff: EffectiveTypes): AliasReport {
+  const open = new Map<number, Open>();
+  const closed: { pfn: number; o: Open; to: number | null }[] = [];
+  for (const s of changeSteps(tl)) {
+    const now = conflictsAt(tl, eff, s);
+    for (const [pfn, o] of open) {
+      if (!now.has(pfn)) {
+        closed.push({ pfn, o, to: s });
+        open.delete(pfn);
       }
-      out.push({ pfn: s.pfn, npages: 1, severity: s.c.severity, modes: s.c.modes, mappings: s.c.mappings, firstStep: s.first, lastStep: s.last });
     }
-    return out;
+    for (const [pfn, c] of now) {
+      const mappings = c.lives
+        .map((l, i) => ({ life: l.id, kind: l.kind, owner: l.owner, type: memTypeShort((c.codes[i]! & 7) as MemType) }))
+        .sort((a, b) => a.life - b.life);
+      const sig = mappings.map((m) => `${m.life}:${m.type}`).join(',');
+      const prev = open.get(pfn);
+      if (prev && prev.sig === sig) continue;
+      if (prev) closed.push({ pfn, o: prev, to: s });
+      const types = [...new Set(c.codes.map((x) => x & 7))].sort((a, b) => a - b);
+      open.set(pfn, { sig, from: s, severity: isHigh(c.codes) ? 'high' : 'medium', modes: types.map((t) => memTypeShort(t as MemType)), mappings });
+    }
   }
+  for (const [pfn, o] of open) closed.push({ pfn, o, to: null });
+  closed.sort((a, b) => a.pfn - b.pfn || a.o.from - b.o.from);
+  const ranges: AliasRange[] = [];
+  const lastBySig = new Map<string, AliasRange>();
+  for (const { pfn, o, to } of closed) {
+    // A run continues when the next pfn is aliased over the same steps by the same kinds of mapping.
+    const key = `${o.from}|${to}|${o.severity}|${o.mappings.map((m) => `${m.kind}:${m.owner}:${m.type}`).join(',')}`;
+    const last = lastBySig.get(key);
+    if (last && last.pfn + last.npages === pfn) {
+      last.npages++;
+      continue;
+    }
+    const r: AliasRange = { pfn, npages: 1, severity: o.severity, from: o.from, to, modes: o.modes, mappings: o.mappings };
+    ranges.push(r);
+    lastBySig.set(key, r);
+  }
+  ranges.sort((a, b) => a.pfn - b.pfn || a.from - b.from);
+  const all = ranges.map((r) => [r.pfn, r.npages] as const);
+  const high = ranges.filter((r) => r.severity === 'high').map((r) => [r.pfn, r.npages] as const);
+  return { ranges, pages: countPages(all), pagesHigh: countPages(high) };
 }

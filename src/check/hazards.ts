@@ -1,52 +1,75 @@
 /**
- * Refcount hazards (spec 06 §3 option 1 vs the mixture; 05 §5 KVM):
- * - `gup-able`: driver pages mapped to user space through normal
- *   (refcounted) PTEs: GUP and KVM can take references or pins, so the
- *   driver can no longer free or move them at will (Christian's objection to
- *   option 1);
- * - `special-on-refcounted`: pages that have a struct page refcount mapped
- *   through special (non-refcounted) PTEs: nothing stops the owner from
- *   freeing a page user space still maps unless the driver zaps first (the
- *   arrangement TTM relies on);
- * - events the kernel model records itself (`ref-hazard`), e.g. KVM holding a
- *   reference on a page TTM frees.
+ * Hazard pages (docs/checks.md §4; spec 05 §5 KVM, 06 §3 option 1 vs the
+ * mixture): pfns where something that harms happens —
+ * - `released-while-held`: a page is freed or filed in a driver's pool for
+ *   reuse while another party still maps it (a user PTE, a vmap, a kmap)
+ *   or holds it (a KVM or GUP reference, a KVM mapping without one), as the
+ *   timeline shows right after that step;
+ * - `ref-on-driver-page`: GUP or KVM takes a page reference on a page whose
+ *   driver frees it whatever its refcount (TTM), through a normal user PTE;
+ * - `refcount`: what the kernel model itself records (`ref-hazard` events):
+ *   a driver freeing a page someone holds, a bad page on free, a put that
+ *   frees a page its holder never owned (CVE-2021-22543).
+ * A special PTE on a refcounted page is a property of a mapping
+ * (MappingLife.properties), not by itself a hazard.
  */
 
-import type { Kernel } from '../kernel/kernel.js';
-import { aliasingMappings, type MappingRun } from './inventory.js';
+import type { KernelEvent } from '../kernel/events.js';
+import { countPages, type MappingLife, type Timeline } from './timeline.js';
+
+export type HazardKind = 'released-while-held' | 'ref-on-driver-page' | 'refcount';
 
 export interface Hazard {
-  kind: string;
+  kind: HazardKind;
+  step: number;
   pfn: number;
   npages: number;
   detail: string;
-  step?: number;
 }
 
-/** `maps`: the run's aliasing mappings if the caller already has them. */
-export function refcountHazards(k: Kernel, maps: readonly MappingRun[] = aliasingMappings(k)): Hazard[] {
+export interface HazardReport {
+  hazards: Hazard[];
+  /** Distinct pfns with a hazard. */
+  pages: number;
+}
+
+function describeHolder(l: MappingLife): string {
+  if (l.kind === 'hold') return `${l.owner}${l.properties?.includes('kvm_vcpu_map') ? ' (kvm_vcpu_map)' : ''} ${l.refcounted ? 'holds a reference' : 'maps it without a reference'}`;
+  return `${l.owner} still maps it (${l.kind})`;
+}
+
+export function hazardsOf(tl: Timeline, events: readonly KernelEvent[]): HazardReport {
   const out: Hazard[] = [];
-  for (const m of maps) {
-    if (m.kind !== 'user') continue;
-    if (m.special === false) {
-      out.push({ kind: 'gup-able', pfn: m.pfn, npages: m.npages, detail: `${m.owner}: normal PTEs, GUP/KVM can take references`, ...(m.step !== undefined ? { step: m.step } : {}) });
-      continue;
-    }
-    // Special PTEs on pages that have a struct page in use.
-    let run = -1;
-    for (let i = 0; i <= m.npages; i++) {
-      const pfn = m.pfn + i;
-      const refd = i < m.npages && pfn < k.pages.nPfns && k.pages.refcount[pfn]! > 0;
-      if (refd && run < 0) run = i;
-      if (!refd && run >= 0) {
-        out.push({ kind: 'special-on-refcounted', pfn: m.pfn + run, npages: i - run, detail: `${m.owner}: special PTEs on refcounted pages`, ...(m.step !== undefined ? { step: m.step } : {}) });
-        run = -1;
+  const others = tl.lives.filter((l) => l.kind !== 'direct' && l.kind !== 'highmap');
+  for (const e of events) {
+    if (e.step === 0) continue;
+    if (e.kind === 'release') {
+      for (const l of others) {
+        // Live right after the releasing step: it outlived the release.
+        if (!(l.created <= e.step && (l.removed === null || l.removed > e.step))) continue;
+        const lo = Math.max(l.pfn, e.pfn);
+        const hi = Math.min(l.pfn + l.npages, e.pfn + e.npages);
+        if (lo >= hi) continue;
+        out.push({ kind: 'released-while-held', step: e.step, pfn: lo, npages: hi - lo, detail: `${e.owner} ${e.what === 'frees' ? 'frees the page' : 'files the page in its pool for reuse'} while ${describeHolder(l)}` });
       }
+    } else if (e.kind === 'ref-taken' && e.driverOwned) {
+      out.push({ kind: 'ref-on-driver-page', step: e.step, pfn: e.pfn, npages: 1, detail: `${e.holder} takes a page reference through a normal PTE of ${e.file ?? 'a driver'}'s mapping; the driver frees its pages whatever their refcount` });
+    } else if (e.kind === 'ref-hazard') {
+      out.push({ kind: 'refcount', step: e.step, pfn: e.pfn, npages: 1, detail: `${e.holder}: ${e.what}` });
     }
   }
-  for (const e of k.log.events as readonly { kind: string; step: number; pfn?: number; npages?: number; what?: string; holder?: string }[]) {
-    if (e.kind !== 'ref-hazard') continue;
-    out.push({ kind: e.what ?? 'ref-hazard', pfn: e.pfn ?? 0, npages: e.npages ?? 1, detail: e.holder ?? '', step: e.step });
+  out.sort((a, b) => a.pfn - b.pfn || a.step - b.step || a.kind.localeCompare(b.kind) || a.detail.localeCompare(b.detail));
+  // One entry per (kind, step, detail) and run of pfns.
+  const merged: Hazard[] = [];
+  const seen = new Set<string>();
+  for (const h of out) {
+    const key = `${h.kind}|${h.step}|${h.pfn}|${h.npages}|${h.detail}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const last = merged.find((m) => m.kind === h.kind && m.step === h.step && m.detail === h.detail && m.pfn + m.npages === h.pfn);
+    if (last) last.npages += h.npages;
+    else merged.push({ ...h });
   }
-  return out.sort((a, b) => a.pfn - b.pfn || a.kind.localeCompare(b.kind));
+  merged.sort((a, b) => a.pfn - b.pfn || a.step - b.step || a.kind.localeCompare(b.kind));
+  return { hazards: merged, pages: countPages(merged.map((h) => [h.pfn, h.npages])) };
 }

@@ -36,7 +36,20 @@ export type KernelEvent =
    * holds a reference on, or KVM still maps a pfn TTM freed. `holder` is who
    * keeps it (`kvm`), `what` says what happened (kernel/drivers/page-refs.ts).
    */
-  | { kind: 'ref-hazard'; step: number; pfn: number; holder: string; what: string };
+  | { kind: 'ref-hazard'; step: number; pfn: number; holder: string; what: string }
+  /**
+   * Pages leave their owner's use: freed to the page allocator (`__free_pages`)
+   * or filed in a driver's pool for the next buffer. Whoever still maps or
+   * holds them then is the hazard check's input (check/hazards.ts).
+   */
+  | { kind: 'release'; step: number; pfn: number; npages: number; owner: string; what: 'frees' | 'pools' }
+  /**
+   * A reference on a page taken through a user PTE (GUP, KVM's `hva_to_pfn`):
+   * `file` is the driver file of the VMA it came through (`drm-bo` for TTM),
+   * null for memory no driver owns; `driverOwned`: that driver frees its pages
+   * whatever their refcount (VmFile.ownsPagesUnrefcounted).
+   */
+  | { kind: 'ref-taken'; step: number; pfn: number; holder: string; file: string | null; driverOwned: boolean };
 
 /** Printk plus the event log, with the index of the scenario step being run. */
 export class KernelLog implements Printk {

@@ -1,111 +1,154 @@
 /**
  * `patlab compare`: one scenario, run once per design on a fresh kernel
- * booted from the same machine, judged by the check layer, side by side.
- * Nothing is shared between runs, so results never depend on the order
- * designs run in.
+ * booted from the same machine, judged by the check layer from the run's
+ * mapping timeline, side by side. Nothing is shared between runs, so
+ * results never depend on the order designs run in.
  */
 
 import { cattrName, memTypeShort, type CacheMode, type MemType } from '../hw/cache-mode.js';
-import { protvalLargeTo4k } from '../hw/pte.js';
-import { AliasTracker, type AliasRun } from '../check/aliases.js';
+import { aliasesOf } from '../check/aliases.js';
+import { modeChanges } from '../check/changes.js';
 import { runCosts } from '../check/costs.js';
 import { debugWarns } from '../check/debug-warns.js';
-import { silentDowngrades } from '../check/downgrades.js';
 import { EffectiveTypes } from '../check/effective.js';
-import { refcountHazards } from '../check/hazards.js';
-import { userMappingAt } from '../check/user-lookup.js';
-import { aliasingMappings, linearMappingsOf, type MappingRun } from '../check/inventory.js';
+import { hazardsOf } from '../check/hazards.js';
+import { TimelineRecorder, type MappingLife, type Timeline } from '../check/timeline.js';
 import type { HandleValue } from '../kernel/api/types.js';
+import type { KernelEvent } from '../kernel/events.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { NotModelledError } from '../kernel/not-modelled.js';
 import type { SelectedPolicy } from '../policy/registry.js';
 import { KERNEL_DRIVER } from './driver.js';
 import { CallUnavailableError, runScenario, showRet, type RunOutcome } from './execute.js';
+import type { FailedCall, Lane, LaneGroup, PolicyDetail, PolicyResult, ReportedMapping, ScenarioComparison, Totals } from './result.js';
 import type { Scenario } from './scenario.js';
-import type { Lane, PolicyDetail, PolicyResult, ReportedMapping, ScenarioComparison, MappingKindOut } from './result.js';
 
-const CACHE = 0x98;
-
-function kindOf(what: string): MappingKindOut {
-  if (what.startsWith('ioremap') || what.startsWith('memremap')) return 'ioremap';
-  if (what.startsWith('kmap') || what.includes('iomap')) return 'kmap';
-  if (what === 'vmap' || what.endsWith('vmap')) return 'vmap';
-  return 'user';
+/** The map-event space a kind of mapping is written in. */
+function spaceOf(kind: MappingLife['kind']): string {
+  switch (kind) {
+    case 'user':
+      return 'user';
+    case 'kmap':
+    case 'kmap_local':
+      return 'kmap';
+    case 'direct':
+    case 'highmap':
+      return 'direct';
+    default:
+      return 'vmalloc';
+  }
 }
 
-/** The mapping a handle stands for, as installed at the end of the run. */
-function reportMapping(k: Kernel, o: RunOutcome<Kernel>, eff: EffectiveTypes, name: string, h: HandleValue, maps: readonly MappingRun[]): ReportedMapping | null {
+/** The life a virtual address belonged to: the latest created one containing it (a handle outlives its mapping). */
+function lifeAt(tl: Timeline, vaddr: number, pid: number | null): MappingLife | null {
+  let best: MappingLife | null = null;
+  for (const l of tl.lives) {
+    if (l.vaddr === null || vaddr < l.vaddr || vaddr >= l.vaddr + l.npages * 4096) continue;
+    if (l.kind === 'user' && pid !== null && !l.owner.startsWith(`pid ${pid} `)) continue;
+    if (!best || l.created > best.created || (l.created === best.created && l.id > best.id)) best = l;
+  }
+  return best;
+}
+
+/** The last bits a life had while mapped (its final segment that mapped something). */
+function lastBits(l: MappingLife): number {
+  for (let i = l.segments.length - 1; i >= 0; i--) if (l.segments[i]!.bits4k >= 0) return l.segments[i]!.bits4k;
+  return -1;
+}
+
+/** The mapping a handle stands for, with the mode it had while it lived (the end of the run may be after it was gone). */
+function reportMapping(k: Kernel, tl: Timeline, o: RunOutcome<Kernel>, eff: EffectiveTypes, name: string, h: HandleValue): ReportedMapping | null {
   const stepOf = o.scenario.steps.find((s) => s.as === name);
-  // The request behind a mapping: the last map event of its space covering the pfn (the
-  // step that created it for kernel mappings; the fault that filled it for user ones).
-  const mapEvent = (pfn: number, space: string): { requested: number; installed: number } | undefined => {
-    const ev = k.log.events;
-    for (let i = ev.length - 1; i >= 0; i--) {
-      const e = ev[i]!;
-      if (e.kind === 'map' && e.space === space && pfn >= e.pfn && pfn < e.pfn + e.npages) return e;
-    }
-    return undefined;
-  };
   const argMode = (): CacheMode | undefined => {
     const raw = stepOf?.args['prot'] ?? stepOf?.args['caching'];
     return raw && raw.t === 'mode' ? raw.v : undefined;
   };
-  let kind: MappingKindOut;
+  let life: MappingLife | null;
   let pfn: number;
-  let bits4k: number;
   if (h.kind === 'pages') {
     pfn = h.pfns[0]!;
-    kind = 'direct';
-    if (!k.directMap.map.present(pfn)) return { name, kind, pfn, requested: '-', installed: 'none (no linear mapping)', effective: '-' };
-    bits4k = k.directMap.map.bits4k(pfn) & CACHE;
+    life = tl.lives.find((l) => l.kind === 'direct' && pfn >= l.pfn && pfn < l.pfn + l.npages) ?? null;
+    if (!life || lastBits(life) < 0) return { name, kind: 'direct', pfn, requested: '-', installed: 'none (no linear mapping)', effective: '-', from: null, to: null };
   } else if (h.kind === 'mapping') {
-    kind = kindOf(h.what);
-    if (kind === 'user') {
-      const u = userMappingAt(k, h, maps);
-      if (!u) return { name, kind, pfn: h.phys !== undefined ? h.phys / 4096 : 0, requested: '-', installed: 'not mapped', effective: '-' };
-      pfn = u.pfn;
-      bits4k = u.bits4k;
-    } else {
-      const ref = k.pgtable.lookupAddress(h.vaddr);
-      if (!ref) return { name, kind, pfn: h.phys !== undefined ? Math.floor(h.phys / 4096) : 0, requested: '-', installed: 'not mapped', effective: '-' };
-      pfn = ref.pfn;
-      bits4k = (ref.level === '4k' ? ref.bits : protvalLargeTo4k(ref.bits)) & CACHE;
-    }
+    life = lifeAt(tl, h.vaddr, stepOf?.pid ?? null);
+    if (!life) return { name, kind: 'none', pfn: h.phys !== undefined ? Math.floor(h.phys / 4096) : 0, requested: '-', installed: 'not mapped', effective: '-', from: null, to: null };
+    pfn = life.pfn + Math.floor((h.vaddr - life.vaddr!) / 4096);
   } else return null;
-  const installed = k.tables.pgprot2cachemode(bits4k);
-  const ev = mapEvent(pfn, kind === 'user' ? 'user' : kind === 'kmap' ? 'kmap' : kind === 'direct' ? 'direct' : 'vmalloc');
-  const requested = ev ? ev.requested : (argMode() ?? installed);
-  const e = eff.of(pfn, bits4k);
-  return { name, kind, pfn, requested: cattrName(requested), installed: cattrName(installed), effective: memTypeShort(e.effective as MemType) };
+  const bits = lastBits(life);
+  const installed = k.tables.pgprot2cachemode(bits);
+  // The request behind it: the last map event of its space covering the pfn while it lived.
+  const space = spaceOf(life.kind);
+  let requested: number | undefined;
+  for (const e of k.log.events) {
+    if (e.kind !== 'map' || e.space !== space || pfn < e.pfn || pfn >= e.pfn + e.npages) continue;
+    if (e.step < life.created || (life.removed !== null && e.step >= life.removed)) continue;
+    requested = e.requested;
+  }
+  requested ??= argMode() ?? installed;
+  const e = eff.of(pfn, bits);
+  return {
+    name,
+    kind: life.kind,
+    pfn,
+    requested: cattrName(requested as CacheMode),
+    installed: cattrName(installed),
+    effective: memTypeShort(e.effective as MemType),
+    from: life.created,
+    to: life.removed,
+  };
 }
 
-function detailOf(k: Kernel, o: RunOutcome<Kernel>, eff: EffectiveTypes, aliases: readonly AliasRun[], mapsNow: readonly MappingRun[]): PolicyDetail {
+function laneOf(k: Kernel, eff: EffectiveTypes, l: MappingLife, pfn: number): Lane {
+  return {
+    life: l.id,
+    kind: l.kind,
+    owner: l.owner,
+    created: l.created,
+    removed: l.removed,
+    segments: l.segments.map((s) =>
+      s.bits4k < 0
+        ? { from: s.from, installed: l.kind === 'hold' ? (l.refcounted ? 'reference' : 'no reference') : 'none', effective: '-' }
+        : { from: s.from, installed: cattrName(k.tables.pgprot2cachemode(s.bits4k)), effective: memTypeShort(eff.of(pfn, s.bits4k).effective as MemType) },
+    ),
+    ...(l.properties ? { properties: l.properties } : {}),
+  };
+}
+
+/** Lane groups: every mapping that ever covered a flagged range, aliases first. */
+function lanesOf(k: Kernel, tl: Timeline, eff: EffectiveTypes, res: PolicyResult): LaneGroup[] {
+  const flagged: { pfn: number; npages: number; flag: string }[] = [
+    ...res.aliases.map((a) => ({ pfn: a.pfn, npages: a.npages, flag: `alias ${a.severity}` })),
+    ...res.changes.map((c) => ({ pfn: c.pfn, npages: c.npages, flag: 'changed' })),
+    ...res.hazards.map((h) => ({ pfn: h.pfn, npages: h.npages, flag: 'hazard' })),
+  ];
+  const out: LaneGroup[] = [];
+  const seen = new Set<string>();
+  for (const f of flagged) {
+    if (out.length >= 16) break;
+    const key = `${f.pfn}|${f.npages}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const lives = tl.lives.filter((l) => l.pfn < f.pfn + f.npages && f.pfn < l.pfn + l.npages);
+    out.push({ ...f, mappings: lives.map((l) => laneOf(k, eff, l, f.pfn)) });
+  }
+  return out;
+}
+
+function detailOf(k: Kernel, tl: Timeline, o: RunOutcome<Kernel>, eff: EffectiveTypes, res: PolicyResult): PolicyDetail {
   const t = k.memtype.tree;
   const tree: PolicyDetail['tree'] = [];
   for (const id of t.entries()) tree.push({ start: t.start(id), end: t.end(id), type: cattrName(t.type(id)) });
-  const lanes: PolicyDetail['lanes'] = [];
-  for (const a of aliases.slice(0, 16)) {
-    const pfn = a.pfn;
-    const ms: Lane[] = [];
-    const add = (kind: string, owner: string, bits4k: number, step: number | null): void => {
-      const e = eff.of(pfn, bits4k);
-      ms.push({ kind, owner, installed: cattrName(k.tables.pgprot2cachemode(bits4k)), effective: memTypeShort(e.effective as MemType), step });
-    };
-    for (const lm of linearMappingsOf(k, pfn)) add(lm.kind, lm.owner, lm.bits4k, 0);
-    for (const m of mapsNow) if (pfn >= m.pfn && pfn < m.pfn + m.npages) add(m.kind, m.owner, m.bits4k, m.step ?? null);
-    lanes.push({ pfn, severity: a.severity, mappings: ms });
-  }
   return {
     steps: o.steps.map((s) => ({ index: s.index, call: s.call, args: s.args, ret: showRet(s.result) ?? null, messages: s.messages.map((m) => m.text) })),
     tree,
     pageMemtype: o.final.pageMemtype,
-    lanes,
+    lanes: lanesOf(k, tl, eff, res),
   };
 }
 
 /** Steps whose call failed, as the kernel would report it to its caller. */
-function failedSteps(o: RunOutcome<Kernel>): PolicyResult['errors'] {
-  const out: PolicyResult['errors'] = [];
+function failedSteps(o: RunOutcome<Kernel>): FailedCall[] {
+  const out: FailedCall[] = [];
   for (const st of o.steps) {
     const r = st.result;
     const f = r.fields ?? {};
@@ -114,38 +157,40 @@ function failedSteps(o: RunOutcome<Kernel>): PolicyResult['errors'] {
     else if (r.ret !== undefined && r.ret < 0) what = showRet(r);
     else if (typeof f['fault'] === 'string' && f['fault'] !== 'VM_FAULT_NOPAGE') what = `${f['fault']}${f['at'] ? ` at ${f['at']}` : ''}`;
     else if (typeof f['err'] === 'string') what = f['err'];
-    if (what) out.push({ step: st.index, call: st.call, what });
+    if (!what) continue;
+    const reason = (st as { reason?: string }).reason;
+    out.push({ step: st.index, call: st.call, what, ...(reason !== undefined ? { reason } : {}) });
   }
   return out;
 }
 
+const NO_TOTALS: Totals = { aliased_pages: 0, aliased_pages_high: 0, changed_pages: 0, changed_pages_weaker: 0, hazard_pages: 0, failed_calls: 0, fatal: false };
+
 function emptyResult(policy: string, outcome: PolicyResult['outcome'], reason: string): PolicyResult {
-  return { policy, outcome, reason, mappings: [], aliases: [], downgrades: [], hazards: [], warns: [], errors: [], costs: {} };
+  return { policy, outcome, reason, totals: { ...NO_TOTALS }, mappings: [], aliases: [], changes: [], hazards: [], warns: [], errors: [], costs: {} };
 }
 
-/** Run one scenario under one design and judge it. */
-/** What to compute besides the judgement: `detail` (timeline, memory state, lanes) only the HTML views need. */
+/** What to compute besides the judgement: `detail` (steps, memory state, lanes) only the HTML views need. */
 export interface CompareOptions {
   detail?: boolean;
 }
 
-export function runUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareOptions = {}): PolicyResult {
+/** A run judged: what the checks make of its timeline and events. */
+export interface JudgedRun {
+  result: PolicyResult;
+  outcome: RunOutcome<Kernel>;
+  timeline: Timeline;
+  eff: EffectiveTypes;
+}
+
+/** Run one scenario under one design and judge it (null outcome: the design could not run it). */
+export function judgeUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareOptions = {}): JudgedRun | PolicyResult {
   const skip = p.skips[sc.name];
   if (skip) return emptyResult(p.name, 'skipped', skip);
-  let tracker: AliasTracker | null = null;
-  let eff: EffectiveTypes | null = null;
+  const rec = new TimelineRecorder();
   let o: RunOutcome<Kernel>;
   try {
-    o = runScenario(sc, KERNEL_DRIVER, {
-      hooks: p.hooks,
-      onStep: (k, step, pure) => {
-        if (!eff) {
-          eff = new EffectiveTypes(k.machine, k.patMsr);
-          tracker = new AliasTracker(eff);
-        }
-        tracker!.observe(k, step, pure);
-      },
-    });
+    o = runScenario(sc, KERNEL_DRIVER, { hooks: p.hooks, onStep: (k, step, pure) => rec.observe(k, step, pure) });
   } catch (e) {
     if (e instanceof CallUnavailableError) return emptyResult(p.name, 'not-applicable', e.detail);
     // A design can drive the kernel somewhere the model stops ("not modelled:
@@ -154,32 +199,51 @@ export function runUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareOpt
     throw e;
   }
   const k = o.kernel;
-  // The final mappings, enumerated once for every view that needs them.
-  const maps = aliasingMappings(k);
+  const tl = rec.finish();
+  const eff = new EffectiveTypes(k.machine, k.patMsr);
+  const errors = failedSteps(o);
+  const events: readonly KernelEvent[] = k.log.events;
+  const aliases = aliasesOf(tl, eff);
+  const changes = modeChanges(events, new Set(errors.map((e) => e.step)), k.patEnabled);
+  const hazards = hazardsOf(tl, events);
   const mappings: ReportedMapping[] = [];
   for (const r of sc.report ?? []) {
     const h = o.handles.get(r.name);
     if (!h) continue;
-    const m = reportMapping(k, o, eff!, r.name, h, maps);
+    const m = reportMapping(k, tl, o, eff, r.name, h);
     if (m) mappings.push(m);
   }
   const res: PolicyResult = {
     policy: p.name,
     outcome: o.fatal ? 'fatal' : 'ok',
+    totals: {
+      aliased_pages: aliases.pages,
+      aliased_pages_high: aliases.pagesHigh,
+      changed_pages: changes.pages,
+      changed_pages_weaker: changes.pagesWeaker,
+      hazard_pages: hazards.pages,
+      failed_calls: errors.length,
+      fatal: o.fatal !== undefined,
+    },
     mappings,
-    aliases: tracker!.runs(),
-    downgrades: silentDowngrades(k),
-    hazards: refcountHazards(k, maps),
+    aliases: aliases.ranges,
+    changes: changes.changes,
+    hazards: hazards.hazards,
     warns: debugWarns(k),
-    errors: failedSteps(o),
+    errors,
     costs: runCosts(k),
   };
-  if (opts.detail !== false) res.detail = detailOf(k, o, eff!, res.aliases, maps);
+  if (opts.detail !== false) res.detail = detailOf(k, tl, o, eff, res);
   if (o.fatal) {
     res.fatal = o.fatal;
     res.reason = `${o.fatal.what} in ${o.fatal.where} at step ${o.fatal.step}`;
   }
-  return res;
+  return { result: res, outcome: o, timeline: tl, eff };
+}
+
+export function runUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareOptions = {}): PolicyResult {
+  const j = judgeUnderPolicy(sc, p, opts);
+  return 'result' in j ? j.result : j;
 }
 
 /** A comparison's scenario and machine, without results. */

@@ -12,12 +12,6 @@ function find(results: readonly ScenarioComparison[], scenario: string, policy: 
   return results.find((s) => s.name === scenario)?.policies.find((p) => p.policy === policy);
 }
 
-function pages<T extends { npages: number }>(xs: readonly T[] | undefined, pred: (x: T) => boolean = () => true): number {
-  let n = 0;
-  for (const x of xs ?? []) if (pred(x)) n += x.npages;
-  return n;
-}
-
 export const SUMMARY_COLUMNS = [
   'policy',
   'honours WC, 32-bit highmem',
@@ -25,7 +19,7 @@ export const SUMMARY_COLUMNS = [
   'CPA calls (1e5 pages)',
   'refs per page',
   'high aliases (suite)',
-  'downgraded pages (suite)',
+  'changed pages (suite)',
   'hazard pages (suite)',
   'debug WARNs',
   'failed/fatal',
@@ -56,9 +50,9 @@ export function summaryRows(results: readonly ScenarioComparison[]): string[][] 
       sc && sc.outcome === 'ok' ? String(sc.costs['treeEntriesPeak'] ?? 0) : sc?.outcome ?? '-',
       sc && sc.outcome === 'ok' ? String(sc.costs['cpaCalls'] ?? 0) : sc?.outcome ?? '-',
       Number.isNaN(perPage) ? '-' : String(perPage),
-      String(all.reduce((n, p) => n + pages(p.aliases, (a) => a.severity === 'high'), 0)),
-      String(all.reduce((n, p) => n + pages(p.downgrades), 0)),
-      String(all.reduce((n, p) => n + pages(p.hazards), 0)),
+      String(all.reduce((n, p) => n + p.totals.aliased_pages_high, 0)),
+      String(all.reduce((n, p) => n + p.totals.changed_pages, 0)),
+      String(all.reduce((n, p) => n + p.totals.hazard_pages, 0)),
       String(all.reduce((n, p) => n + p.warns.length, 0)),
       failed.length ? `${failed.length} (${[...new Set(failed)].join(', ')})` : '0',
     ];

@@ -117,9 +117,11 @@ report: [user_map]
     name: 'kvm-maps-ttm-bo',
     yaml: `name: kvm-maps-ttm-bo
 description: >-
-  The refcount hazard of option 1 (spec 05 §5, 06 §3): KVM maps a guest memslot over a TTM BO's
-  user mapping. With special PTEs (today) KVM takes no reference; with refcounted page inserts
-  GUP/KVM can hold references on pages TTM later frees or moves.
+  Option 1's refcount hazard (spec 05 §5, 06 §3): KVM maps a guest memslot over a TTM BO's user
+  mapping and resolves its first page, then TTM zaps the mapping and unpopulates the BO. With
+  special PTEs (today, and every design keeping VM_PFNMAP) KVM takes no reference and its MMU
+  notifier drops the pfn at the zap: no hazard. With option 1's refcounted inserts, GUP takes a
+  reference on a page TTM frees whatever its refcount: TTM frees it while KVM holds it.
 machine: desktop-x86-64
 steps:
   - ttm_device_init: {}
@@ -129,7 +131,7 @@ steps:
     as: user_map
   - ttm_bo_touch: { addr: user_map, size: 16K }
   - kvm_set_memory_region: { slot: 1, guest_phys_addr: 0x100000, memory_size: 16K, userspace_addr: user_map }
-  - hva_to_pfn: { gpa: 0x101000, write: true }
+  - hva_to_pfn: { gpa: 0x100000, write: true }
     as: guest_pfn
   - ttm_bo_unmap_virtual: { bo: bo }
   - ttm_tt_unpopulate: { bo: bo }

@@ -3,10 +3,13 @@
 import type { ScenarioComparison } from '../../run/result.js';
 
 import { hex } from '../../hw/hex.js';
+import { bottomLine, failureOf, verdictRows } from '../../run/verdict.js';
 
 export function compareToJson(results: readonly ScenarioComparison[]): Record<string, unknown> {
   return {
-    format: 'patlab-compare/1',
+    format: 'patlab-compare/2',
+    verdict: verdictRows(results).map((r) => ({ ...r, fails: failureOf(r) })),
+    bottom_line: bottomLine(verdictRows(results)),
     scenarios: results.map((s) => ({
       name: s.name,
       description: s.description ?? null,
@@ -17,20 +20,21 @@ export function compareToJson(results: readonly ScenarioComparison[]): Record<st
         outcome: p.outcome === 'fatal' ? 'fatal' : p.outcome === 'ok' ? 'ok' : p.outcome,
         reason: p.reason ?? null,
         fatal: p.fatal ?? null,
-        mappings: p.mappings.map((m) => ({ name: m.name, kind: m.kind, pfn: hex(m.pfn), requested: m.requested, installed: m.installed, effective: m.effective })),
+        totals: p.totals,
+        mappings: p.mappings.map((m) => ({ name: m.name, kind: m.kind, pfn: hex(m.pfn), requested: m.requested, installed: m.installed, effective: m.effective, from: m.from, to: m.to })),
         aliases: p.aliases.map((a) => ({
           pfn: hex(a.pfn),
           npages: a.npages,
           severity: a.severity,
           modes: a.modes,
           mappings: a.mappings,
-          first_step: a.firstStep,
-          last_step: a.lastStep,
+          from_step: a.from,
+          to_step: a.to,
         })),
-        downgrades: p.downgrades.map((d) => ({ step: d.step, call: d.call, pfn: hex(d.pfn), npages: d.npages, requested: d.requested, installed: d.installed, class: d.class })),
-        hazards: p.hazards.map((h) => ({ kind: h.kind, pfn: hex(h.pfn), npages: h.npages, detail: h.detail, step: h.step ?? null })),
+        changes: p.changes.map((d) => ({ step: d.step, call: d.call, pfn: hex(d.pfn), npages: d.npages, requested: d.requested, installed: d.installed, class: d.class, pat_less: d.patLess, loud: d.loud })),
+        hazards: p.hazards.map((h) => ({ kind: h.kind, pfn: hex(h.pfn), npages: h.npages, detail: h.detail, step: h.step })),
         warns: p.warns.map((w) => ({ step: w.step, text: w.text })),
-        errors: (p.errors ?? []).map((e) => ({ step: e.step, call: e.call, what: e.what })),
+        errors: p.errors.map((e) => ({ step: e.step, call: e.call, what: e.what, reason: e.reason ?? null })),
         costs: p.costs,
       })),
     })),

@@ -1,40 +1,130 @@
 /**
- * `patlab compare` text: per scenario, one row per design with the
- * effective mode of each reported mapping, conflicting aliases by severity,
- * silent downgrades, refcount hazards, the outcome and the main costs.
+ * `patlab compare` text: the verdict first (one row per design over every
+ * scenario, then the bottom line computed from those rows), then per
+ * scenario one row per design. Fits 100 columns; prose is wrapped. Every
+ * count is defined in docs/checks.md.
  */
 
 import type { PolicyResult, ScenarioComparison } from '../../run/result.js';
+import { countPages } from '../../check/timeline.js';
+import { bottomLine, commonChanges, verdictRows, type VerdictRow } from '../../run/verdict.js';
 
-function pad(s: string, n: number): string {
-  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+const WIDTH = 100;
+
+/** Wrap prose to `width` columns, each line after the first indented by `indent`. */
+export function wrap(text: string, width = WIDTH, indent = '', first = indent): string[] {
+  const words = text.split(/\s+/).filter(Boolean);
+  const out: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const w of words) {
+    if (!empty && line.length + 1 + w.length > width) {
+      out.push(line);
+      line = indent;
+      empty = true;
+    }
+    line += (empty ? '' : ' ') + w;
+    empty = false;
+  }
+  if (!empty || out.length === 0) out.push(line);
+  return out;
 }
 
-function countPages<T extends { npages: number }>(xs: readonly T[], pred: (x: T) => boolean = () => true): number {
-  let n = 0;
-  for (const x of xs) if (pred(x)) n += x.npages;
-  return n;
+/** A design name split after '+' (then after '-') so it takes several short lines in a narrow column. */
+function nameLines(name: string, width: number): string[] {
+  if (name.length <= width) return [name];
+  const pieces = name.split(/(?<=[+])/).flatMap((p) => (p.length <= width ? [p] : p.split(/(?<=-)/)));
+  const out: string[] = [];
+  let cur = '';
+  for (const piece of pieces) {
+    if (cur && cur.length + piece.length > width) {
+      out.push(cur);
+      cur = '';
+    }
+    cur += piece;
+  }
+  if (cur) out.push(cur);
+  return out;
 }
 
-function cells(p: PolicyResult, mappingNames: string[]): string[] {
-  if (p.outcome === 'skipped' || p.outcome === 'not-applicable' || p.outcome === 'not-modelled') return [p.outcome, ...mappingNames.map(() => '-'), '-', '-', '-', '-', '-', '-', '-', '-'];
+/** Rows as aligned columns; the first column wraps design names to `nameWidth`. */
+function table(header: string[], rows: string[][], nameWidth: number, indent = '', sep = '  '): string[] {
+  const widths = header.map((h, i) => (i === 0 ? Math.max(h.length, ...rows.map((r) => Math.max(...nameLines(r[0]!, nameWidth).map((l) => l.length)))) : Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  const line = (cells: string[]): string => indent + cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join(sep).trimEnd();
+  const out = [line(header)];
+  for (const r of rows) {
+    const names = nameLines(r[0]!, widths[0]!);
+    out.push(line([names[0]!, ...r.slice(1)]));
+    for (const n of names.slice(1)) out.push(line([n, ...r.slice(1).map(() => '')]));
+  }
+  return out;
+}
+
+function verdictCells(r: VerdictRow): string[] {
+  const asked = r.ran === 0 ? 'not run' : r.weakerIn.length ? `no (${r.weakerIn.length})` : r.changedIn.length ? `less (${r.changedIn.length})` : 'yes';
+  return [
+    r.policy,
+    asked,
+    `${r.aliasedPages}/${r.aliasedPagesHigh}`,
+    String(r.changedPages),
+    String(r.hazardPages),
+    r.fatal ? `${r.failedCalls}+${r.fatal}F` : String(r.failedCalls),
+    String(r.cpaCalls),
+    `${r.tlbFlushes}/${r.clflushPages}`,
+    String(r.treeEntries),
+    String(r.refOps),
+    String(r.debugWarns),
+  ];
+}
+
+const VERDICT_HEADER = ['design', 'installs', 'alias/hi', 'changed', 'hazard', 'failed', 'CPA', 'TLB/clfl', 'tree', 'refs', 'WARN'];
+
+/** The verdict table and the bottom line: the answer up front. */
+export function verdictText(results: readonly ScenarioComparison[]): string[] {
+  const rows = verdictRows(results);
+  const out: string[] = [];
+  out.push(`== Verdict: ${results.length} scenario(s) under ${rows.length} design(s)`);
+  out.push(...table(VERDICT_HEADER, rows.map(verdictCells), 22, '', ' '));
+  out.push('');
+  const bl = bottomLine(rows);
+  const list = (xs: readonly string[]): string => (xs.length ? xs.join(', ') : 'none');
+  const para = (text: string): void => {
+    out.push(...wrap(text, WIDTH, '   ', '   '));
+  };
+  para(`No page mapped with conflicting types, no hazard, no failed call${bl.needDebugChecks.length ? ', no debug WARN' : ''}: ${list(bl.holds)}.`);
+  if (bl.needDebugChecks.length) para(`The same, but only with their debug-kernel checks WARNing where a driver asked for a conflicting mode: ${list(bl.needDebugChecks)}.`);
+  if (bl.cheapest) para(`Cheapest of those (CPA calls, then flushes, then tree entries, then refcount ops): ${bl.cheapest}.`);
+  if (bl.fails.length) {
+    out.push('   Fail:');
+    for (const f of bl.fails) out.push(...wrap(`${f.policy}: ${f.why}`, WIDTH, '       ', '     - '));
+  }
+  for (const s of results) {
+    const common = commonChanges(s);
+    if (!common.length) continue;
+    const calls = [...new Set(common.map((c) => `${c.call} ${short(c.requested)}→${short(c.installed)}`))].join(', ');
+    para(`In every design (${s.name}): ${calls}, ${countPages(common.map((c) => [c.pfn, c.npages]))} page(s): the kernel's own behaviour, not counted against any design.`);
+  }
+  if (bl.baseline) para(`Today's kernel (baseline) ${bl.baseline === 'fails' ? 'fails' : 'holds'} on these scenarios.`);
+  out.push('');
+  return out;
+}
+
+function scenarioCells(p: PolicyResult, mappingNames: string[]): string[] {
+  if (p.outcome === 'skipped' || p.outcome === 'not-applicable' || p.outcome === 'not-modelled') return [p.policy, p.outcome, ...mappingNames.map(() => '-'), '-', '-', '-', '-'];
   const mode = (name: string): string => {
     const m = p.mappings.find((x) => x.name === name);
     if (!m) return '-';
     return m.requested !== m.installed && m.requested !== '-' ? `${m.effective} (req ${short(m.requested)})` : m.effective;
   };
-  const c = p.costs;
+  const t = p.totals;
   return [
+    p.policy,
     p.outcome === 'fatal' ? `FATAL ${p.fatal!.what}@${p.fatal!.step}` : 'ok',
     ...mappingNames.map(mode),
-    String((p.errors ?? []).length),
-    `${countPages(p.aliases, (a) => a.severity === 'high')}/${countPages(p.aliases, (a) => a.severity === 'medium')}`,
-    String(countPages(p.downgrades)),
-    String(countPages(p.hazards)),
-    String(c['treeEntriesPeak'] ?? 0),
-    String(c['cpaCalls'] ?? 0),
-    `${(c['tlbFlushAll'] ?? 0) + (c['tlbFlushRounds'] ?? 0)}/${c['clflushPages'] ?? 0}`,
-    String((c['refcountOps'] ?? 0) + (c['mapcountOps'] ?? 0)),
+    `${t.aliased_pages}/${t.aliased_pages_high}`,
+    String(t.changed_pages),
+    String(t.hazard_pages),
+    String(t.failed_calls),
   ];
 }
 
@@ -45,28 +135,34 @@ function short(mode: string): string {
 }
 
 export function compareToText(results: readonly ScenarioComparison[]): string {
-  const out: string[] = [];
+  const out: string[] = [...verdictText(results)];
   for (const s of results) {
     out.push(`== ${s.name} (${s.machine}, kernel ${s.kernel})`);
-    if (s.description) out.push(`   ${s.description}`);
+    if (s.description) out.push(...wrap(s.description, WIDTH, '   ', '   '));
     const names = [...new Set(s.policies.flatMap((p) => p.mappings.map((m) => m.name)))];
-    const header = ['policy', 'outcome', ...names, 'errs', 'alias H/M', 'downgr', 'hazards', 'tree', 'CPA', 'TLB/clfl', 'refs'];
-    const rows = s.policies.map((p) => [p.policy, ...cells(p, names)]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    out.push('   ' + header.map((h, i) => pad(h, widths[i]!)).join('  ').trimEnd());
-    for (const r of rows) out.push('   ' + r.map((c, i) => pad(c, widths[i]!)).join('  ').trimEnd());
-    const notes = s.policies.filter((p) => p.reason && p.outcome !== 'ok').map((p) => `   ${p.policy}: ${p.reason}`);
+    const header = ['design', 'outcome', ...names, 'aliased/hi', 'changed', 'hazard', 'failed'];
+    out.push(...table(header, s.policies.map((p) => scenarioCells(p, names)), 24, '   '));
+    const notes: string[] = [];
+    for (const p of s.policies) if (p.reason && p.outcome !== 'ok') notes.push(`${p.policy}: ${p.reason}`);
     for (const p of s.policies) {
-      const errs = p.errors ?? [];
-      if (errs.length) notes.push(`   ${p.policy}: step ${errs[0]!.step} ${errs[0]!.call} failed: ${errs[0]!.what}${errs.length > 1 ? ` (+${errs.length - 1} more)` : ''}`);
+      const errs = p.errors;
+      if (errs.length) {
+        const e = errs[0]!;
+        notes.push(`${p.policy}: step ${e.step} ${e.call} failed: ${e.what}${e.reason ? ` (${e.reason})` : ''}${errs.length > 1 ? ` (+${errs.length - 1} more)` : ''}`);
+      }
     }
-    if (notes.length) out.push(...notes);
+    for (const n of notes) out.push(...wrap(n, WIDTH, '     ', '   '));
     out.push('');
   }
-  out.push('columns: mapping columns give the effective memory type (what the CPU does), with the requested mode when');
-  out.push('it was not installed; errs = steps whose call failed; alias H/M = pages with conflicting aliases of high/medium severity; downgr = pages');
-  out.push('silently given another mode than requested; hazards = pages with refcount hazards; tree = peak memtype');
-  out.push('tree entries; CPA = change_page_attr calls; TLB/clfl = TLB flush operations / pages clflushed; refs =');
-  out.push('refcount+mapcount operations. Units: docs/costs.md. Use --format json for every detail.');
+  out.push(
+    ...wrap(
+      'Columns: installs = every successful call mapped what its caller asked for (no (N): in N scenarios a page got a more cacheable mode than asked; less (N): only less cacheable ones), leaving out what every design does alike; ' +
+        'aliased/hi = distinct pages that at some step had two live mappings with different effective types / of those, cacheable against uncached; ' +
+        'changed = distinct pages a successful call mapped with another mode than asked; hazard = distinct pages freed, pooled or given a reference while another party held them; ' +
+        'failed = calls that failed (+NF: fatal outcomes); CPA = change_page_attr calls; TLB/clfl = TLB flush operations / pages clflushed; tree = peak memtype tree entries; ' +
+        'refs = refcount+mapcount operations; WARN = debug-kernel WARNs. Verdict figures add up the scenarios. Definitions: docs/checks.md; units: docs/costs.md. ' +
+        'Mapping columns give the effective type while the mapping lived. --format json has every detail.',
+    ),
+  );
   return out.join('\n') + '\n';
 }

@@ -136,7 +136,10 @@ export const MM_CALLS: CallSpec<K>[] = [
     run(k, a) {
       const order = (a['order'] as number | undefined) ?? 0;
       const pfns = a['pages'] as number[];
-      for (let i = 0; i < pfns.length; i += 1 << order) k.allocator.free(pfns[i]!, order);
+      for (let i = 0; i < pfns.length; i += 1 << order) {
+        k.log.events.push({ kind: 'release', step: k.log.step, pfn: pfns[i]!, npages: 1 << order, owner: k.memtype.current.comm, what: 'frees' });
+        k.allocator.free(pfns[i]!, order);
+      }
       return {};
     },
   },

@@ -98,6 +98,7 @@ function refHolders(reg: Registry | undefined, pfn: number): string[] {
  * `[pfn, pfn + n)` — a reference or a live no-reference mapping.
  */
 export function checkHolds(k: MmContext, pfn: number, n: number, owner: string, what: string): void {
+  k.log.events.push({ kind: 'release', step: k.log.step, pfn, npages: n, owner, what: 'pools' });
   const reg = REG.get(k);
   if (!reg || reg.holders.size === 0) return;
   for (let q = pfn; q < pfn + n; q++) {
@@ -120,6 +121,7 @@ export function checkHolds(k: MmContext, pfn: number, n: number, owner: string, 
  */
 export function driverFreePages(k: MmContext, pfn: number, order: number, owner: string): void {
   const size = 2 ** order;
+  k.log.events.push({ kind: 'release', step: k.log.step, pfn, npages: size, owner, what: 'frees' });
   const rc = k.pages.refcount;
   const flags = k.pages.flags;
   const reg = REG.get(k);

@@ -137,7 +137,16 @@ export class LinearMap {
 
   // ---- writers (boot mapping and CPA) ----
 
+  /**
+   * Told of every entry write after boot, before it happens: `n` pfns from
+   * `pfn` (a 4 KiB entry, a large leaf or a 1 GiB leaf). The mapping timeline
+   * (check/timeline.ts) reads which pfns a step changed from it, at the
+   * cost of the writes CPA makes anyway.
+   */
+  onWrite: ((pfn: number, n: number) => void) | null = null;
+
   setPte(pfn: number, bits: number): void {
+    this.onWrite?.(pfn, 1);
     this.pte[pfn - this.pfnStart] = bits;
   }
 
@@ -147,6 +156,7 @@ export class LinearMap {
   }
 
   setLarge(pfn: number, bits: number): void {
+    this.onWrite?.(pfn - (pfn % this.largePfns), this.largePfns);
     const b = this.block(pfn);
     this.blockLevel[b] = BLK_LARGE;
     this.blockBits[b] = bits;
@@ -157,6 +167,7 @@ export class LinearMap {
     this.gbBits[g] = bits;
     const first = Math.max(Math.floor(pfn / GB_PFNS) * GB_PFNS, this.pfnStart);
     const last = Math.min(first - (first % GB_PFNS) + GB_PFNS, this.pfnEnd);
+    this.onWrite?.(first, last - first);
     this.blockLevel.fill(BLK_GB, this.block(first), this.block(last - 1) + 1);
   }
 

@@ -7,6 +7,8 @@
  * RAM, are refused with a WARN_ONCE.
  */
 
+import { CM } from '../../hw/cache-mode.js';
+import { PAGE_CACHE_MASK } from '../../hw/pte.js';
 import { fmt016Lx } from '../printk.js';
 import { ioremapCache, ioremapWc, ioremapWt, iounmap, type IoremapResult } from './ioremap.js';
 import type { MmContext } from './mm-context.js';
@@ -70,7 +72,12 @@ export function memremap(k: MmContext, offset: number, size: number, flags: numb
     // by the direct map (no memory encryption modelled, so
     // arch_memremap_can_ram_remap() is true).
     const pfn = Math.floor(offset / PAGE);
-    if (isRam === 'intersects' && k.pages.pfnValid(pfn) && !k.pages.isHighMem(pfn)) r = { vaddr: k.directMap.va(pfn) + (offset % PAGE), via: 'direct-map' };
+    if (isRam === 'intersects' && k.pages.pfnValid(pfn) && !k.pages.isHighMem(pfn)) {
+      r = { vaddr: k.directMap.va(pfn) + (offset % PAGE), via: 'direct-map' };
+      // The caller asked for WB and gets the direct map as it is: whatever a set_memory_*/set_pages_* made it.
+      const npages = Math.ceil(((offset % PAGE) + size) / PAGE);
+      k.log.events.push({ kind: 'map', step: k.log.step, call: 'memremap', space: 'direct', pfn, npages, requested: CM.WB, installed: k.tables.pgprot2cachemode(k.directMap.map.bits4k(pfn) & PAGE_CACHE_MASK) });
+    }
     if (r.vaddr === null) r = viaIoremap(ioremapCache(k, offset, size));
   }
   if (r.vaddr === null && isRam === 'intersects' && flags !== WB) {

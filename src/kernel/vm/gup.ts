@@ -14,6 +14,7 @@ import { VM_IO, VM_PFNMAP, VM_WRITE, _PAGE_RW, _PAGE_SPECIAL } from './flags.js'
 import type { MmStruct } from './mm.js';
 import { getPage, putPage, vmNormalPage } from './pte-write.js';
 import { LV_NONE } from './user-ptes.js';
+import { holdOf, pruneHold } from '../drivers/page-refs.js';
 
 const PAGE = 4096;
 /** `GUP_PIN_COUNTING_BIAS`: what a pin adds to a small folio's refcount. */
@@ -45,6 +46,9 @@ export function getUserPages(k: MmContext, mm: MmStruct, start: number, nrPages:
     const pfn = vmNormalPage(k, vma, s);
     if (pfn < 0) return stop(-EFAULT);
     getPage(k, pfn, pin ? GUP_PIN_COUNTING_BIAS : 1);
+    const holder = pin ? 'gup-pin' : 'gup';
+    holdOf(k, holder, pfn).refs++;
+    k.log.events.push({ kind: 'ref-taken', step: k.log.step, pfn, holder, file: vma.file?.name ?? null, driverOwned: vma.file?.ownsPagesUnrefcounted === true });
     pfns.push(pfn);
   }
   return { ret: pfns.length, pfns };
@@ -53,11 +57,20 @@ export function getUserPages(k: MmContext, mm: MmStruct, start: number, nrPages:
 /** `put_page(page)` of a GUP reference. */
 export function gupPutPage(k: MmContext, pfn: number): void {
   putPage(k, pfn, 1);
+  dropHold(k, 'gup', pfn);
 }
 
 /** `unpin_user_page(page)`. */
 export function unpinUserPage(k: MmContext, pfn: number): void {
   putPage(k, pfn, GUP_PIN_COUNTING_BIAS);
+  dropHold(k, 'gup-pin', pfn);
+}
+
+/** The holder registry (drivers/page-refs.ts) keeps GUP's references so a driver freeing the page sees them. */
+function dropHold(k: MmContext, holder: string, pfn: number): void {
+  const h = holdOf(k, holder, pfn);
+  if (h.refs > 0) h.refs--;
+  pruneHold(k, holder, pfn);
 }
 
 export interface FollowPfnmap {

@@ -91,8 +91,8 @@ export class VmState {
 
   private readonly named = new Map<string, VmFile>();
 
-  newFile(name: string): VmFile {
-    return { id: this.nextFile++, name };
+  newFile(name: string, opts: { ownsPagesUnrefcounted?: boolean } = {}): VmFile {
+    return { id: this.nextFile++, name, ...(opts.ownsPagesUnrefcounted ? { ownsPagesUnrefcounted: true } : {}) };
   }
 
   /** The one file of a given name (`/dev/mem`, a PCI `resourceN`), shared by every opener. */

@@ -32,6 +32,12 @@ export interface VmFile {
   readonly id: number;
   /** What it is, for display: `/dev/mem`, `resource0_wc`, `drm-bo`. */
   readonly name: string;
+  /**
+   * The driver frees or reuses the pages it maps here whatever their
+   * refcount (TTM: non-compound blocks, a page pool), so a reference GUP or
+   * KVM takes on them does not keep them alive (spec 06 §3 option 1's hazard).
+   */
+  readonly ownsPagesUnrefcounted?: boolean;
 }
 
 export class Vma {

@@ -126,9 +126,24 @@ function bigMachine(n: number): ScenarioComparison {
   const p: PolicyResult = {
     policy: 'baseline',
     outcome: 'ok',
+    totals: { aliased_pages: 1, aliased_pages_high: 1, changed_pages: 0, changed_pages_weaker: 0, hazard_pages: 0, failed_calls: 0, fatal: false },
     mappings: [],
-    aliases: [{ pfn: runs[7]!.start, npages: 1, severity: 'high', modes: ['WB', 'WC'], mappings: ['user:WB', 'vmap:WC'], firstStep: 2, lastStep: 2 }],
-    downgrades: [],
+    aliases: [
+      {
+        pfn: runs[7]!.start,
+        npages: 1,
+        severity: 'high',
+        modes: ['WB', 'WC'],
+        mappings: [
+          { life: 0, kind: 'user', owner: 'pid 1 (patlab)', type: 'WB' },
+          { life: 1, kind: 'vmap', owner: 'vmap', type: 'WC' },
+        ],
+        from: 2,
+        to: 3,
+      },
+    ],
+    changes: [],
+    errors: [],
     hazards: [],
     warns: [],
     costs: {},

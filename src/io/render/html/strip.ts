@@ -96,7 +96,7 @@ function policyRows(s: ScenarioComparison, p: PolicyResult, intern: (segs: numbe
   if (d.tree.length) rows.push({ label: 'memtype tree', s: intern(sortSegs(d.tree.map(treeToPfns).flatMap((t) => [t.start, t.end, catOf(t.type)]))) });
   const flagged: number[] = [];
   for (const a of p.aliases) flagged.push(a.pfn, a.pfn + a.npages, CAT_INDEX.get(`alias ${a.severity}`)!);
-  for (const g of p.downgrades) flagged.push(g.pfn, g.pfn + g.npages, CAT_INDEX.get('downgrade')!);
+  for (const g of p.changes) flagged.push(g.pfn, g.pfn + g.npages, CAT_INDEX.get('downgrade')!);
   for (const h of p.hazards) flagged.push(h.pfn, h.pfn + h.npages, CAT_INDEX.get('hazard')!);
   if (flagged.length) rows.push({ label: 'flagged', s: intern(sortSegs(flagged)) });
   return rows;
@@ -117,7 +117,7 @@ export function stripData(s: ScenarioComparison): StripData {
       hi = Math.max(hi, a.pfn + a.npages);
       mark(a.pfn, a.npages, `${a.severity} alias`);
     }
-    for (const g of p.downgrades) mark(g.pfn, g.npages, `downgrade ${shortMode(g.requested)}→${shortMode(g.installed)}`);
+    for (const g of p.changes) mark(g.pfn, g.npages, `downgrade ${shortMode(g.requested)}→${shortMode(g.installed)}`);
     for (const r of p.detail!.pageMemtype) mark(r.start, r.end - r.start, `${shortMode(r.type)} pages`);
   }
   // Per-page findings (a downgrade per pfn) become one target per run of adjacent pfns with the same text.

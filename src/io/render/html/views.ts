@@ -7,7 +7,7 @@
  * no clock.
  */
 
-import type { Lane, PolicyResult, ReportedMapping, ScenarioComparison } from '../../../run/result.js';
+import type { PolicyResult, ReportedMapping, ScenarioComparison } from '../../../run/result.js';
 import type { ChartSvg } from './charts.js';
 import { esc, hex } from './escape.js';
 import { HOLE_COLOUR, modeColour, modeInk, SEVERITY_COLOURS, shortMode } from './modes.js';
@@ -41,8 +41,8 @@ export function chip(mode: string, title?: string): string {
  */
 function requestOf(p: PolicyResult, m: ReportedMapping): string {
   if (m.kind !== 'user') return m.requested;
-  let best: PolicyResult['downgrades'][number] | undefined;
-  for (const g of p.downgrades) if (m.pfn >= g.pfn && m.pfn < g.pfn + g.npages && shortMode(g.installed) === shortMode(m.installed) && (!best || g.step > best.step)) best = g;
+  let best: PolicyResult['changes'][number] | undefined;
+  for (const g of p.changes) if (m.pfn >= g.pfn && m.pfn < g.pfn + g.npages && shortMode(g.installed) === shortMode(m.installed) && (!best || g.step > best.step)) best = g;
   return best ? best.requested : m.requested;
 }
 
@@ -92,7 +92,7 @@ function tableHtml(s: ScenarioComparison): string {
     const hi = pagesOf(p.aliases, (a) => a.severity === 'high');
     const med = pagesOf(p.aliases, (a) => a.severity === 'medium');
     const aliasCell = `<td data-col="aliases" class="${hi ? 'cell-high' : med ? 'cell-medium' : ''}">${hi} / ${med}</td>`;
-    const dg = pagesOf(p.downgrades);
+    const dg = pagesOf(p.changes);
     const hz = pagesOf(p.hazards);
     const num = (v: number, col: string): string => `<td data-col="${col}" class="num${v ? '' : ' zero'}">${v.toLocaleString('en-US')}</td>`;
     return (
@@ -205,15 +205,13 @@ function stripSectionHtml(s: ScenarioComparison): string {
   );
 }
 
-const KIND_RANK: Readonly<Record<string, number>> = { direct: 0, kmap: 1, vmap: 2, ioremap: 3, user: 4 };
+const KIND_RANK: Readonly<Record<string, number>> = { direct: 0, highmap: 1, kmap: 2, kmap_local: 3, vmap: 4, ioremap: 5, user: 6, hold: 7 };
 
-/** compare.ts's Lane has no requested mode: a downgrade of that step and pfn says what was asked; otherwise the PTE holds what was asked. */
-function laneRequested(p: PolicyResult, pfn: number, l: Lane): { mode: string; known: boolean } {
-  const d = p.downgrades.find((g) => g.step === l.step && pfn >= g.pfn && pfn < g.pfn + g.npages);
+/** A lane's requested mode for a segment: a mode change of that step and pfn says what was asked; otherwise the PTE holds what was asked. */
+function segmentRequested(p: PolicyResult, pfn: number, from: number, installed: string): { mode: string; known: boolean } {
+  const d = p.changes.find((g) => g.step === from && pfn >= g.pfn && pfn < g.pfn + g.npages);
   if (d) return { mode: d.requested, known: true };
-  const m = p.mappings.find((x) => x.pfn === pfn && x.kind === l.kind && x.requested !== '-');
-  if (m) return { mode: m.requested, known: true };
-  return { mode: l.installed, known: false };
+  return { mode: installed, known: false };
 }
 
 function lanesHtml(p: PolicyResult): string {
@@ -221,26 +219,38 @@ function lanesHtml(p: PolicyResult): string {
   if (!d.lanes.length) return '<p class="muted">No flagged pfn.</p>';
   const n = d.steps.length;
   const slot = 100 / (n + 1);
+  // Step index -> position on the axis (steps may be numbered with gaps).
+  const pos = new Map<number, number>([[0, 0]]);
+  d.steps.forEach((st, i) => pos.set(st.index, i + 1));
+  const at = (step: number | null): number => (step === null ? n + 1 : (pos.get(step) ?? n + 1));
   const ticks: string[] = [];
   const every = Math.max(1, Math.ceil((n + 1) / 20));
-  for (let i = 0; i <= n; i += every) ticks.push(`<span class="tick" style="left:${(i * slot).toFixed(3)}%">${i === 0 ? 'boot' : i}</span>`);
+  for (let i = 0; i <= n; i += every) ticks.push(`<span class="tick" style="left:${(i * slot).toFixed(3)}%">${i === 0 ? 'boot' : d.steps[i - 1]!.index}</span>`);
   const blocks = d.lanes.map((fl) => {
     const alias = p.aliases.find((a) => fl.pfn >= a.pfn && fl.pfn < a.pfn + a.npages);
-    const head = `pfn ${hex(fl.pfn)} <span class="sev sev-${esc(fl.severity)}">${esc(fl.severity)}</span>${alias ? ` effective types ${alias.modes.map((m) => chip(m)).join(' ')}` : ''}`;
+    const range = fl.npages > 1 ? `pfns ${hex(fl.pfn)}–${hex(fl.pfn + fl.npages - 1)} (${plural(fl.npages, 'page')})` : `pfn ${hex(fl.pfn)}`;
+    const sev = fl.flag.replace(/^alias /, '');
+    const head = `${range} <span class="sev sev-${esc(sev)}">${esc(fl.flag)}</span>${alias ? ` effective types ${alias.modes.map((m) => chip(m)).join(' ')}` : ''}`;
     const lanes = [...fl.mappings]
-      .sort((a, b) => (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) || (a.step ?? 0) - (b.step ?? 0) || a.owner.localeCompare(b.owner))
+      .sort((a, b) => (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) || a.created - b.created || a.owner.localeCompare(b.owner))
       .map((l) => {
-        const req = laneRequested(p, fl.pfn, l);
-        // An unknown creating step (compare.ts could not tell) is drawn dashed over the whole run.
-        const at = l.step ?? 0;
         const label = `${l.kind}${l.owner ? ' · ' + l.owner : ''}`;
-        const text = `req ${shortMode(req.mode)} → PTE ${shortMode(l.installed)} → eff ${shortMode(l.effective)}`;
-        const title = `${label}: requested ${req.mode}${req.known ? '' : ' (no downgrade recorded: as installed)'}; installed ${l.installed}; effective ${l.effective}; created ${l.step === null ? 'at an unknown step' : l.step === 0 ? 'at boot' : 'at step ' + l.step}`;
-        const changed = shortMode(req.mode) !== shortMode(l.installed);
+        const end = at(l.removed);
+        const bars = l.segments.map((sg, i) => {
+          const x0 = at(sg.from);
+          const x1 = i + 1 < l.segments.length ? at(l.segments[i + 1]!.from) : end;
+          const req = segmentRequested(p, fl.pfn, sg.from, sg.installed);
+          const changed = req.known && shortMode(req.mode) !== shortMode(sg.installed);
+          const text = l.kind === 'hold' ? sg.installed : `${req.known ? `req ${shortMode(req.mode)} → ` : ''}PTE ${shortMode(sg.installed)} → eff ${shortMode(sg.effective)}`;
+          const title = `${label}: ${l.kind === 'hold' ? sg.installed : `requested ${req.mode}${req.known ? '' : ' (as installed)'}; installed ${sg.installed}; effective ${sg.effective}`}; from ${sg.from === 0 ? 'boot' : 'step ' + sg.from}${l.removed !== null ? `; gone at step ${l.removed}` : ''}${l.properties ? '; ' + l.properties.join(', ') : ''}`;
+          const colour = l.kind === 'hold' ? '#888' : modeColour(sg.effective);
+          const ink = l.kind === 'hold' ? '#fff' : modeInk(sg.effective);
+          return `<span class="lane-bar${changed ? ' lane-changed' : ''}" style="left:${(x0 * slot).toFixed(3)}%;width:${(Math.max(x1 - x0, 0.25) * slot).toFixed(3)}%;background:${colour};color:${ink}" title="${esc(title)}">${esc(text)}</span>`;
+        });
+        const life = `${l.created === 0 ? 'boot' : 'step ' + l.created}${l.removed !== null ? `–${l.removed}` : ''}`;
         return (
-          `<div class="lane" data-kind="${esc(l.kind)}" data-effective="${esc(shortMode(l.effective))}"><span class="lane-label" title="${esc(label)}">${esc(label)}</span>` +
-          `<span class="lane-track"><span class="lane-bar${changed ? ' lane-changed' : ''}${l.step === null ? ' lane-unknown' : ''}" style="left:${(at * slot).toFixed(3)}%;width:${((n + 1 - at) * slot).toFixed(3)}%;background:${modeColour(l.effective)};color:${modeInk(l.effective)}" title="${esc(title)}">${esc(text)}</span></span>` +
-          `<span class="lane-step">${l.step === null ? '?' : l.step === 0 ? 'boot' : 'step ' + l.step}</span></div>`
+          `<div class="lane" data-kind="${esc(l.kind)}" data-effective="${esc(shortMode(l.segments[l.segments.length - 1]!.effective))}"><span class="lane-label" title="${esc(label)}">${esc(label)}</span>` +
+          `<span class="lane-track">${bars.join('')}</span><span class="lane-step">${esc(life)}</span></div>`
         );
       });
     return `<div class="pfn-lanes"><div class="pfn-head">${head}</div><div class="lane lane-axis"><span class="lane-label"></span><span class="lane-track">${ticks.join('')}</span><span class="lane-step"></span></div>${lanes.join('')}</div>`;
@@ -260,11 +270,11 @@ function byStep<T>(xs: readonly T[], step: (x: T) => number): Map<number, T[]> {
 
 function timelineHtml(p: PolicyResult): string {
   const d = p.detail!;
-  const downByStep = byStep(p.downgrades, (g) => g.step);
-  const aliasByStep = byStep(p.aliases, (a) => a.firstStep);
+  const downByStep = byStep(p.changes, (g) => g.step);
+  const aliasByStep = byStep(p.aliases, (a) => a.from);
   const warnByStep = byStep(p.warns, (w) => w.step);
   const created = new Map<number, string[]>();
-  for (const fl of d.lanes) for (const l of fl.mappings) if (l.step) (created.get(l.step) ?? created.set(l.step, []).get(l.step)!).push(`${l.kind} of ${hex(fl.pfn)}`);
+  for (const fl of d.lanes) for (const l of fl.mappings) if (l.created) (created.get(l.created) ?? created.set(l.created, []).get(l.created)!).push(`${l.kind} of ${hex(fl.pfn)}`);
   const items = d.steps.map((st) => {
     const badges: string[] = [];
     // One badge per kind of finding and step, with its page count: a 10^5-page fault is one line, not 10^5 badges.
@@ -301,16 +311,16 @@ function policyDetailHtml(p: PolicyResult, open: boolean): string {
   const bits = [
     p.outcome === 'fatal' ? `<span class="bad">FATAL at step ${p.fatal?.step}</span>` : '<span class="ok">ok</span>',
     hi || med ? `<span class="${hi ? 'bad' : 'warn'}">aliases ${hi}/${med} pages</span>` : 'no alias',
-    p.downgrades.length ? `<span class="warn">${plural(pagesOf(p.downgrades), 'page')} downgraded</span>` : 'no downgrade',
+    p.changes.length ? `<span class="warn">${plural(pagesOf(p.changes), 'page')} downgraded</span>` : 'no downgrade',
     p.hazards.length ? `<span class="warn">${plural(pagesOf(p.hazards), 'hazard page')}</span>` : '',
     p.warns.length ? `<span class="warn">${plural(p.warns.length, 'WARN')}</span>` : '',
   ].filter(Boolean);
   const moreRow = (n: number, cols: number, what: string): string => (n > 0 ? `<tr><td colspan="${cols}" class="muted">… ${n} more ${what} (--format json lists them all)</td></tr>` : '');
-  const dg = p.downgrades.length
-    ? `<div class="scroll-x"><table class="small"><tr><th>step</th><th>call</th><th>pfn</th><th>pages</th><th>requested</th><th>installed</th><th>class</th></tr>${p.downgrades
+  const dg = p.changes.length
+    ? `<div class="scroll-x"><table class="small"><tr><th>step</th><th>call</th><th>pfn</th><th>pages</th><th>requested</th><th>installed</th><th>class</th></tr>${p.changes
         .slice(0, MAX_ROWS)
         .map((g) => `<tr><td>${g.step}</td><td>${esc(g.call)}</td><td>${hex(g.pfn)}</td><td>${g.npages}</td><td>${chip(g.requested)}</td><td>${chip(g.installed)}</td><td>${esc(g.class)}</td></tr>`)
-        .join('')}${moreRow(p.downgrades.length - MAX_ROWS, 7, 'downgrades')}</table></div>`
+        .join('')}${moreRow(p.changes.length - MAX_ROWS, 7, 'downgrades')}</table></div>`
     : '';
   const moreLi = (n: number, what: string): string => (n > 0 ? `<li class="muted">… ${n} more ${what} (--format json lists them all)</li>` : '');
   const hz = p.hazards.length ? `<ul>${p.hazards.slice(0, MAX_ROWS).map((h) => `<li>${esc(h.kind)} at ${hex(h.pfn)} (${plural(h.npages, 'page')}${h.step !== undefined ? ', step ' + h.step : ''}): ${esc(h.detail)}</li>`).join('')}${moreLi(p.hazards.length - MAX_ROWS, 'hazards')}</ul>` : '';

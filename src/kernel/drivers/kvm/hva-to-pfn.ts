@@ -67,6 +67,7 @@ export function hvaToPfn(k: MmContext, vm: Kvm, gpa: number, o: { write: boolean
     if (!pte || pte.bits & _PAGE_SPECIAL) return fail('KVM_PFN_ERR_FAULT', 'gup');
     k.pages.refcount[pte.pfn] = k.pages.refcount[pte.pfn]! + 1;
     holdOf(k, 'kvm', pte.pfn).refs++;
+    k.log.events.push({ kind: 'ref-taken', step: k.log.step, pfn: pte.pfn, holder: 'kvm', file: vma.file?.name ?? null, driverOwned: vma.file?.ownsPagesUnrefcounted === true });
     vm.held.push({ pfn: pte.pfn, hva: m.hva, pid: m.slot.pid, refcounted: true });
     return { pfn: pte.pfn, err: null, refcounted: true, writable: (pte.bits & _PAGE_RW) !== 0, path: 'gup' };
   }
@@ -102,6 +103,7 @@ function hvaToPfnRemapped(k: MmContext, vm: Kvm, vma: Vma, hva: number, pid: num
   if (refcounted) {
     k.pages.refcount[pfn] = k.pages.refcount[pfn]! + 1;
     holdOf(k, 'kvm', pfn).refs++;
+    k.log.events.push({ kind: 'ref-taken', step: k.log.step, pfn, holder: 'kvm', file: vma.file?.name ?? null, driverOwned: vma.file?.ownsPagesUnrefcounted === true });
   } else holdOf(k, 'kvm', pfn).unref++;
   vm.held.push({ pfn, hva, pid, refcounted });
   return { pfn, err: null, refcounted, writable, path: 'remapped' };
@@ -149,6 +151,8 @@ export function kvmVcpuMap(k: MmContext, vm: Kvm, gpa: number): { r: HvaToPfnRes
   if (r.err) return { r, vaddr: null };
   if (!k.pages.pfnValid(r.pfn)) throw new NotModelledError('__kvm_vcpu_map of a pfn without struct page (memremap)');
   const va = k.highmem.kmap(r.pfn);
+  // The entry hva_to_pfn just added: KVM keeps it mapped until kvm_vcpu_unmap, outside MMU-notifier protection.
+  vm.held[vm.held.length - 1]!.mapped = true;
   k.log.events.push({ kind: 'map', step: k.log.step, call: 'kvm_vcpu_map', space: k.pages.isHighMem(r.pfn) ? 'kmap' : 'direct', pfn: r.pfn, npages: 1, requested: CM.WB, installed: CM.WB });
   return { r, vaddr: va };
 }

@@ -39,6 +39,8 @@ export interface KvmHeld {
   hva: number;
   pid: number;
   refcounted: boolean;
+  /** Mapped into the kernel by `__kvm_vcpu_map` (until `kvm_vcpu_unmap`). */
+  mapped?: boolean;
 }
 
 export class Kvm {

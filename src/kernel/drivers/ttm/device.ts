@@ -66,7 +66,7 @@ export function ttmDeviceInit(k: MmContext, opts: TtmDeviceOpts = {}): TtmDevice
       types.push(row);
     }
   }
-  const dev: TtmDevice = { id, name: opts.name ?? `ttm${id}`, pool: { id, useDmaAlloc, useDma32: opts.useDma32 ?? false, types }, dmaMapped: true, file: vmState(k).newFile('drm') };
+  const dev: TtmDevice = { id, name: opts.name ?? `ttm${id}`, pool: { id, useDmaAlloc, useDma32: opts.useDma32 ?? false, types }, dmaMapped: true, file: vmState(k).newFile('drm', { ownsPagesUnrefcounted: true }) };
   g.devices.push(dev);
   // The device file's vm_ops->fault is TTM's (ttm_bo_vm_ops), unless a driver wraps it (not modelled).
   registerFaultHandler(dev.file, (kk, mm, addr) => ttmBoVmFault(kk, addr, mm).ret);

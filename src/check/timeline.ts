@@ -1,0 +1,323 @@
+/**
+ * The mapping timeline (docs/checks.md §1): every mapping of every pfn the
+ * run touched, each with its lifetime `[created, removed)` in scenario steps
+ * (0 = boot) and its cache bits for each interval in it. Aliases, mode
+ * changes, hazards and the report's lanes are computed from it, never from
+ * the final state.
+ *
+ * Recorded by observing the kernel after every step: the mappings that can
+ * alias a page (kmap and kmap_local slots, vmalloc-area mappings, user PTEs)
+ * and the holds of other parties (KVM, GUP) are snapshotted as runs and
+ * diffed with the previous step; the linear maps (the direct map and the
+ * x86-64 high map) change only through entry writes after boot, so only the
+ * pfns written are read back (LinearMap.onWrite), at the cost of the writes.
+ */
+
+import { PAGE_CACHE_MASK } from '../hw/pte.js';
+import { kvmIfAny } from '../kernel/drivers/kvm/kvm.js';
+import { pageRefs } from '../kernel/drivers/page-refs.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { LinearMap } from '../kernel/mm/linear-map.js';
+import { aliasingMappings } from './inventory.js';
+
+export type LifeKind = 'direct' | 'highmap' | 'kmap' | 'kmap_local' | 'vmap' | 'ioremap' | 'user' | 'hold';
+
+/** Cache bits from step `from` on: 4 KiB-layout PWT|PCD|PAT, or -1 for a hold (no PTE of its own). */
+export interface Segment {
+  from: number;
+  bits4k: number;
+}
+
+export interface MappingLife {
+  /** Index in Timeline.lives. */
+  id: number;
+  kind: LifeKind;
+  /** Who has it: `direct map`, `pid 1 (patlab)`, `vmap`, `ioremap`, `kvm`, `gup-pin`. */
+  owner: string;
+  /** Virtual address of the first page; null for a hold. */
+  vaddr: number | null;
+  pfn: number;
+  npages: number;
+  /** Step that created it (0: it existed at boot). */
+  created: number;
+  /** Step at which it was gone; null: still there at the end. */
+  removed: number | null;
+  /** Its bits over its life, `segments[0].from === created`. */
+  segments: Segment[];
+  /** User PTEs: special (no struct page reference) or normal. */
+  special?: boolean;
+  /** Holds: the holder has a page reference (else it maps the pfn without one). */
+  refcounted?: boolean;
+  /** What this mapping is, beyond its type: `special PTEs on refcounted pages`, `kvm_vcpu_map`. */
+  properties?: string[];
+}
+
+export interface Timeline {
+  /** The steps run, in order (0 = boot). */
+  steps: number[];
+  lives: MappingLife[];
+}
+
+/** Live at step `s`: created at or before it and not yet removed. */
+export function liveAt(l: MappingLife, s: number): boolean {
+  return l.created <= s && (l.removed === null || l.removed > s);
+}
+
+/** The bits of a life at step `s` (it must be live then). */
+export function bitsAt(l: MappingLife, s: number): number {
+  let b = l.segments[0]!.bits4k;
+  for (const seg of l.segments) {
+    if (seg.from > s) break;
+    b = seg.bits4k;
+  }
+  return b;
+}
+
+interface Snap {
+  key: string;
+  kind: LifeKind;
+  owner: string;
+  vaddr: number | null;
+  pfn: number;
+  npages: number;
+  bits: number;
+  special?: boolean;
+  refcounted?: boolean;
+  properties?: string[];
+}
+
+type Space = 'direct' | 'highmap';
+
+/** A written pfn's linear-map history: its bits before the first write, then after each step that wrote it. */
+type LinearHistory = Segment[];
+
+/** Present 4 KiB-layout cache bits of `pfn` in a linear map, -1 where it maps nothing. */
+function linearBits(m: LinearMap, pfn: number): number {
+  return pfn >= m.pfnStart && pfn < m.pfnEnd && m.present(pfn) ? m.bits4k(pfn) & PAGE_CACHE_MASK : -1;
+}
+
+/** Builds a Timeline by observing a kernel after boot and after every step. */
+export class TimelineRecorder {
+  private readonly steps: number[] = [];
+  private readonly lives: MappingLife[] = [];
+  private open = new Map<string, MappingLife>();
+  private k: Kernel | null = null;
+  private readonly maps = new Map<Space, LinearMap>();
+  /** Per space, per written pfn: its history (per page: CPA writes these one by one too). */
+  private readonly history = new Map<Space, Map<number, LinearHistory>>();
+  /** Large-leaf writes (a 2/4 MiB or 1 GiB leaf kept whole): range-shaped, `[pfn, pfn + n)`. */
+  private readonly rangeWrites = new Map<Space, { pfn: number; n: number; segs: Segment[] }[]>();
+  /** Written during the current step, per space: pfn, count pairs. */
+  private readonly touched = new Map<Space, number[]>();
+  /** Pfns the map events of the run name in the direct map (memremap's RAM path): they get a linear life. */
+  private readonly directMapped: [number, number][] = [];
+
+  /** Call after boot (step 0) and after every step. `pure`: the step only read state. */
+  observe(k: Kernel, step: number, pure = false): void {
+    if (this.k === null) this.attach(k);
+    this.steps.push(step);
+    if (pure && step > 0) return;
+    this.observeLinear(step);
+    const now = this.snapshot(k);
+    const next = new Map<string, MappingLife>();
+    for (const s of now) {
+      const l = this.open.get(s.key);
+      if (l && l.pfn === s.pfn && l.npages === s.npages && l.kind === s.kind) {
+        if (l.segments[l.segments.length - 1]!.bits4k !== s.bits) l.segments.push({ from: step, bits4k: s.bits });
+        next.set(s.key, l);
+        this.open.delete(s.key);
+        continue;
+      }
+      const life: MappingLife = {
+        id: -1,
+        kind: s.kind,
+        owner: s.owner,
+        vaddr: s.vaddr,
+        pfn: s.pfn,
+        npages: s.npages,
+        created: step,
+        removed: null,
+        segments: [{ from: step, bits4k: s.bits }],
+        ...(s.special !== undefined ? { special: s.special } : {}),
+        ...(s.refcounted !== undefined ? { refcounted: s.refcounted } : {}),
+        ...(s.properties?.length ? { properties: s.properties } : {}),
+      };
+      this.lives.push(life);
+      next.set(s.key, life);
+    }
+    for (const l of this.open.values()) l.removed = step;
+    this.open = next;
+    for (const e of k.log.events) if (e.step === step && e.kind === 'map' && e.space === 'direct') this.directMapped.push([e.pfn, e.npages]);
+  }
+
+  private attach(k: Kernel): void {
+    this.k = k;
+    const dm = k.directMap;
+    this.maps.set('direct', dm.map);
+    if (dm.highMap) this.maps.set('highmap', dm.highMap);
+    for (const [space, m] of this.maps) {
+      const hist = new Map<number, LinearHistory>();
+      const ranges: { pfn: number; n: number; segs: Segment[] }[] = [];
+      const touched: number[] = [];
+      this.history.set(space, hist);
+      this.rangeWrites.set(space, ranges);
+      this.touched.set(space, touched);
+      m.onWrite = (pfn, n) => {
+        // Before the write: the pfns' bits so far become their first segment.
+        if (n === 1) {
+          if (!hist.has(pfn)) hist.set(pfn, this.inheritedHistory(space, pfn) ?? [{ from: 0, bits4k: linearBits(m, pfn) }]);
+        } else if (!ranges.some((r) => r.pfn === pfn && r.n === n)) ranges.push({ pfn, n, segs: [{ from: 0, bits4k: linearBits(m, pfn) }] });
+        touched.push(pfn, n);
+      };
+    }
+  }
+
+  /** A pfn first written by a 4 KiB entry inside a leaf written whole earlier inherits that leaf's history. */
+  private inheritedHistory(space: Space, pfn: number): LinearHistory | null {
+    for (const r of this.rangeWrites.get(space)!) if (pfn >= r.pfn && pfn < r.pfn + r.n) return r.segs.map((s) => ({ ...s }));
+    return null;
+  }
+
+  /** After a step: read back the bits of every pfn written in it. */
+  private observeLinear(step: number): void {
+    for (const [space, m] of this.maps) {
+      const touched = this.touched.get(space)!;
+      if (touched.length === 0) continue;
+      const hist = this.history.get(space)!;
+      const ranges = this.rangeWrites.get(space)!;
+      for (let i = 0; i < touched.length; i += 2) {
+        const pfn = touched[i]!;
+        const n = touched[i + 1]!;
+        const push = (segs: Segment[], bits: number): void => {
+          const last = segs[segs.length - 1]!;
+          if (last.bits4k === bits) return;
+          if (last.from === step) last.bits4k = bits;
+          else segs.push({ from: step, bits4k: bits });
+        };
+        if (n === 1) push(hist.get(pfn)!, linearBits(m, pfn));
+        else {
+          const r = ranges.find((x) => x.pfn === pfn && x.n === n)!;
+          push(r.segs, linearBits(m, pfn));
+        }
+      }
+      touched.length = 0;
+    }
+  }
+
+  /** The mappings other than the linear maps, and the holds, as they are now. */
+  private snapshot(k: Kernel): Snap[] {
+    const out: Snap[] = [];
+    for (const m of aliasingMappings(k)) {
+      const kind: LifeKind = m.kind === 'kmap' ? (m.owner === 'kmap_local' ? 'kmap_local' : 'kmap') : m.kind === 'ioremap' ? 'ioremap' : m.kind === 'vmap' ? 'vmap' : 'user';
+      const s: Snap = { key: `${kind}|${m.owner}|${m.vaddr}`, kind, owner: m.owner, vaddr: m.vaddr, pfn: m.pfn, npages: m.npages, bits: m.bits4k };
+      if (kind === 'user') {
+        s.special = m.special === true;
+        s.properties = [m.special ? 'special PTEs' : 'normal PTEs'];
+        if (m.special) {
+          let refd = 0;
+          for (let i = 0; i < m.npages; i++) if (m.pfn + i < k.pages.nPfns && k.pages.refcount[m.pfn + i]! > 0) refd++;
+          if (refd > 0) s.properties.push(`on ${refd === m.npages ? '' : `${refd} of ${m.npages} `}refcounted pages`);
+        } else s.properties.push('GUP/KVM can take references');
+      }
+      out.push(s);
+    }
+    const reg = pageRefs(k);
+    const vm = kvmIfAny(k);
+    for (const [holder, byPfn] of reg.holders) {
+      for (const [pfn, h] of byPfn) {
+        const live = h.refs > 0 || (h.unref > 0 && (reg.stillMapped.get(holder)?.(pfn) ?? true));
+        if (!live) continue;
+        const mapped = holder === 'kvm' && vm !== null && vm.held.some((e) => e.pfn === pfn && e.mapped === true);
+        const props = [h.refs > 0 ? 'holds a page reference' : 'maps it without a reference'];
+        if (mapped) props.push('kvm_vcpu_map');
+        out.push({ key: `hold|${holder}|${pfn}|${h.refs > 0}|${mapped}`, kind: 'hold', owner: holder, vaddr: null, pfn, npages: 1, bits: -1, refcounted: h.refs > 0, properties: props });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The timeline: the lives recorded, plus linear-map lives for every pfn that
+   * another mapping covered or that a step wrote, grouped into runs of pfns
+   * with one history.
+   */
+  finish(): Timeline {
+    for (const m of this.maps.values()) m.onWrite = null;
+    // Pfns that need a linear life: those some other mapping covered, and those written.
+    const wanted: [number, number][] = [];
+    for (const l of this.lives) wanted.push([l.pfn, l.npages]);
+    wanted.push(...this.directMapped);
+    for (const [space] of this.maps) {
+      for (const pfn of this.history.get(space)!.keys()) wanted.push([pfn, 1]);
+      for (const r of this.rangeWrites.get(space)!) wanted.push([r.pfn, r.n]);
+    }
+    const merged = mergeRanges(wanted);
+    const linear: MappingLife[] = [];
+    for (const [space, m] of this.maps) {
+      const hist = this.history.get(space)!;
+      const ranges = this.rangeWrites.get(space)!;
+      const historyOf = (pfn: number): Segment[] => {
+        const h = hist.get(pfn);
+        if (h) return h;
+        for (const r of ranges) if (pfn >= r.pfn && pfn < r.pfn + r.n) return r.segs;
+        return [{ from: 0, bits4k: linearBits(m, pfn) }];
+      };
+      const same = (a: Segment[], b: Segment[]): boolean => a === b || (a.length === b.length && a.every((s, i) => s.from === b[i]!.from && s.bits4k === b[i]!.bits4k));
+      for (const [start, n] of merged) {
+        const lo = Math.max(start, m.pfnStart);
+        const hi = Math.min(start + n, m.pfnEnd);
+        let run = -1;
+        let segs: Segment[] = [];
+        const flush = (end: number): void => {
+          if (run >= 0 && segs.some((s) => s.bits4k >= 0)) linear.push(linearLife(space, m, run, end - run, segs));
+          run = -1;
+        };
+        for (let pfn = lo; pfn < hi; pfn++) {
+          const h = historyOf(pfn);
+          if (run >= 0 && same(h, segs)) continue;
+          flush(pfn);
+          run = pfn;
+          segs = h;
+        }
+        flush(hi);
+      }
+    }
+    const lives = [...linear, ...this.lives];
+    lives.forEach((l, i) => (l.id = i));
+    return { steps: [...this.steps], lives };
+  }
+}
+
+/** A linear-map life over `[pfn, pfn + n)`: from boot to the end, absent stretches as -1 bits. */
+function linearLife(space: Space, m: LinearMap, pfn: number, n: number, segs: Segment[]): MappingLife {
+  return {
+    id: -1,
+    kind: space,
+    owner: space === 'direct' ? 'direct map' : 'kernel high map',
+    vaddr: m.vaOf(pfn),
+    pfn,
+    npages: n,
+    created: 0,
+    removed: null,
+    segments: segs.map((s) => ({ ...s })),
+  };
+}
+
+/** Sorted, merged `[start, n]` ranges. */
+export function mergeRanges(rs: readonly (readonly [number, number])[]): [number, number][] {
+  const sorted = [...rs].filter((r) => r[1] > 0).sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [s, n] of sorted) {
+    const last = out[out.length - 1];
+    if (last && s <= last[0] + last[1]) last[1] = Math.max(last[1], s + n - last[0]);
+    else out.push([s, n]);
+  }
+  return out;
+}
+
+/** Distinct pfns of a set of ranges. */
+export function countPages(rs: readonly (readonly [number, number])[]): number {
+  let n = 0;
+  for (const [, c] of mergeRanges(rs)) n += c;
+  return n;
+}
