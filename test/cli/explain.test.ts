@@ -2,6 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../shared-dir.js';
@@ -40,6 +42,15 @@ test('explain --pfn lists every live mapping of the page', () => {
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^kmap mapping \(kmap_local\) at 0x[0-9a-f]+, pfn 0x37000: WC$/m);
   assert.match(r.out, /^user mapping \(pid 1 \(patlab\)\) at 0x[0-9a-f]+, pfn 0x37000: WB$/m);
+});
+
+test('explain groups the pages of an ioremap whose chains agree except for their own address', () => {
+  const f = join(mkdtempSync(join(tmpdir(), 'patlab-explain-')), 'bar.yaml');
+  writeFileSync(f, 'name: bar\nmachine: desktop-x86-64\nsteps:\n  - ioremap_wc: { phys: 0xde000000, size: 0x2000 }\n    as: bar\n');
+  const r = cli(f, '--mapping', 'bar', '--format', 'json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as { mappings: { kind: string; pfn: string; npages: number; effective: string }[] };
+  assert.deepEqual(j.mappings.map((m) => [m.kind, m.pfn, m.npages, m.effective]), [['ioremap', '0xde000', 2, 'WC']]);
 });
 
 const errors: [string[], RegExp][] = [

@@ -29,11 +29,15 @@ export interface ExplainGroup {
 
 const WIDTH = 100;
 
-/** The chain with the page's own pfn and physical address abstracted, to tell pages apart only by real differences. */
+/**
+ * The chain with the page's own pfn abstracted (`pfn 0x..` in what a link
+ * read; the MTRR link's address), so pages are told apart only by real
+ * differences.
+ */
 function chainKey(m: ExplainedMapping): string {
-  const pfn = m.pfn.toString(16);
-  const phys = (m.pfn * 4096).toString(16);
-  return `${m.kind}|${m.owner}|${m.effective}|` + JSON.stringify(m.links).split(`0x${phys}`).join('#p').split(`0x${pfn}`).join('#f');
+  const own = new RegExp(`pfn 0x${m.pfn.toString(16)}(?![0-9a-f])`, 'g');
+  const links = m.links.map((l) => ({ ...l, read: l.fn === 'MTRR type' ? '' : l.read.replace(own, 'pfn #') }));
+  return `${m.kind}|${m.owner}|${m.effective}|${JSON.stringify(links)}`;
 }
 
 export function groupExplained(ms: readonly ExplainedMapping[]): ExplainGroup[] {
