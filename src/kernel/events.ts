@@ -5,6 +5,7 @@
  * pages) so a million-page call stays one event.
  */
 
+import type { ChainLink } from './chain.js';
 import type { LogLevel, Printk } from './printk.js';
 
 export type KernelEvent =
@@ -20,8 +21,10 @@ export type KernelEvent =
    * another or the same (the input of the silent-downgrade check, spec/07 D4):
    * `requested` is the mode of the caller's prot or the API's own mode
    * (ioremap_wc = WC), `installed` the mode of the PTE bits written.
+   * `chain`: the decisions that led there (kernel/chain.ts), only when the
+   * decision log is recording (`patlab explain`).
    */
-  | { kind: 'map'; step: number; call: string; space: 'user' | 'vmalloc' | 'kmap' | 'direct'; pfn: number; npages: number; requested: number; installed: number }
+  | { kind: 'map'; step: number; call: string; space: 'user' | 'vmalloc' | 'kmap' | 'direct'; pfn: number; npages: number; requested: number; installed: number; chain?: ChainLink[] }
   /**
    * One `change_page_attr_set_clr` call (spec 03 §2): the request (start
    * address and page count, or the pages-mode pfn list by reference), the
@@ -54,8 +57,21 @@ export type KernelEvent =
 /** Printk plus the event log, with the index of the scenario step being run. */
 export class KernelLog implements Printk {
   readonly events: KernelEvent[] = [];
-  /** The scenario step currently running (0 = boot). */
-  step = 0;
+  /** The scenario step currently running (0 = boot); a new step starts with an empty decision log. */
+  get step(): number {
+    return this.stepNo;
+  }
+  set step(n: number) {
+    this.stepNo = n;
+    if (this.chain) this.chain.length = 0;
+  }
+  private stepNo = 0;
+  /** The decision log (kernel/chain.ts): null unless `patlab explain` records it. */
+  chain: ChainLink[] | null = null;
+
+  notePageFlags(spfn: number, epfn: number, type: number): void {
+    if (this.chain) this.events.push({ kind: 'page-memtype', step: this.stepNo, spfn, epfn, type });
+  }
 
   emit(level: LogLevel, text: string): void {
     this.events.push({ kind: 'printk', step: this.step, level, text });

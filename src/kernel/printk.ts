@@ -7,6 +7,8 @@
  * rendering the goldens fix and spec/07 C3 adopts for every WARN site.
  */
 
+import type { ChainLog } from './chain.js';
+
 export type LogLevel = 'err' | 'warn' | 'info' | 'debug' | 'warning-splat';
 
 export interface KernelMessage {
@@ -14,8 +16,8 @@ export interface KernelMessage {
   text: string;
 }
 
-/** Where modelled kernel code prints to. */
-export interface Printk {
+/** Where modelled kernel code prints to; the kernel's sink also carries the decision log (kernel/chain.ts). */
+export interface Printk extends ChainLog {
   emit(level: LogLevel, text: string): void;
 }
 

@@ -11,8 +11,9 @@
  * the kernel's vm_struct `phys_addr`/size), so it dies with the kernel.
  */
 
-import { cattrName, CM, MT, type CacheMode } from '../../hw/cache-mode.js';
+import { cacheModeShort, cattrName, CM, MT, type CacheMode } from '../../hw/cache-mode.js';
 import { PAGE_PCD, PAGE_PWT, PAGE_PSE, protval4kToLarge } from '../../hw/pte.js';
+import { chainMark, chainRewind, chainSnapshot } from '../chain.js';
 import { EBUSY } from '../errno.js';
 import { fmt016Lx, fmtHash010Lx } from '../printk.js';
 import { isNewMemtypeAllowed } from '../pat/memtype.js';
@@ -103,6 +104,14 @@ function ioremapProt(k: MmContext, pcm: CacheMode): number {
  * `caller` is what `%pS` prints for the multiple-BARs warning.
  */
 export function ioremapCaller(k: MmContext, physIn: number, sizeIn: number, pcmIn: CacheMode, caller = 'patlab'): IoremapResult {
+  // The decisions of this call end with it, whether it maps or fails.
+  const mark = chainMark(k.log);
+  const r = ioremapCallerBody(k, physIn, sizeIn, pcmIn, caller);
+  chainRewind(k.log, mark);
+  return r;
+}
+
+function ioremapCallerBody(k: MmContext, physIn: number, sizeIn: number, pcmIn: CacheMode, caller: string): IoremapResult {
   const fail: IoremapResult = { vaddr: null, requested: pcmIn, phys: physIn, size: sizeIn };
   const last = physIn + sizeIn - 1;
   if (sizeIn === 0 || last < physIn) return fail;
@@ -120,6 +129,7 @@ export function ioremapCaller(k: MmContext, physIn: number, sizeIn: number, pcmI
   const size = Math.ceil((last + 1) / PAGE) * PAGE - phys;
   let pcm = pcmIn;
   const r = k.memtype.memtypeReserve(phys, phys + size, pcm, true);
+  k.log.chain?.push({ fn: '__ioremap_caller -> memtype_reserve', read: `req ${cacheModeShort(pcm)} for [mem 0x${hex(phys)}-0x${hex(phys + size - 1)}]`, result: r.ret ? `failed ${r.ret}` : `got ${cacheModeShort(r.newType!)}` });
   if (r.ret) {
     k.log.emit('err', `ioremap memtype_reserve failed ${r.ret}`);
     return fail;
@@ -145,7 +155,9 @@ export function ioremapCaller(k: MmContext, physIn: number, sizeIn: number, pcmI
   }
   const prot = ioremapProt(k, pcm);
   ioremapPageRange(k, area, phys, size, prot);
-  k.log.events.push({ kind: 'map', step: k.log.step, call: 'ioremap', space: 'vmalloc', pfn: phys / PAGE, npages: size / PAGE, requested: pcmIn, installed: k.tables.pgprot2cachemode(prot) });
+  k.log.chain?.push({ fn: '__ioremap_caller', read: `granted ${cacheModeShort(pcm)}`, result: `PTE prot ${cacheModeShort(k.tables.pgprot2cachemode(prot))}` });
+  const chain = chainSnapshot(k.log);
+  k.log.events.push({ kind: 'map', step: k.log.step, call: 'ioremap', space: 'vmalloc', pfn: phys / PAGE, npages: size / PAGE, requested: pcmIn, installed: k.tables.pgprot2cachemode(prot), ...(chain ? { chain } : {}) });
   if (iomemMapSanityCheck(k, physIn, last)) k.log.emit('warn', `caller ${caller} mapping multiple BARs`);
   area.phys = phys;
   area.ioremap = { phys, size, requested: pcmIn, pcm };

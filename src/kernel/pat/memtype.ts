@@ -244,12 +244,14 @@ export class Memtype {
       return { ret: -EBUSY, newType: wantNew ? type : undefined };
     }
     this.pages.setRange(spfn, epfn, req);
+    this.log.notePageFlags?.(spfn, epfn, req);
     return { ret: 0, newType: wantNew ? req : undefined };
   }
 
   /** `free_ram_pages_type()`: every page of the range goes back to WB, whoever set it. */
   freeRamPagesType(start: number, end: number): number {
     this.pages.setRange(Math.floor(start / PAGE_SIZE), Math.floor(end / PAGE_SIZE), CM.WB);
+    this.log.notePageFlags?.(Math.floor(start / PAGE_SIZE), Math.floor(end / PAGE_SIZE), CM.WB);
     return 0;
   }
 
@@ -304,6 +306,21 @@ export class Memtype {
     // Unregistered RAM is write-back (its direct-map type); unregistered MMIO is UC-.
     if (id === 0) return ram ? CM.WB : CM.UC_MINUS;
     return this.tree.type(id) as CacheMode;
+  }
+
+  /**
+   * What `lookup_memtype(paddr)` read to answer (spec 02 §12), for the
+   * decision log: the same branches as {@link lookupMemtype}, in words.
+   */
+  lookupMemtypeSource(paddr: number): string {
+    const pfn = `pfn 0x${Math.floor(paddr / PAGE_SIZE).toString(16)}`;
+    if (isUntrackedPatRange(paddr, paddr + PAGE_SIZE)) return `${pfn}: ISA range, never tracked`;
+    const ram = this.pagerangeIsRam(paddr, paddr + PAGE_SIZE) !== 0;
+    if (ram && !this.config.hooks.ramInTree) return `${pfn}: RAM page flag`;
+    const id = this.tree.firstOverlap(paddr, paddr + PAGE_SIZE - 1);
+    const where = ram ? 'RAM in the tree (ram-in-tree)' : 'not RAM';
+    if (id === 0) return `${pfn}: ${where}, no memtype tree entry`;
+    return `${pfn}: ${where}, tree entry ${memRange(this.tree.start(id), this.tree.end(id))}`;
   }
 
   /**

@@ -9,7 +9,7 @@
  * matter here); the functions return the possibly rewritten pgprot.
  */
 
-import { cattrName, CM, type CacheMode } from '../../hw/cache-mode.js';
+import { cacheModeShort, cattrName, CM, type CacheMode } from '../../hw/cache-mode.js';
 import type { CacheModeTables } from '../../hw/pte.js';
 import { EINVAL } from '../errno.js';
 import { memRange } from '../printk.js';
@@ -36,12 +36,24 @@ export function pfnmapSetupCachemode(
   size: number,
   prot: number,
 ): ProtResult {
-  if (!mt.config.patEnabled) return { ret: 0, prot };
+  const fn = size === PAGE_SIZE ? 'pfnmap_setup_cachemode_pfn' : 'pfnmap_setup_cachemode';
+  if (!mt.config.patEnabled) {
+    mt.log.chain?.push({ fn, read: 'pat_enabled() is false', result: "caller's prot kept" });
+    return { ret: 0, prot };
+  }
   // 3a (registrationRule): without a registration the caller's bits stand.
-  if (mt.config.hooks.registrationRule && !mt.hasRegistration(pfn * PAGE_SIZE)) return { ret: 0, prot };
+  if (mt.config.hooks.registrationRule && !mt.hasRegistration(pfn * PAGE_SIZE)) {
+    mt.log.chain?.push({ fn: `${fn} [hook registrationRule]`, read: `no registration for pfn 0x${pfn.toString(16)}`, result: "lookup skipped: caller's prot kept" });
+    return { ret: 0, prot };
+  }
   const pcm = mt.lookupMemtype(pfn * PAGE_SIZE);
+  mt.log.chain?.push({ fn: `${fn} -> lookup_memtype`, read: mt.lookupMemtypeSource(pfn * PAGE_SIZE), result: cacheModeShort(pcm) });
   const npages = Math.ceil(size / PAGE_SIZE);
-  for (let i = 1; i < npages; i++) if (mt.lookupMemtype((pfn + i) * PAGE_SIZE) !== pcm) return { ret: -EINVAL, prot };
+  for (let i = 1; i < npages; i++)
+    if (mt.lookupMemtype((pfn + i) * PAGE_SIZE) !== pcm) {
+      mt.log.chain?.push({ fn, read: `page ${i} of ${npages} has another memtype`, result: '-EINVAL, prot untouched' });
+      return { ret: -EINVAL, prot };
+    }
   return { ret: 0, prot: pgprotSetCachemode(mt, tables, prot, pcm) };
 }
 
@@ -51,7 +63,11 @@ export function pfnmapSetupCachemode(
  * it is a no-op for WB, for every caller of the helper.
  */
 export function pgprotSetCachemode(mt: Memtype, tables: CacheModeTables, prot: number, pcm: CacheMode): number {
-  if (mt.config.hooks.setupSkipsWB && pcm === CM.WB) return prot;
+  if (mt.config.hooks.setupSkipsWB && pcm === CM.WB) {
+    mt.log.chain?.push({ fn: 'pgprot_set_cachemode [hook setupSkipsWB]', read: 'mode WB', result: "no-op: caller's prot kept" });
+    return prot;
+  }
+  mt.log.chain?.push({ fn: 'pgprot_set_cachemode', read: `mode ${cacheModeShort(pcm)}`, result: `pgprot becomes ${cacheModeShort(pcm)}` });
   return tables.pgprotSetCachemode(prot, pcm);
 }
 
@@ -82,6 +98,7 @@ export function reservePfnRange(
   if (isRam !== 0) {
     if (!mt.config.patEnabled) return { ret: 0, prot };
     const pcm = mt.lookupMemtype(paddr);
+    mt.log.chain?.push({ fn: 'reserve_pfn_range -> lookup_memtype', read: `RAM, not reserved; ${mt.lookupMemtypeSource(paddr)}`, result: cacheModeShort(pcm) });
     if (want !== pcm) {
       mt.log.emit('warn', `x86/PAT: ${who} map pfn RAM range req ${cattrName(want)} for ${memRange(paddr, paddr + size)}, got ${cattrName(pcm)}`);
       prot = pgprotSetCachemode(mt, tables, prot, pcm);
@@ -89,10 +106,12 @@ export function reservePfnRange(
     return { ret: 0, prot };
   }
   const r = mt.memtypeReserve(paddr, paddr + size, want, true);
+  mt.log.chain?.push({ fn: 'reserve_pfn_range -> memtype_reserve', read: `req ${cacheModeShort(want)} for ${memRange(paddr, paddr + size)}`, result: r.ret ? `error ${r.ret}` : `got ${cacheModeShort(r.newType!)}` });
   if (r.ret) return { ret: r.ret, prot };
   const pcm = r.newType as CacheMode;
   if (pcm !== want) {
     if (strictProt || !isNewMemtypeAllowed(paddr, size, want, pcm)) {
+      mt.log.chain?.push({ fn: strictProt ? 'reserve_pfn_range (strict_prot)' : 'is_new_memtype_allowed', read: `req ${cacheModeShort(want)}, got ${cacheModeShort(pcm)}`, result: 'refused: -EINVAL' });
       mt.memtypeFree(paddr, paddr + size);
       mt.log.emit('err', `x86/PAT: ${who} map pfn expected mapping type ${cattrName(want)} for ${memRange(paddr, paddr + size)}, got ${cattrName(pcm)}`);
       return { ret: -EINVAL, prot };

@@ -7,6 +7,8 @@
  * and an RSS count, which zap gives back (spec 04 §2).
  */
 
+import { cacheModeShort } from '../../hw/cache-mode.js';
+import { chainMark, chainRewind } from '../chain.js';
 import { EBUSY, EFAULT, EINVAL, ENOMEM } from '../errno.js';
 import { NotModelledError } from '../not-modelled.js';
 import type { MmContext } from '../mm/mm-context.js';
@@ -58,7 +60,10 @@ export function insertPage(k: MmContext, vma: Vma, addr: number, pfn: number, pr
   }
   mapNormalPage(k, vma, pfn);
   p.set(s, pfn, prot | (mkwrite ? mk : 0), LV_4K, k.log.step);
+  const mark = chainMark(k.log);
+  k.log.chain?.push({ fn: call, read: `prot ${cacheModeShort(protMode(k, prot))}`, result: 'normal PTE, no PAT lookup' });
   emitInstalled(k, call, vma, s, s + 1, protMode(k, prot));
+  chainRewind(k.log, mark);
   return 0;
 }
 

@@ -12,7 +12,9 @@
  * it. `setPagesOnInsert` converts a RAM page before the `_prot` inserts.
  */
 
+import { cacheModeShort } from '../../hw/cache-mode.js';
 import { PAGE_CACHE_MASK } from '../../hw/pte.js';
+import { chainMark, chainRewind } from '../chain.js';
 import type { MmContext } from '../mm/mm-context.js';
 import { bugOn, warnOnOnce } from './bug.js';
 import { debugPatChecks } from './debug-checks.js';
@@ -76,14 +78,25 @@ interface PfnProtOpts {
 
 /** The shared body of the `vmf_insert_pfn*` family (spec 04 §4 steps 1–8). */
 function vmfInsertPfnCore(k: MmContext, vma: Vma, addr: number, pfn: number, protIn: number, o: PfnProtOpts): VmFault {
+  // This call's decisions end with it (a fault's next page starts afresh).
+  const mark = chainMark(k.log);
+  const ret = vmfInsertPfnDecide(k, vma, addr, pfn, protIn, o);
+  chainRewind(k.log, mark);
+  return ret;
+}
+
+function vmfInsertPfnDecide(k: MmContext, vma: Vma, addr: number, pfn: number, protIn: number, o: PfnProtOpts): VmFault {
   insertPfnBugChecks(k, vma, pfn, o.call);
   if (!vma.contains(addr)) return VM_FAULT_SIGBUS;
   // pfn_modify_allowed(): always true (no L1TF state in the machine model).
   const mode = protMode(k, protIn);
   if (o.convert && !setPagesOnInsert(k, pfn, mode)) return VM_FAULT_SIGBUS;
   let prot = protIn;
-  if (o.honour) debugPatChecks(k, o.call, [pfn], mode, false);
-  else prot = setupCachemodePfn(k, pfn, prot);
+  k.log.chain?.push({ fn: o.call, read: `caller's prot ${cacheModeShort(mode)}`, result: o.honour ? 'no PAT lookup' : 'PAT lookup' });
+  if (o.honour) {
+    k.log.chain?.push({ fn: `${o.call} [hook insertHonoursProt]`, read: 'the design under test', result: "pfnmap_setup_cachemode_pfn skipped: caller's prot kept" });
+    debugPatChecks(k, o.call, [pfn], mode, false);
+  } else prot = setupCachemodePfn(k, pfn, prot);
   return insertPfn(k, vma, addr, pfn, prot, o.mkwrite, o.call, protIn);
 }
 
@@ -123,8 +136,12 @@ function vmMixedOk(vma: Vma): boolean {
 function vmInsertMixed(k: MmContext, vma: Vma, addr: number, pfn: number, mkwrite: boolean, call: string): VmFault {
   if (!vmMixedOk(vma)) return VM_FAULT_SIGBUS;
   if (!vma.contains(addr)) return VM_FAULT_SIGBUS;
+  const mark = chainMark(k.log);
+  k.log.chain?.push({ fn: call, read: `vm_page_prot ${cacheModeShort(protMode(k, vma.pageProt))}`, result: 'PAT lookup' });
   const prot = setupCachemodePfn(k, pfn, vma.pageProt);
-  return insertPfn(k, vma, addr, pfn, prot, mkwrite, call, vma.pageProt);
+  const ret = insertPfn(k, vma, addr, pfn, prot, mkwrite, call, vma.pageProt);
+  chainRewind(k.log, mark);
+  return ret;
 }
 
 /** `vmf_insert_mixed(vma, addr, pfn)` (spec 04 §5). */
@@ -154,16 +171,20 @@ export function vmfInsertPfnHuge(k: MmContext, vma: Vma, addrIn: number, pfn: nu
   if (!vma.contains(addr)) return VM_FAULT_SIGBUS;
   if (addr + n * PAGE > vma.end) return VM_FAULT_FALLBACK;
   k.counters.ptWalks++;
+  const mark = chainMark(k.log);
+  k.log.chain?.push({ fn: call, read: `vm_page_prot ${cacheModeShort(protMode(k, vma.pageProt))}`, result: 'PAT lookup of the first pfn' });
   const prot = setupCachemodePfn(k, pfn, vma.pageProt);
   const p = vma.ptes;
   const s = vma.slot(addr);
   for (let i = 0; i < n; i++) {
     if (p.level[s + i] === LV_NONE) continue;
     if (write && p.level[s] === level && p.pfn[s] === pfn) for (let j = 0; j < n; j++) p.bits[s + j] = p.bits[s + j]! | mkwriteBits(vma);
+    chainRewind(k.log, mark);
     return VM_FAULT_NOPAGE;
   }
   const bits = (prot & 0xffff) | _PAGE_SPECIAL | (write ? mkwriteBits(vma) : 0);
   for (let i = 0; i < n; i++) p.set(s + i, pfn + i, bits, level, k.log.step);
   emitInstalled(k, call, vma, s, s + n, protMode(k, vma.pageProt & PAGE_CACHE_MASK));
+  chainRewind(k.log, mark);
   return VM_FAULT_NOPAGE;
 }

@@ -15,6 +15,8 @@
  * All three run the `debugPatChecks` WARNs (debug-checks.ts).
  */
 
+import { cacheModeShort } from '../../hw/cache-mode.js';
+import { chainMark, chainRewind } from '../chain.js';
 import { NotModelledError } from '../not-modelled.js';
 import type { MmContext } from '../mm/mm-context.js';
 import { bugOn } from './bug.js';
@@ -31,7 +33,11 @@ const PAGE = 4096;
 /** Option 1: `vm_insert_pages_pgprot(vma, addr, pages, &num, pgprot)` (proposed, not in tree). */
 export function vmInsertPagesPgprot(k: MmContext, vma: Vma, addr: number, pfns: ArrayLike<number>, prot: number): { ret: number; remaining: number } {
   debugPatChecks(k, 'vm_insert_pages_pgprot', pfns, protMode(k, prot), false);
-  return insertPagesProt(k, vma, addr, pfns, prot, 'vm_insert_pages_pgprot');
+  const mark = chainMark(k.log);
+  k.log.chain?.push({ fn: 'vm_insert_pages_pgprot [hook pagesPgprotApi]', read: `caller's prot ${cacheModeShort(protMode(k, prot))}`, result: 'normal PTEs with that prot, no PAT lookup' });
+  const r = insertPagesProt(k, vma, addr, pfns, prot, 'vm_insert_pages_pgprot');
+  chainRewind(k.log, mark);
+  return r;
 }
 
 /**
@@ -50,7 +56,10 @@ export function vmfInsertPagesPfnmapProt(k: MmContext, vma: Vma, addr: number, p
   for (let i = 0; i < pfns.length; i++)
     if (!k.pages.pfnValid(pfns[i]!)) throw new NotModelledError(`a struct page for pfn 0x${pfns[i]!.toString(16)} (outside the memmap)`);
   debugPatChecks(k, fn, pfns, protMode(k, prot), false);
+  const mark = chainMark(k.log);
+  k.log.chain?.push({ fn: `${fn} [hook pagesIntoPfnmap]`, read: `caller's prot ${cacheModeShort(protMode(k, prot))}`, result: 'special PTEs with that prot, no PAT lookup' });
   for (let i = 0; i < pfns.length; i++) insertPfn(k, vma, addr + i * PAGE, pfns[i]!, prot, false, fn, prot);
+  chainRewind(k.log, mark);
   return VM_FAULT_NOPAGE;
 }
 
@@ -67,5 +76,9 @@ export function vmfInsertRamPfnProt(k: MmContext, vma: Vma, addr: number, pfn: n
   insertPfnBugChecks(k, vma, pfn, fn);
   if (!vma.contains(addr)) return VM_FAULT_SIGBUS;
   if (!debugPatChecks(k, fn, [pfn], protMode(k, prot), true)) return VM_FAULT_SIGBUS;
-  return insertPfn(k, vma, addr, pfn, prot, false, fn, prot);
+  const mark = chainMark(k.log);
+  k.log.chain?.push({ fn: `${fn} [hook ramOnlyPfnApi]`, read: `caller's prot ${cacheModeShort(protMode(k, prot))}`, result: 'no pfnmap_setup_cachemode_pfn: prot kept' });
+  const ret = insertPfn(k, vma, addr, pfn, prot, false, fn, prot);
+  chainRewind(k.log, mark);
+  return ret;
 }

@@ -6,6 +6,7 @@
 
 import type { CacheMode } from '../../hw/cache-mode.js';
 import { PAGE_CACHE_MASK } from '../../hw/pte.js';
+import { chainSnapshot } from '../chain.js';
 import { NotModelledError } from '../not-modelled.js';
 import type { MmContext } from '../mm/mm-context.js';
 import { _PAGE_SPECIAL } from './flags.js';
@@ -103,7 +104,8 @@ export function emitInstalled(k: MmContext, call: string, vma: Vma, from: number
     k.log.events.push({ kind: 'pte', step, space: 'user', vaddr: vma.start + s * PAGE, pfn: p.pfn[s]!, npages: n, level: levelName(lv), bits: cache });
     if (withMap) {
       const installed = k.tables.pgprot2cachemode(cache);
-      k.log.events.push({ kind: 'map', step, call, space: 'user', pfn: p.pfn[s]!, npages: n, requested: requested ?? installed, installed });
+      const chain = chainSnapshot(k.log);
+      k.log.events.push({ kind: 'map', step, call, space: 'user', pfn: p.pfn[s]!, npages: n, requested: requested ?? installed, installed, ...(chain ? { chain } : {}) });
     }
   }
 }

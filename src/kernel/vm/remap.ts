@@ -8,6 +8,8 @@
  * PTEs behind.
  */
 
+import { cacheModeShort } from '../../hw/cache-mode.js';
+import { chainMark, chainRewind } from '../chain.js';
 import { NotModelledError } from '../not-modelled.js';
 import { EINVAL } from '../errno.js';
 import type { MmContext } from '../mm/mm-context.js';
@@ -27,11 +29,18 @@ const PAGE = 4096;
  * negative errno. `call` names the API for the `map` event.
  */
 export function remapPfnRange(k: MmContext, vma: Vma, addr: number, pfn: number, sizeIn: number, protIn: number, call = 'remap_pfn_range'): number {
+  const mark = chainMark(k.log);
   const size = Math.ceil(sizeIn / PAGE) * PAGE;
-  const end = addr + size;
-  const full = addr === vma.start && end === vma.end;
-  if (k.flags.legacyTrackPfn) return remapLegacy(k, vma, addr, pfn, size, protIn, full, call);
+  const full = addr === vma.start && addr + size === vma.end;
+  const how = full ? (k.flags.legacyTrackPfn ? 'track_pfn_remap: whole VMA, reserve' : 'pfnmap_track: whole VMA, reserve') : 'part of the VMA: lookup only';
+  k.log.chain?.push({ fn: call, read: `caller's prot ${cacheModeShort(protMode(k, protIn))}`, result: how });
+  const ret = k.flags.legacyTrackPfn ? remapLegacy(k, vma, addr, pfn, size, protIn, full, call) : remapCurrent(k, vma, addr, pfn, size, protIn, full, call);
+  chainRewind(k.log, mark);
+  return ret;
+}
 
+/** v6.16+ `remap_pfn_range` (spec 04 §3): `pfnmap_track` for a whole VMA, `pfnmap_setup_cachemode` for part of one. */
+function remapCurrent(k: MmContext, vma: Vma, addr: number, pfn: number, size: number, protIn: number, full: boolean, call: string): number {
   // Prepare: the flags stay set even if a later step fails.
   if (isCowMapping(vma.flags)) {
     if (!full) return -EINVAL;

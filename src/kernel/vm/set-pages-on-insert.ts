@@ -14,7 +14,7 @@
  * No per-PTE undo exists: the flag stays until someone calls `set_pages_wb`.
  */
 
-import type { CacheMode } from '../../hw/cache-mode.js';
+import { cacheModeShort, type CacheMode } from '../../hw/cache-mode.js';
 import type { MmContext } from '../mm/mm-context.js';
 import { ioremapChangeAttr } from '../mm/set-memory.js';
 
@@ -27,6 +27,7 @@ export function setPagesOnInsert(k: MmContext, pfn: number, mode: CacheMode): bo
   if (k.memtype.pagerangeIsRam(paddr, paddr + PAGE) !== 1) return true;
   if (k.memtype.pages.get(pfn) === mode) return true;
   const r = k.memtype.memtypeReserve(paddr, paddr + PAGE, mode, false);
+  k.log.chain?.push({ fn: 'memtype_reserve [hook setPagesOnInsert]', read: `RAM pfn 0x${pfn.toString(16)} page flag ${cacheModeShort(k.memtype.pages.get(pfn) as CacheMode)}`, result: r.ret ? `failed ${r.ret}: insert fails` : `page flag set to ${cacheModeShort(mode)}` });
   if (r.ret) return false;
   if (pfn < k.layout.directMapEndPfn && k.directMap.hasLeaf(pfn)) {
     if (ioremapChangeAttr(k, k.directMap.va(pfn), PAGE, mode) < 0) {

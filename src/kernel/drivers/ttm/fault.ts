@@ -12,7 +12,10 @@
  * fault wrappers.
  */
 
+import { cacheModeShort } from '../../../hw/cache-mode.js';
 import { PAGE_CACHE_MASK } from '../../../hw/pte.js';
+import { chainMark, chainRewind } from '../../chain.js';
+import { ttmCachingName } from './caching.js';
 import { ENOMEM } from '../../errno.js';
 import type { MmContext } from '../../mm/mm-context.js';
 import { VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, vmfError, type VmFault } from '../../vm/fault.js';
@@ -61,11 +64,20 @@ export interface TtmFaultResult {
  * stop. Under RFC 1/3 the loop is one `apply_to_page_range`.
  */
 export function ttmBoVmFaultReserved(k: MmContext, vma: Vma, bo: TtmBo, address: number, protIn: number, numPrefault: number): TtmFaultResult {
+  // TTM's caching choice holds for every page this fault inserts, and ends with it.
+  const mark = chainMark(k.log);
+  const r = faultReserved(k, vma, bo, address, protIn, numPrefault);
+  chainRewind(k.log, mark);
+  return r;
+}
+
+function faultReserved(k: MmContext, vma: Vma, bo: TtmBo, address: number, protIn: number, numPrefault: number): TtmFaultResult {
   const res: TtmFaultResult = { ret: VM_FAULT_NOPAGE, inserted: 0, requestedProt: protIn, vma, bo };
   let pageOffset = vma.slot(address) + vma.pgoff - bo.vmaNodeStart;
   const pageLast = vma.pgoff + vma.pages - bo.vmaNodeStart;
   if (pageOffset >= bo.numPages) return { ...res, ret: VM_FAULT_SIGBUS };
   const prot = ttmIoProt(k, bo, protIn);
+  k.log.chain?.push({ fn: 'ttm_bo_vm_fault_reserved -> ttm_io_prot', read: `${bo.resource.isIomem || !bo.ttm ? 'bus' : 'tt'} caching ${ttmCachingName(bo.resource.isIomem || !bo.ttm ? bo.resource.busCaching : bo.ttm.caching)}`, result: `prot ${cacheModeShort(k.tables.pgprot2cachemode(prot & PAGE_CACHE_MASK))}` });
   res.requestedProt = prot;
   if (!bo.resource.isIomem) {
     const r = ttmTtPopulate(k, bo);

@@ -11,11 +11,12 @@
  * PAT is not consulted for vmap/kmap_local).
  */
 
-import { CM, type CacheMode } from '../../../hw/cache-mode.js';
+import { cacheModeShort, CM, type CacheMode } from '../../../hw/cache-mode.js';
 import { ENOMEM } from '../../errno.js';
 import { ioremapCaller } from '../../mm/ioremap.js';
 import type { MmContext } from '../../mm/mm-context.js';
-import { TTM_CACHING, ttmProtFromCaching } from './caching.js';
+import { TTM_CACHING, ttmCachingName, ttmProtFromCaching } from './caching.js';
+import { chainMark, chainRewind, chainSnapshot } from '../../chain.js';
 import type { TtmBo } from './bo.js';
 import { ttmTtPopulate } from './bo.js';
 
@@ -33,7 +34,15 @@ export interface TtmBoKmapObj {
 }
 
 function mapEvent(k: MmContext, call: string, space: 'vmalloc' | 'kmap', pfn: number, npages: number, mode: CacheMode): void {
-  k.log.events.push({ kind: 'map', step: k.log.step, call, space, pfn, npages, requested: mode, installed: mode });
+  const chain = chainSnapshot(k.log);
+  k.log.events.push({ kind: 'map', step: k.log.step, call, space, pfn, npages, requested: mode, installed: mode, ...(chain ? { chain } : {}) });
+}
+
+/** The decision-log links of a tt mapping: TTM's caching → prot, then the mapping call, which takes the prot as given. */
+function ttCachingLinks(k: MmContext, bo: TtmBo, caller: string, call: string, bits: number, how: string): void {
+  const mode = cacheModeShort(k.tables.pgprot2cachemode(bits));
+  k.log.chain?.push({ fn: `${caller} -> ttm_prot_from_caching`, read: `tt caching ${ttmCachingName(bo.ttm!.caching)}`, result: `prot ${mode}` });
+  k.log.chain?.push({ fn: call, read: `prot ${mode}`, result: how });
 }
 
 function ioremapBo(k: MmContext, bo: TtmBo, start: number, n: number): TtmBoKmapObj | null {
@@ -77,6 +86,8 @@ function vmapTt(k: MmContext, bo: TtmBo, start: number, n: number, call: string)
   const va = k.vmalloc.vmap(pages, bits);
   if (va === null) return { ret: -ENOMEM };
   const mode = k.tables.pgprot2cachemode(bits);
+  const mark = chainMark(k.log);
+  ttCachingLinks(k, bo, call, 'vmap', bits, 'PTEs with that prot, no PAT lookup');
   // One event per contiguous pfn run keeps a million-page vmap small when pages are contiguous.
   let runStart = 0;
   for (let i = 1; i <= n; i++) {
@@ -84,6 +95,7 @@ function vmapTt(k: MmContext, bo: TtmBo, start: number, n: number, call: string)
     mapEvent(k, call, 'vmalloc', pages[runStart]!, i - runStart, mode);
     runStart = i;
   }
+  chainRewind(k.log, mark);
   return { ret: 0, map: { kind: 'vmap', vaddr: va, page: -1, npages: n, mode } };
 }
 
@@ -126,6 +138,9 @@ export function ttmKmapIterTtMapLocal(k: MmContext, bo: TtmBo, i: number): { ret
   const va = k.highmem.kmapLocalPageProt(pfn, bits);
   const mode = k.tables.pgprot2cachemode(bits);
   const highmem = k.pages.isHighMem(pfn);
+  const mark = chainMark(k.log);
+  ttCachingLinks(k, bo, 'ttm_kmap_iter_tt_map_local', 'kmap_local_page_prot', bits, 'highmem page: a fixmap slot with that prot, no PAT lookup');
   if (highmem) mapEvent(k, 'kmap_local_page_prot', 'kmap', pfn, 1, mode);
+  chainRewind(k.log, mark);
   return { ret: 0, vaddr: va, pfn, mode, newMapping: highmem };
 }
