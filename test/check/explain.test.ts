@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import { explainRuns, liveMappingsOfPfn, mappingsInRange, type ExplainedMapping } from '../../src/check/explain.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import { DEBATE_SUITE } from '../../src/io/compare/debate-suite.js';
-import { KERNEL_DRIVER } from '../../src/io/scenario/driver.js';
-import { runScenario } from '../../src/io/scenario/execute.js';
+import { KERNEL_DRIVER } from '../../src/run/driver.js';
+import { runScenario } from '../../src/run/execute.js';
 import { loadScenarioFile } from '../../src/io/scenario/load.js';
 import { selectPolicies } from '../../src/policy/registry.js';
 

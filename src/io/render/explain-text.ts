@@ -6,7 +6,7 @@
  */
 
 import type { ExplainedMapping, ExplainLink } from '../../check/explain.js';
-import { hex } from '../numbers.js';
+import { hex } from '../../hw/hex.js';
 
 export interface ExplainReport {
   scenario: string;
