@@ -6,7 +6,7 @@
  *   or holds it (a KVM or GUP reference, a KVM mapping without one), as the
  *   timeline shows right after that step;
  * - `ref-on-driver-page`: GUP or KVM takes a page reference on a page whose
- *   driver frees it whatever its refcount (TTM), through a normal user PTE;
+ *   driver frees it whatever its refcount (TTM), through its user mapping;
  * - `refcount`: what the kernel model itself records (`ref-hazard` events):
  *   a driver freeing a page someone holds, a bad page on free, a put that
  *   frees a page its holder never owned (CVE-2021-22543).
@@ -53,7 +53,7 @@ export function hazardsOf(tl: Timeline, events: readonly KernelEvent[]): HazardR
         out.push({ kind: 'released-while-held', step: e.step, pfn: lo, npages: hi - lo, detail: `${e.owner} ${e.what === 'frees' ? 'frees the page' : 'files the page in its pool for reuse'} while ${describeHolder(l)}` });
       }
     } else if (e.kind === 'ref-taken' && e.driverOwned) {
-      out.push({ kind: 'ref-on-driver-page', step: e.step, pfn: e.pfn, npages: 1, detail: `${e.holder} takes a page reference through a normal PTE of ${e.file ?? 'a driver'}'s mapping; the driver frees its pages whatever their refcount` });
+      out.push({ kind: 'ref-on-driver-page', step: e.step, pfn: e.pfn, npages: 1, detail: `${e.holder} takes a page reference on a page of ${e.file ?? 'a driver'}'s mapping; that driver frees its pages whatever their refcount` });
     } else if (e.kind === 'ref-hazard') {
       out.push({ kind: 'refcount', step: e.step, pfn: e.pfn, npages: 1, detail: `${e.holder}: ${e.what}` });
     }
