@@ -89,34 +89,49 @@ interface Open {
  * than the linear maps covers, or that both linear maps cover.
  */
 export function conflictsAt(tl: Timeline, eff: EffectiveTypes, s: number): Map<number, { codes: number[]; lives: MappingLife[] }> {
-  const perPfn = new Map<number, { codes: number[]; lives: MappingLife[] }>();
   const live = tl.lives.filter((l) => l.kind !== 'hold' && liveAt(l, s) && bitsAt(l, s) >= 0);
   const other = live.filter((l) => l.kind !== 'direct' && l.kind !== 'highmap');
-  const linear = live.filter((l) => l.kind === 'direct' || l.kind === 'highmap').sort((a, b) => a.pfn - b.pfn);
-  const covered = new Map<number, number>();
-  for (const l of other) for (let i = 0; i < l.npages; i++) covered.set(l.pfn + i, (covered.get(l.pfn + i) ?? 0) + 1);
-  // Pfns in both linear maps (the kernel image on x86-64) can alias each other.
-  const direct = linear.filter((l) => l.kind === 'direct');
-  for (const h of linear) {
-    if (h.kind !== 'highmap') continue;
-    for (const d of direct) {
-      const lo = Math.max(d.pfn, h.pfn);
-      const hi = Math.min(d.pfn + d.npages, h.pfn + h.npages);
-      for (let p = lo; p < hi; p++) if (!covered.has(p)) covered.set(p, 0);
+  const linear = live.filter((l) => l.kind === 'direct' || l.kind === 'highmap');
+  // First pass: a mask of effective types per pfn (bits 0-6), cheap enough for 10^5-page mappings.
+  const mask = new Map<number, number>();
+  for (const l of other) {
+    const bits = bitsAt(l, s);
+    for (let i = 0; i < l.npages; i++) {
+      const pfn = l.pfn + i;
+      mask.set(pfn, (mask.get(pfn) ?? 0) | (1 << (eff.code(pfn, bits) & 7)));
     }
   }
-  const add = (pfn: number, l: MappingLife): void => {
-    const code = eff.code(pfn, bitsAt(l, s));
-    let e = perPfn.get(pfn);
-    if (!e) perPfn.set(pfn, (e = { codes: [], lives: [] }));
-    e.codes.push(code);
-    e.lives.push(l);
-  };
-  for (const l of other) for (let i = 0; i < l.npages; i++) add(l.pfn + i, l);
-  for (const l of linear) {
-    for (let i = 0; i < l.npages; i++) if (covered.has(l.pfn + i)) add(l.pfn + i, l);
+  // Pfns in both linear maps (the kernel image on x86-64) can alias each other.
+  for (const h of linear) {
+    if (h.kind !== 'highmap') continue;
+    for (const d of linear) {
+      if (d.kind !== 'direct') continue;
+      const lo = Math.max(d.pfn, h.pfn);
+      const hi = Math.min(d.pfn + d.npages, h.pfn + h.npages);
+      for (let p = lo; p < hi; p++) if (!mask.has(p)) mask.set(p, 0);
+    }
   }
-  for (const [pfn, e] of perPfn) if (new Set(e.codes.map((c) => c & 7)).size < 2) perPfn.delete(pfn);
+  for (const l of linear) {
+    const bits = bitsAt(l, s);
+    for (let i = 0; i < l.npages; i++) {
+      const pfn = l.pfn + i;
+      const m = mask.get(pfn);
+      if (m !== undefined) mask.set(pfn, m | (1 << (eff.code(pfn, bits) & 7)));
+    }
+  }
+  // Second pass, only for the pfns holding two types: which mappings, with which codes.
+  const perPfn = new Map<number, { codes: number[]; lives: MappingLife[] }>();
+  for (const [pfn, m] of mask) if (m & (m - 1)) perPfn.set(pfn, { codes: [], lives: [] });
+  if (perPfn.size === 0) return perPfn;
+  for (const l of [...other, ...linear]) {
+    const bits = bitsAt(l, s);
+    for (let i = 0; i < l.npages; i++) {
+      const e = perPfn.get(l.pfn + i);
+      if (!e) continue;
+      e.codes.push(eff.code(l.pfn + i, bits));
+      e.lives.push(l);
+    }
+  }
   return perPfn;
 }
 

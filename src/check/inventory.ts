@@ -5,6 +5,7 @@
  * of consecutive pfns with equal cache bits.
  */
 
+import { PAGE_CACHE_MASK } from '../hw/pte.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { userMappings } from '../kernel/vm/inventory.js';
 
@@ -27,13 +28,12 @@ export interface MappingRun {
   special?: boolean;
 }
 
-const CACHE_BITS = 0x98; // PWT | PCD | PAT (4 KiB layout)
 
 /** Mappings other than the direct map and the high map: the ones that can alias a page. */
 export function aliasingMappings(k: Kernel): MappingRun[] {
   const out: MappingRun[] = [];
   for (const s of k.highmem.mappedSlots())
-    out.push({ kind: 'kmap', owner: s.kind === 'pkmap' ? 'kmap' : 'kmap_local', vaddr: s.va, pfn: s.pfn, npages: 1, bits4k: s.bits & CACHE_BITS, level: '4k' });
+    out.push({ kind: 'kmap', owner: s.kind === 'pkmap' ? 'kmap' : 'kmap_local', vaddr: s.va, pfn: s.pfn, npages: 1, bits4k: s.bits & PAGE_CACHE_MASK, level: '4k' });
   for (const a of k.vmalloc.liveAreas()) {
     const kind: MappingKind = a.caller.startsWith('ioremap') ? 'ioremap' : 'vmap';
     let i = 0;
@@ -46,7 +46,7 @@ export function aliasingMappings(k: Kernel): MappingRun[] {
       }
       let j = i + 1;
       while (j < a.npages && a.pfns[j] === pfn + (j - i) && a.bits[j] === bits) j++;
-      out.push({ kind, owner: a.caller, vaddr: a.start + i * 4096, pfn, npages: j - i, bits4k: bits & CACHE_BITS, level: '4k' });
+      out.push({ kind, owner: a.caller, vaddr: a.start + i * 4096, pfn, npages: j - i, bits4k: bits & PAGE_CACHE_MASK, level: '4k' });
       i = j;
     }
   }
@@ -57,7 +57,7 @@ export function aliasingMappings(k: Kernel): MappingRun[] {
       vaddr: u.vaddr,
       pfn: u.pfn,
       npages: u.npages,
-      bits4k: u.bits & CACHE_BITS,
+      bits4k: u.bits & PAGE_CACHE_MASK,
       level: u.level,
       step: u.step,
       special: u.special,
@@ -65,15 +65,11 @@ export function aliasingMappings(k: Kernel): MappingRun[] {
   return out;
 }
 
-/**
- * The cache bits of `pfn`'s direct-map entry and high-map entry (-1 where
- * absent), the same bits `linearMappingsOf` reports, without building them:
- * the alias check reads them for every aliased page.
- */
-export function linearBits4k(k: Kernel, pfn: number): [number, number] {
+/** The cache bits of `pfn`'s direct-map entry and high-map entry (-1 where absent). */
+function linearBits4k(k: Kernel, pfn: number): [number, number] {
   const dm = k.directMap;
   const hm = dm.highMap;
-  return [dm.map.present(pfn) ? dm.map.bits4k(pfn) & CACHE_BITS : -1, hm && hm.present(pfn) ? hm.bits4k(pfn) & CACHE_BITS : -1];
+  return [dm.map.present(pfn) ? dm.map.bits4k(pfn) & PAGE_CACHE_MASK : -1, hm && hm.present(pfn) ? hm.bits4k(pfn) & PAGE_CACHE_MASK : -1];
 }
 
 /** The kernel's own linear mappings of one pfn: the direct map and, for the kernel image on x86-64, the high map. */

@@ -256,11 +256,16 @@ export class TimelineRecorder {
     for (const [space, m] of this.maps) {
       const hist = this.history.get(space)!;
       const ranges = this.rangeWrites.get(space)!;
+      // Unwritten pfns share one history per bits value, so a run of them compares by identity.
+      const constant = new Map<number, Segment[]>();
       const historyOf = (pfn: number): Segment[] => {
         const h = hist.get(pfn);
         if (h) return h;
         for (const r of ranges) if (pfn >= r.pfn && pfn < r.pfn + r.n) return r.segs;
-        return [{ from: 0, bits4k: linearBits(m, pfn) }];
+        const bits = linearBits(m, pfn);
+        let c = constant.get(bits);
+        if (!c) constant.set(bits, (c = [{ from: 0, bits4k: bits }]));
+        return c;
       };
       const same = (a: Segment[], b: Segment[]): boolean => a === b || (a.length === b.length && a.every((s, i) => s.from === b[i]!.from && s.bits4k === b[i]!.bits4k));
       for (const [start, n] of merged) {
