@@ -65,13 +65,14 @@ function reportMapping(k: Kernel, tl: Timeline, o: RunOutcome<Kernel>, eff: Effe
   };
   let life: MappingLife | null;
   let pfn: number;
+  const npages = h.kind === 'pages' ? h.pfns.length : h.kind === 'mapping' ? Math.ceil(h.size / 4096) : 0;
   if (h.kind === 'pages') {
     pfn = h.pfns[0]!;
     life = tl.lives.find((l) => l.kind === 'direct' && pfn >= l.pfn && pfn < l.pfn + l.npages) ?? null;
-    if (!life || lastBits(life) < 0) return { name, kind: 'direct', pfn, requested: '-', installed: 'none (no linear mapping)', effective: '-', from: null, to: null };
+    if (!life || lastBits(life) < 0) return { name, kind: 'direct', pfn, requested: '-', installed: 'none (no linear mapping)', effective: '-', npages, from: null, to: null };
   } else if (h.kind === 'mapping') {
     life = lifeAt(tl, h.vaddr, stepOf?.pid ?? null);
-    if (!life) return { name, kind: 'none', pfn: h.phys !== undefined ? Math.floor(h.phys / 4096) : 0, requested: '-', installed: 'not mapped', effective: '-', from: null, to: null };
+    if (!life) return { name, kind: 'none', pfn: h.phys !== undefined ? Math.floor(h.phys / 4096) : 0, requested: '-', installed: 'not mapped', effective: '-', npages, from: null, to: null };
     pfn = life.pfn + Math.floor((h.vaddr - life.vaddr!) / 4096);
   } else return null;
   const bits = lastBits(life);
@@ -93,6 +94,7 @@ function reportMapping(k: Kernel, tl: Timeline, o: RunOutcome<Kernel>, eff: Effe
     requested: cattrName(requested as CacheMode),
     installed: cattrName(installed),
     effective: memTypeShort(e.effective as MemType),
+    npages,
     from: life.created,
     to: life.removed,
   };
@@ -257,6 +259,7 @@ export function scenarioHeader(sc: Scenario): Omit<ScenarioComparison, 'policies
     maxPfn: ram.reduce((m, r) => Math.max(m, r.end), 0),
   };
   if (sc.description) out.description = sc.description;
+  if (sc.roles) out.roles = { ...sc.roles };
   return out;
 }
 

@@ -21,6 +21,8 @@ export interface ReportedMapping {
   requested: string;
   installed: string;
   effective: string;
+  /** Pages the handle covers (a mapping's size, a page handle's count). */
+  npages: number;
   /** Steps it lived: created, and removed (null: still mapped at the end). */
   from: number | null;
   to: number | null;
@@ -109,8 +111,8 @@ export interface ScenarioComparison {
   description?: string;
   machine: string;
   kernel: string;
-  /** Scenario roles (`roles:`): which reported mapping answers which verdict question. */
-  roles?: Record<string, string>;
+  /** Scenario roles (`roles:`): which reported mapping answers the summary's request column, and whether its costs are the scale columns. */
+  roles?: { request?: string; scale?: true };
   /** RAM ranges of the machine (pfns), for the memory strip. */
   ram: { start: number; end: number }[];
   /** One past the highest RAM pfn. */

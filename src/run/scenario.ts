@@ -72,4 +72,10 @@ export interface Scenario {
   expect?: FinalExpect;
   /** Handles whose mappings `patlab compare` shows (requested, installed, effective mode). */
   report?: { name: string; pos: Pos }[];
+  /**
+   * What the comparison's summary reads from this scenario: `request`, the
+   * reported mapping whose mode answers "does the design install what the
+   * driver asked for"; `scale`, the scenario whose costs the cost columns show.
+   */
+  roles?: { request?: string; scale?: true };
 }

@@ -6,43 +6,54 @@
  * one is measured).
  */
 
-import type { PolicyResult, ScenarioComparison } from './result.js';
+import type { ScenarioComparison } from './result.js';
 
-function find(results: readonly ScenarioComparison[], scenario: string, policy: string): PolicyResult | undefined {
-  return results.find((s) => s.name === scenario)?.policies.find((p) => p.policy === policy);
+const SHORT: Readonly<Record<string, string>> = { 'write-back': 'WB', 'write-combining': 'WC', 'uncached-minus': 'UC-', uncached: 'UC', 'write-through': 'WT', 'write-protected': 'WP' };
+
+/** The first scenario that declares a role (`roles:` in the scenario file). */
+function withRole(results: readonly ScenarioComparison[], role: 'request' | 'scale'): ScenarioComparison | undefined {
+  return results.find((s) => s.roles?.[role] !== undefined);
 }
 
-export const SUMMARY_COLUMNS = [
-  'policy',
-  'honours WC, 32-bit highmem',
-  'tree entries (1e5 pages)',
-  'CPA calls (1e5 pages)',
-  'refs per page',
-  'high aliases (suite)',
-  'changed pages (suite)',
-  'hazard pages (suite)',
-  'debug WARNs',
-  'failed/fatal',
-] as const;
+/** Column titles: the scenario each column reads is named in it. */
+export function summaryColumns(results: readonly ScenarioComparison[]): string[] {
+  const req = withRole(results, 'request')?.name ?? 'no request role';
+  const scale = withRole(results, 'scale')?.name ?? 'no scale role';
+  return [
+    'policy',
+    `honours request (${req})`,
+    `tree entries (${scale})`,
+    `CPA calls (${scale})`,
+    `refs per page (${req})`,
+    'high aliases (suite)',
+    'changed pages (suite)',
+    'hazard pages (suite)',
+    'debug WARNs',
+    'failed/fatal',
+  ];
+}
 
 /** One row per design, in the order the results list them. */
 export function summaryRows(results: readonly ScenarioComparison[]): string[][] {
   const policies = results[0]?.policies.map((p) => p.policy) ?? [];
-  return policies.map((name) => {
-    const hi = find(results, 'ttm-highmem-wc', name);
-    const sc = find(results, 'scattered-1e5-pages', name);
-    const all = results.map((s) => s.policies.find((p) => p.policy === name)!).filter(Boolean);
-    const user = hi?.mappings.find((m) => m.name === 'user_map');
+  const reqScenario = withRole(results, 'request');
+  const scaleScenario = withRole(results, 'scale');
+  return policies.map((name, i) => {
+    const hi = reqScenario?.policies[i];
+    const sc = scaleScenario?.policies[i];
+    const all = results.map((s) => s.policies[i]!).filter(Boolean);
+    const user = hi?.mappings.find((m) => m.name === reqScenario!.roles!.request);
     const failedThere = (hi?.errors ?? []).length > 0;
+    const asked = user ? (SHORT[user.requested] ?? user.requested) : '-';
     const honours =
       !hi || hi.outcome !== 'ok'
         ? (hi?.outcome ?? '-')
-        : user?.effective === 'WC'
+        : user && user.effective === asked
           ? failedThere
             ? 'first page only, fault fails'
             : 'yes'
           : `no (${user?.effective ?? '-'})`;
-    const perPage = hi && hi.outcome === 'ok' ? ((hi.costs['refcountOps'] ?? 0) + (hi.costs['mapcountOps'] ?? 0)) / 16 : NaN;
+    const perPage = hi && hi.outcome === 'ok' && user && user.npages > 0 ? ((hi.costs['refcountOps'] ?? 0) + (hi.costs['mapcountOps'] ?? 0)) / user.npages : NaN;
     const failed = all.filter((p) => p.outcome === 'fatal' || (p.errors ?? []).length > 0 || p.outcome === 'not-modelled').map((p) => (p.outcome === 'ok' ? 'err' : p.outcome));
     return [
       name,
@@ -61,8 +72,9 @@ export function summaryRows(results: readonly ScenarioComparison[]): string[][] 
 
 /** The table as aligned text. */
 export function summaryText(results: readonly ScenarioComparison[]): string {
-  const rows = [SUMMARY_COLUMNS as readonly string[], ...summaryRows(results)];
-  const w = SUMMARY_COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const cols = summaryColumns(results);
+  const rows = [cols, ...summaryRows(results)];
+  const w = cols.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: readonly string[]): string => r.map((c, i) => c.padEnd(w[i]!)).join(' | ').trimEnd();
   return [line(rows[0]!), w.map((n) => '-'.repeat(n)).join('-|-'), ...rows.slice(1).map(line)].join('\n') + '\n';
 }

@@ -29,6 +29,7 @@ steps:
   - ttm_kmap_iter_tt_map_local: { bo: bo, index: 0 }
     as: ttm_kmap
 report: [user_map, ttm_kmap]
+roles: { request: user_map }
 `,
   },
   {
@@ -182,6 +183,7 @@ steps:
   - ttm_tt_pages: { bo: bo }
     as: pages
 report: [user_map, pages]
+roles: { scale: true }
 `,
   },
 ];

@@ -21,7 +21,7 @@ export function compareToJson(results: readonly ScenarioComparison[]): Record<st
         reason: p.reason ?? null,
         fatal: p.fatal ?? null,
         totals: p.totals,
-        mappings: p.mappings.map((m) => ({ name: m.name, kind: m.kind, pfn: hex(m.pfn), requested: m.requested, installed: m.installed, effective: m.effective, from: m.from, to: m.to })),
+        mappings: p.mappings.map((m) => ({ name: m.name, kind: m.kind, pfn: hex(m.pfn), requested: m.requested, installed: m.installed, effective: m.effective, npages: m.npages, from: m.from, to: m.to })),
         aliases: p.aliases.map((a) => ({
           pfn: hex(a.pfn),
           npages: a.npages,

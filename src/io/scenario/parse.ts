@@ -31,7 +31,9 @@ import type { FinalExpect, Pos, RawArg, Scenario, ScenarioStep, StepExpect } fro
 /** Resolves a scenario's `machine:` value (a preset name or an inline mapping) to a machine. */
 export type MachineResolver = (src: YamlSource, node: Node) => MachineSpec;
 
-const TOP_KEYS = ['name', 'description', 'machine', 'steps', 'expect', 'report'] as const;
+const TOP_KEYS = ['name', 'description', 'machine', 'steps', 'expect', 'report', 'roles'] as const;
+/** Roles a scenario can play in the comparison's summary (docs/scenario-language.md). */
+const ROLE_KEYS = ['request', 'scale'] as const;
 const STEP_KEYS = ['as', 'expect', 'comm', 'pid', 'caller', 'note'] as const;
 const FINAL_EXPECT_KEYS = ['pat_memtype_list', 'directmap', 'counters', 'messages'] as const;
 const SHORT_MODES: Record<string, CacheMode> = { WB: 0, WC: 1, 'UC-': 2, UC: 3, WT: 4, WP: 5 };
@@ -71,6 +73,22 @@ export function parseScenario(
       if (!handles.has(name)) src.fail(it as Node, `unknown handle '${name}' in 'report'${didYouMean(name, handles.keys())}: expected a name given by a step's 'as'`);
       return { name, pos: src.pos(it as Node) };
     });
+  }
+  const rolesNode = top.get('roles')?.value as Node | undefined;
+  if (rolesNode) {
+    const roles = src.pairs(src.map(rolesNode, "'roles' (a mapping: request: HANDLE, scale: true)"), ROLE_KEYS, "'roles'");
+    const req = roles.get('request')?.value as Node | undefined;
+    scenario.roles = {};
+    if (req) {
+      const name = src.str(req, 'a handle name');
+      if (!scenario.report?.some((r) => r.name === name)) src.fail(req, `'roles: request' names '${name}', which 'report' does not list: expected one of ${(scenario.report ?? []).map((r) => r.name).join(', ') || "the names in 'report'"}`);
+      scenario.roles.request = name;
+    }
+    const scale = roles.get('scale')?.value as Node | undefined;
+    if (scale) {
+      if (!isScalar(scale) || typeof scale.value !== 'boolean') src.fail(scale, "'roles: scale' expected true or false");
+      if (scale.value === true) scenario.roles.scale = true;
+    }
   }
   return scenario;
 }

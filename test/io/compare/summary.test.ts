@@ -26,3 +26,16 @@ test('every design in the table is explained against spec 06 §4', () => {
   for (const p of ['vm-insert-pages-pgprot', 'registration-rule', 'ram-in-tree', 'set-pages-on-insert', 'ttm-apply-to-page-range', 'insert-honours-prot', 'ttm-skip-caching'])
     assert.ok(doc.includes(`\`${p}\``), `docs/summary-vs-spec.md does not discuss ${p}`);
 });
+
+test("a user's own scenarios fill the summary's columns through roles", () => {
+  const text = (roles: string): string =>
+    `name: my-highmem\nmachine: x86-32-pae-4g\nsteps:\n  - ttm_device_init: {}\n  - ttm_bo_create: { size: 8K, caching: WC }\n    as: bo\n  - ttm_bo_mmap_obj: { bo: bo }\n    as: m\n  - ttm_bo_touch: { addr: m, size: 8K }\nreport: [m]\n${roles}`;
+  const policies = selectPolicies('baseline,insert-honours-prot');
+  const withRoles = summaryText([compareScenario(loadScenarioFile(text('roles: { request: m, scale: true }\n'), 'my.yaml'), policies)]);
+  assert.match(withRoles, /honours request \(my-highmem\)/);
+  assert.match(withRoles, /^baseline +\| no \(WB\) /m);
+  assert.match(withRoles, /^insert-honours-prot +\| yes /m);
+  const without = summaryText([compareScenario(loadScenarioFile(text(''), 'my.yaml'), policies)]);
+  assert.match(without, /honours request \(no request role\)/);
+  assert.match(without, /^baseline +\| - /m);
+});

@@ -32,7 +32,7 @@ const CASES: [string, string, number, number, string][] = [
     'machine: desktop-x86-64\nstepz: []\nsteps: []\n',
     2,
     1,
-    "unknown key 'stepz' in the scenario (did you mean 'steps'?): expected one of name, description, machine, steps, expect, report",
+    "unknown key 'stepz' in the scenario (did you mean 'steps'?): expected one of name, description, machine, steps, expect, report, roles",
   ],
   [
     'unknown-call',
@@ -156,6 +156,20 @@ const CASES: [string, string, number, number, string][] = [
     4,
     5,
     'step 2 (alloc_pages): pfn 0x100400 is not free',
+  ],
+  [
+    'roles-request-not-reported',
+    'machine: desktop-x86-64\nsteps:\n  - alloc_pages: { gfp: GFP_KERNEL }\n    as: pg\nreport: [pg]\nroles: { request: pgg }\n',
+    6,
+    19,
+    "'roles: request' names 'pgg', which 'report' does not list: expected one of pg",
+  ],
+  [
+    'roles-unknown',
+    'machine: desktop-x86-64\nsteps:\n  - alloc_pages: { gfp: GFP_KERNEL }\nroles: { scal: true }\n',
+    4,
+    10,
+    "unknown key 'scal' in 'roles' (did you mean 'scale'?): expected one of request, scale",
   ],
   [
     'alloc-pfn-zone',
