@@ -192,7 +192,7 @@ export function judgeUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareO
   const rec = new TimelineRecorder();
   let o: RunOutcome<Kernel>;
   try {
-    o = runScenario(sc, KERNEL_DRIVER, { hooks: p.hooks, onStep: (k, step, pure) => rec.observe(k, step, pure) });
+    o = runScenario(sc, KERNEL_DRIVER, { hooks: p.hooks, stopOnUnboundHandle: true, onStep: (k, step, pure) => rec.observe(k, step, pure) });
   } catch (e) {
     if (e instanceof CallUnavailableError) return emptyResult(p.name, 'not-applicable', e.detail);
     // A design can drive the kernel somewhere the model stops ("not modelled:
@@ -204,6 +204,10 @@ export function judgeUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareO
   const tl = rec.finish();
   const eff = new EffectiveTypes(k.machine, k.patMsr);
   const errors = failedSteps(o);
+  if (o.stopped) {
+    const producer = o.scenario.steps.find((s) => s.as === o.stopped!.handle);
+    errors.push({ step: o.stopped.step, call: o.stopped.call, what: `not run: '${o.stopped.handle}' has no value${producer ? ` (step ${producer.index}, ${producer.call}, returned none under this design)` : ''}; the run stops here` });
+  }
   const events: readonly KernelEvent[] = k.log.events;
   const aliases = aliasesOf(tl, eff);
   const changes = modeChanges(events, new Set(errors.map((e) => e.step)), k.patEnabled);

@@ -63,6 +63,8 @@ export interface RunOutcome<K> {
   fatal?: { step: number; what: string; text: string; where: string };
   final: FinalState;
   failures: ExpectFailure[];
+  /** The run stopped before a step whose handle argument an earlier failed call left without a value (RunOptions.stopOnUnboundHandle). */
+  stopped?: { step: number; call: string; handle: string };
   /** The handles named by `as:`, as they were at the end. */
   handles: Map<string, HandleValue>;
 }
@@ -72,9 +74,18 @@ const PAGE = 4096;
 /** A step names a call the kernel version or design under test does not have. */
 export class CallUnavailableError extends InputError {}
 
+/** A step uses a handle whose step returned nothing (its call failed under this kernel or design). */
+export class UnboundHandleError extends InputError {
+  constructor(file: string, line: number, col: number, detail: string, readonly handle: string) {
+    super(file, line, col, detail);
+  }
+}
+
 /** How to run: the design's hook settings, and an observer called after every step (and once after boot, with step 0). */
 export interface RunOptions<K> {
   hooks?: KernelHooks;
+  /** Stop (RunOutcome.stopped) instead of failing when a step's handle has no value because its call failed. */
+  stopOnUnboundHandle?: boolean;
   /** `pure`: the step's call only read state, so no mapping changed. */
   onStep?: (k: K, step: number, pure: boolean) => void;
   /** Stop after this step (0 = right after boot), leaving the kernel as it was then; the scenario's final `expect:` is not checked. */
@@ -88,12 +99,22 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
   const steps: StepOutcome[] = [];
   const failures: ExpectFailure[] = [];
   let fatal: RunOutcome<K>['fatal'];
+  let stopped: RunOutcome<K>['stopped'];
   for (const st of sc.steps) {
     if (opts.untilStep !== undefined && st.index > opts.untilStep) break;
     const spec = driver.calls.get(st.call)!;
     const why = spec.available?.(k);
     if (why) throw new CallUnavailableError(sc.file, st.pos.line, st.pos.col, `'${st.call}' is not available: ${why}`);
-    const { args, shown } = resolveArgs(sc, st, spec, handles, driver, k);
+    let resolved: ReturnType<typeof resolveArgs>;
+    try {
+      resolved = resolveArgs(sc, st, spec, handles, driver, k);
+    } catch (e) {
+      // Under a design that made an earlier call fail, the scenario cannot go on: a result, not bad input.
+      if (!(e instanceof UnboundHandleError) || !opts.stopOnUnboundHandle) throw e;
+      stopped = { step: st.index, call: st.call, handle: e.handle };
+      break;
+    }
+    const { args, shown } = resolved;
     k.log.step = st.index;
     k.memtype.current = { comm: st.comm ?? 'patlab', pid: st.pid ?? 1, ...(st.caller !== undefined ? { caller: st.caller } : {}) };
     let result: CallResult;
@@ -121,6 +142,7 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
   if (sc.expect && opts.untilStep === undefined) checkFinal(sc, k, final, failures);
   const outcome: RunOutcome<K> = { scenario: sc, kernel: k, steps, final, failures, handles };
   if (fatal) outcome.fatal = fatal;
+  if (stopped) outcome.stopped = stopped;
   return outcome;
 }
 
@@ -142,6 +164,8 @@ export function resolveArgs<K extends KernelContext>(
     const fail = (msg: string): never => {
       throw new InputError(sc.file, pos.line, pos.col, msg);
     };
+    if (raw.t === 'ref' && !handles.has(raw.name))
+      throw new UnboundHandleError(sc.file, pos.line, pos.col, `handle '${raw.name}' has no value: the step that names it did not return one`, raw.name);
     const v = resolveOne(raw, a.kind, handles, fail, (pfn) => driver.pageAddress(k, pfn));
     args[a.name] = v;
     shown[a.name] = showArg(raw, v, a.kind);

@@ -50,8 +50,10 @@ export interface BottomLine {
   needDebugChecks: string[];
   /** Designs that fail, each with why (the first of: aliases, weaker modes, hazards, failed calls, fatal). */
   fails: { policy: string; why: string }[];
-  /** The cheapest design that holds (by CPA calls, then flushes, then tree entries, then refcount ops). */
-  cheapest: string | null;
+  /** The cheapest designs that hold (by CPA calls, then flushes, then tree entries, then refcount ops; several when tied). */
+  cheapest: string[];
+  /** Their costs: CPA calls, TLB flushes, pages clflushed, tree entries, refcount ops. */
+  cheapestCost: { cpaCalls: number; tlbFlushes: number; clflushPages: number; treeEntries: number; refOps: number } | null;
   /** Today's kernel's standing, when baseline ran. */
   baseline: Standing | null;
 }
@@ -133,16 +135,17 @@ export function verdictRows(results: readonly ScenarioComparison[]): VerdictRow[
   });
 }
 
-/** Why a row fails, or null when it holds. */
+/** Why a row fails (every reason, most serious first), or null when it holds. */
 export function failureOf(r: VerdictRow): string | null {
   if (r.ran === 0) return 'ran no scenario';
-  if (r.aliasedPagesHigh) return `${r.aliasedPagesHigh} page(s) mapped cacheable and uncached at once`;
-  if (r.ownWeakerPages) return `${r.ownWeakerPages} page(s) silently mapped more cacheable than asked (${r.weakerIn.join(', ')})`;
-  if (r.hazardPages) return `${r.hazardPages} hazard page(s)`;
-  if (r.fatal) return `${r.fatal} fatal outcome(s)`;
-  if (r.failedCalls) return `${r.failedCalls} failed call(s): ${r.firstFailure}`;
-  if (r.aliasedPages) return `${r.aliasedPages} page(s) with conflicting aliases`;
-  return null;
+  const why: string[] = [];
+  if (r.aliasedPagesHigh) why.push(`${r.aliasedPagesHigh} page(s) mapped cacheable and uncached at once`);
+  if (r.ownWeakerPages) why.push(`${r.ownWeakerPages} page(s) silently mapped more cacheable than asked (${r.weakerIn.join(', ')})`);
+  if (r.hazardPages) why.push(`${r.hazardPages} hazard page(s)`);
+  if (r.fatal) why.push(`${r.fatal} fatal outcome(s)`);
+  if (r.failedCalls) why.push(`${r.failedCalls} failed call(s), first: ${r.firstFailure}`);
+  if (r.aliasedPages > r.aliasedPagesHigh) why.push(`${r.aliasedPages - r.aliasedPagesHigh} page(s) with medium-severity aliases`);
+  return why.length ? why.join('; ') : null;
 }
 
 function standing(r: VerdictRow): Standing {
@@ -162,12 +165,21 @@ export function bottomLine(rows: readonly VerdictRow[]): BottomLine {
   }
   const ok = rows.filter((r) => standing(r) !== 'fails');
   const key = (r: VerdictRow): number[] => [r.cpaCalls, r.tlbFlushes + r.clflushPages, r.treeEntries, r.refOps];
-  const cheapest = [...ok].sort((a, b) => {
+  const cmp = (a: VerdictRow, b: VerdictRow): number => {
     const ka = key(a);
     const kb = key(b);
     for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
     return 0;
-  })[0];
+  };
+  const best = [...ok].sort(cmp)[0];
+  const cheapest = best ? ok.filter((r) => cmp(r, best) === 0) : [];
   const base = rows.find((r) => r.policy === 'baseline');
-  return { holds, needDebugChecks, fails, cheapest: cheapest?.policy ?? null, baseline: base ? standing(base) : null };
+  return {
+    holds,
+    needDebugChecks,
+    fails,
+    cheapest: cheapest.map((r) => r.policy),
+    cheapestCost: best ? { cpaCalls: best.cpaCalls, tlbFlushes: best.tlbFlushes, clflushPages: best.clflushPages, treeEntries: best.treeEntries, refOps: best.refOps } : null,
+    baseline: base ? standing(base) : null,
+  };
 }

@@ -47,13 +47,17 @@ function nameLines(name: string, width: number): string[] {
   return out;
 }
 
-/** Rows as aligned columns; the first column wraps design names to `nameWidth`. */
+/** Rows as aligned columns within WIDTH: the first column wraps design names, down to what the other columns leave. */
 function table(header: string[], rows: string[][], nameWidth: number, indent = '', sep = '  '): string[] {
-  const widths = header.map((h, i) => (i === 0 ? Math.max(h.length, ...rows.map((r) => Math.max(...nameLines(r[0]!, nameWidth).map((l) => l.length)))) : Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  const others = header.slice(1).map((h, j) => Math.max(h.length, ...rows.map((r) => r[j + 1]!.length)));
+  const rest = indent.length + others.reduce((n, w, j) => n + (j === others.length - 1 ? w : w) + sep.length, 0);
+  const fit = Math.max(12, Math.min(nameWidth, WIDTH - rest));
+  const first = Math.max(header[0]!.length, ...rows.map((r) => Math.max(...nameLines(r[0]!, fit).map((l) => l.length))));
+  const widths = [first, ...others];
   const line = (cells: string[]): string => indent + cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join(sep).trimEnd();
   const out = [line(header)];
   for (const r of rows) {
-    const names = nameLines(r[0]!, widths[0]!);
+    const names = nameLines(r[0]!, fit);
     out.push(line([names[0]!, ...r.slice(1)]));
     for (const n of names.slice(1)) out.push(line([n, ...r.slice(1).map(() => '')]));
   }
@@ -93,7 +97,13 @@ export function verdictText(results: readonly ScenarioComparison[]): string[] {
   };
   para(`No page mapped with conflicting types, no hazard, no failed call${bl.needDebugChecks.length ? ', no debug WARN' : ''}: ${list(bl.holds)}.`);
   if (bl.needDebugChecks.length) para(`The same, but only with their debug-kernel checks WARNing where a driver asked for a conflicting mode: ${list(bl.needDebugChecks)}.`);
-  if (bl.cheapest) para(`Cheapest of those (CPA calls, then flushes, then tree entries, then refcount ops): ${bl.cheapest}.`);
+  if (bl.cheapestCost) {
+    const c = bl.cheapestCost;
+    para(
+      `Cheapest of those (CPA calls, then flushes, then tree entries, then refcount ops): ${list(bl.cheapest)}${bl.cheapest.length > 1 ? ', tied' : ''}, ` +
+        `with ${c.cpaCalls} CPA calls, ${c.tlbFlushes} TLB flushes, ${c.clflushPages} pages clflushed, ${c.treeEntries} tree entries and ${c.refOps} refcount ops.`,
+    );
+  }
   if (bl.fails.length) {
     out.push('   Fail:');
     for (const f of bl.fails) out.push(...wrap(`${f.policy}: ${f.why}`, WIDTH, '       ', '     - '));
@@ -140,7 +150,7 @@ export function compareToText(results: readonly ScenarioComparison[]): string {
     out.push(`== ${s.name} (${s.machine}, kernel ${s.kernel})`);
     if (s.description) out.push(...wrap(s.description, WIDTH, '   ', '   '));
     const names = [...new Set(s.policies.flatMap((p) => p.mappings.map((m) => m.name)))];
-    const header = ['design', 'outcome', ...names, 'aliased/hi', 'changed', 'hazard', 'failed'];
+    const header = ['design', 'outcome', ...names, 'alias/hi', 'changed', 'hazard', 'failed'];
     out.push(...table(header, s.policies.map((p) => scenarioCells(p, names)), 24, '   '));
     const notes: string[] = [];
     for (const p of s.policies) if (p.reason && p.outcome !== 'ok') notes.push(`${p.policy}: ${p.reason}`);
@@ -157,7 +167,7 @@ export function compareToText(results: readonly ScenarioComparison[]): string {
   out.push(
     ...wrap(
       'Columns: installs = every successful call mapped what its caller asked for (no (N): in N scenarios a page got a more cacheable mode than asked; less (N): only less cacheable ones), leaving out what every design does alike; ' +
-        'aliased/hi = distinct pages that at some step had two live mappings with different effective types / of those, cacheable against uncached; ' +
+        'alias/hi = distinct pages that at some step had two live mappings with different effective types / of those, cacheable against uncached; ' +
         'changed = distinct pages a successful call mapped with another mode than asked; hazard = distinct pages freed, pooled or given a reference while another party held them; ' +
         'failed = calls that failed (+NF: fatal outcomes); CPA = change_page_attr calls; TLB/clfl = TLB flush operations / pages clflushed; tree = peak memtype tree entries; ' +
         'refs = refcount+mapcount operations; WARN = debug-kernel WARNs. Verdict figures add up the scenarios. Definitions: docs/checks.md; units: docs/costs.md. ' +

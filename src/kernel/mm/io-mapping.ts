@@ -71,7 +71,10 @@ export function ioMappingFree(k: MmContext, m: IoMapping): void {
 export function iomapLocalPfnProt(k: MmContext, pfn: number, prot: number): number | null {
   let bits = prot;
   if (!k.patEnabled && k.tables.pgprot2cachemode(prot) !== CM.WB) bits = PAGE_KERNEL_FULL | k.tables.cachemode2protval(CM.UC_MINUS);
-  return k.highmem.kmapLocalPfnProt(pfn, bits);
+  const va = k.highmem.kmapLocalPfnProt(pfn, bits);
+  // The caller's prot against what the slot got (UC- for WC without PAT): the changed-pages check reads it.
+  if (va !== null) k.log.events.push({ kind: 'map', step: k.log.step, call: '__iomap_local_pfn_prot', space: 'kmap', pfn, npages: 1, requested: k.tables.pgprot2cachemode(prot), installed: k.tables.pgprot2cachemode(bits) });
+  return va;
 }
 
 /**
