@@ -14,7 +14,8 @@ import { compareToHtml } from '../io/render/compare-html.js';
 import { compareToJson } from '../io/render/compare-json.js';
 import { compareToText } from '../io/render/compare-text.js';
 import { loadScenarioFile } from '../io/scenario/load.js';
-import { PolicyError, selectPolicies } from '../policy/registry.js';
+import { describeAll, PolicyError, selectPolicies } from '../policy/registry.js';
+import { policiesText } from './policies.js';
 import { summaryText } from '../run/summary.js';
 import { compareParallel } from '../run/parallel.js';
 import { readInput } from './read-input.js';
@@ -25,7 +26,7 @@ export function registerCompare(program: Command): void {
     .command('compare')
     .description('run scenarios under each design of the debate and compare effective modes, aliases, downgrades, hazards and costs')
     .argument('[scenarios...]', 'scenario files (default: the built-in debate suite)')
-    .option('--policies <list>', "'all', or names and a+b compositions, comma-separated", 'all')
+    .option('--policies <list>', "'all', 'list' (describe them), or names and a+b compositions, comma-separated", 'all')
     .option('--format <format>', 'text, json or html (one self-contained file)', 'text')
     .option('-o, --output <file>', 'write to FILE instead of standard output')
     .option('--summary', "print the debate's summary table (spec 06 §4) measured over the scenarios")
@@ -33,6 +34,10 @@ export function registerCompare(program: Command): void {
     .action(async (paths: string[], o: { policies: string; format: string; output?: string; threads?: string; summary?: boolean }) => {
       if (o.format !== 'text' && o.format !== 'json' && o.format !== 'html')
         throw new InputError('<command line>', 1, 1, `unknown format '${o.format}': expected text, json or html`);
+      if (o.policies === 'list') {
+        await writeStdout(policiesText(describeAll()));
+        return;
+      }
       let policies;
       try {
         policies = selectPolicies(o.policies, (w, c) => didYouMean(w, c));

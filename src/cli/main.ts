@@ -13,6 +13,7 @@ import { registerCompare } from './compare.js';
 import { registerCalls } from './calls.js';
 import { registerImport } from './import.js';
 import { registerCheckCapture } from './check-capture.js';
+import { registerPolicies } from './policies.js';
 import { registerExplain } from './explain.js';
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerCalls(program);
   registerImport(program);
   registerCheckCapture(program);
+  registerPolicies(program);
   registerExplain(program);
   return program;
 }

@@ -3,6 +3,7 @@ import type { Policy } from './policy.js';
 
 export const baseline: Policy = {
   name: 'baseline',
+  standsFor: 'today\u2019s kernel',
   title: "today's kernel (per the machine's kernel version)",
   spec: '06 §2, §5',
   hooks: {},

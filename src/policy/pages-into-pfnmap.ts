@@ -3,6 +3,7 @@ import type { Policy } from './policy.js';
 
 export const pagesIntoPfnmap: Policy = {
   name: 'pages-into-pfnmap',
+  standsFor: 'the mixture',
   title: 'mixture: take pages, map them non-refcounted in a VM_PFNMAP VMA with the caller\u2019s prot',
   spec: '06 §3 mixture',
   hooks: { pagesIntoPfnmap: true },

@@ -9,6 +9,8 @@ import type { KernelHooks } from '../kernel/hooks.js';
 export interface Policy {
   /** Short name used on the command line, e.g. `insert-honours-prot`. */
   name: string;
+  /** The thread's name for it: `option 1`, `option 3a`, `RFC 1/3`, `Christian's fix`, `today's kernel`. */
+  standsFor: string;
   /** One line: what the design is and who proposed it. */
   title: string;
   /** Where in spec 06 it is described. */

@@ -3,6 +3,7 @@ import type { Policy } from './policy.js';
 
 export const ramPfnApi: Policy = {
   name: 'ram-pfn-api',
+  standsFor: 'option 2',
   title: 'option 2: RAM-only PFN insert installing the caller\u2019s bits, with debug-kernel direct-map checks',
   spec: '06 §3 option 2',
   hooks: { ramOnlyPfnApi: true, debugPatChecks: true },

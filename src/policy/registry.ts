@@ -104,3 +104,45 @@ export function selectPolicies(spec: string, suggest: (word: string, candidates:
   if (out.length === 0) throw new PolicyError(`no policy selected: expected 'all' or names like ${names.slice(0, 3).join(', ')}`);
   return out;
 }
+
+/** What a user reads about a design: its name, the thread's name for it, a title, the hooks it sets and what it conflicts with. */
+export interface PolicyDescription {
+  name: string;
+  standsFor: string;
+  title: string;
+  spec: string;
+  /** Hook settings that differ from today's kernel (src/kernel/hooks.ts). */
+  hooks: Partial<KernelHooks>;
+  /** Designs it cannot be combined with, and why (either side's declaration). */
+  conflicts: { with: string; why: string }[];
+}
+
+/** The description of one design or of an `a+b` composition (parts joined), or null for an unknown name. */
+export function describePolicy(name: string): PolicyDescription | null {
+  const parts = name.split('+').map((n) => BY_NAME.get(n));
+  if (parts.some((p) => p === undefined)) return null;
+  const ps = parts as Policy[];
+  const hooks: Partial<KernelHooks> = {};
+  for (const p of ps) Object.assign(hooks, p.hooks);
+  const conflicts: { with: string; why: string }[] = [];
+  for (const q of POLICIES) {
+    if (ps.includes(q)) continue;
+    for (const p of ps) {
+      const why = p.conflicts?.[q.name] ?? q.conflicts?.[p.name];
+      if (why && !conflicts.some((c) => c.with === q.name)) conflicts.push({ with: q.name, why });
+    }
+  }
+  return {
+    name,
+    standsFor: ps.map((p) => p.standsFor).join(' + '),
+    title: ps.map((p) => p.title).join('; + '),
+    spec: ps.map((p) => p.spec).join(', '),
+    hooks,
+    conflicts,
+  };
+}
+
+/** Every design `--policies all` runs, described, in the order the comparison shows them. */
+export function describeAll(): PolicyDescription[] {
+  return [...POLICIES.map((p) => p.name), ...NOTABLE_COMPOSITIONS].map((n) => describePolicy(n)!);
+}

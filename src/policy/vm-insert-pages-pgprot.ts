@@ -3,6 +3,7 @@ import type { Policy } from './policy.js';
 
 export const vmInsertPagesPgprot: Policy = {
   name: 'vm-insert-pages-pgprot',
+  standsFor: 'option 1',
   title: 'option 1: page-based vm_insert_pages_pgprot with the caller\u2019s prot (refcounted, GUP-able pages)',
   spec: '06 §3 option 1',
   hooks: { pagesPgprotApi: true },

@@ -7,6 +7,7 @@
 
 import type { PolicyResult, ScenarioComparison } from '../../run/result.js';
 import { countPages } from '../../check/timeline.js';
+import { describePolicy } from '../../policy/registry.js';
 import { bottomLine, commonChanges, verdictRows, type VerdictRow } from '../../run/verdict.js';
 
 const WIDTH = 100;
@@ -174,5 +175,10 @@ export function compareToText(results: readonly ScenarioComparison[]): string {
         'Mapping columns give the effective type while the mapping lived. --format json has every detail.',
     ),
   );
+  out.push('', 'Designs (patlab policies lists their hooks and conflicts):');
+  for (const p of results[0]?.policies ?? []) {
+    const d = describePolicy(p.policy);
+    if (d) out.push(...wrap(`${d.name} (${d.standsFor}): ${d.title}`, WIDTH, '     ', '   '));
+  }
   return out.join('\n') + '\n';
 }
