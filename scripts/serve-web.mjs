@@ -16,15 +16,35 @@ if (!existsSync(join(root, 'index.html'))) {
   process.exit(2);
 }
 
+/**
+ * The page's Content-Security-Policy: its own script and styles only, no
+ * fetch, no frames, no form posts. CodeMirror and the views set inline
+ * styles ('unsafe-inline' for styles only); vega compiles chart expressions
+ * with `Function` ('unsafe-eval'; no inline script is allowed).
+ */
+const CSP = "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 const server = createServer((req, res) => {
-  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  let path;
+  try {
+    path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  } catch {
+    // A malformed percent-encoding (`/%E0%A4%A`) or URL: the client's error, not the server's end.
+    res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request: malformed URL\n');
+    return;
+  }
   const file = normalize(join(root, path.endsWith('/') ? path + 'index.html' : path));
   // No escaping web/dist through `..`.
   if (!(file === root || file.startsWith(root + sep)) || !existsSync(file) || !statSync(file).isFile()) {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     return;
   }
-  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  res.writeHead(200, {
+    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-store',
+    'content-security-policy': CSP,
+    'x-content-type-options': 'nosniff',
+  });
   createReadStream(file).pipe(res);
 });
 server.listen(port, '127.0.0.1', () => {

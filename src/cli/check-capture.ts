@@ -7,7 +7,7 @@
 
 import type { Command } from 'commander';
 import { checkCapture, formatCheck } from '../io/capture/check.js';
-import { formatIssue } from '../io/capture/lines.js';
+import { formatIssues } from '../io/capture/lines.js';
 import { writeStdout } from './write-stdout.js';
 
 export function registerCheckCapture(program: Command): void {
@@ -18,7 +18,7 @@ export function registerCheckCapture(program: Command): void {
     .action(async (dir: string) => {
       const r = checkCapture(dir);
       if (r.import.issues.length > 0) {
-        for (const i of r.import.issues) process.stderr.write(formatIssue(i) + '\n');
+        process.stderr.write(formatIssues(r.import.issues) + '\n');
         process.exitCode = 2;
         return;
       }

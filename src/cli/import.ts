@@ -1,12 +1,12 @@
 /**
  * `patlab import DIR [-o machine.yaml]`: a capture bundle → a machine file.
- * Prints what was defaulted (stderr, `note:` lines); every unreadable line
- * of the bundle as `FILE:LINE:1: why` and exit 2.
+ * Prints what was defaulted (stderr, `note:` lines); the first unreadable line
+ * of the bundle as `FILE:LINE:1: why` (and how many more) and exit 2.
  */
 
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
-import { formatIssue } from '../io/capture/lines.js';
+import { writeTextFile } from '../io/read-file.js';
+import { formatIssues } from '../io/capture/lines.js';
 import { importBundle } from '../io/capture/import.js';
 import { writeStdout } from './write-stdout.js';
 
@@ -20,11 +20,11 @@ export function registerImport(program: Command): void {
       const r = importBundle(dir);
       for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
       if (r.issues.length > 0) {
-        for (const i of r.issues) process.stderr.write(formatIssue(i) + '\n');
+        process.stderr.write(formatIssues(r.issues) + '\n');
         process.exitCode = 2;
         return;
       }
-      if (o.output !== undefined) writeFileSync(o.output, r.yaml);
+      if (o.output !== undefined) writeTextFile(o.output, r.yaml);
       else await writeStdout(r.yaml);
     });
 }

@@ -10,6 +10,7 @@
  * fixed (no KASLR, spec/07 (b) 8).
  */
 
+import { bugAt, warnOnOnce } from './vm/bug.js';
 import { BASELINE_HOOKS, type KernelHooks } from './hooks.js';
 import { PAT_RESET } from '../hw/pat-msr.js';
 import { CacheModeTables } from '../hw/pte.js';
@@ -280,6 +281,7 @@ export class Kernel implements MmContext {
         this.counters.tlbFlushAll++;
         this.counters.ipis += Math.max(m.cpu.nCpus - 1, 0);
       },
+      { bug: (fn, what) => bugAt(this, fn, what, 'mm/highmem.c'), warnOnce: (site) => warnOnOnce(this, site) },
     );
     for (const r of this.highmem.regions()) this.pgtable.add(r);
 

@@ -4,9 +4,10 @@
  * notes or later additions); unreadable lines are collected as issues.
  */
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../run/input-error.js';
+import { fsReason, notADirectory, readTextFile } from '../read-file.js';
 import { parseCmdline } from './cmdline.js';
 import { parseCpuinfo, type CpuinfoBlock } from './cpuinfo.js';
 import { parseDmesg, type Dmesg } from './dmesg.js';
@@ -63,12 +64,14 @@ export const BUNDLE_FILES = FILES.map((f) => f.name);
 
 /** Read every known file of `dir`. Throws InputError when `dir` is not a directory. */
 export function readBundle(dir: string): Bundle {
-  if (!existsSync(dir)) throw new InputError(dir, 1, 1, 'no such capture directory');
+  const why = notADirectory(dir);
+  if (why === 'no such file') throw new InputError(dir, 1, 1, 'no such capture directory');
+  if (why !== null) throw new InputError(dir, 1, 1, `${why}: expected a capture bundle folder`);
   let names: string[];
   try {
     names = readdirSync(dir).sort();
-  } catch {
-    throw new InputError(dir, 1, 1, 'not a directory: expected a capture bundle folder');
+  } catch (e) {
+    throw new InputError(dir, 1, 1, `${fsReason(e)}: expected a capture bundle folder`);
   }
   const b: Bundle = { dir, otherFiles: [], missing: [], issues: [] };
   for (const f of FILES) {
@@ -77,7 +80,7 @@ export function readBundle(dir: string): Bundle {
       continue;
     }
     const path = join(dir, f.name);
-    b.issues.push(...f.read(b, readFileSync(path, 'utf8'), path));
+    b.issues.push(...f.read(b, readTextFile(path).text, path));
   }
   b.otherFiles = names.filter((n) => n !== 'NOTES.txt' && !BUNDLE_FILES.includes(n));
   return b;

@@ -67,19 +67,38 @@ function startOf(node: unknown, src: YamlSource): Loc {
 }
 
 const MAX_ALIAS_DEPTH = 32;
+/**
+ * Total budget of nodes reached through aliases in one document (yaml's
+ * `maxAliasCount` idea): aliases of aliases multiply, and a billion-laughs
+ * document of a few hundred bytes would expand to 10^9 nodes. A real machine
+ * file expands a handful of anchors.
+ */
+export const MAX_ALIAS_NODES = 10_000;
 
 /** Convert `node` (a yaml `Node`, or null for an empty document) with positions. */
 export function locate(node: unknown, src: YamlSource, rootLoc?: Loc): Located {
   const locs = new Map<string, NodeLoc>();
+  let expanded = 0;
+  /** The alias whose expansion is being walked (outermost), for the budget's error. */
+  let viaAlias: Loc | null = null;
   const walk = (n: unknown, ptr: string, keyLoc: Loc | undefined, depth: number): unknown => {
     let cur = n;
+    const outer = viaAlias;
     if (isAlias(cur)) {
-      if (!src.doc || depth > MAX_ALIAS_DEPTH) {
-        const at = startOf(cur, src);
-        throw new InputError(src.file, at.line, at.col, 'alias not allowed here: expected a plain value');
-      }
+      const at = startOf(cur, src);
+      if (!src.doc || depth > MAX_ALIAS_DEPTH) throw new InputError(src.file, at.line, at.col, 'alias not allowed here: expected a plain value');
       cur = cur.resolve(src.doc);
+      viaAlias ??= at;
     }
+    if (viaAlias !== null && ++expanded > MAX_ALIAS_NODES)
+      throw new InputError(src.file, viaAlias.line, viaAlias.col, `aliases expand to more than ${MAX_ALIAS_NODES} nodes: expected anchors reused a few times, not nested expansions`);
+    try {
+      return walkNode(cur, ptr, keyLoc, depth);
+    } finally {
+      viaAlias = outer;
+    }
+  };
+  const walkNode = (cur: unknown, ptr: string, keyLoc: Loc | undefined, depth: number): unknown => {
     const value = cur === undefined || cur === null ? (rootLoc ?? { line: 1, col: 1 }) : startOf(cur, src);
     const here: NodeLoc = keyLoc ? { key: keyLoc, value } : { value };
     locs.set(ptr, here);

@@ -21,8 +21,11 @@ import {
   type IoremapResult,
 } from '../mm/ioremap.js';
 import { iomapCreateWc, iomapLocalPfnProt, ioMappingCreateWc, ioMappingFree, ioMappingMapLocalWc, type IoMapping } from '../mm/io-mapping.js';
+import { vunmapCall } from '../mm/vmalloc.js';
 import { MEMREMAP_FLAGS, memremap, memunmap } from '../mm/memremap.js';
-import type { Gfp } from '../mm/page-alloc.js';
+import { MAX_ORDER, type Gfp } from '../mm/page-alloc.js';
+import { warnOnce } from '../mm/warn.js';
+import { driverFreePages } from '../drivers/page-refs.js';
 import { ImpossibleRequestError } from '../impossible.js';
 import {
   setMemoryApiAvailable,
@@ -117,6 +120,11 @@ export const MM_CALLS: CallSpec<K>[] = [
       const at = a['pfn'] as number | undefined;
       if (at !== undefined && count !== 1) throw new ImpossibleRequestError('pfn names one allocation: drop count');
       const gfp = a['gfp'] as Gfp;
+      // __alloc_pages(): `if (WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)) return NULL;` (order >= MAX_ORDER before v6.4).
+      if (order > MAX_ORDER) {
+        warnOnce(k, '__alloc_pages');
+        return { isNull: true, fields: { allocated: 0 } };
+      }
       const pfns: number[] = [];
       for (let i = 0; i < count; i++) {
         const pfn = at !== undefined ? k.allocator.allocPagesAt(gfp, order, at) : k.allocator.allocPages(gfp, order);
@@ -134,12 +142,10 @@ export const MM_CALLS: CallSpec<K>[] = [
       { name: 'order', kind: 'count', optional: true },
     ],
     run(k, a) {
-      const order = (a['order'] as number | undefined) ?? 0;
+      const order = Math.min((a['order'] as number | undefined) ?? 0, MAX_ORDER);
       const pfns = a['pages'] as number[];
-      for (let i = 0; i < pfns.length; i += 1 << order) {
-        k.log.events.push({ kind: 'release', step: k.log.step, pfn: pfns[i]!, npages: 1 << order, owner: k.memtype.current.comm, what: 'frees' });
-        k.allocator.free(pfns[i]!, order);
-      }
+      // Freeing twice, a tail, a page held elsewhere or a reserved page gets the kernel's outcome (driverFreePages).
+      for (let i = 0; i < pfns.length; i += 1 << order) driverFreePages(k, pfns[i]!, order, k.memtype.current.comm);
       return {};
     },
   },
@@ -276,7 +282,7 @@ export const MM_CALLS: CallSpec<K>[] = [
     doc: 'vunmap(addr)',
     args: [{ name: 'addr', kind: 'vaddr' }],
     run: (k, a) => {
-      k.vmalloc.vunmap(a['addr'] as number);
+      vunmapCall(k, a['addr'] as number);
       return {};
     },
   },

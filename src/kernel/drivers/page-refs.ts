@@ -12,7 +12,7 @@
  * has it. Empty registry → the fast path is one Map size test.
  */
 
-import { PG_BUDDY, PG_HEAD } from '../mm/page.js';
+import { PG_BUDDY, PG_HEAD, PG_RESERVED } from '../mm/page.js';
 import type { MmContext } from '../mm/mm-context.js';
 
 export interface ExternalHold {
@@ -120,16 +120,17 @@ export function checkHolds(k: MmContext, pfn: number, n: number, owner: string, 
  * notifier run) is a hazard too.
  */
 export function driverFreePages(k: MmContext, pfn: number, order: number, owner: string): void {
-  const size = 2 ** order;
+  // A block reaching past the end of the memmap (an order larger than the allocation's): only its pages that exist.
+  const size = Math.min(2 ** order, k.pages.nPfns - pfn);
   k.log.events.push({ kind: 'release', step: k.log.step, pfn, npages: size, owner, what: 'frees' });
   const rc = k.pages.refcount;
   const flags = k.pages.flags;
   const reg = REG.get(k);
   const watched = reg !== undefined && reg.holders.size > 0;
-  let clean = rc[pfn] === 1 && !(flags[pfn]! & PG_BUDDY);
-  if (clean) for (let q = pfn + 1; q < pfn + size; q++) if (rc[q] !== 0 || flags[q]! & PG_BUDDY) { clean = false; break; }
+  let clean = rc[pfn] === 1 && !(flags[pfn]! & (PG_BUDDY | PG_RESERVED));
+  if (clean) for (let q = pfn + 1; q < pfn + size; q++) if (rc[q] !== 0 || flags[q]! & (PG_BUDDY | PG_RESERVED)) { clean = false; break; }
   if (watched) for (let q = pfn; q < pfn + size; q++) for (const h of unrefHolders(reg, q)) refHazard(k, q, h, `${owner} frees a page ${h} still maps without a reference (no MMU-notifier invalidation ran)`);
-  if (clean) {
+  if (clean && size === 2 ** order) {
     k.allocator.free(pfn, order);
     return;
   }
@@ -140,6 +141,12 @@ export function driverFreePages(k: MmContext, pfn: number, order: number, owner:
       continue;
     }
     if (q === pfn) {
+      if (rc[q]! <= 0) {
+        // put_page_testzero() on a page nobody holds (a tail of a larger allocation, or a page never handed out): the
+        // count underflows and nothing is freed (VM_BUG_ON_PAGE(page_ref_count(page) == 0) only with CONFIG_DEBUG_VM).
+        refHazard(k, q, 'none', `${owner} frees a page it does not hold (refcount ${rc[q]}): the count underflows, nothing is freed`);
+        break;
+      }
       rc[q] = rc[q]! - 1;
       if (rc[q]! > 0) {
         const holders = refHolders(reg, q);
@@ -150,13 +157,23 @@ export function driverFreePages(k: MmContext, pfn: number, order: number, owner:
       }
     } else if (rc[q] !== 0) {
       // free_pages_prepare(): a page with a nonzero refcount is a bad page (pr_alert; the model has no alert level, err is the closest).
-      k.log.emit('err', `BUG: Bad page state in process ${k.memtype.current.comm}  pfn:${q.toString(16).padStart(5, '0')}`);
-      const holders = refHolders(reg, q);
-      refHazard(k, q, holders.join(',') || 'unknown', `${owner} frees a tail page with refcount ${rc[q]}: bad_page(), page leaked`);
-      pageRefs(k).badPages.add(q);
+      badPage(k, q, owner, `frees a tail page with refcount ${rc[q]}: bad_page(), page leaked`);
+      continue;
+    }
+    if (flags[q]! & PG_RESERVED) {
+      // free_page_is_bad(): PG_reserved is in PAGE_FLAGS_CHECK_AT_FREE ("PAGE_FLAGS_CHECK_AT_FREE flag(s) set").
+      badPage(k, q, owner, 'frees a reserved page: bad_page(), page leaked');
       continue;
     }
     rc[q] = 1;
     k.allocator.free(q, 0);
   }
+}
+
+/** `bad_page()` (mm/page_alloc.c): `pr_alert("BUG: Bad page state in process %s  pfn:%05lx\n", ...)`; the page is taken out of circulation. */
+function badPage(k: MmContext, q: number, owner: string, what: string): void {
+  k.log.emit('err', `BUG: Bad page state in process ${k.memtype.current.comm}  pfn:${q.toString(16).padStart(5, '0')}`);
+  const holders = refHolders(REG.get(k), q);
+  refHazard(k, q, holders.join(',') || 'unknown', `${owner} ${what}`);
+  pageRefs(k).badPages.add(q);
 }

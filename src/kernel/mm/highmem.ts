@@ -12,12 +12,27 @@
  * n users. Only CPU 0's kmap_local slots are modelled.
  */
 
+import { KernelFatal } from '../fatal.js';
 import { NotModelledError } from '../not-modelled.js';
 import { BLK_NONE, BLK_PTE, type KernelMapRegion } from './kernel-pgtable.js';
 import { PAGE_KERNEL_BITS } from './linear-map.js';
 import type { PageArray } from './page.js';
 
 const PAGE = 4096;
+
+/** How misuse of the kmap API ends: `bug(fn, cond)` is `BUG_ON(cond)` in `fn` of mm/highmem.c (fatal), `warnOnce(site)` a WARN_ON_ONCE. */
+export interface HighmemReactions {
+  bug(fn: string, cond: string): never;
+  warnOnce(site: string): void;
+}
+
+const DEFAULT_REACTIONS: HighmemReactions = {
+  bug(fn, cond) {
+    throw new KernelFatal('BUG', `kernel BUG at mm/highmem.c: ${fn}: ${cond}`, fn);
+  },
+  warnOnce() {},
+};
+
 /** KM_MAX_IDX: kmap_local nesting depth per CPU. */
 export const KM_MAX_IDX = 16;
 
@@ -91,6 +106,8 @@ export class Highmem {
     readonly lastPkmap: number,
     /** Called when `flush_all_zero_pkmaps` flushes the pkmap range (a TLB flush of LAST_PKMAP pages). */
     private readonly onPkmapFlush: () => void,
+    /** The kernel's reaction to misuse: a BUG (fatal, never returns) and a WARN_ON_ONCE at a site. */
+    private readonly kernel: HighmemReactions = DEFAULT_REACTIONS,
   ) {
     this.pkmap = layout.pkmapBase === null ? null : new SlotRegion(layout.pkmapBase, lastPkmap, 1);
     this.fixmap = layout.fixmapKmapBase === null ? null : new SlotRegion(layout.fixmapKmapBase, KM_MAX_IDX, -1);
@@ -121,7 +138,7 @@ export class Highmem {
     if (slot === undefined) slot = this.mapNewVirtual(pfn);
     // kmap_high: one more user; 1 would mean "mapped, unused".
     this.pkmapCount[slot]!++;
-    if (this.pkmapCount[slot]! < 2) throw new Error('kmap: BUG_ON(pkmap_count < 2)');
+    if (this.pkmapCount[slot]! < 2) this.kernel.bug('kmap_high', 'BUG_ON(pkmap_count[PKMAP_NR(vaddr)] < 2)');
     return pk.addr(slot);
   }
 
@@ -147,11 +164,18 @@ export class Highmem {
     throw new NotModelledError('kmap with every pkmap slot in use (the kernel would sleep)');
   }
 
-  /** `kunmap(page)`: one user less; the mapping stays until unused slots are flushed. */
+  /**
+   * `kunmap(page)`: one user less; the mapping stays until unused slots are
+   * flushed. A highmem page that is not kmapped is a BUG in `kunmap_high()`
+   * (mm/highmem.c): `BUG_ON(!vaddr)` when it holds no pkmap slot, and
+   * `switch (--pkmap_count[nr]) { case 0: BUG();` when its slot has no user
+   * (count 1: mapped, unused).
+   */
   kunmap(pfn: number): void {
     if (!this.pages.isHighMem(pfn)) return;
     const slot = this.slotOfPfn.get(pfn);
-    if (slot === undefined || this.pkmapCount[slot]! < 2) throw new Error('kunmap: BUG (page not kmapped)');
+    if (slot === undefined) this.kernel.bug('kunmap_high', 'BUG_ON(!vaddr)');
+    if (this.pkmapCount[slot]! < 2) this.kernel.bug('kunmap_high', 'BUG()');
     this.pkmapCount[slot]!--;
   }
 
@@ -189,8 +213,7 @@ export class Highmem {
   kmapLocalPageProt(pfn: number, bits: number): number {
     if (!this.pages.isHighMem(pfn)) return this.directVa(pfn);
     const fx = this.fixmap!;
-    if (this.localIdx >= KM_MAX_IDX) throw new Error('kmap_local: BUG_ON(idx >= KM_MAX_IDX)');
-    const i = this.localIdx++;
+    const i = this.kmapLocalIdxPush();
     fx.pfns[i] = pfn;
     fx.bits[i] = bits;
     return fx.addr(i);
@@ -204,22 +227,35 @@ export class Highmem {
   kmapLocalPfnProt(pfn: number, bits: number): number | null {
     const fx = this.fixmap;
     if (!fx) return null;
-    if (this.localIdx >= KM_MAX_IDX) throw new Error('kmap_local: BUG_ON(idx >= KM_MAX_IDX)');
-    const i = this.localIdx++;
+    const i = this.kmapLocalIdxPush();
     fx.pfns[i] = pfn;
     fx.bits[i] = bits;
     return fx.addr(i);
   }
 
   /**
-   * `kunmap_local(addr)`: an address outside the fixmap slots (a lowmem
-   * page) does nothing; otherwise the top slot is cleared and popped (the
-   * kernel WARNs if `addr` is not the top slot, and clears the top anyway).
+   * `kmap_local_idx_push()` (mm/highmem.c): the next slot of the CPU's
+   * stack; nesting past KM_MAX_IDX is `BUG_ON(current->kmap_ctrl.idx >=
+   * KM_MAX_IDX)`, fatal at that step.
+   */
+  private kmapLocalIdxPush(): number {
+    if (this.localIdx + 1 > KM_MAX_IDX) this.kernel.bug('kmap_local_idx_push', 'BUG_ON(current->kmap_ctrl.idx >= KM_MAX_IDX)');
+    return this.localIdx++;
+  }
+
+  /**
+   * `kunmap_local(addr)` = `kunmap_local_indexed()` (mm/highmem.c): an
+   * address outside the fixmap slots (a lowmem page) does nothing; otherwise
+   * the top slot is cleared and popped. `addr` not the top slot is
+   * `WARN_ON_ONCE(addr != __fix_to_virt(FIX_KMAP_BEGIN + idx))`, and the top
+   * is cleared anyway; with nothing mapped the WARN fires and
+   * `kmap_local_idx_pop()` hits `BUG_ON(current->kmap_ctrl.idx < 0)`.
    */
   kunmapLocal(va: number): void {
     const fx = this.fixmap;
     if (!fx || !fx.contains(va)) return;
-    if (this.localIdx === 0) throw new Error('kunmap_local: nothing mapped');
+    if (this.localIdx === 0 || fx.index(va) !== this.localIdx - 1) this.kernel.warnOnce('kunmap_local_indexed');
+    if (this.localIdx === 0) this.kernel.bug('kmap_local_idx_pop', 'BUG_ON(current->kmap_ctrl.idx < 0)');
     const i = --this.localIdx;
     fx.bits[i] = 0;
     fx.pfns[i] = 0;

@@ -18,6 +18,7 @@
 import type { CacheMode } from '../../hw/cache-mode.js';
 import { protvalLargeTo4k } from '../../hw/pte.js';
 import type { PteRef } from '../context.js';
+import type { MmContext } from './mm-context.js';
 import { BLK_GB, BLK_LARGE, BLK_NONE, BLK_PTE, type KernelMapRegion } from './kernel-pgtable.js';
 
 const PAGE = 4096;
@@ -191,11 +192,18 @@ export class Vmalloc implements KernelMapRegion {
     return area.start;
   }
 
-  /** `vunmap(addr)`. Unknown address: WARN in the kernel; here an error. */
-  vunmap(va: number): void {
+  /**
+   * `remove_vm_area(addr)` as `vunmap` uses it: the live area holding `addr`
+   * (the kernel's `__find_vmap_area` looks up any address inside an area) is
+   * unmapped and released; 'unaligned' or 'nonexistent' when the kernel WARNs
+   * and returns (see `vunmapCall`).
+   */
+  vunmap(va: number): 'ok' | 'unaligned' | 'nonexistent' {
+    if (va % PAGE !== 0) return 'unaligned';
     const a = this.findArea(va);
-    if (!a || a.start !== va) throw new Error(`vunmap: bad address ${va.toString(16)}`);
+    if (!a) return 'nonexistent';
     this.freeArea(a);
+    return 'ok';
   }
 
   /** The present leaf at `va` (4 KiB, or a huge ioremap leaf), or null. */
@@ -258,4 +266,22 @@ export class Vmalloc implements KernelMapRegion {
     a.levels!.fill(BLK_PTE, first, first + n);
     return '2m';
   }
+}
+
+/**
+ * `vunmap(addr)` (mm/vmalloc.c) with the kernel's reaction to a bad address:
+ * `remove_vm_area()` WARNs `"Trying to vfree() bad address (%p)\n"` for an
+ * address that is not page-aligned, and `vunmap()` WARNs
+ * `KERN_ERR "Trying to vunmap() nonexistent vm area (%p)\n"` when no area
+ * holds it (since v6.3, "mm: split __vunmap"; before, `__vunmap()` said
+ * "Trying to vfree() nonexistent vm area"), then returns. NULL does nothing.
+ * `%p` is shown unhashed (as with no_hash_pointers).
+ */
+export function vunmapCall(k: MmContext, va: number): void {
+  if (va === 0) return;
+  const how = k.vmalloc.vunmap(va);
+  if (how === 'ok') return;
+  const p = (k.layout.kvBias + BigInt(va)).toString(16).padStart(k.is64 ? 16 : 8, '0');
+  const fn = k.machine.kernel === '6.1' ? 'vfree' : 'vunmap';
+  k.log.emit('warning-splat', how === 'unaligned' ? `WARNING: Trying to vfree() bad address (${p})` : `WARNING: Trying to ${fn}() nonexistent vm area (${p})`);
 }

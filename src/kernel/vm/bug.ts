@@ -8,7 +8,12 @@ import type { MmContext } from '../mm/mm-context.js';
 
 /** `BUG_ON(cond)` in `fn` (file `file`): the run ends here. */
 export function bugOn(k: MmContext, fn: string, cond: string, file = 'mm/memory.c'): never {
-  const text = `kernel BUG at ${file}: ${fn}: BUG_ON(${cond})`;
+  return bugAt(k, fn, `BUG_ON(${cond})`, file);
+}
+
+/** A BUG in `fn` of `file` whose source reads `what` (`BUG()`, `BUG_ON(...)`, `VM_BUG_ON_PAGE(...)`): the run ends here. */
+export function bugAt(k: MmContext, fn: string, what: string, file: string): never {
+  const text = `kernel BUG at ${file}: ${fn}: ${what}`;
   k.log.events.push({ kind: 'fatal', step: k.log.step, what: 'BUG', text });
   throw new KernelFatal('BUG', text, fn);
 }

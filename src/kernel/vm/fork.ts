@@ -13,6 +13,7 @@
  * in v6.14's `track_pfn_copy`, which sets it only on success).
  */
 
+import { ImpossibleRequestError } from '../impossible.js';
 import type { MmContext } from '../mm/mm-context.js';
 import { isCowMapping, VM_COPY_ON_FORK, VM_DONTCOPY, VM_PAT, VM_PFNMAP, VM_SHARED, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW } from './flags.js';
 import { exitMmap, vmAreaDup } from './lifecycle.js';
@@ -53,7 +54,8 @@ function copyPageRange(k: MmContext, src: Vma, dst: Vma): void {
 export function doFork(k: MmContext, parent: MmStruct, childPid?: number): ForkResult {
   const st = vmState(k);
   const pid = childPid ?? st.nextPid();
-  if (st.procs.has(pid)) throw new RangeError(`pid ${pid} already exists`);
+  // The child's pid is the scenario's choice (the kernel picks a free one): naming a live pid is bad input.
+  if (st.procs.has(pid)) throw new ImpossibleRequestError(`pid ${pid} already exists: child_pid must name a free pid`);
   const child = new MmStruct(pid, parent.comm, parent.mmapBase);
   st.procs.set(pid, child);
   for (const src of parent.vmas) {

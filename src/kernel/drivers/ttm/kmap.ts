@@ -19,6 +19,7 @@ import { TTM_CACHING, ttmCachingName, ttmProtFromCaching } from './caching.js';
 import { chainMark, chainRewind, chainSnapshot } from '../../chain.js';
 import type { TtmBo } from './bo.js';
 import { ttmTtPopulate } from './bo.js';
+import { vunmapCall } from '../../mm/vmalloc.js';
 
 /** PAGE_KERNEL's non-cache bits (present, rw, accessed, dirty, global), as in kernel/api/mm-calls.ts. */
 export const PAGE_KERNEL = 0x1 | 0x2 | 0x20 | 0x40 | 0x100;
@@ -102,8 +103,8 @@ function vmapTt(k: MmContext, bo: TtmBo, start: number, n: number, call: string)
 /** `ttm_bo_kunmap(map)`. */
 export function ttmBoKunmap(k: MmContext, map: TtmBoKmapObj): void {
   if (map.kind === 'kmap') k.highmem.kunmap(map.page);
-  else if (map.kind === 'vmap') k.vmalloc.vunmap(map.vaddr);
-  else k.vmalloc.vunmap(map.vaddr - (map.vaddr % 4096));
+  else if (map.kind === 'vmap') vunmapCall(k, map.vaddr);
+  else vunmapCall(k, map.vaddr - (map.vaddr % 4096));
 }
 
 /**

@@ -1,0 +1,119 @@
+/**
+ * The one reader of input files every command uses (scenarios, traces,
+ * machine files, capture bundles): only regular files (or standard input),
+ * at most READ_LIMIT bytes, and an InputError `FILE:1:1: ...` saying what
+ * was wrong instead of a raw fs error, a hang on a FIFO or an endless read
+ * of /dev/zero.
+ */
+
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import { InputError } from '../run/input-error.js';
+
+/** Largest input read: 64 MiB (the biggest real capture is a few MiB). */
+export const READ_LIMIT = 64 * 1024 * 1024;
+
+const MIB = 1024 * 1024;
+
+/** What a file that is not a regular file is, for messages. */
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** A raw fs error as words. */
+export function fsReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code ?? 'error';
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'ENOTDIR':
+      return 'a component of the path is not a directory';
+    case 'ELOOP':
+      return 'too many levels of symbolic links (a symlink loop)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENAMETOOLONG':
+      return 'file name too long';
+    default:
+      return `cannot read (${code})`;
+  }
+}
+
+/** Read up to `limit` + 1 bytes of an open descriptor (retrying a non-blocking descriptor that has nothing yet). */
+function readAll(fd: number, name: string, limit: number): string {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const buf = Buffer.allocUnsafe(Math.min(MIB, limit + 1 - total));
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(wait, 0, 0, 5);
+        continue;
+      }
+      throw new InputError(name, 1, 1, `${fsReason(e)}: expected a readable file`);
+    }
+    if (n === 0) break;
+    chunks.push(buf.subarray(0, n));
+    total += n;
+    if (total > limit) throw new InputError(name, 1, 1, `larger than the ${limit / MIB} MiB input limit: expected a scenario, trace, machine file or capture`);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The text of `path` (`-`: standard input, named `<stdin>`). Throws
+ * InputError at 1:1 of the file for anything that is not a readable regular
+ * file of at most `limit` bytes.
+ */
+export function readTextFile(path: string, limit = READ_LIMIT): { text: string; name: string } {
+  if (path === '-') return { text: readAll(0, '<stdin>', limit), name: '<stdin>' };
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; the check below refuses it.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw new InputError(path, 1, 1, `${fsReason(e)}: expected a readable file`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new InputError(path, 1, 1, `is ${kindOf(st)}: expected a regular file`);
+    if (st.size > limit) throw new InputError(path, 1, 1, `is ${st.size} bytes, larger than the ${limit / MIB} MiB input limit`);
+    return { text: readAll(fd, path, limit), name: path };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why `path` is not a directory that can be listed, or null when it is one. */
+export function notADirectory(path: string): string | null {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    return fsReason(e);
+  }
+  return st.isDirectory() ? null : `is ${kindOf(st)}`;
+}
+
+/** Write an output file (`-o`): a missing folder or an unwritable path is an InputError on that path, not a raw fs error. */
+export function writeTextFile(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `folder ${dirname(path)} does not exist` : code === 'EISDIR' ? 'is a directory' : fsReason(e);
+    throw new InputError(path, 1, 1, `cannot write the output: ${why}`);
+  }
+}
