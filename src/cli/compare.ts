@@ -6,7 +6,7 @@
 
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { compareScenario } from '../run/compare.js';
+import { runUnderPolicy, scenarioHeader } from '../run/compare.js';
 import { DEBATE_SUITE } from '../io/compare/debate-suite.js';
 import { didYouMean } from '../io/did-you-mean.js';
 import { InputError } from '../run/input-error.js';
@@ -54,10 +54,28 @@ export function registerCompare(program: Command): void {
       const sources = (paths.length ? paths.map((p) => readInput(p)) : DEBATE_SUITE.map((s) => ({ text: s.yaml, name: `<built-in ${s.name}>` }))).map(
         ({ text, name }) => ({ text, file: name, scenario: loadScenarioFile(text, name) }),
       );
-      const results =
-        threads === 1 || sources.length * policies.length === 1
-          ? sources.map((s) => compareScenario(s.scenario, policies, { detail }))
-          : await compareParallel(sources.map((s) => s.scenario), policies, threads, { detail });
+      // Progress on stderr, only for a person watching (a TTY) and only once the work has taken a second.
+      const t0 = Date.now();
+      let shown = false;
+      const progress = (done: number, total: number): void => {
+        if (!process.stderr.isTTY || Date.now() - t0 < 1000) return;
+        shown = true;
+        process.stderr.write(`\rpatlab compare: ${done}/${total} runs`);
+      };
+      const total = sources.length * policies.length;
+      let results;
+      if (threads === 1 || total === 1) {
+        let done = 0;
+        results = sources.map((s) => ({
+          ...scenarioHeader(s.scenario),
+          policies: policies.map((p) => {
+            const r = runUnderPolicy(s.scenario, p, { detail });
+            progress(++done, total);
+            return r;
+          }),
+        }));
+      } else results = await compareParallel(sources.map((s) => s.scenario), policies, threads, { detail, onResult: progress });
+      if (shown) process.stderr.write('\r\x1b[K');
       const out = o.summary
         ? summaryText(results)
         : o.format === 'html' ? await compareToHtml(results) : o.format === 'json' ? JSON.stringify(compareToJson(results), null, 2) + '\n' : compareToText(results);

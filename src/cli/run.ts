@@ -13,6 +13,8 @@ import { runToText } from '../io/render/run-text.js';
 import { loadScenarioFile, SHOW_CHOICES, showKernelText } from '../io/scenario/load.js';
 import { runScenario } from '../run/execute.js';
 import { KERNEL_DRIVER } from '../run/driver.js';
+import { didYouMean } from '../io/did-you-mean.js';
+import { PolicyError, selectPolicies, type SelectedPolicy } from '../policy/registry.js';
 import { readInput } from './read-input.js';
 import { writeStdout } from './write-stdout.js';
 
@@ -22,15 +24,27 @@ export function registerRun(program: Command): void {
     .description('run a scenario (or boot a machine file) and print each step, the kernel messages and the final state')
     .argument('<scenario>', 'scenario or machine YAML file, or - for stdin')
     .option('--format <format>', 'text or json', 'text')
+    .option('--policy <design>', "run under one design ('patlab policies' lists them; default: today's kernel)")
     .option('--show <what>', `print exactly the kernel's text for one of: ${SHOW_CHOICES.join(', ')}`)
-    .action(async (path: string, o: { format: string; show?: string }) => {
+    .action(async (path: string, o: { format: string; show?: string; policy?: string }) => {
+      let design: SelectedPolicy | undefined;
+      if (o.policy !== undefined) {
+        try {
+          const sel = selectPolicies(o.policy, (w, c) => didYouMean(w, c));
+          if (sel.length !== 1) throw new PolicyError(`--policy takes one design or one a+b composition, got ${sel.length}`);
+          design = sel[0]!;
+        } catch (e) {
+          if (e instanceof PolicyError) throw new InputError('<command line>', 1, 1, e.message);
+          throw e;
+        }
+      }
       if (o.format !== 'text' && o.format !== 'json')
         throw new InputError('<command line>', 1, 1, `unknown format '${o.format}': expected text or json`);
       if (o.show !== undefined && !(SHOW_CHOICES as readonly string[]).includes(o.show))
         throw new InputError('<command line>', 1, 1, `unknown --show '${o.show}': expected one of ${SHOW_CHOICES.join(', ')}`);
       const { text, name } = readInput(path);
       const sc = loadScenarioFile(text, name);
-      const outcome = runScenario(sc, KERNEL_DRIVER);
+      const outcome = runScenario(sc, KERNEL_DRIVER, design ? { hooks: design.hooks } : {});
       if (o.show) {
         const r = showKernelText(outcome, o.show as (typeof SHOW_CHOICES)[number]);
         if (r.missing !== undefined) {
@@ -41,7 +55,7 @@ export function registerRun(program: Command): void {
         await writeStdout(r.text);
       }
       else if (o.format === 'json') await writeStdout(JSON.stringify(runToJson(outcome), null, 2) + '\n');
-      else await writeStdout(runToText(outcome));
+      else await writeStdout((design ? `design: ${design.name}\n` : '') + runToText(outcome));
       if (outcome.failures.length > 0) process.exitCode = 1;
     });
 }
