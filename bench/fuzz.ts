@@ -1,5 +1,5 @@
 /** `npm run fuzz`: FUZZ_CASES (default 100 000) mutated inputs per kind, FUZZ_SEED (default 15); prints counts per outcome class, exits 1 on a violation. */
-import { fuzz } from './contract.js';
+import { fuzz } from '../test/fuzz/contract.js';
 
 const n = Number(process.env.FUZZ_CASES ?? 100_000);
 const seed = Number(process.env.FUZZ_SEED ?? 15);
