@@ -4,7 +4,7 @@
  * built-in debate suite (what `npm start` runs).
  */
 
-import { writeFileSync } from 'node:fs';
+import { writeTextFile } from '../io/read-file.js';
 import type { Command } from 'commander';
 import { runUnderPolicy, scenarioHeader } from '../run/compare.js';
 import { DEBATE_SUITE } from '../io/compare/debate-suite.js';
@@ -79,7 +79,7 @@ export function registerCompare(program: Command): void {
       const out = o.summary
         ? summaryText(results)
         : o.format === 'html' ? await compareToHtml(results) : o.format === 'json' ? JSON.stringify(compareToJson(results), null, 2) + '\n' : compareToText(results);
-      if (o.output) writeFileSync(o.output, out);
+      if (o.output) writeTextFile(o.output, out);
       else await writeStdout(out);
     });
 }
