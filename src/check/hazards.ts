@@ -59,16 +59,24 @@ export function hazardsOf(tl: Timeline, events: readonly KernelEvent[]): HazardR
     }
   }
   out.sort((a, b) => a.pfn - b.pfn || a.step - b.step || a.kind.localeCompare(b.kind) || a.detail.localeCompare(b.detail));
-  // One entry per (kind, step, detail) and run of pfns.
+  // One entry per (kind, step, detail) and run of pfns: an entry is found by where it ends, not by a scan of all entries.
   const merged: Hazard[] = [];
   const seen = new Set<string>();
+  const endingAt = new Map<string, Hazard>();
   for (const h of out) {
-    const key = `${h.kind}|${h.step}|${h.pfn}|${h.npages}|${h.detail}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const last = merged.find((m) => m.kind === h.kind && m.step === h.step && m.detail === h.detail && m.pfn + m.npages === h.pfn);
-    if (last) last.npages += h.npages;
-    else merged.push({ ...h });
+    const key = `${h.kind}|${h.step}|${h.detail}`;
+    if (seen.has(`${key}|${h.pfn}|${h.npages}`)) continue;
+    seen.add(`${key}|${h.pfn}|${h.npages}`);
+    const last = endingAt.get(`${key}|${h.pfn}`);
+    if (last) {
+      endingAt.delete(`${key}|${h.pfn}`);
+      last.npages += h.npages;
+      endingAt.set(`${key}|${last.pfn + last.npages}`, last);
+    } else {
+      const m = { ...h };
+      merged.push(m);
+      if (!endingAt.has(`${key}|${m.pfn + m.npages}`)) endingAt.set(`${key}|${m.pfn + m.npages}`, m);
+    }
   }
   merged.sort((a, b) => a.pfn - b.pfn || a.step - b.step || a.kind.localeCompare(b.kind));
   return { hazards: merged, pages: countPages(merged.map((h) => [h.pfn, h.npages])) };

@@ -6,9 +6,8 @@
  * one is measured).
  */
 
+import { cacheModeFromName, cacheModeShort } from '../hw/cache-mode.js';
 import type { ScenarioComparison } from './result.js';
-
-const SHORT: Readonly<Record<string, string>> = { 'write-back': 'WB', 'write-combining': 'WC', 'uncached-minus': 'UC-', uncached: 'UC', 'write-through': 'WT', 'write-protected': 'WP' };
 
 /** The first scenario that declares a role (`roles:` in the scenario file). */
 function withRole(results: readonly ScenarioComparison[], role: 'request' | 'scale'): ScenarioComparison | undefined {
@@ -44,7 +43,8 @@ export function summaryRows(results: readonly ScenarioComparison[]): string[][] 
     const all = results.map((s) => s.policies[i]!).filter(Boolean);
     const user = hi?.mappings.find((m) => m.name === reqScenario!.roles!.request);
     const failedThere = (hi?.errors ?? []).length > 0;
-    const asked = user ? (SHORT[user.requested] ?? user.requested) : '-';
+    const mode = user ? cacheModeFromName(user.requested) : undefined;
+    const asked = user ? (mode === undefined ? user.requested : cacheModeShort(mode)) : '-';
     const honours =
       !hi || hi.outcome !== 'ok'
         ? (hi?.outcome ?? '-')

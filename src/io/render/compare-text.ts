@@ -7,6 +7,7 @@
 
 import type { PolicyResult, ScenarioComparison } from '../../run/result.js';
 import { countPages } from '../../check/timeline.js';
+import { shortMode } from './html/modes.js';
 import { describePolicy } from '../../policy/registry.js';
 import { bottomLine, commonChanges, verdictRows, type VerdictRow } from '../../run/verdict.js';
 
@@ -112,7 +113,7 @@ export function verdictText(results: readonly ScenarioComparison[]): string[] {
   for (const s of results) {
     const common = commonChanges(s);
     if (!common.length) continue;
-    const calls = [...new Set(common.map((c) => `${c.call} ${short(c.requested)}→${short(c.installed)}`))].join(', ');
+    const calls = [...new Set(common.map((c) => `${c.call} ${shortMode(c.requested)}→${shortMode(c.installed)}`))].join(', ');
     para(`In every design (${s.name}): ${calls}, ${countPages(common.map((c) => [c.pfn, c.npages]))} page(s): the kernel's own behaviour, not counted against any design.`);
   }
   if (bl.baseline) para(`Today's kernel (baseline) ${bl.baseline === 'fails' ? 'fails' : 'holds'} on these scenarios.`);
@@ -125,7 +126,7 @@ function scenarioCells(p: PolicyResult, mappingNames: string[]): string[] {
   const mode = (name: string): string => {
     const m = p.mappings.find((x) => x.name === name);
     if (!m) return '-';
-    return m.requested !== m.installed && m.requested !== '-' ? `${m.effective} (req ${short(m.requested)})` : m.effective;
+    return m.requested !== m.installed && m.requested !== '-' ? `${m.effective} (req ${shortMode(m.requested)})` : m.effective;
   };
   const t = p.totals;
   return [
@@ -137,12 +138,6 @@ function scenarioCells(p: PolicyResult, mappingNames: string[]): string[] {
     String(t.hazard_pages),
     String(t.failed_calls),
   ];
-}
-
-function short(mode: string): string {
-  return (
-    { 'write-back': 'WB', 'write-combining': 'WC', 'uncached-minus': 'UC-', uncached: 'UC', 'write-through': 'WT', 'write-protected': 'WP' } as Record<string, string>
-  )[mode] ?? mode;
 }
 
 export function compareToText(results: readonly ScenarioComparison[]): string {
