@@ -18,6 +18,7 @@ import { costChartSvgs } from '../src/io/render/html/charts.js';
 import { installStrips, stripHtml } from '../src/io/render/html/strip.js';
 import { VIEW_CSS } from '../src/io/render/html/styles.js';
 import { scenarioSectionHtml } from '../src/io/render/html/views.js';
+import { designsHtml } from '../src/io/render/html/verdict.js';
 import { loadScenarioFile } from '../src/io/scenario/load.js';
 import { POLICIES, selectPolicies } from '../src/policy/registry.js';
 
@@ -181,7 +182,7 @@ export async function run(): Promise<void> {
   const charts = await costChartSvgs(result);
   if (seq !== runSeq) return; // a newer edit started while the charts rendered
   editor.dispatch(setDiagnostics(editor.state, []));
-  out.innerHTML = scenarioSectionHtml(result, charts);
+  out.innerHTML = scenarioSectionHtml(result, charts) + `<h3>Designs</h3>${designsHtml(result.policies.map((p) => p.policy))}`;
   out.classList.remove('stale');
   installStrips(out, stripHtml);
   const m = machineOf(text);

@@ -52,7 +52,13 @@ export type KernelEvent =
    * null for memory no driver owns; `driverOwned`: that driver frees its pages
    * whatever their refcount (VmFile.ownsPagesUnrefcounted).
    */
-  | { kind: 'ref-taken'; step: number; pfn: number; holder: string; file: string | null; driverOwned: boolean };
+  | { kind: 'ref-taken'; step: number; pfn: number; holder: string; file: string | null; driverOwned: boolean }
+  /**
+   * A kernel check refused a request: the function, the condition it tested
+   * (in the kernel's words) and what it returned. A failed call's reason is
+   * the first refusal of its step (docs/checks.md §5).
+   */
+  | { kind: 'refusal'; step: number; fn: string; check: string; ret: string };
 
 /** Printk plus the event log, with the index of the scenario step being run. */
 export class KernelLog implements Printk {
@@ -75,6 +81,17 @@ export class KernelLog implements Printk {
 
   emit(level: LogLevel, text: string): void {
     this.events.push({ kind: 'printk', step: this.step, level, text });
+  }
+
+  /** Record that `fn` refused because `check` held, returning `ret` (an errno or VM_FAULT_* name). */
+  refuse(fn: string, check: string, ret: string): void {
+    this.events.push({ kind: 'refusal', step: this.stepNo, fn, check, ret });
+  }
+
+  /** The first refusal of a step, as `fn: check → ret`, or undefined. */
+  refusalOf(step: number): string | undefined {
+    for (const e of this.events) if (e.kind === 'refusal' && e.step === step) return `${e.fn}: ${e.check} → ${e.ret}`;
+    return undefined;
   }
 
   /** Kernel messages in order, optionally only those of one step. */

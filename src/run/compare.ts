@@ -152,6 +152,7 @@ function detailOf(k: Kernel, tl: Timeline, o: RunOutcome<Kernel>, eff: Effective
 function failedSteps(o: RunOutcome<Kernel>): FailedCall[] {
   const out: FailedCall[] = [];
   for (const st of o.steps) {
+    if (st.pure) continue;
     const r = st.result;
     const f = r.fields ?? {};
     let what: string | undefined;
@@ -160,7 +161,8 @@ function failedSteps(o: RunOutcome<Kernel>): FailedCall[] {
     else if (typeof f['fault'] === 'string' && f['fault'] !== 'VM_FAULT_NOPAGE') what = `${f['fault']}${f['at'] ? ` at ${f['at']}` : ''}`;
     else if (typeof f['err'] === 'string') what = f['err'];
     if (!what) continue;
-    const reason = (st as { reason?: string }).reason;
+    // The check that refused, else the kernel's own message of that step (its reason in its words).
+    const reason = st.reason ?? st.messages[0]?.text;
     out.push({ step: st.index, call: st.call, what, ...(reason !== undefined ? { reason } : {}) });
   }
   return out;

@@ -37,6 +37,10 @@ export interface StepOutcome {
   args: Record<string, string>;
   result: CallResult;
   messages: { level: LogLevel; text: string }[];
+  /** The first kernel check that refused something in this step (`fn: check → ret`), when one did. */
+  reason?: string;
+  /** A query that changes nothing (lookup_address, …): a NULL from it is an answer, not a failure. */
+  pure?: true;
 }
 
 export interface ExpectFailure {
@@ -135,6 +139,9 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
     if (st.as && result.handle) handles.set(st.as, result.handle);
     opts.onStep?.(k, st.index, spec.pure === true);
     const out: StepOutcome = { index: st.index, call: st.call, args: shown, result, messages: k.log.messages(st.index) };
+    const reason = k.log.refusalOf(st.index);
+    if (reason !== undefined) out.reason = reason;
+    if (spec.pure === true) out.pure = true;
     steps.push(out);
     if (st.expect) checkStep(st, out, failures);
   }

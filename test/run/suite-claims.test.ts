@@ -78,3 +78,21 @@ test('scattered-1e5-pages: 3c puts one tree entry per page; set-pages-on-insert 
   assert.deepEqual(of(c, 'set-pages-on-insert').costs, of(c, 'baseline').costs);
   assert.equal(of(c, 'ttm-skip-caching+insert-honours-prot').totals.aliased_pages_high, 100000);
 });
+
+test('every failed call says why: option 1\u2019s SIGBUS is validate_page_before_insert refusing a refcount-0 tail page', () => {
+  const c = run('ttm-highmem-wc', 'vm-insert-pages-pgprot');
+  const p = of(c, 'vm-insert-pages-pgprot');
+  assert.ok(p.errors.length > 0);
+  for (const e of p.errors) assert.ok(e.reason, `step ${e.step} ${e.call} ${e.what} has no reason`);
+  assert.match(p.errors[0]!.what, /VM_FAULT_SIGBUS/);
+  assert.match(p.errors[0]!.reason!, /^validate_page_before_insert: folio_ref_count == 0 at pfn 0x[0-9a-f]+ .* → -EINVAL$/);
+});
+
+test('a query answering NULL is not a failed call', () => {
+  const sc = loadScenarioFile(
+    'name: q\nmachine: { preset: desktop-x86-64 }\nsteps:\n  - lookup_address: { addr: 0x1000 }\n',
+    'q.yaml',
+  );
+  const p = compareScenario(sc, selectPolicies('baseline'), { detail: false }).policies[0]!;
+  assert.equal(p.totals.failed_calls, 0);
+});

@@ -88,7 +88,7 @@ export async function ttmHighmemScenario(): Promise<{ name: string; yaml: string
  */
 export const READ_TABLE = `(() => {
   const out = {};
-  for (const tr of document.querySelectorAll('table.cmp tbody tr[data-policy]')) {
+  for (const tr of document.querySelectorAll('table.cmp:not(.verdict-table) tbody tr[data-policy]')) {
     const row = {};
     for (const td of tr.querySelectorAll('td[data-mapping]')) row[td.dataset.mapping] = td.dataset.effective || td.textContent.trim();
     out[tr.dataset.policy] = row;

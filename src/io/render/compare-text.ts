@@ -6,10 +6,10 @@
  */
 
 import type { PolicyResult, ScenarioComparison } from '../../run/result.js';
-import { countPages } from '../../check/timeline.js';
 import { shortMode } from './html/modes.js';
 import { describePolicy } from '../../policy/registry.js';
-import { bottomLine, commonChanges, verdictRows, type VerdictRow } from '../../run/verdict.js';
+import { verdictRows, type VerdictRow } from '../../run/verdict.js';
+import { bottomLineProse, installsCell } from './verdict-prose.js';
 
 const WIDTH = 100;
 
@@ -67,7 +67,7 @@ function table(header: string[], rows: string[][], nameWidth: number, indent = '
 }
 
 function verdictCells(r: VerdictRow): string[] {
-  const asked = r.ran === 0 ? 'not run' : r.weakerIn.length ? `no (${r.weakerIn.length})` : r.changedIn.length ? `less (${r.changedIn.length})` : 'yes';
+  const asked = installsCell(r);
   return [
     r.policy,
     asked,
@@ -92,31 +92,16 @@ export function verdictText(results: readonly ScenarioComparison[]): string[] {
   out.push(`== Verdict: ${results.length} scenario(s) under ${rows.length} design(s)`);
   out.push(...table(VERDICT_HEADER, rows.map(verdictCells), 22, '', ' '));
   out.push('');
-  const bl = bottomLine(rows);
-  const list = (xs: readonly string[]): string => (xs.length ? xs.join(', ') : 'none');
+  const bl = bottomLineProse(results, rows);
   const para = (text: string): void => {
     out.push(...wrap(text, WIDTH, '   ', '   '));
   };
-  para(`No page mapped with conflicting types, no hazard, no failed call${bl.needDebugChecks.length ? ', no debug WARN' : ''}: ${list(bl.holds)}.`);
-  if (bl.needDebugChecks.length) para(`The same, but only with their debug-kernel checks WARNing where a driver asked for a conflicting mode: ${list(bl.needDebugChecks)}.`);
-  if (bl.cheapestCost) {
-    const c = bl.cheapestCost;
-    para(
-      `Cheapest of those (CPA calls, then flushes, then tree entries, then refcount ops): ${list(bl.cheapest)}${bl.cheapest.length > 1 ? ', tied' : ''}, ` +
-        `with ${c.cpaCalls} CPA calls, ${c.tlbFlushes} TLB flushes, ${c.clflushPages} pages clflushed, ${c.treeEntries} tree entries and ${c.refOps} refcount ops.`,
-    );
-  }
+  for (const l of bl.lead) para(l.text);
   if (bl.fails.length) {
     out.push('   Fail:');
     for (const f of bl.fails) out.push(...wrap(`${f.policy}: ${f.why}`, WIDTH, '       ', '     - '));
   }
-  for (const s of results) {
-    const common = commonChanges(s);
-    if (!common.length) continue;
-    const calls = [...new Set(common.map((c) => `${c.call} ${shortMode(c.requested)}→${shortMode(c.installed)}`))].join(', ');
-    para(`In every design (${s.name}): ${calls}, ${countPages(common.map((c) => [c.pfn, c.npages]))} page(s): the kernel's own behaviour, not counted against any design.`);
-  }
-  if (bl.baseline) para(`Today's kernel (baseline) ${bl.baseline === 'fails' ? 'fails' : 'holds'} on these scenarios.`);
+  bl.tail.forEach(para);
   out.push('');
   return out;
 }

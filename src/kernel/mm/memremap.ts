@@ -60,10 +60,14 @@ export interface MemremapResult {
 /** `memremap(offset, size, flags)` (kernel/iomem.c). */
 export function memremap(k: MmContext, offset: number, size: number, flags: number): MemremapResult {
   const isRam = regionIntersectsRam(k, offset, size);
-  if (!flags) return { vaddr: null };
+  if (!flags) {
+    k.log.refuse('memremap', 'no MEMREMAP_* flag', 'NULL');
+    return { vaddr: null };
+  }
   const sizeHex = '0x' + size.toString(16);
   if (isRam === 'mixed') {
     warnOnce(k, 'memremap-mixed', `memremap attempted on mixed range ${fmt016Lx(offset)} size: ${sizeHex}`);
+    k.log.refuse('memremap', 'region_intersects() == REGION_MIXED (part RAM, part not)', 'NULL');
     return { vaddr: null };
   }
   let r: MemremapResult = { vaddr: null };
@@ -82,6 +86,7 @@ export function memremap(k: MmContext, offset: number, size: number, flags: numb
   }
   if (r.vaddr === null && isRam === 'intersects' && flags !== WB) {
     warnOnce(k, 'memremap-ram', `memremap attempted on ram ${fmt016Lx(offset)} size: ${sizeHex}`);
+    k.log.refuse('memremap', 'RAM that try_ram_remap() cannot map (highmem, or not MEMREMAP_WB)', 'NULL');
     return { vaddr: null };
   }
   if (r.vaddr === null && flags & WT) r = viaIoremap(ioremapWt(k, offset, size));

@@ -31,8 +31,14 @@ const PAGE = 4096;
  */
 export function validatePageBeforeInsert(k: MmContext, pfn: number): number {
   if (!k.pages.pfnValid(pfn)) throw new NotModelledError(`a struct page for pfn 0x${pfn.toString(16)} (outside the memmap)`);
-  if (k.pages.refcount[pfn] === 0) return -EINVAL;
-  if (k.pages.flags[pfn]! & PG_BUDDY) return -EINVAL;
+  if (k.pages.refcount[pfn] === 0) {
+    k.log.refuse('validate_page_before_insert', `folio_ref_count == 0 at pfn 0x${pfn.toString(16)} (a free page, or a tail page of a non-compound allocation such as TTM's)`, '-EINVAL');
+    return -EINVAL;
+  }
+  if (k.pages.flags[pfn]! & PG_BUDDY) {
+    k.log.refuse('validate_page_before_insert', `page_has_type (buddy) at pfn 0x${pfn.toString(16)}`, '-EINVAL');
+    return -EINVAL;
+  }
   return 0;
 }
 
@@ -50,7 +56,10 @@ export function insertPage(k: MmContext, vma: Vma, addr: number, pfn: number, pr
   const s = vma.slot(addr);
   const mk = _PAGE_ACCESSED | _PAGE_DIRTY | (vma.flags & VM_WRITE ? _PAGE_RW : 0);
   if (p.level[s] !== LV_NONE) {
-    if (!mkwrite) return -EBUSY;
+    if (!mkwrite) {
+      k.log.refuse(call === 'vmf_insert_page_mkwrite' ? 'insert_page' : 'insert_page_into_pte_locked', `!pte_none at 0x${addr.toString(16)}`, '-EBUSY');
+      return -EBUSY;
+    }
     if (p.pfn[s] !== pfn) {
       warnOnOnce(k, 'insert_page_into_pte_locked');
       return -EFAULT;
@@ -81,7 +90,10 @@ export function ensureMixedmap(k: MmContext, vma: Vma, fn: string): void {
 
 /** `vm_insert_page(vma, addr, page)` (spec 04 §6). */
 export function vmInsertPage(k: MmContext, vma: Vma, addr: number, pfn: number): number {
-  if (!vma.contains(addr)) return -EFAULT;
+  if (!vma.contains(addr)) {
+    k.log.refuse('vm_insert_page', `addr 0x${addr.toString(16)} outside the vma`, '-EFAULT');
+    return -EFAULT;
+  }
   ensureMixedmap(k, vma, 'vm_insert_page');
   return insertPage(k, vma, addr, pfn, vma.pageProt, false, 'vm_insert_page');
 }
@@ -94,7 +106,10 @@ export function vmInsertPage(k: MmContext, vma: Vma, addr: number, pfn: number):
  */
 export function insertPagesProt(k: MmContext, vma: Vma, addr: number, pfns: ArrayLike<number>, prot: number, call: string): { ret: number; remaining: number } {
   const n = pfns.length;
-  if (addr < vma.start || addr + n * PAGE - 1 >= vma.end) return { ret: -EFAULT, remaining: n };
+  if (addr < vma.start || addr + n * PAGE - 1 >= vma.end) {
+    k.log.refuse(call, `addr + num * PAGE_SIZE - 1 >= vma->vm_end (0x${addr.toString(16)}, ${n} pages)`, '-EFAULT');
+    return { ret: -EFAULT, remaining: n };
+  }
   ensureMixedmap(k, vma, call);
   for (let i = 0; i < n; i++) {
     const err = insertPage(k, vma, addr + i * PAGE, pfns[i]!, prot, false, call);

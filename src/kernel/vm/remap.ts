@@ -43,16 +43,16 @@ export function remapPfnRange(k: MmContext, vma: Vma, addr: number, pfn: number,
 function remapCurrent(k: MmContext, vma: Vma, addr: number, pfn: number, size: number, protIn: number, full: boolean, call: string): number {
   // Prepare: the flags stay set even if a later step fails.
   if (isCowMapping(vma.flags)) {
-    if (!full) return -EINVAL;
+    if (!full) return refused(k, call, 'is_cow_mapping() and not the whole VMA');
     vma.pgoff = pfn;
   }
   vma.flags |= VMA_REMAP_FLAGS;
 
   let prot = protIn;
   if (full) {
-    if (vma.trackCtx) return -EINVAL;
+    if (vma.trackCtx) return refused(k, call, 'the VMA is already tracked (vma->pfnmap_track_ctx): a second whole-VMA remap');
     const r = track(k, pfn, size, prot);
-    if (r.ret) return -EINVAL;
+    if (r.ret) return refused(k, 'pfnmap_track', `memtype_reserve of [0x${(pfn * PAGE).toString(16)}, +0x${size.toString(16)}) failed`);
     prot = r.prot;
     const ctx = vmState(k).newCtx(pfn, size);
     const err = remapPfnRangeInternal(k, vma, addr, pfn, size, prot, protIn, call);
@@ -62,7 +62,7 @@ function remapCurrent(k: MmContext, vma: Vma, addr: number, pfn: number, size: n
     return err;
   }
   const r = setupCachemode(k, pfn, size, prot);
-  if (r.ret) return -EINVAL;
+  if (r.ret) return refused(k, 'pfnmap_setup_cachemode', 'the range has no single memtype (lookup failed)');
   return remapPfnRangeInternal(k, vma, addr, pfn, size, r.prot, protIn, call);
 }
 
@@ -76,16 +76,16 @@ function remapLegacy(k: MmContext, vma: Vma, addr: number, pfn: number, size: nu
   let prot = protIn;
   if (full) {
     const r = reservePfnRangeLegacyFull(k, pfn, size, prot);
-    if (r.ret) return -EINVAL;
+    if (r.ret) return refused(k, 'track_pfn_remap', `reserve_pfn_range of [0x${(pfn * PAGE).toString(16)}, +0x${size.toString(16)}) failed`);
     vma.flags |= VM_PAT;
     prot = r.prot;
   } else {
     const r = setupCachemode(k, pfn, size, prot);
-    if (r.ret) return -EINVAL;
+    if (r.ret) return refused(k, 'track_pfn_remap', 'the range has no single memtype (lookup failed)');
     prot = r.prot;
   }
   let err: number;
-  if (isCowMapping(vma.flags) && !full) err = -EINVAL;
+  if (isCowMapping(vma.flags) && !full) err = refused(k, 'remap_pfn_range_notrack', 'is_cow_mapping() and not the whole VMA');
   else {
     if (isCowMapping(vma.flags)) vma.pgoff = pfn;
     vma.flags |= VMA_REMAP_FLAGS;
@@ -93,6 +93,11 @@ function remapLegacy(k: MmContext, vma: Vma, addr: number, pfn: number, size: nu
   }
   if (err) untrackPfnLegacy(k, vma, pfn, size);
   return err;
+}
+
+function refused(k: MmContext, fn: string, check: string): number {
+  k.log.refuse(fn, check, '-EINVAL');
+  return -EINVAL;
 }
 
 /**

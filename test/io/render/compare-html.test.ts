@@ -13,7 +13,8 @@ import { compareScenario } from '../../../src/run/compare.js';
 import type { PolicyResult, ScenarioComparison } from '../../../src/run/result.js';
 import { compareToHtml, reportScript } from '../../../src/io/render/compare-html.js';
 import { costChartSpecs, costChartSvgs, scaleTypeFor } from '../../../src/io/render/html/charts.js';
-import { stripData, stripHtml, type StripData } from '../../../src/io/render/html/strip.js';
+import fc from 'fast-check';
+import { fitSegments, STRIP_BUDGET, stripData, stripHtml, type StripData } from '../../../src/io/render/html/strip.js';
 import { loadScenarioFile } from '../../../src/io/scenario/load.js';
 import { selectPolicies } from '../../../src/policy/registry.js';
 import { REPO_ROOT } from '../../shared-dir.js';
@@ -24,9 +25,11 @@ function fixtureComparison(): ScenarioComparison {
   return compareScenario(loadScenarioFile(readFileSync(FIXTURE, 'utf8'), FIXTURE), selectPolicies('all'));
 }
 
-/** The `<tr>` of one design in the comparison table. */
+/** The `<tr>` of one design in the (first) scenario's comparison table, after the verdict tables. */
 function row(html: string, policy: string): string {
-  const m = new RegExp(`<tr data-policy="${policy}">(.*?)</tr>`).exec(html);
+  const at = html.indexOf('<h3>Comparison</h3>');
+  assert.ok(at >= 0, 'no comparison table');
+  const m = new RegExp(`<tr data-policy="${policy}">(.*?)</tr>`).exec(html.slice(at));
   assert.ok(m, `no table row for ${policy}`);
   return m[1]!;
 }
@@ -51,11 +54,16 @@ describe('compare --format html', () => {
     assert.doesNotMatch(fix, /req /);
     // The kernel's WC vmap of the same pages is WC under both: the baseline's alias.
     assert.match(cell(row(html, 'baseline'), 'vmap'), /data-effective="WC"/);
-    assert.match(row(html, 'baseline'), /<td data-col="aliases" class="cell-high">16 \/ 0<\/td>/);
+    // 16 distinct pages (the 64 KiB BO), every one cacheable against uncached (docs/checks.md).
+    assert.match(row(html, 'baseline'), /<td data-col="aliases" class="cell-high">16 \/ 16<\/td>/);
     assert.match(row(html, 'insert-honours-prot'), /<td data-col="aliases" class="">0 \/ 0<\/td>/);
-    // The verdict says it in words.
-    assert.match(html, /Install every requested mode:[^<]*(<b>[^<]+<\/b>, )*<b>insert-honours-prot<\/b>/);
-    assert.match(html, /umap asked WC, got WB: <b>baseline<\/b>/);
+    // The verdict comes first, with the bottom line computed from the same rows as the text.
+    assert.ok(html.indexOf('class="cmp verdict-table"') < html.indexOf('<h3>Comparison</h3>'));
+    const bottom = /<ul class="verdict bottom-line">(.*?)<\/ul>\n<\/section>/s.exec(html)?.[1] ?? '';
+    assert.match(bottom, /No page mapped with conflicting types[^<]*insert-honours-prot/);
+    assert.match(bottom, /<li><b>baseline<\/b>: 16 page\(s\) mapped cacheable and uncached at once/);
+    // Every design's title is in the report.
+    assert.match(html, /<dt>insert-honours-prot<\/dt><dd><i>[^<]+<\/i>: [^<]+<\/dd>/);
   });
 
   test('one self-contained file: no external resource, no network, a CSP that forbids fetching', async () => {
@@ -188,6 +196,53 @@ describe('memory strip', () => {
     assert.equal(wc.length, 1);
     assert.match(wc[0]!.title, new RegExp(`pfn 0x${pfn.toString(16)}–0x${pfn.toString(16)}: WC: 1 page$`));
     assert.ok(rs.some((r) => r.fill === '#9ecae1' && /WB: 8 pages/.test(r.title)));
+  });
+
+  test('beyond the embedding budget the strip keeps cells, and every page count it shows is still exact', () => {
+    const d = stripData(bigMachine(100_000));
+    assert.ok(d.unit > 1, `unit ${d.unit}`);
+    assert.ok(d.segs.reduce((n, r) => n + r.length / 4, 0) <= STRIP_BUDGET);
+    const flags = rects(stripHtml(d, d.lo, d.hi)).filter((r) => r.title.startsWith('baseline page flags'));
+    let wc = 0;
+    let all = 0;
+    for (const r of flags)
+      for (const m of r.title.matchAll(/(WC|WB): (\d+) pages?/g)) {
+        all += Number(m[2]);
+        if (m[1] === 'WC') wc += Number(m[2]);
+      }
+    assert.equal(wc, 100_000);
+    assert.equal(all, 64 * 262144);
+    // The narrowest window is whole cells, and says so.
+    const narrow = stripHtml(d, 4096, 4097);
+    assert.match(narrow, new RegExp(`this view keeps ${d.unit}-page cells`));
+  });
+
+  test('property: cells keep each category\'s pages exactly, in every window of whole cells', () => {
+    const seg = fc.tuple(fc.nat(5000), fc.integer({ min: 1, max: 300 }), fc.nat(3));
+    fc.assert(
+      fc.property(fc.array(seg, { minLength: 1, maxLength: 60 }), fc.nat(5000), fc.integer({ min: 1, max: 3000 }), (xs, w0, wl) => {
+        const triples = xs.map(([s, n, c]) => [s, s + n, c]).sort((a, b) => a[0]! - b[0]!).flat();
+        const budget = Math.max(1, Math.floor(xs.length / 2));
+        const { unit: u, rows } = fitSegments([triples], budget);
+        assert.ok(rows[0]!.length / 4 <= budget || u >= Math.max(...triples.filter((_, i) => i % 3 === 1)), 'over budget only when one cell holds everything');
+        const lo = Math.floor(w0 / u) * u;
+        const hi = lo + Math.ceil(wl / u) * u;
+        const want = [0, 0, 0, 0];
+        for (let i = 0; i < triples.length; i += 3) want[triples[i + 2]!]! += Math.max(0, Math.min(triples[i + 1]!, hi) - Math.max(triples[i]!, lo));
+        const got = [0, 0, 0, 0];
+        const q = rows[0]!;
+        for (let i = 0; i < q.length; i += 4) {
+          const ov = Math.max(0, Math.min(q[i + 1]!, hi) - Math.max(q[i]!, lo));
+          if (!ov) continue;
+          const full = q[i + 3] === q[i + 1]! - q[i]!;
+          // A partial quadruple is one cell: wholly inside a window of whole cells.
+          if (!full) assert.equal(ov, q[i + 1]! - q[i]!);
+          got[q[i + 2]!]! += full ? ov : q[i + 3]!;
+        }
+        assert.deepEqual(got, want);
+      }),
+      { seed: 12, numRuns: 300 },
+    );
   });
 
   test('tree entries are drawn at their pfns (the tree holds byte addresses) and aliases get a quick-zoom target', () => {

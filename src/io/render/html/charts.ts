@@ -51,13 +51,14 @@ export interface CostChart {
   spec: TopLevelSpec;
 }
 
-/** One chart per counter that is non-zero under some design; designs that did not run are left out. */
+/** One chart per counter on which the designs differ; designs that did not run are left out. */
 export function costChartSpecs(s: ScenarioComparison): CostChart[] {
   const ran = s.policies.filter((p) => p.outcome === 'ok' || p.outcome === 'fatal');
   const out: CostChart[] = [];
   for (const m of COST_MEASURES) {
     const values = ran.map((p) => ({ policy: p.policy, count: m.value(p.costs) }));
-    if (!values.some((v) => v.count > 0)) continue;
+    // A counter every design shares says nothing about the designs: the verdict table has its value.
+    if (!values.some((v) => v.count > 0) || values.every((v) => v.count === values[0]!.count)) continue;
     const scale = scaleTypeFor(values.map((v) => v.count));
     const spec: TopLevelSpec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -80,7 +81,8 @@ export function costChartSpecs(s: ScenarioComparison): CostChart[] {
         { mark: { type: 'bar', color: GROUP_COLOUR[m.group] } },
         { mark: { type: 'text', align: 'left', dx: 3, fontSize: 10 }, encoding: { text: { field: 'count', type: 'quantitative', format: ',' } } },
       ],
-      config: { view: { stroke: null }, font: 'sans-serif' },
+      // No ARIA groups or grid lines: they double a chart's bytes and the bars carry their numbers.
+      config: { view: { stroke: null }, font: 'sans-serif', aria: false, axis: { grid: false } },
     };
     out.push({ measure: m, scale, spec });
   }
@@ -102,10 +104,23 @@ export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
   }
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return slim(await view.toSVG());
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * Vega's SVG repeats defaults on every element (opacity 1, the font the
+ * report's CSS sets anyway, pointer-events on marks, hidden ARIA groups) and
+ * writes 15 digits of positions: dropping those halves a chart without
+ * changing a pixel that matters.
+ */
+function slim(svg: string): string {
+  return svg
+    .replace(/ (?:opacity="1"|font-family="sans-serif"|pointer-events="none"|aria-hidden="true"|stroke-miterlimit="4")/g, '')
+    .replace(/ class="(?:mark-[a-z]+ role-[a-z-]+|background|foreground)"/g, '')
+    .replace(/(\d+\.\d{2})\d+/g, '$1');
 }
 
 /** A rendered cost chart, as the views place it. */

@@ -30,11 +30,19 @@ export interface StripData {
   /** Category name and colour, most notable first: a bin shows the first category present in it. */
   cats: [string, string][];
   /**
-   * Distinct rows' segments, flattened `[start, end, category, ...]` in pfns,
-   * sorted by start. Designs often share a row exactly (the same page flags),
-   * and a 10^5-page scenario's rows are large, so each is stored once.
+   * Distinct rows' segments, flattened `[start, end, category, pages, ...]`
+   * in pfns, sorted by start: `pages` of `category` lie in [start, end).
+   * Exact data has pages = end - start. Designs often share a row exactly
+   * (the same page flags), so each is stored once.
    */
   segs: number[][];
+  /**
+   * Pages per cell: 1 when every page is kept. A row set too large to embed
+   * (a 10^5-page scenario scattered over 64 GiB) is kept per aligned cell of
+   * `unit` pages, each cell with its exact page count per category; windows
+   * and bins are then whole cells, so every count shown stays exact.
+   */
+  unit: number;
   policies: { policy: string; rows: StripRow[] }[];
   /** Quick-zoom targets (flagged pfns and non-default runs). */
   marks: { lo: number; hi: number; text: string }[];
@@ -102,6 +110,88 @@ function policyRows(s: ScenarioComparison, p: PolicyResult, intern: (segs: numbe
   return rows;
 }
 
+/** Segments embedded per scenario at most (all rows together), about 1.2 MB of JSON: beyond it the strip keeps cells. */
+export const STRIP_BUDGET = 50_000;
+
+/**
+ * Triples `[start, end, cat]` → quadruples `[start, end, cat, pages]`,
+ * exact when they fit `budget`; otherwise per aligned cell of the smallest
+ * power-of-two `unit` that fits, each cell with the pages of each category in
+ * it, runs of full cells of one category merged.
+ */
+export function fitSegments(triples: readonly number[][], budget: number): { unit: number; rows: number[][] } {
+  const exact = (t: readonly number[]): number[] => {
+    const out: number[] = [];
+    for (let i = 0; i < t.length; i += 3) {
+      const at = out.length - 4;
+      // Touching runs of one category are one run to the strip (it counts pages, not tree entries).
+      if (at >= 0 && out[at + 1] === t[i] && out[at + 2] === t[i + 2]) {
+        out[at + 1] = t[i + 1]!;
+        out[at + 3]! += t[i + 1]! - t[i]!;
+      } else out.push(t[i]!, t[i + 1]!, t[i + 2]!, t[i + 1]! - t[i]!);
+    }
+    return out;
+  };
+  const size = (rows: number[][]): number => rows.reduce((n, r) => n + r.length / 4, 0);
+  let rows = triples.map(exact);
+  let unit = 1;
+  let top = 1;
+  for (const t of triples) for (let i = 1; i < t.length; i += 3) top = Math.max(top, t[i]!);
+  // Once one cell holds everything, a larger one cannot hold less: stop there.
+  while (size(rows) > budget && unit < top) {
+    unit *= 2;
+    rows = triples.map((t) => cells(t, unit));
+  }
+  return { unit, rows };
+}
+
+function cells(t: readonly number[], unit: number): number[] {
+  // Whole cells a segment covers stay one run; the partial cells at its ends
+  // are summed per cell and category (a Map: cells are sparse over 16 M pfns).
+  const quads: number[][] = [];
+  const partial = new Map<string, number[]>();
+  const part = (cell: number, c: number, n: number): void => {
+    if (n <= 0) return;
+    const key = `${cell}:${c}`;
+    const q = partial.get(key);
+    if (q) q[3]! += n;
+    else {
+      const nq = [cell * unit, cell * unit + unit, c, n];
+      partial.set(key, nq);
+      quads.push(nq);
+    }
+  };
+  for (let i = 0; i < t.length; i += 3) {
+    const s = t[i]!;
+    const e = t[i + 1]!;
+    const c = t[i + 2]!;
+    const a = Math.ceil(s / unit) * unit;
+    const b = Math.floor(e / unit) * unit;
+    if (a >= b) {
+      // Within one cell, or across the boundary of two.
+      const first = Math.floor(s / unit);
+      part(first, c, Math.min(e, first * unit + unit) - s);
+      if (Math.floor((e - 1) / unit) !== first) part(first + 1, c, e - (first + 1) * unit);
+      continue;
+    }
+    part(Math.floor(s / unit), c, a - s);
+    quads.push([a, b, c, b - a]);
+    part(b / unit, c, e - b);
+  }
+  quads.sort((x, y) => x[0]! - y[0]! || x[2]! - y[2]! || x[1]! - y[1]!);
+  const out: number[] = [];
+  for (const q of quads) {
+    const at = out.length - 4;
+    const full = q[3] === q[1]! - q[0]!;
+    // Full runs of one category that touch merge: they split exactly anywhere.
+    if (full && at >= 0 && out[at + 1] === q[0] && out[at + 2] === q[2] && out[at + 3] === out[at + 1]! - out[at]!) {
+      out[at + 1] = q[1]!;
+      out[at + 3]! += q[3]!;
+    } else out.push(q[0]!, q[1]!, q[2]!, q[3]!);
+  }
+  return out;
+}
+
 /** The strip's data for one scenario: every design that ran, over one shared pfn range. */
 export function stripData(s: ScenarioComparison): StripData {
   const ran = s.policies.filter((p) => p.detail);
@@ -139,11 +229,13 @@ export function stripData(s: ScenarioComparison): StripData {
     return i;
   };
   const policies = ran.map((p) => ({ policy: p.policy, rows: policyRows(s, p, intern) }));
+  const { unit, rows } = fitSegments(segs, STRIP_BUDGET);
   return {
     lo: 0,
-    hi,
+    hi: Math.ceil(hi / unit) * unit,
     cats: CATS,
-    segs,
+    segs: rows,
+    unit,
     policies,
     // The first few, in pfn order: enough to jump to every place a small scenario touches.
     marks: merged.sort((a, b) => a.lo - b.lo || a.hi - b.hi || a.text.localeCompare(b.text)).slice(0, 12),
@@ -156,12 +248,13 @@ export function stripData(s: ScenarioComparison): StripData {
  */
 export function stripHtml(d: StripData, lo: number, hi: number): string {
   const e = (x: string): string => x.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
-  lo = Math.floor(lo);
-  hi = Math.ceil(hi);
-  const span = Math.max(1, hi - lo);
-  // Whole pages per bin, so every tooltip's page counts are exact: at most
-  // 400 bins, one page per bin once the window is 400 pages or narrower.
-  const binW = Math.ceil(span / 400);
+  // Whole cells per bin, so every tooltip's page counts are exact: at most
+  // 400 bins, one cell (a page when unit is 1) per bin once the window is narrow.
+  const u = d.unit || 1;
+  lo = Math.floor(lo / u) * u;
+  hi = Math.ceil(hi / u) * u;
+  const span = Math.max(u, hi - lo);
+  const binW = Math.ceil(span / 400 / u) * u;
   const BINS = Math.ceil(span / binW);
   const xOf = (b: number): number => (Math.min(b * binW, span) / span) * 1000;
   const GiB = 262144; // pfns per GiB
@@ -186,11 +279,13 @@ export function stripHtml(d: StripData, lo: number, hi: number): string {
       // Per bin, the pages of each category inside the window.
       const counts: number[][] = [];
       const segs = d.segs[row.s] as number[];
-      for (let i = 0; i < segs.length; i += 3) {
+      for (let i = 0; i < segs.length; i += 4) {
         const s = Math.max(segs[i] as number, lo);
         const t = Math.min(segs[i + 1] as number, hi);
         if (t <= s) continue;
         const c = segs[i + 2] as number;
+        // A full segment splits exactly; a partial one is a single cell, never split (bins are whole cells).
+        const full = (segs[i + 3] as number) === (segs[i + 1] as number) - (segs[i] as number);
         const b0 = Math.floor((s - lo) / binW);
         const b1 = Math.floor((t - 1 - lo) / binW);
         for (let b = b0; b <= b1; b++) {
@@ -198,7 +293,7 @@ export function stripHtml(d: StripData, lo: number, hi: number): string {
           const be = Math.min(t, lo + (b + 1) * binW);
           if (be <= bs) continue;
           const row2 = counts[b] ?? (counts[b] = []);
-          row2[c] = (row2[c] ?? 0) + (be - bs);
+          row2[c] = (row2[c] ?? 0) + (full ? be - bs : (segs[i + 3] as number));
         }
       }
       const winner = (b: number): number => {
@@ -230,7 +325,7 @@ export function stripHtml(d: StripData, lo: number, hi: number): string {
     }
     body += '</div>';
   }
-  const win = `pfn 0x${lo.toString(16)}–0x${hi.toString(16)} (${addr(lo)} – ${addr(hi)}, ${pages(span)}, ${binW > 1 ? binW + ' pages per bin' : 'page resolution'})`;
+  const win = `pfn 0x${lo.toString(16)}–0x${hi.toString(16)} (${addr(lo)} – ${addr(hi)}, ${pages(span)}, ${binW > 1 ? binW + ' pages per bin' : 'page resolution'}${u > 1 ? `; this view keeps ${u}-page cells, patlab compare --format json has every page` : ''})`;
   return `<div class="strip-window">${e(win)}</div><div class="strip-axis">${axis}</div>${body}`;
 }
 
@@ -254,7 +349,7 @@ export function installStrips(root: ParentNodeLike, render: (d: StripData, lo: n
       el.setAttribute('data-window', `${Math.floor(lo)}-${Math.ceil(hi)}`);
     };
     const zoomTo = (a: number, b: number): void => {
-      const min = 16; // never narrower than 16 pages: single pages are already one bin each
+      const min = 16 * (d.unit || 1); // never narrower than 16 cells: single cells are already one bin each
       if (b - a < min) {
         const c = (a + b) / 2;
         a = c - min / 2;

@@ -20,6 +20,9 @@ export const VIEW_CSS = `
 .facts div { display:flex; align-items: baseline; gap: 4px; }
 .verdict { margin: 8px 0; padding: 8px 12px 8px 28px; background: var(--soft); border-radius: 6px; }
 .verdict li { margin: 2px 0; }
+.verdict ul { padding-left: 18px; }
+.designs dt { font-weight: 600; margin-top: 6px; }
+.designs dd { margin: 0 0 0 18px; }
 .verdict .v-good::marker { content: "✓ "; color: var(--good); }
 .verdict .v-bad::marker { content: "✗ "; color: var(--bad); }
 .verdict .v-warn::marker { content: "! "; color: var(--warn); }
@@ -42,7 +45,7 @@ td.cell-medium { background: #fff3e0; }
 .req.bad { border-color: var(--bad); color: var(--bad); background: #fff5f5; }
 .charts { display: flex; flex-wrap: wrap; gap: 8px 18px; }
 .chart { margin: 0; max-width: 100%; overflow-x: auto; }
-.chart svg { display:block; max-width: 100%; height: auto; }
+.chart svg { display:block; max-width: 100%; height: auto; font-family: sans-serif; }
 .legend { display:flex; flex-wrap: wrap; gap: 4px 12px; font-size: .85em; margin: 4px 0; }
 .legend .lg i { display:inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -2px; margin-right: 4px; border: 1px solid rgba(0,0,0,.15); }
 .zoom-buttons { display:flex; flex-wrap: wrap; gap: 4px; margin: 4px 0; }

@@ -11,10 +11,8 @@ import type { PolicyResult, ReportedMapping, ScenarioComparison } from '../../..
 import type { ChartSvg } from './charts.js';
 import { esc, hex } from './escape.js';
 import { HOLE_COLOUR, modeColour, modeInk, SEVERITY_COLOURS, shortMode } from './modes.js';
-import { stripData, stripHtml } from './strip.js';
-
-const pagesOf = <T extends { npages: number }>(xs: readonly T[], pred: (x: T) => boolean = () => true): number =>
-  xs.reduce((n, x) => n + (pred(x) ? x.npages : 0), 0);
+import { stripData } from './strip.js';
+import { verdictHtml } from './verdict.js';
 
 const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
 
@@ -72,9 +70,9 @@ function tableHtml(s: ScenarioComparison): string {
   const head =
     '<tr><th class="sticky">design</th><th>outcome</th>' +
     names.map((n) => `<th title="effective memory type of the reported mapping '${esc(n)}'">${esc(n)}</th>`).join('') +
-    '<th title="pages with conflicting aliases (mappings of one pfn with different effective types)">aliases<br><small>high / medium</small></th>' +
-    '<th title="pages silently given another mode than requested">down&shy;grades</th>' +
-    '<th title="pages with refcount hazards (GUP-able PTEs, missing references)">hazards</th>' +
+    '<th title="distinct pages that at some step had two live mappings with different effective types / of those, cacheable against uncached">aliased<br><small>all / high</small></th>' +
+    '<th title="distinct pages a successful call mapped with another mode than asked">changed</th>' +
+    '<th title="distinct pages freed, pooled or given a reference while another party held them">hazard</th>' +
     '<th title="kernel WARN splats (debug checks)">WARNs</th>' +
     '<th title="T: peak memtype tree entries">T<br><small>tree</small></th>' +
     '<th title="C: change_page_attr calls">C<br><small>CPA</small></th>' +
@@ -89,11 +87,10 @@ function tableHtml(s: ScenarioComparison): string {
     if (!ran(p)) {
       return `<tr data-policy="${esc(p.policy)}" class="not-run"><th class="sticky" scope="row">${esc(p.policy)}</th><td>${outcome}</td><td colspan="${names.length + 8}" class="muted">${esc(p.reason ?? '')}</td></tr>`;
     }
-    const hi = pagesOf(p.aliases, (a) => a.severity === 'high');
-    const med = pagesOf(p.aliases, (a) => a.severity === 'medium');
-    const aliasCell = `<td data-col="aliases" class="${hi ? 'cell-high' : med ? 'cell-medium' : ''}">${hi} / ${med}</td>`;
-    const dg = pagesOf(p.changes);
-    const hz = pagesOf(p.hazards);
+    const t = p.totals;
+    const aliasCell = `<td data-col="aliases" class="${t.aliased_pages_high ? 'cell-high' : t.aliased_pages ? 'cell-medium' : ''}">${t.aliased_pages} / ${t.aliased_pages_high}</td>`;
+    const dg = t.changed_pages;
+    const hz = t.hazard_pages;
     const num = (v: number, col: string): string => `<td data-col="${col}" class="num${v ? '' : ' zero'}">${v.toLocaleString('en-US')}</td>`;
     return (
       `<tr data-policy="${esc(p.policy)}"><th class="sticky" scope="row">${esc(p.policy)}</th><td data-col="outcome">${outcome}</td>` +
@@ -110,52 +107,6 @@ function tableHtml(s: ScenarioComparison): string {
     );
   });
   return `<div class="table-wrap"><table class="cmp"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div>`;
-}
-
-/** The table's answers in words: who honours the requested modes, who aliases, who fails. */
-function verdictHtml(s: ScenarioComparison): string {
-  const ok = s.policies.filter(ran);
-  const items: string[] = [];
-  const names = (ps: readonly PolicyResult[]): string =>
-    ps.length > 2 && ps.length === ok.length ? `every design that ran (${ps.length})` : ps.map((p) => `<b>${esc(p.policy)}</b>`).join(', ');
-  if (ok.some((p) => p.mappings.length)) {
-    // A design whose calls failed has not really installed the modes it shows: list it under the failures.
-    const good = ok.filter((p) => p.mappings.length && p.mappings.every((m) => honoured(p, m)) && !(p.errors ?? []).length);
-    const bad = ok.filter((p) => p.mappings.some((m) => !honoured(p, m)));
-    if (good.length) items.push(`<li class="v-good">Install every requested mode: ${names(good)}.</li>`);
-    if (bad.length) {
-      // Designs failing the same way share one clause: "umap asked WC, got WB: a, b, c".
-      const byWhy = new Map<string, PolicyResult[]>();
-      for (const p of bad) {
-        const why = p.mappings.filter((m) => !honoured(p, m)).map((m) => `${esc(m.name)} asked ${esc(shortMode(requestOf(p, m)))}, got ${esc(shortMode(m.installed))}`).join('; ');
-        byWhy.set(why, [...(byWhy.get(why) ?? []), p]);
-      }
-      const clauses = [...byWhy].map(([why, ps]) => `${why}: ${names(ps)}`);
-      items.push(`<li class="v-bad">Replace a requested mode (${clauses.join('. ')}).</li>`);
-    }
-  }
-  const high = ok.filter((p) => p.aliases.some((a) => a.severity === 'high'));
-  const med = ok.filter((p) => !high.includes(p) && p.aliases.length);
-  if (high.length) items.push(`<li class="v-bad">Create conflicting aliases (high severity: a cacheable and an uncached mapping of one page): ${names(high)}.</li>`);
-  if (med.length) items.push(`<li class="v-warn">Create medium-severity aliases only: ${names(med)}.</li>`);
-  if (ok.length && !high.length && !med.length) items.push('<li class="v-good">No design creates a conflicting alias.</li>');
-  const hz = ok.filter((p) => p.hazards.length);
-  if (hz.length) items.push(`<li class="v-warn">Refcount hazards: ${names(hz)}.</li>`);
-  const failing = ok.filter((p) => (p.errors ?? []).length);
-  if (failing.length)
-    items.push(
-      `<li class="v-bad">Fail a kernel call: ${failing
-        .map((p) => {
-          const e = p.errors![0]!;
-          return `<b>${esc(p.policy)}</b> (step ${e.step} ${esc(e.call)}: ${esc(e.what)}${p.errors!.length > 1 ? `, +${p.errors!.length - 1} more` : ''})`;
-        })
-        .join(', ')}.</li>`,
-    );
-  const fatal = s.policies.filter((p) => p.outcome === 'fatal');
-  if (fatal.length) items.push(`<li class="v-bad">Stop the kernel: ${fatal.map((p) => `<b>${esc(p.policy)}</b> (${esc(p.reason ?? '')})`).join(', ')}.</li>`);
-  const notRun = s.policies.filter((p) => !ran(p));
-  if (notRun.length) items.push(`<li class="v-muted">Not run: ${notRun.map((p) => `${esc(p.policy)} (${esc(p.outcome)}: ${esc(p.reason ?? '')})`).join('; ')}.</li>`);
-  return items.length ? `<ul class="verdict">${items.join('')}</ul>` : '';
 }
 
 function factsHtml(s: ScenarioComparison): string {
@@ -195,12 +146,12 @@ function stripSectionHtml(s: ScenarioComparison): string {
   const buttons =
     '<button type="button" data-zoom="reset">whole range</button><button type="button" data-zoom="out">zoom out</button>' +
     d.marks.map((m) => `<button type="button" data-zoom="${m.lo}-${m.hi}" title="pfn ${hex(m.lo)}, ${plural(m.hi - m.lo, 'page')}">${esc(m.text)} @${hex(m.lo)}</button>`).join('');
-  // The static drawing is the whole range; the inline script redraws it on zoom.
+  // The script draws the strip from its JSON (the report's inline script, the page's module): a static copy would double its bytes.
   return (
     `<div class="strip" data-scenario="${esc(s.name)}">` +
     `<p class="hint">Each bar is the pfn range of the window split into at most 400 bins of whole pages; a bin takes the colour of the most notable thing in it (hover for exact page counts). Drag across a bar to zoom, click to zoom in around a point.</p>` +
     `<div class="zoom-buttons">${buttons}</div>` +
-    `<div class="strip-view">${stripHtml(d, d.lo, d.hi)}</div>` +
+    '<div class="strip-view"><noscript>The memory strip is drawn by the page\'s script.</noscript></div>' +
     `<script type="application/json">${scriptJson(d)}</script></div>`
   );
 }
@@ -305,14 +256,25 @@ function timelineHtml(p: PolicyResult): string {
   return `<ol class="timeline">${items.join('')}</ol>`;
 }
 
-function policyDetailHtml(p: PolicyResult, open: boolean): string {
-  const hi = pagesOf(p.aliases, (a) => a.severity === 'high');
-  const med = pagesOf(p.aliases, (a) => a.severity === 'medium');
+/**
+ * A design's lanes or step list, or a pointer to the first design that had
+ * exactly the same: most designs share most of a scenario's history, and a
+ * suite report repeating it fifteen times is megabytes nobody reads.
+ */
+function sharedOnce(seen: Map<string, string>, policy: string, html: string): string {
+  const first = seen.get(html);
+  if (first !== undefined) return `<p class="muted same-as" data-same-as="${esc(first)}">The same as under <b>${esc(first)}</b>.</p>`;
+  seen.set(html, policy);
+  return html;
+}
+
+function policyDetailHtml(p: PolicyResult, open: boolean, seenLanes: Map<string, string>, seenSteps: Map<string, string>): string {
+  const t = p.totals;
   const bits = [
     p.outcome === 'fatal' ? `<span class="bad">FATAL at step ${p.fatal?.step}</span>` : '<span class="ok">ok</span>',
-    hi || med ? `<span class="${hi ? 'bad' : 'warn'}">aliases ${hi}/${med} pages</span>` : 'no alias',
-    p.changes.length ? `<span class="warn">${plural(pagesOf(p.changes), 'page')} downgraded</span>` : 'no downgrade',
-    p.hazards.length ? `<span class="warn">${plural(pagesOf(p.hazards), 'hazard page')}</span>` : '',
+    t.aliased_pages ? `<span class="${t.aliased_pages_high ? 'bad' : 'warn'}">${plural(t.aliased_pages, 'aliased page')} (${t.aliased_pages_high} high)</span>` : 'no alias',
+    t.changed_pages ? `<span class="warn">${plural(t.changed_pages, 'page')} changed</span>` : 'no change',
+    t.hazard_pages ? `<span class="warn">${plural(t.hazard_pages, 'hazard page')}</span>` : '',
     p.warns.length ? `<span class="warn">${plural(p.warns.length, 'WARN')}</span>` : '',
   ].filter(Boolean);
   const moreRow = (n: number, cols: number, what: string): string => (n > 0 ? `<tr><td colspan="${cols}" class="muted">… ${n} more ${what} (--format json lists them all)</td></tr>` : '');
@@ -331,16 +293,20 @@ function policyDetailHtml(p: PolicyResult, open: boolean): string {
   return (
     `<details class="policy" data-policy="${esc(p.policy)}"${open ? ' open' : ''}><summary><b>${esc(p.policy)}</b> — ${bits.join(' · ')}</summary>` +
     fatal +
-    `<h4>Flagged pfns: every mapping as a lane (from the step that created it)</h4>${lanesHtml(p)}` +
-    (dg ? `<h4>Silent downgrades</h4>${dg}` : '') +
+    `<h4>Flagged pfns: every mapping as a lane (from the step that created it)</h4>${sharedOnce(seenLanes, p.policy, lanesHtml(p))}` +
+    (dg ? `<h4>Silent mode changes</h4>${dg}` : '') +
     (hz ? `<h4>Refcount hazards</h4>${hz}` : '') +
     (warns ? `<h4>WARNs</h4>${warns}` : '') +
-    `<h4>Steps and kernel messages</h4>${timelineHtml(p)}</details>`
+    `<h4>Steps and kernel messages</h4>${sharedOnce(seenSteps, p.policy, timelineHtml(p))}</details>`
   );
 }
 
-/** One scenario's section; `charts` are the cost charts already rendered (charts.ts). */
-export function scenarioSectionHtml(s: ScenarioComparison, charts: readonly ChartSvg[]): string {
+/**
+ * One scenario's section; `charts` are the cost charts already rendered
+ * (charts.ts). `verdict: false` leaves out the scenario's own verdict table
+ * where the report's opening verdict is already exactly it (one scenario).
+ */
+export function scenarioSectionHtml(s: ScenarioComparison, charts: readonly ChartSvg[], opts: { verdict?: boolean } = {}): string {
   const ranPs = s.policies.filter((p) => p.detail);
   // Open the designs a reader needs first: the baseline and any that alias or fail.
   const openFirst = (p: PolicyResult, i: number): boolean => i === 0 || p.outcome === 'fatal' || p.aliases.some((a) => a.severity === 'high');
@@ -352,9 +318,9 @@ export function scenarioSectionHtml(s: ScenarioComparison, charts: readonly Char
     `<h2>${esc(s.name)}</h2>` +
     (s.description ? `<p class="desc">${esc(s.description)}</p>` : '') +
     factsHtml(s) +
-    verdictHtml(s) +
+    (opts.verdict === false ? '' : verdictHtml([s])) +
     '<h3>Comparison</h3>' +
-    '<p class="hint">Mapping columns show the <em>effective</em> memory type (what the CPU does); <span class="req bad">req XX</span> marks a mapping that asked for another mode. Aliases, downgrades and hazards count pages. T/C/F/R are the debate\'s costs (docs/costs.md). Hover a cell for details.</p>' +
+    '<p class="hint">Mapping columns show the <em>effective</em> memory type (what the CPU does); <span class="req bad">req XX</span> marks a mapping that asked for another mode. Aliased, changed and hazard count distinct pages (docs/checks.md). T/C/F/R are the debate\'s costs (docs/costs.md). Hover a cell for details.</p>' +
     tableHtml(s) +
     '<h3>Costs</h3>' +
     chartHtml +
@@ -362,9 +328,8 @@ export function scenarioSectionHtml(s: ScenarioComparison, charts: readonly Char
     legendHtml() +
     stripSectionHtml(s) +
     '<h3>Per design: flagged pfns and steps</h3>' +
-    ranPs.map((p, i) => policyDetailHtml(p, openFirst(p, i))).join('') +
+    ((seenLanes, seenSteps) => ranPs.map((p, i) => policyDetailHtml(p, openFirst(p, i), seenLanes, seenSteps)).join(''))(new Map<string, string>(), new Map<string, string>()) +
     '</section>'
   );
 }
 
-export { stripHtml };

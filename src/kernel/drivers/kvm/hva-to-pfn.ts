@@ -34,7 +34,11 @@ export interface HvaToPfnResult {
   path: 'gup' | 'remapped' | 'none';
 }
 
-const fail = (err: KvmPfnErr, path: HvaToPfnResult['path']): HvaToPfnResult => ({ pfn: -1, err, refcounted: false, writable: false, path });
+/** A refusal: what failed is recorded as the step's reason (kernel/events.ts `refusal`). */
+function fail(k: MmContext, fn: string, why: string, err: KvmPfnErr, path: HvaToPfnResult['path']): HvaToPfnResult {
+  k.log.refuse(fn, why, err);
+  return { pfn: -1, err, refcounted: false, writable: false, path };
+}
 
 /** The present PTE at `hva`, or null. */
 function follow(vma: Vma, hva: number): { pfn: number; bits: number } | null {
@@ -50,21 +54,21 @@ function follow(vma: Vma, hva: number): { pfn: number; bits: number } | null {
  */
 export function hvaToPfn(k: MmContext, vm: Kvm, gpa: number, o: { write: boolean; pin: boolean }): HvaToPfnResult {
   const m = vm.gfnToHva(Math.floor(gpa / 4096));
-  if (!m) return fail('KVM_PFN_NOSLOT', 'none');
+  if (!m) return fail(k, '__gfn_to_hva_many', `no memslot holds gfn 0x${Math.floor(gpa / 4096).toString(16)}`, 'KVM_PFN_NOSLOT', 'none');
   const mm = vmState(k).procs.get(m.slot.pid);
   const vma = mm?.vmaLookup(m.hva) ?? null;
-  if (!mm || !vma) return fail('KVM_PFN_ERR_FAULT', 'none');
+  if (!mm || !vma) return fail(k, 'hva_to_pfn', `no VMA at hva 0x${m.hva.toString(16)}`, 'KVM_PFN_ERR_FAULT', 'none');
   if (!(vma.flags & (VM_IO | VM_PFNMAP))) {
     let pte = follow(vma, m.hva);
     if (!pte) {
       // GUP faults the page in through the VMA's handler (a driver VMA); anonymous memory is not modelled.
       if (!vma.file) throw new NotModelledError(`hva_to_pfn: GUP faulting in anonymous memory at 0x${m.hva.toString(16)}`);
       const r = driverFault(k, mm, vma.file, m.hva, o.write);
-      if (r & (VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)) return fail('KVM_PFN_ERR_FAULT', 'gup');
+      if (r & (VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)) return fail(k, 'hva_to_pfn_slow', `GUP's fault at 0x${m.hva.toString(16)} failed (${faultName(r)})`, 'KVM_PFN_ERR_FAULT', 'gup');
       pte = follow(vma, m.hva);
     }
     // GUP refuses special PTEs (vm_normal_page() is NULL): -EFAULT.
-    if (!pte || pte.bits & _PAGE_SPECIAL) return fail('KVM_PFN_ERR_FAULT', 'gup');
+    if (!pte || pte.bits & _PAGE_SPECIAL) return fail(k, 'hva_to_pfn_slow', pte ? 'vm_normal_page() is NULL: a special PTE, GUP takes no reference' : 'no PTE after the fault', 'KVM_PFN_ERR_FAULT', 'gup');
     k.pages.refcount[pte.pfn] = k.pages.refcount[pte.pfn]! + 1;
     holdOf(k, 'kvm', pte.pfn).refs++;
     k.log.events.push({ kind: 'ref-taken', step: k.log.step, pfn: pte.pfn, holder: 'kvm', file: vma.file?.name ?? null, driverOwned: vma.file?.ownsPagesUnrefcounted === true });
@@ -81,23 +85,27 @@ export function hvaToPfn(k: MmContext, vm: Kvm, gpa: number, o: { write: boolean
  * a read-only PTE → KVM_PFN_ERR_RO_FAULT; then the refcount rule of the
  * version (kernel/drivers/kvm/kvm.ts).
  */
+function faultName(r: number): string {
+  return r & VM_FAULT_OOM ? 'VM_FAULT_OOM' : r & VM_FAULT_SIGBUS ? 'VM_FAULT_SIGBUS' : 'VM_FAULT_SIGSEGV';
+}
+
 function hvaToPfnRemapped(k: MmContext, vm: Kvm, vma: Vma, hva: number, pid: number, o: { write: boolean; pin: boolean }): HvaToPfnResult {
-  if (vm.refMode === 'no-ref' && o.pin && !vm.allowUnsafeMappings) return fail('KVM_PFN_ERR_FAULT', 'remapped');
+  if (vm.refMode === 'no-ref' && o.pin && !vm.allowUnsafeMappings) return fail(k, 'hva_to_pfn_remapped', 'a pin (kvm_vcpu_map) of a VM_PFNMAP page without kvm.allow_unsafe_mappings', 'KVM_PFN_ERR_FAULT', 'remapped');
   let pte = follow(vma, hva);
   if (!pte) {
     const r = driverFault(k, vma.mm, vma.file, Math.floor(hva / 4096) * 4096, o.write);
-    if (r & (VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)) return fail('KVM_PFN_ERR_FAULT', 'remapped');
+    if (r & (VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)) return fail(k, 'fixup_user_fault', `the driver's fault at 0x${hva.toString(16)} failed (${faultName(r)})`, 'KVM_PFN_ERR_FAULT', 'remapped');
     pte = follow(vma, hva);
-    if (!pte) return fail('KVM_PFN_ERR_FAULT', 'remapped');
+    if (!pte) return fail(k, 'hva_to_pfn_remapped', 'no PTE after fixup_user_fault', 'KVM_PFN_ERR_FAULT', 'remapped');
   }
   const writable = (pte.bits & _PAGE_RW) !== 0;
-  if (o.write && !writable) return fail('KVM_PFN_ERR_RO_FAULT', 'remapped');
+  if (o.write && !writable) return fail(k, 'hva_to_pfn_remapped', 'a write through a read-only PTE', 'KVM_PFN_ERR_RO_FAULT', 'remapped');
   const pfn = pte.pfn;
   const valid = k.pages.pfnValid(pfn) && !k.pages.isReserved(pfn);
   let refcounted = false;
   if (vm.refMode === 'try-get' && valid) {
     // kvm_try_get_pfn → get_page_unless_zero: a refcount-0 tail of a non-compound block is refused.
-    if (k.pages.refcount[pfn] === 0) return fail('KVM_PFN_ERR_FAULT', 'remapped');
+    if (k.pages.refcount[pfn] === 0) return fail(k, 'kvm_try_get_pfn', `get_page_unless_zero() fails: refcount 0 at pfn 0x${pfn.toString(16)} (a tail page of a non-compound allocation)`, 'KVM_PFN_ERR_FAULT', 'remapped');
     refcounted = true;
   } else if (vm.refMode === 'get-page' && valid) refcounted = true;
   if (refcounted) {

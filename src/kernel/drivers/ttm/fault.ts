@@ -75,7 +75,10 @@ function faultReserved(k: MmContext, vma: Vma, bo: TtmBo, address: number, protI
   const res: TtmFaultResult = { ret: VM_FAULT_NOPAGE, inserted: 0, requestedProt: protIn, vma, bo };
   let pageOffset = vma.slot(address) + vma.pgoff - bo.vmaNodeStart;
   const pageLast = vma.pgoff + vma.pages - bo.vmaNodeStart;
-  if (pageOffset >= bo.numPages) return { ...res, ret: VM_FAULT_SIGBUS };
+  if (pageOffset >= bo.numPages) {
+    k.log.refuse('ttm_bo_vm_fault_reserved', `page_offset ${pageOffset} >= bo->resource->num_pages ${bo.numPages}`, 'VM_FAULT_SIGBUS');
+    return { ...res, ret: VM_FAULT_SIGBUS };
+  }
   const prot = ttmIoProt(k, bo, protIn);
   k.log.chain?.push({ fn: 'ttm_bo_vm_fault_reserved -> ttm_io_prot', read: `${bo.resource.isIomem || !bo.ttm ? 'bus' : 'tt'} caching ${ttmCachingName(bo.resource.isIomem || !bo.ttm ? bo.resource.busCaching : bo.ttm.caching)}`, result: `prot ${cacheModeShort(k.tables.pgprot2cachemode(prot & PAGE_CACHE_MASK))}` });
   res.requestedProt = prot;
@@ -164,7 +167,10 @@ export function ttmBoVmFault(k: MmContext, addr: number, mm: MmStruct = currentM
   const vma = mm.vmaLookup(addr);
   if (!vma) return { ret: VM_FAULT_SIGSEGV, inserted: 0, requestedProt: 0, vma: null, bo: null };
   const bo = ttmBoOfVma(k, vma);
-  if (!bo) return { ret: VM_FAULT_SIGBUS, inserted: 0, requestedProt: 0, vma, bo: null };
+  if (!bo) {
+    k.log.refuse('ttm_bo_vm_fault', 'the VMA is no BO\'s (vma->vm_private_data)', 'VM_FAULT_SIGBUS');
+    return { ret: VM_FAULT_SIGBUS, inserted: 0, requestedProt: 0, vma, bo: null };
+  }
   const address = Math.floor(addr / PAGE) * PAGE;
   return ttmBoVmFaultReserved(k, vma, bo, address, vma.pageProt, ttmBoVmNumPrefault(k));
 }
