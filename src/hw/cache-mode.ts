@@ -43,9 +43,20 @@ export function cacheModeFromName(name: string): CacheMode | undefined {
   return i < 0 ? undefined : (i as CacheMode);
 }
 
+const SHORT_NAMES = ['WB', 'WC', 'UC-', 'UC', 'WT', 'WP'] as const;
+
+/**
+ * Any spelling of a cache mode a scenario may use: `cattr_name()`'s
+ * (`write-combining`) or the short one (`WC`, any case).
+ */
+export function cacheModeFromAnyName(name: string): CacheMode | undefined {
+  const i = SHORT_NAMES.indexOf(name.toUpperCase() as (typeof SHORT_NAMES)[number]);
+  return i >= 0 ? (i as CacheMode) : cacheModeFromName(name.toLowerCase());
+}
+
 /** Short names used in tables and the PAT configuration line. */
 export function cacheModeShort(cm: CacheMode): string {
-  return ['WB', 'WC', 'UC-', 'UC', 'WT', 'WP'][cm]!;
+  return SHORT_NAMES[cm]!;
 }
 
 /**

@@ -4,6 +4,7 @@
  * kernel outcome, and check every expectation.
  */
 
+import { sameExpectedValue } from './expect-value.js';
 import { cattrName } from '../hw/cache-mode.js';
 import type { CallResult, CallSpec, HandleValue, Args } from '../kernel/api/types.js';
 import type { KernelContext } from '../kernel/context.js';
@@ -278,7 +279,7 @@ function checkStep(st: ScenarioStep, out: StepOutcome, failures: ExpectFailure[]
   for (const [key, want] of Object.entries(ex.fields ?? {})) {
     const got = r.fields?.[key];
     if (got === undefined) fail(key, String(want), `(${out.call} has no output '${key}'${r.fields ? `; it has ${Object.keys(r.fields).join(', ') || 'none'}` : ''})`);
-    else if (String(got) !== String(want) && !(typeof want === 'number' && Number(got) === want)) fail(key, String(want), String(got));
+    else if (!sameExpectedValue(want, got as string | number | boolean)) fail(key, String(want), String(got));
   }
   if (ex.messages) {
     const got = out.messages.map((m) => m.text);

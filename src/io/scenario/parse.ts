@@ -21,7 +21,7 @@
  */
 
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
-import { cacheModeFromName, type CacheMode } from '../../hw/cache-mode.js';
+import { cacheModeFromAnyName } from '../../hw/cache-mode.js';
 import type { ArgKind, CallSpec } from '../../kernel/api/types.js';
 import type { MachineSpec } from '../../kernel/machine.js';
 import { didYouMean } from '../did-you-mean.js';
@@ -36,7 +36,6 @@ const TOP_KEYS = ['name', 'description', 'machine', 'steps', 'expect', 'report',
 const ROLE_KEYS = ['request', 'scale'] as const;
 const STEP_KEYS = ['as', 'expect', 'comm', 'pid', 'caller', 'note'] as const;
 const FINAL_EXPECT_KEYS = ['pat_memtype_list', 'directmap', 'counters', 'messages'] as const;
-const SHORT_MODES: Record<string, CacheMode> = { WB: 0, WC: 1, 'UC-': 2, UC: 3, WT: 4, WP: 5 };
 const GFP = ['GFP_KERNEL', 'GFP_DMA32', 'GFP_DMA', 'GFP_HIGHUSER'];
 /** `name`, `name[i]` or `name.i` (the latter works inside YAML flow mappings), then an optional `+offset`. */
 const REF = /^([A-Za-z_][\w-]*)(?:\[(\d+)\]|\.(\d+))?(?:\+(0x[0-9a-fA-F]+|\d+))?$/;
@@ -240,7 +239,7 @@ export function parseArgValue(
       if (typeof s !== 'boolean') bad();
       return { t: 'bool', v: s as boolean };
     case 'mode': {
-      const m = typeof s === 'string' ? (cacheModeFromName(s) ?? SHORT_MODES[s]) : undefined;
+      const m = typeof s === 'string' ? cacheModeFromAnyName(s) : undefined;
       if (m === undefined) bad();
       return { t: 'mode', v: m! };
     }
