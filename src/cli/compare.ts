@@ -13,6 +13,8 @@ import { InputError } from '../run/input-error.js';
 import { compareToHtml } from '../io/render/compare-html.js';
 import { compareToJson } from '../io/render/compare-json.js';
 import { compareToText } from '../io/render/compare-text.js';
+import { diffToText } from '../io/render/diff-text.js';
+import { diffDesigns } from '../run/diff.js';
 import { loadScenarioFile } from '../io/scenario/load.js';
 import { describeAll, PolicyError, selectPolicies } from '../policy/registry.js';
 import { policiesText } from './policies.js';
@@ -30,10 +32,21 @@ export function registerCompare(program: Command): void {
     .option('--format <format>', 'text, json or html (one self-contained file)', 'text')
     .option('-o, --output <file>', 'write to FILE instead of standard output')
     .option('--summary', "print the debate's summary table (spec 06 §4) measured over the scenarios")
+    .option('--diff <a,b>', 'only what differs between two designs (text or json)')
     .option('--threads <n>', 'worker threads (default: up to 4, one per CPU; 1 = in this process)')
-    .action(async (paths: string[], o: { policies: string; format: string; output?: string; threads?: string; summary?: boolean }) => {
+    .action(async (paths: string[], o: { policies: string; format: string; output?: string; threads?: string; summary?: boolean; diff?: string }) => {
       if (o.format !== 'text' && o.format !== 'json' && o.format !== 'html')
         throw new InputError('<command line>', 1, 1, `unknown format '${o.format}': expected text, json or html`);
+      let diff: [string, string] | null = null;
+      if (o.diff !== undefined) {
+        const two = o.diff.split(',').map((x) => x.trim());
+        if (two.length !== 2 || !two[0] || !two[1] || two[0] === two[1]) throw new InputError('<command line>', 1, 1, `bad --diff '${o.diff}': expected two different designs, e.g. --diff baseline,insert-honours-prot`);
+        if (o.format === 'html') throw new InputError('<command line>', 1, 1, '--diff prints text or json: expected --format text or --format json');
+        if (o.summary) throw new InputError('<command line>', 1, 1, '--diff and --summary are two different reports: expected one of them');
+        if (o.policies !== 'all') throw new InputError('<command line>', 1, 1, '--diff names its two designs: expected no --policies with it');
+        diff = [two[0], two[1]];
+        o.policies = o.diff;
+      }
       if (o.policies === 'list') {
         await writeStdout(policiesText(describeAll()));
         return;
@@ -49,7 +62,7 @@ export function registerCompare(program: Command): void {
       if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
         throw new InputError('<command line>', 1, 1, `bad --threads '${o.threads}': expected a whole number >= 1`);
       // Only the HTML report draws timelines, memory strips and lanes.
-      const detail = o.format === 'html' && !o.summary;
+      const detail = (o.format === 'html' && !o.summary) || diff !== null; // the diff compares each step's messages
       // Parse every scenario here first, so input errors are reported before any work starts.
       const sources = (paths.length ? paths.map((p) => readInput(p)) : DEBATE_SUITE.map((s) => ({ text: s.yaml, name: `<built-in ${s.name}>` }))).map(
         ({ text, name }) => ({ text, file: name, scenario: loadScenarioFile(text, name) }),
@@ -76,7 +89,10 @@ export function registerCompare(program: Command): void {
         }));
       } else results = await compareParallel(sources.map((s) => s.scenario), policies, threads, { detail, onResult: progress });
       if (shown) process.stderr.write('\r\x1b[K');
-      const out = o.summary
+      const d = diff ? diffDesigns(results, policies[0]!.name, policies[1]!.name) : null;
+      const out = d
+        ? o.format === 'json' ? JSON.stringify({ format: 'patlab-diff/1', ...d }, null, 2) + '\n' : diffToText(d)
+        : o.summary
         ? summaryText(results)
         : o.format === 'html' ? await compareToHtml(results) : o.format === 'json' ? JSON.stringify(compareToJson(results), null, 2) + '\n' : compareToText(results);
       if (o.output) writeTextFile(o.output, out);
