@@ -16,8 +16,8 @@ export function policiesText(ds: readonly PolicyDescription[]): string {
   for (const d of ds) {
     out.push(...wrap(`${d.name}  (${d.standsFor}; spec ${d.spec})`, 100, "      ", ""));
     out.push(...wrap(d.title, 100, '    ', '    '));
-    const hooks = Object.entries(d.hooks).map(([k, v]) => `${k}=${String(v)}`);
-    out.push(...wrap(`hooks: ${hooks.length ? hooks.join(', ') : "none (today's kernel)"}`, 100, '      ', '    '));
+    out.push(...wrap(`hooks: ${d.hooks.length ? d.hooks.join(', ') : "none (today's kernel)"}`, 100, '      ', '    '));
+    if (d.calls.length) out.push(...wrap(`adds calls: ${d.calls.join(', ')}`, 100, '      ', '    '));
     for (const c of d.conflicts) out.push(...wrap(`conflicts with ${c.with}: ${c.why}`, 100, '      ', '    '));
     out.push('');
   }

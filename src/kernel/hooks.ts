@@ -1,73 +1,124 @@
 /**
- * The named hook points where the designs of the Aug 2025 debate change the
- * kernel (spec 06 §3, §6; spec/07 (b) 11). Kernel code reads `k.hooks` at
- * exactly these points; a policy (src/policy) is a small object that sets
- * some of them. `BASELINE_HOOKS` is today's kernel.
+ * The hook points where the designs of the Aug 2025 debate change the
+ * kernel (spec 06 §3, §6; spec/07 (b) 11), as typed strategies. Each hook
+ * sits at one kernel function; when a hook is absent the kernel runs its
+ * own code there (the function named in the hook's comment, in the kernel
+ * layer), which is today's kernel. A design (src/policy/<name>.ts) supplies
+ * implementations for some hooks, importing the kernel functions it needs.
  *
- * The kernel layer owns this interface so it never imports a policy; the
- * policy layer only fills it in.
+ * Choices that exclude each other are one hook: two designs that both set a
+ * hook cannot be composed (src/policy/registry.ts refuses them), unless they
+ * supply the very same implementation (the debug checks two options share).
+ *
+ * The kernel layer owns this interface so it never imports a policy; only
+ * type imports here, so no module cycle at run time.
  */
+
+import type { CacheMode } from '../hw/cache-mode.js';
+import type { CacheModeTables } from '../hw/pte.js';
+import type { MmContext } from './mm/mm-context.js';
+import type { Memtype } from './pat/memtype.js';
+import type { ProtResult } from './pat/pfnmap.js';
+import type { TtmBo } from './drivers/ttm/bo.js';
+import type { TtmFaultResult } from './drivers/ttm/fault.js';
+import type { VmFault } from './vm/fault.js';
+import type { Vma } from './vm/vma.js';
+
+/** How TTM's fault handler inserts the prefault window (`ttm_bo_vm_fault_reserved`'s loop). */
+export interface TtmFaultInsertHook {
+  /**
+   * Fill PTEs from `pageOffset` (the BO page of `address`) for up to
+   * `numPrefault` pages, not past `pageLast`, with TTM's `prot`. The
+   * kernel's own: `vmf_insert_pfn_prot` page by page (drivers/ttm/fault.ts).
+   */
+  insert(k: MmContext, vma: Vma, bo: TtmBo, address: number, pageOffset: number, pageLast: number, prot: number, numPrefault: number, res: TtmFaultResult): TtmFaultResult;
+  /** The fault when populating the tt failed with `ret` (the kernel's own: `pr_debug` + SIGBUS). */
+  populateFailed?(k: MmContext, ret: number): VmFault | null;
+  /** `ttm_bo_mmap_obj` makes system-memory VMAs `VM_MIXEDMAP` instead of `VM_PFNMAP` (page-based inserts need it). */
+  mixedmap?: boolean;
+  /** Whether iomem BOs use it too (false: they keep the PFN insert). */
+  iomem?: boolean;
+}
+
+/** How TTM changes the kernel's caching of its pages (ttm_pool.c; spec 05 §3). */
+export interface TtmCachingHook {
+  /** Whether TTM keeps WC/UC pools and calls `set_pages_array_*`/`set_pages_wb`; false: `drm_clflush_pages` instead. */
+  changesCaching(k: MmContext): boolean;
+  /** Whether a fresh highmem page counts as already having the tt's caching (today's quirk: true). */
+  highmemConsistent: boolean;
+}
+
+/** `set_pages_array_*` (arch/x86/mm/pat/set_memory.c; spec 03 §3). */
+export interface SetPagesArrayHook {
+  /** `_set_pages_array(pages, n, mode)`: 0 or -EINVAL. */
+  set(k: MmContext, caller: string, pages: ArrayLike<number>, mode: CacheMode): number;
+  /** `set_pages_array_wb(pages, n)`: 0 or the CPA's error. */
+  wb(k: MmContext, pages: ArrayLike<number>): number;
+}
 
 export interface KernelHooks {
   /**
-   * `vmf_insert_pfn_prot` (and `_mkwrite`) installs the caller's cache bits
-   * instead of the PAT lookup (`pfnmap_setup_cachemode_pfn` is skipped):
-   * Christian's fix. `vmf_insert_pfn`/`vmf_insert_mixed` keep the lookup.
+   * `pfnmap_setup_cachemode(pfn, size, &prot)`: how a PFN mapping's prot is
+   * settled from PAT's record. The kernel's own: `pfnmapSetupCachemode`
+   * (pat/pfnmap.ts), the lookup overriding the caller. 3a keeps the
+   * caller's bits where no registration exists.
    */
-  insertHonoursProt: boolean;
+  pfnmapSetupCachemode?: (mt: Memtype, tables: CacheModeTables, pfn: number, size: number, prot: number) => ProtResult;
   /**
-   * `pfnmap_setup_cachemode` overrides the caller's bits only when a
-   * registration exists for the pfn (3a). For RAM a registration is a tree
-   * entry (needs `ramInTree`) or, without it, a non-WB page flag.
+   * `pgprot_set_cachemode(prot, pcm)` as PAT's hooks use it, for every
+   * caller of the helper. The kernel's own: `pgprotSetCachemode`
+   * (pat/pfnmap.ts). 3b leaves WB alone.
    */
-  registrationRule: boolean;
-  /** `pgprot_set_cachemode` is a no-op when the mode is WB (3b): affects every caller of the helper. */
-  setupSkipsWB: boolean;
-  /** RAM memtypes are tree entries (one per page) instead of page flags (3c, reverting 9542ada8). */
-  ramInTree: boolean;
+  pgprotSetCachemode?: (mt: Memtype, tables: CacheModeTables, prot: number, pcm: CacheMode) => number;
   /**
-   * On an insert of a RAM pfn whose recorded type differs from the request:
-   * `memtype_reserve` + CPA of the direct map first (set_pages_wc/uc inside
-   * the insert; raised by David, rejected as too costly).
+   * Where RAM memtypes are kept: the kernel's own is page flags (since
+   * 9542ada8); 'tree' is the memtype tree, as before it (3c). Both paths are
+   * kernel code (pat/memtype.ts), so the hook is a choice, not a function.
    */
-  setPagesOnInsert: boolean;
-  /** The new page-based insert with an explicit prot exists (option 1): `vm_insert_pages_pgprot`. */
-  pagesPgprotApi: boolean;
-  /** The mixture: pages in, non-refcounted special PTEs with the caller's prot in a VM_PFNMAP VMA: `vmf_insert_pages_pfnmap_prot`. */
-  pagesIntoPfnmap: boolean;
-  /** Option 2: a RAM-only PFN insert without the PAT lookup: `vmf_insert_ram_pfn_prot`. */
-  ramOnlyPfnApi: boolean;
+  ramMemtypeStore?: 'tree';
   /**
-   * The debug-kernel checks the options propose, reported as WARNs (spec 06
-   * §3): RAM-ness of the pfn, direct-map mode and page flag vs the request,
-   * `lookup_memtype` vs the request for non-RAM.
+   * `vmf_insert_pfn_prot(_mkwrite)`'s cache decision (spec 04 §4 step 7):
+   * the prot to install, or null to fail the insert with SIGBUS. The
+   * kernel's own: `pfnmap_setup_cachemode_pfn` (vm/insert-pfn.ts).
+   * Christian's fix keeps the caller's bits; set-pages-on-insert converts
+   * the page first. `vmf_insert_pfn`/`vmf_insert_mixed` never use it.
    */
-  debugPatChecks: boolean;
-  /** TTM's fault handler fills PTEs with one `apply_to_page_range` (RFC 1/3). */
-  ttmApplyToPageRange: boolean;
-  /** `TTM_BO_VM_NUM_PREFAULT` = pages per PMD (512) instead of 16 (RFC 2/3). */
-  ttmPrefaultPmd: boolean;
+  vmfInsertPfnCachemode?: (k: MmContext, pfn: number, prot: number, call: string) => number | null;
+  /** How TTM's fault inserts (option 1, option 2, the mixture, RFC 1/3). */
+  ttmFaultInsert?: TtmFaultInsertHook;
+  /** `TTM_BO_VM_NUM_PREFAULT` on this machine (the kernel's own: 16; RFC 2/3: a PMD's pages). */
+  ttmNumPrefault?: (k: MmContext) => number;
+  /** How TTM changes caching (RFC 3/3 and the WIP skip it; the highmem design also covers highmem). */
+  ttmCaching?: TtmCachingHook;
   /**
-   * TTM stops changing global caching (RFC 3/3 / the Aug-6 WIP): no WC/UC
-   * pools, `drm_clflush_pages` instead of `set_pages_array_*`, no
-   * `set_pages_wb` on free. 'amd-clflush' = RFC 3/3's condition (AMD CPU with
-   * CLFLUSH); 'x86-64' = the WIP's (every x86-64).
+   * `_set_pages_array()` (behind `set_pages_array_wc/uc/wt`) and
+   * `set_pages_array_wb()`. The kernel's own (mm/set-memory.ts
+   * `setPagesArrayKernel`, `setPagesArrayWbKernel`) records the memtype of
+   * lowmem pages only and hands every page to the pages-mode CPA.
    */
-  ttmSkipCachingAdjustment: false | 'amd-clflush' | 'x86-64';
+  setPagesArray?: SetPagesArrayHook;
+  /**
+   * The debug-kernel checks the options propose (spec 06 §3), run where a
+   * design installs the caller's bits without the PAT lookup: WARNs, and
+   * false when `requireRam` and a pfn is not RAM (the insert is refused).
+   */
+  debugChecks?: (k: MmContext, fn: string, pfns: ArrayLike<number>, mode: CacheMode, requireRam: boolean) => boolean;
+  /** Kernel calls the designs in force add (their names): a scenario may call them only then. */
+  calls?: ReadonlySet<string>;
 }
 
-/** Today's kernel. */
-export const BASELINE_HOOKS: Readonly<KernelHooks> = Object.freeze({
-  insertHonoursProt: false,
-  registrationRule: false,
-  setupSkipsWB: false,
-  ramInTree: false,
-  setPagesOnInsert: false,
-  pagesPgprotApi: false,
-  pagesIntoPfnmap: false,
-  ramOnlyPfnApi: false,
-  debugPatChecks: false,
-  ttmApplyToPageRange: false,
-  ttmPrefaultPmd: false,
-  ttmSkipCachingAdjustment: false,
+/** Today's kernel: no hook set. */
+export const BASELINE_HOOKS: Readonly<KernelHooks> = Object.freeze({});
+
+/** Every hook point and the kernel function it sits in (where its default, the kernel's own code, lives). */
+export const HOOK_POINTS: Readonly<Record<keyof Omit<KernelHooks, 'calls'>, string>> = Object.freeze({
+  pfnmapSetupCachemode: 'pfnmap_setup_cachemode (kernel/pat/pfnmap.ts pfnmapLookup)',
+  pgprotSetCachemode: 'pgprot_set_cachemode (kernel/pat/pfnmap.ts pgprotSetCachemodeKernel)',
+  ramMemtypeStore: 'memtype_reserve/memtype_free/lookup_memtype on RAM (kernel/pat/memtype.ts)',
+  vmfInsertPfnCachemode: 'vmf_insert_pfn_prot step 7 (kernel/vm/insert-pfn.ts vmfInsertPfnLookup)',
+  ttmFaultInsert: 'ttm_bo_vm_fault_reserved insert loop (kernel/drivers/ttm/fault.ts ttmFaultPfnLoop)',
+  ttmNumPrefault: 'TTM_BO_VM_NUM_PREFAULT (kernel/drivers/ttm/fault.ts ttmBoVmNumPrefault)',
+  ttmCaching: 'ttm_pool caching changes (kernel/drivers/ttm/pool.ts)',
+  setPagesArray: '_set_pages_array / set_pages_array_wb (kernel/mm/set-memory.ts setPagesArrayKernel, setPagesArrayWbKernel)',
+  debugChecks: 'debug-kernel checks where the caller\u2019s bits go in unchecked (none in the kernel)',
 });

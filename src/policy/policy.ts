@@ -1,10 +1,13 @@
 /**
- * A design under debate, as data: which kernel hook points it changes
- * (src/kernel/hooks.ts), where it comes from, and what it cannot be combined
- * with. Adding a design is adding one file and one registry line.
+ * A design under debate: the implementations it supplies for kernel hook
+ * points (src/kernel/hooks.ts), the kernel calls it adds, where it comes
+ * from, and what it cannot be combined with. Adding a design is adding one
+ * file and one registry line.
  */
 
+import type { CallSpec } from '../kernel/api/types.js';
 import type { KernelHooks } from '../kernel/hooks.js';
+import type { MmContext } from '../kernel/mm/mm-context.js';
 
 export interface Policy {
   /** Short name used on the command line, e.g. `insert-honours-prot`. */
@@ -15,9 +18,11 @@ export interface Policy {
   title: string;
   /** Where in spec 06 it is described. */
   spec: string;
-  /** The hook settings it changes; everything else stays baseline. */
-  hooks: Partial<KernelHooks>;
-  /** Designs it cannot be combined with, and why. */
+  /** The hooks it implements; every other hook point runs the kernel's own code. */
+  hooks: Omit<KernelHooks, 'calls'>;
+  /** Kernel calls the design adds (a scenario can call them only under it). */
+  calls?: readonly CallSpec<MmContext>[];
+  /** Designs it cannot be combined with, and why (beyond setting the same hook, which compose refuses by itself). */
   conflicts?: Readonly<Record<string, string>>;
   /** Built-in scenarios it does not run, and why (shared conformance suite). */
   skips?: Readonly<Record<string, string>>;

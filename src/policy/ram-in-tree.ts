@@ -1,4 +1,4 @@
-/** 3c: RAM memtypes as tree entries, one per page (reverting 9542ada8; spec 06 §3). */
+/** 3c: RAM memtypes in the memtype tree instead of page flags (spec 06 §3). */
 import type { Policy } from './policy.js';
 
 export const ramInTree: Policy = {
@@ -6,5 +6,6 @@ export const ramInTree: Policy = {
   standsFor: 'option 3c',
   title: '3c: RAM registrations in the memtype tree instead of page flags (the tree grows per page)',
   spec: '06 §3 option 3c',
-  hooks: { ramInTree: true },
+  // Both stores are kernel code (the tree is how RAM was tracked before 9542ada8): the hook only chooses.
+  hooks: { ramMemtypeStore: 'tree' },
 };

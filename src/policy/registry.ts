@@ -1,10 +1,13 @@
 /**
- * All designs, and composition (`a+b`): hook settings merge; a pair is
- * refused when either declares a conflict with the other or both set the
- * same hook to different values.
+ * All designs, and composition (`a+b`): hook implementations merge; a pair
+ * is refused when both set the same hook (choices that exclude each other
+ * are one hook) with different implementations, or when either declares a
+ * conflict with the other. The calls the parts add become available.
  */
 
+import type { CallSpec } from '../kernel/api/types.js';
 import { BASELINE_HOOKS, type KernelHooks } from '../kernel/hooks.js';
+import type { MmContext } from '../kernel/mm/mm-context.js';
 import { baseline } from './baseline.js';
 import { insertHonoursProt } from './insert-honours-prot.js';
 import { pagesIntoPfnmap } from './pages-into-pfnmap.js';
@@ -17,7 +20,7 @@ import { skipWb } from './skip-wb.js';
 import { ttmApplyToPageRange } from './ttm-apply-to-page-range.js';
 import { ttmPrefaultPmd } from './ttm-prefault-pmd.js';
 import { ttmSkipCaching } from './ttm-skip-caching.js';
-import { vmInsertPagesPgprot } from './vm-insert-pages-pgprot.js';
+import { vmInsertPagesPgprotPolicy as vmInsertPagesPgprot } from './vm-insert-pages-pgprot.js';
 
 /** In the order the comparison shows them. */
 export const POLICIES: readonly Policy[] = [
@@ -63,26 +66,37 @@ export interface SelectedPolicy {
 
 export class PolicyError extends Error {}
 
+type HookKey = keyof Omit<KernelHooks, 'calls'>;
+
+/** The hook two designs both set with different implementations, if any: they exclude each other. */
+export function sharedHook(p: Policy, q: Policy): HookKey | null {
+  for (const key of Object.keys(p.hooks) as HookKey[]) if (key in q.hooks && q.hooks[key] !== p.hooks[key]) return key;
+  return null;
+}
+
 /** Compose policies into one hook set, or throw a PolicyError saying why they cannot compose. */
 export function compose(parts: readonly Policy[]): SelectedPolicy {
   const hooks: KernelHooks = { ...BASELINE_HOOKS };
-  const setBy = new Map<keyof KernelHooks, string>();
   const skips: Record<string, string> = {};
-  for (const p of parts) {
-    for (const q of parts) {
-      const why = p.conflicts?.[q.name];
-      if (why) throw new PolicyError(`'${p.name}' and '${q.name}' cannot be combined: ${why}`);
+  const calls = new Set<string>();
+  for (const [i, p] of parts.entries()) {
+    for (const q of parts.slice(0, i)) {
+      const why = p.conflicts?.[q.name] ?? q.conflicts?.[p.name];
+      if (why) throw new PolicyError(`'${q.name}' and '${p.name}' cannot be combined: ${why}`);
+      const key = sharedHook(q, p);
+      if (key) throw new PolicyError(`'${q.name}' and '${p.name}' cannot be combined: both implement hook ${key} (choose one)`);
     }
-    for (const [key, value] of Object.entries(p.hooks) as [keyof KernelHooks, KernelHooks[keyof KernelHooks]][]) {
-      const prev = setBy.get(key);
-      if (prev !== undefined && hooks[key] !== value)
-        throw new PolicyError(`'${prev}' and '${p.name}' set ${key} differently`);
-      (hooks as unknown as Record<string, unknown>)[key] = value;
-      setBy.set(key, p.name);
-    }
+    Object.assign(hooks, p.hooks);
+    for (const c of p.calls ?? []) calls.add(c.name);
     Object.assign(skips, p.skips ?? {});
   }
+  if (calls.size) hooks.calls = calls;
   return { name: parts.map((p) => p.name).join('+'), parts, hooks, skips };
+}
+
+/** Every kernel call the designs add, for the call table (a scenario may name them under any design; they run only under theirs). */
+export function designCalls(): CallSpec<MmContext>[] {
+  return POLICIES.flatMap((p) => [...(p.calls ?? [])]);
 }
 
 /**
@@ -111,8 +125,10 @@ export interface PolicyDescription {
   standsFor: string;
   title: string;
   spec: string;
-  /** Hook settings that differ from today's kernel (src/kernel/hooks.ts). */
-  hooks: Partial<KernelHooks>;
+  /** The hook points it implements (src/kernel/hooks.ts); the rest run the kernel's own code. */
+  hooks: string[];
+  /** Kernel calls it adds. */
+  calls: string[];
   /** Designs it cannot be combined with, and why (either side's declaration). */
   conflicts: { with: string; why: string }[];
 }
@@ -122,13 +138,14 @@ export function describePolicy(name: string): PolicyDescription | null {
   const parts = name.split('+').map((n) => BY_NAME.get(n));
   if (parts.some((p) => p === undefined)) return null;
   const ps = parts as Policy[];
-  const hooks: Partial<KernelHooks> = {};
-  for (const p of ps) Object.assign(hooks, p.hooks);
+  const hooks = [...new Set(ps.flatMap((p) => Object.keys(p.hooks)))];
+  const calls = ps.flatMap((p) => (p.calls ?? []).map((c) => c.name));
   const conflicts: { with: string; why: string }[] = [];
   for (const q of POLICIES) {
     if (ps.includes(q)) continue;
     for (const p of ps) {
-      const why = p.conflicts?.[q.name] ?? q.conflicts?.[p.name];
+      const key = sharedHook(p, q);
+      const why = p.conflicts?.[q.name] ?? q.conflicts?.[p.name] ?? (key ? `both implement hook ${key}; choose one` : undefined);
       if (why && !conflicts.some((c) => c.with === q.name)) conflicts.push({ with: q.name, why });
     }
   }
@@ -138,6 +155,7 @@ export function describePolicy(name: string): PolicyDescription | null {
     title: ps.map((p) => p.title).join('; + '),
     spec: ps.map((p) => p.spec).join(', '),
     hooks,
+    calls,
     conflicts,
   };
 }

@@ -10,11 +10,19 @@ import type { CallSpec } from '../kernel/api/types.js';
 import { VM_CALLS } from '../kernel/api/vm-calls.js';
 import { TOUCH_CALLS } from '../kernel/api/touch-calls.js';
 import { bootKernel, type Kernel } from '../kernel/kernel.js';
+import { designCalls } from '../policy/registry.js';
 import type { KernelDriver } from './execute.js';
 
-/** Every call a scenario can name, by kernel name. */
+/** Every call a scenario can name, by kernel name: the kernel's, then those the designs add (src/policy; each runs only under its design). */
 export const CALLS: ReadonlyMap<string, CallSpec<Kernel>> = new Map(
-  [...(MEMTYPE_CALLS as CallSpec<Kernel>[]), ...(MM_CALLS as CallSpec<Kernel>[]), ...(DRIVER_CALLS as CallSpec<Kernel>[]), ...(VM_CALLS as CallSpec<Kernel>[]), ...(TOUCH_CALLS as CallSpec<Kernel>[])].map((c) => [c.name, c]),
+  [
+    ...(MEMTYPE_CALLS as CallSpec<Kernel>[]),
+    ...(MM_CALLS as CallSpec<Kernel>[]),
+    ...(DRIVER_CALLS as CallSpec<Kernel>[]),
+    ...(VM_CALLS as CallSpec<Kernel>[]),
+    ...(designCalls() as CallSpec<Kernel>[]),
+    ...(TOUCH_CALLS as CallSpec<Kernel>[]),
+  ].map((c) => [c.name, c]),
 );
 
 export const KERNEL_DRIVER: KernelDriver<Kernel> = {

@@ -56,7 +56,7 @@ test('TTM WC fault on 32-bit highmem, today: the page flag (never set) makes it 
 test('TTM WC fault on 32-bit highmem with insert-honours-prot: the lookup is skipped, WC', () => {
   const o = run(TTM_HIGHMEM, 'insert-honours-prot');
   const m = explainHandle(o.kernel, o.handles, 'user_map')[0]!;
-  assert.match(link(m, 'insertHonoursProt')!.result, /pfnmap_setup_cachemode_pfn skipped/);
+  assert.match(link(m, '[design insert-honours-prot]')!.result, /pfnmap_setup_cachemode_pfn skipped/);
   assert.equal(link(m, 'lookup_memtype'), undefined);
   assert.equal(m.effective, 'WC');
 });

@@ -34,7 +34,7 @@ test('explain --format json names the policy and gives the chain', () => {
   assert.equal(j.mappings.length, 1);
   assert.equal(j.mappings[0]!.npages, 16);
   assert.equal(j.mappings[0]!.effective, 'WC');
-  assert.ok(j.mappings[0]!.chain.some((l) => l.fn.includes('insertHonoursProt')));
+  assert.ok(j.mappings[0]!.chain.some((l) => l.fn.includes('[design insert-honours-prot]')));
 });
 
 test('explain --pfn lists every live mapping of the page', () => {

@@ -17,12 +17,13 @@ test('every registered design and notable composition is described with its own 
   for (const p of POLICIES) {
     const d = describePolicy(p.name)!;
     assert.ok(d.standsFor.length > 2 && d.title.length > 10, p.name);
-    assert.deepEqual(d.hooks, p.hooks);
+    assert.deepEqual(d.hooks, Object.keys(p.hooks));
+    assert.deepEqual(d.calls, (p.calls ?? []).map((c) => c.name));
   }
   assert.equal(describePolicy('no-such-design'), null);
 });
 
-test('the conflicts listed are exactly the pairs compose() refuses by declaration', () => {
+test("the conflicts listed are exactly the pairs compose() refuses (a shared hook or a declaration)", () => {
   for (const p of POLICIES) {
     const listed = new Set(describePolicy(p.name)!.conflicts.map((c) => c.with));
     for (const q of POLICIES) {

@@ -25,7 +25,6 @@ import { doMunmap, exitMmap } from '../vm/lifecycle.js';
 import { currentMm } from '../vm/mm.js';
 import { doMmap, type MmapResult } from '../vm/mmap.js';
 import { doMprotect, doMremap } from '../vm/mremap.js';
-import { vmfInsertPagesPfnmapProt, vmfInsertRamPfnProt, vmInsertPagesPgprot } from '../vm/options.js';
 import { pciMmapResource } from '../vm/pci-sysfs.js';
 import { ioRemapPfnRange, remapPfnRange, vmIomapMemory } from '../vm/remap.js';
 import { unmapMappingRange } from '../vm/unmap-mapping.js';
@@ -38,7 +37,7 @@ const PAGE = 4096;
 const hex = (v: number): string => '0x' + v.toString(16);
 
 /** The VMA of the current process at `addr`; a scenario naming an unmapped address is a model limit, not a fault. */
-function vmaAt(k: K, addr: number): Vma {
+export function vmaAt(k: K, addr: number): Vma {
   const mm = currentMm(k);
   const vma = mm.vmaLookup(addr);
   if (!vma) throw new NotModelledError(`a user-mapping call at ${hex(addr)}, where process ${mm.pid} (${mm.comm}) has no VMA`);
@@ -46,7 +45,7 @@ function vmaAt(k: K, addr: number): Vma {
 }
 
 /** `type`/`special`/`pfn` of the PTE at `addr` (or `type: none`). */
-function pteFields(k: K, vma: Vma, addr: number): Record<string, string | number | boolean> {
+export function pteFields(k: K, vma: Vma, addr: number): Record<string, string | number | boolean> {
   const s = vma.slot(addr);
   const p = vma.ptes;
   if (p.level[s] === LV_NONE) return { type: 'none' };
@@ -54,11 +53,11 @@ function pteFields(k: K, vma: Vma, addr: number): Record<string, string | number
 }
 
 /** The caller's prot: `vm_page_prot` with its cache mode set to `mode` (or as it is). */
-function protOf(k: K, vma: Vma, mode: CacheMode | undefined): number {
+export function protOf(k: K, vma: Vma, mode: CacheMode | undefined): number {
   return mode === undefined ? vma.pageProt : k.tables.pgprotSetCachemode(vma.pageProt, mode);
 }
 
-function faultResult(k: K, vma: Vma, addr: number, f: VmFault): CallResult {
+export function faultResult(k: K, vma: Vma, addr: number, f: VmFault): CallResult {
   return { fields: { fault: vmFaultName(f), ...pteFields(k, vma, addr) } };
 }
 
@@ -70,14 +69,28 @@ function mmapResult(r: MmapResult, what: string, phys?: number): CallResult {
   return { ret: 0, handle, fields: { vaddr: hex(v.start), flags: vmFlagNames(v.flags), ...(v.trackCtx ? { track_ctx: v.trackCtx.id } : {}) } };
 }
 
-const ADDR: ArgSpec = { name: 'addr', kind: 'vaddr', doc: 'user address (a mapping handle, handle+offset, or a number)' };
-const PROT: ArgSpec = { name: 'prot', kind: 'mode', doc: "the caller's cache mode (on vm_page_prot)" };
+export const ADDR: ArgSpec = { name: 'addr', kind: 'vaddr', doc: 'user address (a mapping handle, handle+offset, or a number)' };
+export const PROT: ArgSpec = { name: 'prot', kind: 'mode', doc: "the caller's cache mode (on vm_page_prot)" };
 const DRIVER_FLAGS = { VM_PFNMAP, VM_MIXEDMAP, VM_IO, VM_DONTEXPAND, VM_DONTDUMP, VM_DONTCOPY } as const;
 
-const needsHook = (hook: 'pagesPgprotApi' | 'pagesIntoPfnmap' | 'ramOnlyPfnApi', what: string) => (k: K) =>
-  k.hooks[hook] ? null : `${what} exists only in the design with hook '${hook}' (spec 06 §3)`;
+/** Availability of a call a design adds (src/policy): only while that design is in force. */
+export const inDesign = (name: string, design: string) => (k: K): string | null =>
+  k.hooks.calls?.has(name) ? null : `${name} exists only in the design ${design} (spec 06 §3)`;
 
-const pfnInsertCall = (name: string, doc: string, run: (k: K, vma: Vma, a: Args) => VmFault, extra: ArgSpec[] = [], available?: (k: K) => string | null): CallSpec<K> => ({
+/** A call a design adds that inserts `pages` at `addr` with the caller's prot; available only under `design`. */
+export const pagesInsertCall = (name: string, doc: string, design: string, run: (k: K, vma: Vma, addr: number, pages: number[], prot: number) => CallResult): CallSpec<K> => ({
+  name,
+  doc,
+  available: inDesign(name, design),
+  args: [ADDR, { name: 'pages', kind: 'pages' }, PROT],
+  run: (k, a) => {
+    const addr = a['addr'] as number;
+    const vma = vmaAt(k, addr);
+    return run(k, vma, addr, a['pages'] as number[], protOf(k, vma, a['prot'] as CacheMode));
+  },
+});
+
+export const pfnInsertCall = (name: string, doc: string, run: (k: K, vma: Vma, a: Args) => VmFault, extra: ArgSpec[] = [], available?: (k: K) => string | null): CallSpec<K> => ({
   name,
   doc,
   args: [ADDR, { name: 'pfn', kind: 'pfn' }, ...extra],
@@ -211,7 +224,7 @@ export const VM_CALLS: CallSpec<K>[] = [
       return { ret, fields: pteFields(k, vma, vma.start) };
     },
   },
-  pfnInsertCall('vmf_insert_pfn_prot', "vmf_insert_pfn_prot(vma, addr, pfn, prot): special PTE; the caller's cache bits replaced by the PAT lookup (hook insertHonoursProt skips it) — spec 04 §4", (k, v, a) => vmfInsertPfnProt(k, v, a['addr'] as number, a['pfn'] as number, protOf(k, v, a['prot'] as CacheMode)), [PROT]),
+  pfnInsertCall('vmf_insert_pfn_prot', "vmf_insert_pfn_prot(vma, addr, pfn, prot): special PTE; the caller's cache bits replaced by the PAT lookup (hook vmfInsertPfnCachemode can replace it) — spec 04 §4", (k, v, a) => vmfInsertPfnProt(k, v, a['addr'] as number, a['pfn'] as number, protOf(k, v, a['prot'] as CacheMode)), [PROT]),
   pfnInsertCall('vmf_insert_pfn', 'vmf_insert_pfn(vma, addr, pfn) with vm_page_prot; always keeps the PAT lookup — spec 04 §4, spec/07 A10', (k, v, a) => vmfInsertPfn(k, v, a['addr'] as number, a['pfn'] as number)),
   pfnInsertCall(
     'vmf_insert_pfn_prot_mkwrite',
@@ -343,34 +356,4 @@ export const VM_CALLS: CallSpec<K>[] = [
       return mmapResult(r, (a['wc'] as boolean | undefined) ? 'resource_wc' : 'resource', (a['bar'] as number) + pgoff * PAGE);
     },
   },
-  {
-    name: 'vm_insert_pages_pgprot',
-    doc: "option 1: vm_insert_pages with the caller's prot verbatim (normal PTEs, refcounts) — spec 06 §3",
-    available: needsHook('pagesPgprotApi', 'vm_insert_pages_pgprot'),
-    args: [ADDR, { name: 'pages', kind: 'pages' }, PROT],
-    run: (k, a) => {
-      const addr = a['addr'] as number;
-      const vma = vmaAt(k, addr);
-      const r = vmInsertPagesPgprot(k, vma, addr, a['pages'] as number[], protOf(k, vma, a['prot'] as CacheMode));
-      return { ret: r.ret, fields: { num: r.remaining, ...pteFields(k, vma, addr) } };
-    },
-  },
-  {
-    name: 'vmf_insert_pages_pfnmap_prot',
-    doc: "the mixture: pages mapped as special PTEs with the caller's prot in a VM_PFNMAP VMA, no refcounts — spec 06 §3",
-    available: needsHook('pagesIntoPfnmap', 'vmf_insert_pages_pfnmap_prot'),
-    args: [ADDR, { name: 'pages', kind: 'pages' }, PROT],
-    run: (k, a) => {
-      const addr = a['addr'] as number;
-      const vma = vmaAt(k, addr);
-      return faultResult(k, vma, addr, vmfInsertPagesPfnmapProt(k, vma, addr, a['pages'] as number[], protOf(k, vma, a['prot'] as CacheMode)));
-    },
-  },
-  pfnInsertCall(
-    'vmf_insert_ram_pfn_prot',
-    "option 2: vmf_insert_pfn_prot without the PAT lookup, for ordinary RAM — spec 06 §3",
-    (k, v, a) => vmfInsertRamPfnProt(k, v, a['addr'] as number, a['pfn'] as number, protOf(k, v, a['prot'] as CacheMode)),
-    [PROT],
-    needsHook('ramOnlyPfnApi', 'vmf_insert_ram_pfn_prot'),
-  ),
 ];

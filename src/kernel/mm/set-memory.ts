@@ -135,11 +135,20 @@ export function setPagesWb(k: MmContext, pfn: number, numpages: number): number 
 }
 
 /**
- * `_set_pages_array(pages, n, mode)` (spec 03 §3 "in detail"): reserve each
- * lowmem page (highmem pages skipped), CPA in pages mode (WC: UC- first, then
- * WC), and on any failure free the first k reservations and return -EINVAL.
+ * `_set_pages_array(pages, n, mode)` (spec 03 §3 "in detail"); hook
+ * `setPagesArray` replaces it.
  */
 function setPagesArray(k: MmContext, caller: string, pages: ArrayLike<number>, mode: CacheMode): number {
+  const hook = k.hooks.setPagesArray;
+  return hook ? hook.set(k, caller, pages, mode) : setPagesArrayKernel(k, caller, pages, mode);
+}
+
+/**
+ * The kernel's own `_set_pages_array`: reserve each lowmem page (highmem
+ * pages skipped), CPA in pages mode (WC: UC- first, then WC), and on any
+ * failure free the first k reservations and return -EINVAL.
+ */
+export function setPagesArrayKernel(k: MmContext, caller: string, pages: ArrayLike<number>, mode: CacheMode): number {
   const n = pages.length;
   let failAt = -1;
   for (let i = 0; i < n; i++) {
@@ -152,10 +161,7 @@ function setPagesArray(k: MmContext, caller: string, pages: ArrayLike<number>, m
     }
   }
   if (failAt < 0) {
-    const setType = mode === CM.WC ? CM.UC_MINUS : mode;
-    let ret = changePageAttrSetClr(k, { caller, pages, numpages: n, maskSet: cm2prot(k, setType), maskClr: 0 });
-    if (!ret && mode === CM.WC) ret = changePageAttrSetClr(k, { caller, pages, numpages: n, maskSet: cm2prot(k, CM.WC), maskClr: PAGE_CACHE_MASK });
-    if (!ret) return 0;
+    if (!cpaPagesArray(k, caller, pages, mode)) return 0;
     failAt = n;
   }
   for (let i = 0; i < failAt; i++) {
@@ -164,6 +170,15 @@ function setPagesArray(k: MmContext, caller: string, pages: ArrayLike<number>, m
     k.memtype.memtypeFree(pfn * PAGE, pfn * PAGE + PAGE);
   }
   return -EINVAL;
+}
+
+/** The pages-mode CPA of `_set_pages_array`: the mode's bits (WC: UC- first, then WC); 0 or the CPA's error. */
+export function cpaPagesArray(k: MmContext, caller: string, pages: ArrayLike<number>, mode: CacheMode): number {
+  const n = pages.length;
+  const setType = mode === CM.WC ? CM.UC_MINUS : mode;
+  let ret = changePageAttrSetClr(k, { caller, pages, numpages: n, maskSet: cm2prot(k, setType), maskClr: 0 });
+  if (!ret && mode === CM.WC) ret = changePageAttrSetClr(k, { caller, pages, numpages: n, maskSet: cm2prot(k, CM.WC), maskClr: PAGE_CACHE_MASK });
+  return ret;
 }
 
 /** `set_pages_array_uc(pages, n)`. */
@@ -186,8 +201,14 @@ export function setPagesArrayWt(k: MmContext, pages: ArrayLike<number>): number 
   return setPagesArray(k, 'set_pages_array_wt', pages, CM.WT);
 }
 
-/** `set_pages_array_wb(pages, n)`: clear the cache bits in pages mode, then free each lowmem page's memtype. */
+/** `set_pages_array_wb(pages, n)`; hook `setPagesArray` replaces it. */
 export function setPagesArrayWb(k: MmContext, pages: ArrayLike<number>): number {
+  const hook = k.hooks.setPagesArray;
+  return hook ? hook.wb(k, pages) : setPagesArrayWbKernel(k, pages);
+}
+
+/** The kernel's own `set_pages_array_wb`: clear the cache bits in pages mode, then free each lowmem page's memtype. */
+export function setPagesArrayWbKernel(k: MmContext, pages: ArrayLike<number>): number {
   const ret = changePageAttrSetClr(k, { caller: 'set_pages_array_wb', pages, numpages: pages.length, maskSet: 0, maskClr: PAGE_CACHE_MASK });
   if (ret) return ret;
   for (let i = 0; i < pages.length; i++) {

@@ -45,7 +45,7 @@ export interface MemtypeConfig {
    */
   physMask: bigint | null;
   flags: KernelFlags;
-  /** The design under test: `ramInTree` (3c) changes where RAM memtypes live. */
+  /** The design under test: hook `ramMemtypeStore` (3c) changes where RAM memtypes live. */
   hooks: KernelHooks;
 }
 
@@ -170,9 +170,9 @@ export class Memtype {
 
     const actual = this.patXMtrrType(start, end, req);
     const isRam = this.pagerangeIsRam(start, end);
-    // 3c (ramInTree): RAM is tracked in the tree like everything else, as
+    // 3c (ramMemtypeStore 'tree'): RAM is tracked in the tree like everything else, as
     // before 9542ada8 moved it into page flags.
-    if (isRam === 1 && !this.config.hooks.ramInTree) return this.reserveRamPagesType(start, end, req, wantNew);
+    if (isRam === 1 && this.config.hooks.ramMemtypeStore !== 'tree') return this.reserveRamPagesType(start, end, req, wantNew);
     if (isRam < 0) return { ret: -EINVAL, newType: wantNew ? actual : undefined };
 
     const conflict = this.checkConflict(start, end, actual, wantNew);
@@ -263,7 +263,7 @@ export class Memtype {
     const end = this.sanitizePhys(endIn);
     if (isUntrackedPatRange(start, end)) return 0;
     const isRam = this.pagerangeIsRam(start, end);
-    if (isRam === 1 && !this.config.hooks.ramInTree) return this.freeRamPagesType(start, end);
+    if (isRam === 1 && this.config.hooks.ramMemtypeStore !== 'tree') return this.freeRamPagesType(start, end);
     if (isRam < 0) return -EINVAL;
     if (!this.memtypeErase(start, end)) {
       this.log.emit('info', `x86/PAT: ${this.who()} freeing invalid memtype ${memRange(start, end)}`);
@@ -301,7 +301,7 @@ export class Memtype {
   lookupMemtype(paddr: number): CacheMode {
     if (isUntrackedPatRange(paddr, paddr + PAGE_SIZE)) return CM.WB;
     const ram = this.pagerangeIsRam(paddr, paddr + PAGE_SIZE) !== 0;
-    if (ram && !this.config.hooks.ramInTree) return this.pages.get(Math.floor(paddr / PAGE_SIZE)) as CacheMode;
+    if (ram && this.config.hooks.ramMemtypeStore !== 'tree') return this.pages.get(Math.floor(paddr / PAGE_SIZE)) as CacheMode;
     const id = this.tree.firstOverlap(paddr, paddr + PAGE_SIZE - 1);
     // Unregistered RAM is write-back (its direct-map type); unregistered MMIO is UC-.
     if (id === 0) return ram ? CM.WB : CM.UC_MINUS;
@@ -316,25 +316,14 @@ export class Memtype {
     const pfn = `pfn 0x${Math.floor(paddr / PAGE_SIZE).toString(16)}`;
     if (isUntrackedPatRange(paddr, paddr + PAGE_SIZE)) return `${pfn}: ISA range, never tracked`;
     const ram = this.pagerangeIsRam(paddr, paddr + PAGE_SIZE) !== 0;
-    if (ram && !this.config.hooks.ramInTree) return `${pfn}: RAM page flag`;
+    if (ram && this.config.hooks.ramMemtypeStore !== 'tree') return `${pfn}: RAM page flag`;
     const id = this.tree.firstOverlap(paddr, paddr + PAGE_SIZE - 1);
     const where = ram ? 'RAM in the tree (ram-in-tree)' : 'not RAM';
     if (id === 0) return `${pfn}: ${where}, no memtype tree entry`;
     return `${pfn}: ${where}, tree entry ${memRange(this.tree.start(id), this.tree.end(id))}`;
   }
 
-  /**
-   * Whether a registration exists for the page: a tree entry, or for RAM
-   * tracked in page flags a non-WB flag (WB is both the default and a valid
-   * registered type, so it cannot be told apart: spec 06 §3 option 3a).
-   * Used by the `registrationRule` design only.
-   */
-  hasRegistration(paddr: number): boolean {
-    if (isUntrackedPatRange(paddr, paddr + PAGE_SIZE)) return false;
-    const ram = this.pagerangeIsRam(paddr, paddr + PAGE_SIZE) !== 0;
-    if (ram && !this.config.hooks.ramInTree) return this.pages.get(Math.floor(paddr / PAGE_SIZE)) !== CM.WB;
-    return this.tree.firstOverlap(paddr, paddr + PAGE_SIZE - 1) !== 0;
-  }
+
 
   /**
    * `lookup_memtype()` for a u64 address that may not fit a double (a caller

@@ -9,7 +9,7 @@
  * matter here); the functions return the possibly rewritten pgprot.
  */
 
-import { cacheModeShort, cattrName, CM, type CacheMode } from '../../hw/cache-mode.js';
+import { cacheModeShort, cattrName, type CacheMode } from '../../hw/cache-mode.js';
 import type { CacheModeTables } from '../../hw/pte.js';
 import { EINVAL } from '../errno.js';
 import { memRange } from '../printk.js';
@@ -29,23 +29,23 @@ export interface ProtResult {
  * for. All pages must agree, else -EINVAL with the prot untouched. With PAT
  * disabled the prot is left alone.
  */
-export function pfnmapSetupCachemode(
-  mt: Memtype,
-  tables: CacheModeTables,
-  pfn: number,
-  size: number,
-  prot: number,
-): ProtResult {
+export function pfnmapSetupCachemode(mt: Memtype, tables: CacheModeTables, pfn: number, size: number, prot: number): ProtResult {
   const fn = size === PAGE_SIZE ? 'pfnmap_setup_cachemode_pfn' : 'pfnmap_setup_cachemode';
   if (!mt.config.patEnabled) {
     mt.log.chain?.push({ fn, read: 'pat_enabled() is false', result: "caller's prot kept" });
     return { ret: 0, prot };
   }
-  // 3a (registrationRule): without a registration the caller's bits stand.
-  if (mt.config.hooks.registrationRule && !mt.hasRegistration(pfn * PAGE_SIZE)) {
-    mt.log.chain?.push({ fn: `${fn} [hook registrationRule]`, read: `no registration for pfn 0x${pfn.toString(16)}`, result: "lookup skipped: caller's prot kept" });
-    return { ret: 0, prot };
-  }
+  const hook = mt.config.hooks.pfnmapSetupCachemode;
+  return hook ? hook(mt, tables, pfn, size, prot) : pfnmapLookup(mt, tables, pfn, size, prot);
+}
+
+/**
+ * The kernel's own decision of `pfnmap_setup_cachemode` once PAT is
+ * enabled: `lookup_memtype` of every page (one type, or -EINVAL) overrides
+ * the caller's cache bits. Designs that keep the lookup in some cases call it.
+ */
+export function pfnmapLookup(mt: Memtype, tables: CacheModeTables, pfn: number, size: number, prot: number): ProtResult {
+  const fn = size === PAGE_SIZE ? 'pfnmap_setup_cachemode_pfn' : 'pfnmap_setup_cachemode';
   const pcm = mt.lookupMemtype(pfn * PAGE_SIZE);
   mt.log.chain?.push({ fn: `${fn} -> lookup_memtype`, read: mt.lookupMemtypeSource(pfn * PAGE_SIZE), result: cacheModeShort(pcm) });
   const npages = Math.ceil(size / PAGE_SIZE);
@@ -59,14 +59,16 @@ export function pfnmapSetupCachemode(
 
 /**
  * `pgprot_set_cachemode(prot, pcm)` as the PAT hooks use it (spec 02 §3.2):
- * clear the cache bits, set the mode's. Under the 3b design (`setupSkipsWB`)
- * it is a no-op for WB, for every caller of the helper.
+ * clear the cache bits, set the mode's; hook `pgprotSetCachemode` (3b:
+ * a no-op for WB, for every caller of the helper).
  */
 export function pgprotSetCachemode(mt: Memtype, tables: CacheModeTables, prot: number, pcm: CacheMode): number {
-  if (mt.config.hooks.setupSkipsWB && pcm === CM.WB) {
-    mt.log.chain?.push({ fn: 'pgprot_set_cachemode [hook setupSkipsWB]', read: 'mode WB', result: "no-op: caller's prot kept" });
-    return prot;
-  }
+  const hook = mt.config.hooks.pgprotSetCachemode;
+  return hook ? hook(mt, tables, prot, pcm) : pgprotSetCachemodeKernel(mt, tables, prot, pcm);
+}
+
+/** The kernel's own `pgprot_set_cachemode`: clear the cache bits, set the mode's. */
+export function pgprotSetCachemodeKernel(mt: Memtype, tables: CacheModeTables, prot: number, pcm: CacheMode): number {
   mt.log.chain?.push({ fn: 'pgprot_set_cachemode', read: `mode ${cacheModeShort(pcm)}`, result: `pgprot becomes ${cacheModeShort(pcm)}` });
   return tables.pgprotSetCachemode(prot, pcm);
 }

@@ -29,6 +29,5 @@ export { getUserPages, gupPutPage, unpinUserPage, followPfnmap, GUP_PIN_COUNTING
 export { unmapMappingRange } from './unmap-mapping.js';
 export { devmemMmap, devmemIsAllowed } from './devmem.js';
 export { pciMmapResource } from './pci-sysfs.js';
-export { vmInsertPagesPgprot, vmfInsertPagesPfnmapProt, vmfInsertRamPfnProt } from './options.js';
 export { userMappings, userPageInfo, userProcesses, type UserMappingRun, type UserPageInfo } from './inventory.js';
 export { LV_4K, LV_2M, LV_1G } from './user-ptes.js';

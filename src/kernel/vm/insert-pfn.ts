@@ -5,11 +5,11 @@
  *
  * All of them write *special* PTEs (no refcount, no rmap) and, in today's
  * kernel, replace the caller's cache bits with the PAT record of the pfn
- * (`pfnmap_setup_cachemode_pfn`, silently). Hooks (spec 06 §6, spec/07
- * A10 resolved by splitting the call graph): `insertHonoursProt` skips the
- * lookup in `vmf_insert_pfn_prot` and `vmf_insert_pfn_prot_mkwrite` only;
- * `vmf_insert_pfn` and `vmf_insert_mixed`, which pass `vm_page_prot`, keep
- * it. `setPagesOnInsert` converts a RAM page before the `_prot` inserts.
+ * (`pfnmap_setup_cachemode_pfn`, silently). Hook `vmfInsertPfnCachemode`
+ * (spec 06 §6, spec/07 A10 resolved by splitting the call graph) replaces
+ * that decision in `vmf_insert_pfn_prot` and `vmf_insert_pfn_prot_mkwrite`
+ * only; `vmf_insert_pfn` and `vmf_insert_mixed`, which pass `vm_page_prot`,
+ * keep it.
  */
 
 import { cacheModeShort } from '../../hw/cache-mode.js';
@@ -17,12 +17,10 @@ import { PAGE_CACHE_MASK } from '../../hw/pte.js';
 import { chainMark, chainRewind } from '../chain.js';
 import type { MmContext } from '../mm/mm-context.js';
 import { bugOn, warnOnOnce } from './bug.js';
-import { debugPatChecks } from './debug-checks.js';
 import { VM_FAULT_FALLBACK, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, type VmFault } from './fault.js';
 import { isCowMapping, VM_MIXEDMAP, VM_PFNMAP, VM_WRITE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, _PAGE_SPECIAL } from './flags.js';
 import { setupCachemodePfn } from './pat-glue.js';
 import { emitInstalled, protMode } from './pte-write.js';
-import { setPagesOnInsert } from './set-pages-on-insert.js';
 import { leafPages, LV_1G, LV_2M, LV_4K, LV_NONE } from './user-ptes.js';
 import type { Vma } from './vma.js';
 
@@ -69,10 +67,8 @@ export function insertPfn(k: MmContext, vma: Vma, addr: number, pfn: number, pro
 
 interface PfnProtOpts {
   mkwrite: boolean;
-  /** Skip `pfnmap_setup_cachemode_pfn` (a hook decided so). */
-  honour: boolean;
-  /** Run `setPagesOnInsert` (the `_prot` entry points only). */
-  convert: boolean;
+  /** A `_prot` entry point: the design's cache decision (hook `vmfInsertPfnCachemode`) applies. */
+  prot: boolean;
   call: string;
 }
 
@@ -89,35 +85,40 @@ function vmfInsertPfnDecide(k: MmContext, vma: Vma, addr: number, pfn: number, p
   insertPfnBugChecks(k, vma, pfn, o.call);
   if (!vma.contains(addr)) return VM_FAULT_SIGBUS;
   // pfn_modify_allowed(): always true (no L1TF state in the machine model).
-  const mode = protMode(k, protIn);
-  if (o.convert && !setPagesOnInsert(k, pfn, mode)) return VM_FAULT_SIGBUS;
-  let prot = protIn;
-  k.log.chain?.push({ fn: o.call, read: `caller's prot ${cacheModeShort(mode)}`, result: o.honour ? 'no PAT lookup' : 'PAT lookup' });
-  if (o.honour) {
-    k.log.chain?.push({ fn: `${o.call} [hook insertHonoursProt]`, read: 'the design under test', result: "pfnmap_setup_cachemode_pfn skipped: caller's prot kept" });
-    debugPatChecks(k, o.call, [pfn], mode, false);
-  } else prot = setupCachemodePfn(k, pfn, prot);
+  const hook = o.prot ? k.hooks.vmfInsertPfnCachemode : undefined;
+  const prot = hook ? hook(k, pfn, protIn, o.call) : vmfInsertPfnLookup(k, pfn, protIn, o.call);
+  if (prot === null) return VM_FAULT_SIGBUS;
   return insertPfn(k, vma, addr, pfn, prot, o.mkwrite, o.call, protIn);
 }
 
-/** `vmf_insert_pfn_prot(vma, addr, pfn, pgprot)` (spec 04 §4); hooks `insertHonoursProt`, `setPagesOnInsert`. */
+/**
+ * The kernel's own cache decision of the `vmf_insert_pfn*` family (spec 04
+ * §4 step 7): `pfnmap_setup_cachemode_pfn` replaces the caller's cache bits
+ * with PAT's record of the pfn, silently.
+ */
+export function vmfInsertPfnLookup(k: MmContext, pfn: number, protIn: number, call: string): number {
+  k.log.chain?.push({ fn: call, read: `caller's prot ${cacheModeShort(protMode(k, protIn))}`, result: 'PAT lookup' });
+  return setupCachemodePfn(k, pfn, protIn);
+}
+
+/** `vmf_insert_pfn_prot(vma, addr, pfn, pgprot)` (spec 04 §4); hook `vmfInsertPfnCachemode`. */
 export function vmfInsertPfnProt(k: MmContext, vma: Vma, addr: number, pfn: number, prot: number): VmFault {
-  return vmfInsertPfnCore(k, vma, addr, pfn, prot, { mkwrite: false, honour: k.hooks.insertHonoursProt, convert: true, call: 'vmf_insert_pfn_prot' });
+  return vmfInsertPfnCore(k, vma, addr, pfn, prot, { mkwrite: false, prot: true, call: 'vmf_insert_pfn_prot' });
 }
 
 /**
  * `vmf_insert_pfn_prot_mkwrite(vma, addr, pfn, prot, mkwrite)` (newest TTM;
  * spec 04 §4): its mm/ side was not available to the spec writer, which
  * says "presumably identical" to `vmf_insert_pfn_prot` with `mkwrite`
- * forwarded to `insert_pfn`; modelled exactly so (same hooks).
+ * forwarded to `insert_pfn`; modelled exactly so (same hook).
  */
 export function vmfInsertPfnProtMkwrite(k: MmContext, vma: Vma, addr: number, pfn: number, prot: number, mkwrite: boolean): VmFault {
-  return vmfInsertPfnCore(k, vma, addr, pfn, prot, { mkwrite, honour: k.hooks.insertHonoursProt, convert: true, call: 'vmf_insert_pfn_prot_mkwrite' });
+  return vmfInsertPfnCore(k, vma, addr, pfn, prot, { mkwrite, prot: true, call: 'vmf_insert_pfn_prot_mkwrite' });
 }
 
 /** `vmf_insert_pfn(vma, addr, pfn)` = the `_prot` form with `vm_page_prot`; always keeps the PAT lookup (spec 04 §4, spec/07 A10). */
 export function vmfInsertPfn(k: MmContext, vma: Vma, addr: number, pfn: number): VmFault {
-  return vmfInsertPfnCore(k, vma, addr, pfn, vma.pageProt, { mkwrite: false, honour: false, convert: false, call: 'vmf_insert_pfn' });
+  return vmfInsertPfnCore(k, vma, addr, pfn, vma.pageProt, { mkwrite: false, prot: false, call: 'vmf_insert_pfn' });
 }
 
 /**

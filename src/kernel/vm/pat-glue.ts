@@ -2,7 +2,7 @@
  * The PAT hooks user mappings call, in one place (spec 04 §1, §12): the
  * v6.16+ `pfnmap_*` functions of kernel/pat/pfnmap.ts and the ≤ v6.15
  * `track_pfn_*`/`untrack_pfn` behaviour built on the same core. The
- * pat-level design hooks (registrationRule, setupSkipsWB, ramInTree) live
+ * pat-level hook points (pfnmapSetupCachemode, pgprotSetCachemode, ramMemtypeStore) sit
  * inside kernel/pat; this file only forwards.
  */
 

@@ -8,11 +8,14 @@ import { ttmDeviceInit } from '../../../src/kernel/drivers/ttm/device.js';
 import { ttmBoVmFault } from '../../../src/kernel/drivers/ttm/fault.js';
 import { ttmBoMmap } from '../../../src/kernel/drivers/ttm/mmap.js';
 import { BASELINE_HOOKS, type KernelHooks } from '../../../src/kernel/hooks.js';
+import { selectPolicies } from '../../../src/policy/registry.js';
+import { RFC_3_3 } from '../../../src/policy/ttm-skip-caching.js';
 import { bootKernel, type Kernel } from '../../../src/kernel/kernel.js';
 import { PAGE_CACHE_MASK } from '../../../src/hw/pte.js';
 
-function boot(preset: string, hooks: Partial<KernelHooks> = {}): Kernel {
-  return bootKernel(loadPreset(preset), { ...BASELINE_HOOKS, ...hooks });
+/** Boot a preset under today's kernel, a design, or explicit hooks. */
+function boot(preset: string, design: string | KernelHooks = BASELINE_HOOKS): Kernel {
+  return bootKernel(loadPreset(preset), typeof design === 'string' ? selectPolicies(design)[0]!.hooks : design);
 }
 
 /** Create, mmap and fault a WC BO of `pages`; the cache mode of every user PTE written. */
@@ -39,7 +42,7 @@ test('baseline 32-bit highmem WC BO: PAT override installs WB', () => {
 });
 
 test('RFC 1/3 (ttmApplyToPageRange): the same fault installs WC through apply_to_page_range', () => {
-  const k = boot('debian-6.1-686-pae-qemu', { ttmApplyToPageRange: true });
+  const k = boot('debian-6.1-686-pae-qemu', 'ttm-apply-to-page-range');
   const { modes, n } = wcFault(k, 64);
   assert.equal(n, 16);
   assert.deepEqual(modes, [CM.WC]);
@@ -47,13 +50,13 @@ test('RFC 1/3 (ttmApplyToPageRange): the same fault installs WC through apply_to
 });
 
 test('RFC 2/3 (ttmPrefaultPmd): 512 PTEs per fault on PAE and x86-64', () => {
-  assert.equal(wcFault(boot('debian-6.1-686-pae-qemu', { ttmPrefaultPmd: true }), 1024).n, 512);
-  assert.equal(wcFault(boot('desktop-x86-64', { ttmPrefaultPmd: true }), 1024).n, 512);
+  assert.equal(wcFault(boot('debian-6.1-686-pae-qemu', 'ttm-prefault-pmd'), 1024).n, 512);
+  assert.equal(wcFault(boot('desktop-x86-64', 'ttm-prefault-pmd'), 1024).n, 512);
   assert.equal(wcFault(boot('desktop-x86-64'), 1024).n, 16);
 });
 
 test('RFC 3/3 on an AMD x86-64 machine: clflush instead of set_pages_array_wc, no pool, fault falls back to WB', () => {
-  const k = boot('debian-6.1-amd64-qemu', { ttmSkipCachingAdjustment: 'amd-clflush' });
+  const k = boot('debian-6.1-amd64-qemu', { ttmCaching: RFC_3_3 });
   const { modes, bo } = wcFault(k, 32);
   assert.deepEqual(modes, [CM.WB]);
   assert.equal(k.counters.cpaCalls, 0);
@@ -62,7 +65,7 @@ test('RFC 3/3 on an AMD x86-64 machine: clflush instead of set_pages_array_wc, n
 });
 
 test('RFC 3/3 + RFC 1/3: WC user PTEs over a WB direct map (the aliasing Thomas objected to)', () => {
-  const k = boot('debian-6.1-amd64-qemu', { ttmSkipCachingAdjustment: 'amd-clflush', ttmApplyToPageRange: true });
+  const k = boot('debian-6.1-amd64-qemu', { ...selectPolicies('ttm-apply-to-page-range')[0]!.hooks, ttmCaching: RFC_3_3 });
   assert.deepEqual(wcFault(k, 32).modes, [CM.WC]);
 });
 

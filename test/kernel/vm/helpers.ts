@@ -6,10 +6,13 @@ import type { MachineSpec } from '../../../src/kernel/machine.js';
 import { doMmap } from '../../../src/kernel/vm/mmap.js';
 import { processMm, type MmStruct } from '../../../src/kernel/vm/mm.js';
 import type { Vma } from '../../../src/kernel/vm/vma.js';
+import { selectPolicies } from '../../../src/policy/registry.js';
 import { amd64_small } from '../mm/machines.js';
 
-export function boot(hooks: Partial<KernelHooks> = {}, machine: MachineSpec = amd64_small()): Kernel {
-  return bootKernel(machine, { ...BASELINE_HOOKS, ...hooks });
+/** Boot today's kernel, or the kernel under a design (`--policies` syntax) with some hooks overridden. */
+export function boot(design?: string, overrides: KernelHooks = {}, machine: MachineSpec = amd64_small()): Kernel {
+  const hooks = design ? selectPolicies(design)[0]!.hooks : BASELINE_HOOKS;
+  return bootKernel(machine, { ...hooks, ...overrides });
 }
 
 export function proc(k: Kernel, pid = 1, comm = 'test'): MmStruct {

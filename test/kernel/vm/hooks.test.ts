@@ -2,14 +2,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CM } from '../../../src/hw/cache-mode.js';
-import { VM_CALLS } from '../../../src/kernel/api/vm-calls.js';
+import { CALLS } from '../../../src/run/driver.js';
 import { EINVAL } from '../../../src/kernel/errno.js';
 import { KernelFatal } from '../../../src/kernel/fatal.js';
-import { directMapMode } from '../../../src/kernel/vm/debug-checks.js';
+import { directMapMode } from '../../../src/kernel/mm/direct-map-mode.js';
 import { VM_FAULT_NOPAGE, VM_FAULT_SIGBUS } from '../../../src/kernel/vm/fault.js';
 import { VM_IO, VM_MIXEDMAP, VM_PFNMAP } from '../../../src/kernel/vm/flags.js';
 import { vmfInsertMixed, vmfInsertPfn, vmfInsertPfnProt, vmfInsertPfnProtMkwrite } from '../../../src/kernel/vm/insert-pfn.js';
-import { vmfInsertPagesPfnmapProt, vmfInsertRamPfnProt, vmInsertPagesPgprot } from '../../../src/kernel/vm/options.js';
+import { vmfInsertPagesPfnmapProt } from '../../../src/policy/pages-into-pfnmap.js';
+import { vmfInsertRamPfnProt } from '../../../src/policy/ram-pfn-api.js';
+import { vmInsertPagesPgprot } from '../../../src/policy/vm-insert-pages-pgprot.js';
 import { boot, modeAt, proc, protWith, vmaOf } from './helpers.js';
 
 const warnings = (k: ReturnType<typeof boot>): string[] => k.log.messages().filter((m) => m.level === 'warning-splat').map((m) => m.text);
@@ -23,8 +25,8 @@ test('baseline: vmf_insert_pfn_prot replaces WC by the RAM page flag (WB)', () =
   assert.equal(modeAt(k, v, v.start), CM.WB);
 });
 
-test('insertHonoursProt: the _prot entry points keep WC; vmf_insert_pfn and vmf_insert_mixed keep the lookup (A10)', () => {
-  const k = boot({ insertHonoursProt: true });
+test('insert-honours-prot: the _prot entry points keep WC; vmf_insert_pfn and vmf_insert_mixed keep the lookup (A10)', () => {
+  const k = boot('insert-honours-prot', { debugChecks: undefined });
   const mm = proc(k);
   const pfn = k.allocator.allocPages('GFP_KERNEL', 0);
   const a = vmaOf(k, mm, 2, VM_PFNMAP | VM_IO, CM.WC);
@@ -40,8 +42,8 @@ test('insertHonoursProt: the _prot entry points keep WC; vmf_insert_pfn and vmf_
   assert.equal(modeAt(k, c, c.start), CM.UC_MINUS);
 });
 
-test('insertHonoursProt + debugPatChecks: WARNs name the direct map and the missing reservation', () => {
-  const k = boot({ insertHonoursProt: true, debugPatChecks: true });
+test('insert-honours-prot with its debug checks: WARNs name the direct map and the missing reservation', () => {
+  const k = boot('insert-honours-prot');
   const mm = proc(k);
   const pfn = k.allocator.allocPages('GFP_KERNEL', 0);
   const v = vmaOf(k, mm, 2, VM_PFNMAP | VM_IO);
@@ -55,8 +57,8 @@ test('insertHonoursProt + debugPatChecks: WARNs name the direct map and the miss
   ]);
 });
 
-test('setPagesOnInsert: the RAM page is converted (flag + direct map) and the PTE is WC; another mode then fails', () => {
-  const k = boot({ setPagesOnInsert: true });
+test('set-pages-on-insert: the RAM page is converted (flag + direct map) and the PTE is WC; another mode then fails', () => {
+  const k = boot('set-pages-on-insert');
   const mm = proc(k);
   const pfn = k.allocator.allocPages('GFP_KERNEL', 0);
   const v = vmaOf(k, mm, 2, VM_PFNMAP | VM_IO);
@@ -69,18 +71,21 @@ test('setPagesOnInsert: the RAM page is converted (flag + direct map) and the PT
   assert.match(k.log.messages().at(-1)!.text, /reserve_ram_pages_type failed/);
 });
 
-test('new API calls are unavailable unless their hook is on', () => {
+test('the calls a design adds are unavailable unless that design is in force', () => {
   const k = boot();
   for (const name of ['vm_insert_pages_pgprot', 'vmf_insert_pages_pfnmap_prot', 'vmf_insert_ram_pfn_prot']) {
-    const c = VM_CALLS.find((x) => x.name === name)!;
+    const c = CALLS.get(name)!;
     assert.ok(c.available?.(k), `${name} should be unavailable`);
   }
-  const on = boot({ pagesPgprotApi: true, pagesIntoPfnmap: true, ramOnlyPfnApi: true });
-  for (const name of ['vm_insert_pages_pgprot', 'vmf_insert_pages_pfnmap_prot', 'vmf_insert_ram_pfn_prot']) assert.equal(VM_CALLS.find((x) => x.name === name)!.available?.(on), null);
+  const own = { vm_insert_pages_pgprot: 'vm-insert-pages-pgprot', vmf_insert_pages_pfnmap_prot: 'pages-into-pfnmap', vmf_insert_ram_pfn_prot: 'ram-pfn-api' } as const;
+  for (const [name, design] of Object.entries(own)) {
+    assert.equal(CALLS.get(name)!.available?.(boot(design)), null, `${name} under ${design}`);
+    for (const other of Object.values(own)) if (other !== design) assert.ok(CALLS.get(name)!.available?.(boot(other)), `${name} under ${other}`);
+  }
 });
 
-test('pagesPgprotApi: WC normal PTEs with refcounts; tail pages -EINVAL; BUG on VM_PFNMAP', () => {
-  const k = boot({ pagesPgprotApi: true });
+test('vm-insert-pages-pgprot: WC normal PTEs with refcounts; tail pages -EINVAL; BUG on VM_PFNMAP', () => {
+  const k = boot('vm-insert-pages-pgprot');
   const mm = proc(k);
   const pfn = k.allocator.allocPages('GFP_KERNEL', 1);
   const v = vmaOf(k, mm, 2);
@@ -94,8 +99,8 @@ test('pagesPgprotApi: WC normal PTEs with refcounts; tail pages -EINVAL; BUG on 
   assert.throws(() => vmInsertPagesPgprot(k, p, p.start, [pfn], p.pageProt), KernelFatal);
 });
 
-test('pagesIntoPfnmap: special WC PTEs in a VM_PFNMAP VMA, no refcount', () => {
-  const k = boot({ pagesIntoPfnmap: true });
+test('pages-into-pfnmap: special WC PTEs in a VM_PFNMAP VMA, no refcount', () => {
+  const k = boot('pages-into-pfnmap');
   const mm = proc(k);
   const pfn = k.allocator.allocPages('GFP_KERNEL', 1);
   const v = vmaOf(k, mm, 2, VM_PFNMAP | VM_IO);
@@ -105,15 +110,15 @@ test('pagesIntoPfnmap: special WC PTEs in a VM_PFNMAP VMA, no refcount', () => {
   assert.equal(k.pages.mapcount[pfn], 0);
 });
 
-test('ramOnlyPfnApi: RAM keeps WC; non-RAM is refused only with debugPatChecks', () => {
-  const k = boot({ ramOnlyPfnApi: true });
+test('ram-pfn-api: RAM keeps WC; non-RAM is refused only with the debug checks', () => {
+  const k = boot('ram-pfn-api', { debugChecks: undefined });
   const mm = proc(k);
   const pfn = k.allocator.allocPages('GFP_KERNEL', 0);
   const v = vmaOf(k, mm, 2, VM_PFNMAP | VM_IO);
   assert.equal(vmfInsertRamPfnProt(k, v, v.start, pfn, protWith(k, v, CM.WC)), VM_FAULT_NOPAGE);
   assert.equal(modeAt(k, v, v.start), CM.WC);
   assert.equal(vmfInsertRamPfnProt(k, v, v.start + 4096, 0xc0000, protWith(k, v, CM.WC)), VM_FAULT_NOPAGE);
-  const d = boot({ ramOnlyPfnApi: true, debugPatChecks: true });
+  const d = boot('ram-pfn-api');
   const dm = proc(d);
   const w = vmaOf(d, dm, 1, VM_PFNMAP | VM_IO);
   assert.equal(vmfInsertRamPfnProt(d, w, w.start, 0xc0000, protWith(d, w, CM.WC)), VM_FAULT_SIGBUS);

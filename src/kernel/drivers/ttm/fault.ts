@@ -16,29 +16,21 @@ import { cacheModeShort } from '../../../hw/cache-mode.js';
 import { PAGE_CACHE_MASK } from '../../../hw/pte.js';
 import { chainMark, chainRewind } from '../../chain.js';
 import { ttmCachingName } from './caching.js';
-import { ENOMEM } from '../../errno.js';
 import type { MmContext } from '../../mm/mm-context.js';
-import { VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, vmfError, type VmFault } from '../../vm/fault.js';
-import { vmfInsertPagesPfnmapProt, vmfInsertRamPfnProt, vmInsertPagesPgprot } from '../../vm/options.js';
+import { VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, type VmFault } from '../../vm/fault.js';
 import { vmfInsertPfnProt } from '../../vm/insert-pfn.js';
 import { currentMm, type MmStruct } from '../../vm/mm.js';
 import type { Vma } from '../../vm/vma.js';
 import { ttmIoProt, ttmTtPopulate, type TtmBo } from './bo.js';
 import { ttmBoOfVma } from './mmap.js';
-import { ttmApplyToPageRangeFault } from './rfc-apply.js';
 
 const PAGE = 4096;
 /** VM_FAULT_ERROR without the bits the model never produces (HWPOISON*): OOM | SIGBUS | SIGSEGV | FALLBACK. */
 const VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV | 0x800;
 
-/**
- * `TTM_BO_VM_NUM_PREFAULT` (include/drm/ttm/ttm_bo.h): 16. Under RFC 2/3
- * (`ttmPrefaultPmd`) the pages of one PMD when the page table has more than
- * two levels (x86-64, PAE: 512), else 16 (2-level non-PAE x86-32).
- */
+/** `TTM_BO_VM_NUM_PREFAULT` (include/drm/ttm/ttm_bo.h): 16; hook `ttmNumPrefault` (RFC 2/3). */
 export function ttmBoVmNumPrefault(k: MmContext): number {
-  if (!k.hooks.ttmPrefaultPmd) return 16;
-  return k.machine.arch === 'x86-32' ? 16 : 512;
+  return k.hooks.ttmNumPrefault ? k.hooks.ttmNumPrefault(k) : 16;
 }
 
 /** What one fault did. */
@@ -73,7 +65,7 @@ export function ttmBoVmFaultReserved(k: MmContext, vma: Vma, bo: TtmBo, address:
 
 function faultReserved(k: MmContext, vma: Vma, bo: TtmBo, address: number, protIn: number, numPrefault: number): TtmFaultResult {
   const res: TtmFaultResult = { ret: VM_FAULT_NOPAGE, inserted: 0, requestedProt: protIn, vma, bo };
-  let pageOffset = vma.slot(address) + vma.pgoff - bo.vmaNodeStart;
+  const pageOffset = vma.slot(address) + vma.pgoff - bo.vmaNodeStart;
   const pageLast = vma.pgoff + vma.pages - bo.vmaNodeStart;
   if (pageOffset >= bo.numPages) {
     k.log.refuse('ttm_bo_vm_fault_reserved', `page_offset ${pageOffset} >= bo->resource->num_pages ${bo.numPages}`, 'VM_FAULT_SIGBUS');
@@ -85,17 +77,38 @@ function faultReserved(k: MmContext, vma: Vma, bo: TtmBo, address: number, protI
   if (!bo.resource.isIomem) {
     const r = ttmTtPopulate(k, bo);
     if (r.ret) {
-      if (k.hooks.ttmApplyToPageRange && r.ret === -ENOMEM) return { ...res, ret: VM_FAULT_OOM };
+      const f = k.hooks.ttmFaultInsert?.populateFailed?.(k, r.ret);
+      if (f !== undefined && f !== null) return { ...res, ret: f };
       k.log.emit('debug', `[TTM] TTM fault hit ${errName(r.ret)}.`);
       return { ...res, ret: VM_FAULT_SIGBUS };
     }
   }
   // Iomem: pgprot_decrypted(prot) — no memory encryption in the model.
-  if (k.hooks.ttmApplyToPageRange) return ttmApplyToPageRangeFault(k, vma, bo, address, pageOffset, prot, numPrefault, res);
+  const hook = k.hooks.ttmFaultInsert;
+  if (hook && (hook.iomem === true || !bo.resource.isIomem)) return hook.insert(k, vma, bo, address, pageOffset, pageLast, prot, numPrefault, res);
+  return ttmFaultPfnLoop(k, vma, bo, address, pageOffset, pageLast, prot, numPrefault, res, vmfInsertPfnProt);
+}
+
+/**
+ * The kernel's own insert loop of `ttm_bo_vm_fault_reserved`: up to
+ * `numPrefault` pages through `insert` (`vmf_insert_pfn_prot`; option 2
+ * passes its RAM-only insert for system pages). A missing page at i = 0 →
+ * OOM; an insert error at i = 0 → NOPAGE (swallowed), later → stop.
+ */
+export function ttmFaultPfnLoop(
+  k: MmContext,
+  vma: Vma,
+  bo: TtmBo,
+  address: number,
+  pageOffset: number,
+  pageLast: number,
+  prot: number,
+  numPrefault: number,
+  res: TtmFaultResult,
+  insert: (k: MmContext, vma: Vma, addr: number, pfn: number, prot: number) => VmFault,
+): TtmFaultResult {
   let ret: VmFault = VM_FAULT_NOPAGE;
   const tt = bo.ttm;
-  // The page-based designs take the tt's pages in one call (spec 06 §3).
-  if (!bo.resource.isIomem && (k.hooks.pagesPgprotApi || k.hooks.pagesIntoPfnmap)) return ttmFaultPages(k, vma, bo, address, pageOffset, pageLast, prot, numPrefault, res);
   for (let i = 0; i < numPrefault; i++) {
     let pfn: number;
     if (bo.resource.isIomem) pfn = Math.floor(bo.resource.busOffset / PAGE) + pageOffset;
@@ -106,8 +119,7 @@ function faultReserved(k: MmContext, vma: Vma, bo: TtmBo, address: number, protI
         break;
       }
     }
-    // Option 2: TTM's tt pages are ordinary RAM, so it uses the RAM-only insert; iomem keeps the PFN insert.
-    ret = k.hooks.ramOnlyPfnApi && !bo.resource.isIomem ? vmfInsertRamPfnProt(k, vma, address, pfn, prot) : vmfInsertPfnProt(k, vma, address, pfn, prot);
+    ret = insert(k, vma, address, pfn, prot);
     if (ret & VM_FAULT_ERROR) {
       if (i === 0) return { ...res, ret: VM_FAULT_NOPAGE };
       break;
@@ -120,20 +132,17 @@ function faultReserved(k: MmContext, vma: Vma, bo: TtmBo, address: number, protI
 }
 
 /**
- * The fault under option 1 (`vm_insert_pages_pgprot`) or the mixture
- * (`vmf_insert_pages_pfnmap_prot`): the same prefault window, handed over
- * as pages with TTM's prot.
+ * The fault of a page-based design: the prefault window as pages (up to
+ * `numPrefault` pfns of the tt from `pageOffset`, stopping at a missing
+ * page; none → OOM), handed to `insert` in one call.
  */
-function ttmFaultPages(
-  k: MmContext,
-  vma: Vma,
+export function ttmPagesFault(
   bo: TtmBo,
-  address: number,
   pageOffset: number,
   pageLast: number,
-  prot: number,
   numPrefault: number,
   res: TtmFaultResult,
+  insert: (pfns: number[]) => { ret: VmFault; inserted: number },
 ): TtmFaultResult {
   const n = Math.min(numPrefault, pageLast - pageOffset, bo.numPages - pageOffset);
   const pfns: number[] = [];
@@ -143,13 +152,7 @@ function ttmFaultPages(
     pfns.push(pfn);
   }
   if (pfns.length === 0) return { ...res, ret: VM_FAULT_OOM };
-  if (k.hooks.pagesPgprotApi) {
-    const r = vmInsertPagesPgprot(k, vma, address, pfns, prot);
-    if (r.ret) return { ...res, ret: vmfError(r.ret) };
-    return { ...res, ret: VM_FAULT_NOPAGE, inserted: pfns.length - r.remaining };
-  }
-  const ret = vmfInsertPagesPfnmapProt(k, vma, address, pfns, prot);
-  return { ...res, ret, inserted: ret === VM_FAULT_NOPAGE ? pfns.length : 0 };
+  return { ...res, ...insert(pfns) };
 }
 
 function errName(err: number): string {

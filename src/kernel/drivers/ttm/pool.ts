@@ -20,7 +20,7 @@ import { checkHolds, driverFreePages } from '../page-refs.js';
 import { TTM_CACHING, type TtmCaching } from './caching.js';
 import type { TtmPool } from './device.js';
 import type { TtmPoolType } from './pool-type.js';
-import { drmClflushPages, ttmSkipsCaching } from './skip-caching.js';
+import { drmClflushPages } from '../drm-cache.js';
 import { ttmGlobal } from './ttm-global.js';
 import type { TtmTt } from './tt.js';
 
@@ -44,6 +44,20 @@ export interface PoolAllocStats {
 }
 
 const floorLog2 = (n: number): number => 31 - Math.clz32(n);
+
+/**
+ * Whether TTM changes the kernel's caching of its pages (WC/UC pools,
+ * `set_pages_array_*`, `set_pages_wb` on free): the kernel's own does;
+ * hook `ttmCaching` (RFC 3/3 and the WIP flush caches instead).
+ */
+function ttmSkipsCaching(k: MmContext): boolean {
+  return k.hooks.ttmCaching ? !k.hooks.ttmCaching.changesCaching(k) : false;
+}
+
+/** Today's highmem quirk (`caching_consistent = ... || PageHighMem(p)`), unless hook `ttmCaching` drops it. */
+function highmemConsistent(k: MmContext): boolean {
+  return k.hooks.ttmCaching ? k.hooks.ttmCaching.highmemConsistent : true;
+}
 
 /**
  * `ttm_pool_select_type(pool, caching, order)`: the per-pool type with the
@@ -99,7 +113,7 @@ function applyCaching(k: MmContext, st: AllocState, tt: TtmTt, stats: PoolAllocS
  * in the model.
  */
 function pageAllocated(k: MmContext, order: number, p: number, pageCaching: TtmCaching, st: AllocState, tt: TtmTt, stats: PoolAllocStats): number {
-  const consistent = pageCaching === st.ttCaching || k.pages.isHighMem(p);
+  const consistent = pageCaching === st.ttCaching || (k.pages.isHighMem(p) && highmemConsistent(k));
   if (consistent) {
     const r = applyCaching(k, st, tt, stats);
     if (r) return r;
@@ -202,7 +216,11 @@ export function ttmPoolTypeTake(g: { allocatedPages: number }, pt: TtmPoolType):
  * `__free_pages` (or `dma_free_attrs`: the same pages back to the allocator).
  */
 export function ttmPoolFreePage(k: MmContext, _pool: TtmPool | null, caching: TtmCaching, order: number, p: number): void {
-  if (caching !== TTM_CACHING.cached && !k.pages.isHighMem(p) && !ttmSkipsCaching(k)) setPagesWb(k, p, 2 ** order);
+  if (caching !== TTM_CACHING.cached && !ttmSkipsCaching(k)) {
+    if (!k.pages.isHighMem(p)) setPagesWb(k, p, 2 ** order);
+    // A design that gave highmem pages their caching takes it back the page-array way (no linear address).
+    else if (!highmemConsistent(k)) setPagesArrayWb(k, Array.from({ length: 2 ** order }, (_, i) => p + i));
+  }
   driverFreePages(k, p, order, 'ttm');
 }
 

@@ -1,7 +1,8 @@
 /**
- * The debug-kernel checks the debated options propose (spec 06 §3, hook
- * `debugPatChecks`), run only on paths that install the caller's cache bits
- * without the PAT lookup (`insertHonoursProt`, option 1, option 2, the
+ * The debug-kernel checks the debated options propose (spec 06 §3), the
+ * implementation of hook `debugChecks` that Christian's fix and option 2
+ * supply; the kernel runs it only on paths that install the caller's cache
+ * bits without the PAT lookup (Christian's fix, option 1, option 2, the
  * mixture). Each check prints one WARN for the first offending page of a
  * call (`(and N more pages)` when several), and lets the insert go on,
  * except that option 2 refuses a non-RAM pfn with `VM_FAULT_SIGBUS` (model
@@ -18,27 +19,19 @@
  *   WB is both the default and a value)
  */
 
-import { cattrName, CM, type CacheMode } from '../../hw/cache-mode.js';
-import { PAGE_CACHE_MASK } from '../../hw/pte.js';
-import type { MmContext } from '../mm/mm-context.js';
+import { cattrName, CM, type CacheMode } from '../hw/cache-mode.js';
+import { directMapMode } from '../kernel/mm/direct-map-mode.js';
+import type { MmContext } from '../kernel/mm/mm-context.js';
 
 const PAGE = 4096;
 
 type Kind = 'notram' | 'pat' | 'directmap' | 'pageflag';
-
-/** The mode of the direct-map leaf of a lowmem pfn, or null if it has none. */
-export function directMapMode(k: MmContext, pfn: number): CacheMode | null {
-  const map = k.directMap.map;
-  if (pfn >= k.layout.directMapEndPfn || !map.present(pfn)) return null;
-  return k.tables.pgprot2cachemode(map.bits4k(pfn) & PAGE_CACHE_MASK);
-}
 
 /**
  * Run the checks over `pfns` requested as `mode`. Returns false when
  * `requireRam` and some pfn is not RAM (the caller refuses the insert).
  */
 export function debugPatChecks(k: MmContext, fn: string, pfns: ArrayLike<number>, mode: CacheMode, requireRam: boolean): boolean {
-  if (!k.hooks.debugPatChecks) return true;
   const first = new Map<Kind, { pfn: number; got: CacheMode | null; n: number }>();
   const note = (kind: Kind, pfn: number, got: CacheMode | null): void => {
     const f = first.get(kind);
