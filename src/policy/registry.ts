@@ -15,6 +15,7 @@ import type { Policy } from './policy.js';
 import { ramInTree } from './ram-in-tree.js';
 import { ramPfnApi } from './ram-pfn-api.js';
 import { registrationRule } from './registration-rule.js';
+import { setPagesHighmem } from './set-pages-highmem.js';
 import { setPagesOnInsert } from './set-pages-on-insert.js';
 import { skipWb } from './skip-wb.js';
 import { ttmApplyToPageRange } from './ttm-apply-to-page-range.js';
@@ -36,6 +37,7 @@ export const POLICIES: readonly Policy[] = [
   ttmApplyToPageRange,
   ttmPrefaultPmd,
   ttmSkipCaching,
+  setPagesHighmem,
 ];
 
 const BY_NAME = new Map(POLICIES.map((p) => [p.name, p]));
