@@ -89,8 +89,28 @@ async function benchSuite(): Promise<void> {
   }
 }
 
+/** CLI start-up: the median of 5 runs of `patlab --help` and of `patlab policies`, beside `node -e 0`. */
+function benchStartup(): void {
+  console.log('\nCLI start-up (median of 5 wall-clock runs):');
+  const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const median = (args: string[]): number => {
+    const ts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      spawnSync(process.execPath, args, { stdio: 'ignore' });
+      ts.push((performance.now() - t0) / 1000);
+    }
+    return ts.sort((a, b) => a - b)[2]!;
+  };
+  const bare = median(['-e', '0']);
+  const help = median([cli, '--help']);
+  const pol = median([cli, 'policies']);
+  console.log(`  node -e 0 ${bare.toFixed(3)} s; patlab --help ${help.toFixed(3)} s; patlab policies ${pol.toFixed(3)} s (--help over bare node: ${(help - bare).toFixed(3)} s)`);
+}
+
 async function section(which: string): Promise<void> {
-  if (which === 'memtype') {
+  if (which === 'startup') benchStartup();
+  else if (which === 'memtype') {
     console.log('\nmemtype replay (gen-memtype-traces.py perf):');
     const d5 = replay('distinct', 100_000);
     console.log(fmt(d5));
@@ -105,11 +125,11 @@ async function section(which: string): Promise<void> {
   } else if (which === 'mm') benchMm();
   else if (which === 'ttm') benchTtm();
   else if (which === 'suite') await benchSuite();
-  else throw new Error(`unknown bench section '${which}': expected memtype, mm, ttm or suite`);
+  else throw new Error(`unknown bench section '${which}': expected startup, memtype, mm, ttm or suite`);
   console.log(`  peak RSS (${which}): ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB`);
 }
 
-const SECTIONS = ['memtype', 'mm', 'ttm', 'suite'];
+const SECTIONS = ['startup', 'memtype', 'mm', 'ttm', 'suite'];
 
 /** Each section runs in its own process, so its peak RSS is its own. */
 async function main(): Promise<void> {

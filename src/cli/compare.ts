@@ -10,7 +10,6 @@ import { runUnderPolicy, scenarioHeader } from '../run/compare.js';
 import { DEBATE_SUITE } from '../io/compare/debate-suite.js';
 import { didYouMean } from '../io/did-you-mean.js';
 import { InputError } from '../run/input-error.js';
-import { compareToHtml } from '../io/render/compare-html.js';
 import { compareToJson } from '../io/render/compare-json.js';
 import { compareToText } from '../io/render/compare-text.js';
 import { diffToText } from '../io/render/diff-text.js';
@@ -23,6 +22,7 @@ import { compareParallel } from '../run/parallel.js';
 import { readInput } from './read-input.js';
 import { writeStdout } from './write-stdout.js';
 
+// The HTML renderer (Vega, ~0.2 s to load) is imported only when --format html asks for it.
 export function registerCompare(program: Command): void {
   program
     .command('compare')
@@ -94,7 +94,7 @@ export function registerCompare(program: Command): void {
         ? o.format === 'json' ? JSON.stringify({ format: 'patlab-diff/1', ...d }, null, 2) + '\n' : diffToText(d)
         : o.summary
         ? summaryText(results)
-        : o.format === 'html' ? await compareToHtml(results) : o.format === 'json' ? JSON.stringify(compareToJson(results), null, 2) + '\n' : compareToText(results);
+        : o.format === 'html' ? await (await import('../io/render/compare-html.js')).compareToHtml(results) : o.format === 'json' ? JSON.stringify(compareToJson(results), null, 2) + '\n' : compareToText(results);
       if (o.output) writeTextFile(o.output, out);
       else await writeStdout(out);
     });

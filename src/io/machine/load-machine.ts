@@ -27,8 +27,12 @@ import { locate, type Loc, type YamlSource } from './yaml-located.js';
 export type { YamlSource } from './yaml-located.js';
 
 const Ajv = AjvModule.default;
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
-const validate = ajv.compile(MACHINE_SCHEMA);
+// Compiled on first use: compiling costs ~50 ms, which every CLI call would pay even without a machine file.
+let compiled: ReturnType<InstanceType<typeof Ajv>['compile']> | null = null;
+function validator(): ReturnType<InstanceType<typeof Ajv>['compile']> {
+  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: false }).compile(MACHINE_SCHEMA);
+  return compiled;
+}
 
 /** Presets may extend presets; a cycle or a deep chain is an error. */
 const MAX_PRESET_DEPTH = 8;
@@ -54,6 +58,7 @@ function validated(node: unknown, src: YamlSource, rootLoc?: Loc): Validated {
     if (typeof o['kernel'] === 'number') o['kernel'] = locs.get('/kernel')?.source ?? String(o['kernel']);
   }
   const at = makeLocator(locs, rootLoc);
+  const validate = validator();
   if (!validate(value)) throw schemaError(validate.errors ?? [], value, src.file, at);
   const presetLoc = locs.get('/preset')?.value;
   return presetLoc ? { raw: value as Raw, at, presetLoc } : { raw: value as Raw, at };
