@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fc from 'fast-check';
+import fc from '../fc.js';
 import { aliasesOf } from '../../src/check/aliases.js';
 import { bitsAt, liveAt, type Timeline } from '../../src/check/timeline.js';
 import type { EffectiveTypes } from '../../src/check/effective.js';

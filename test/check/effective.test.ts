@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import fc from 'fast-check';
+import fc from '../fc.js';
 import { EffectiveTypes } from '../../src/check/effective.js';
 import { mtrrTypeAt, variableRange } from '../../src/hw/mtrr.js';
 import type { MtrrType } from '../../src/hw/cache-mode.js';

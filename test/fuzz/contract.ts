@@ -5,7 +5,7 @@
  * exception (an internal error) is a violation. Mutators: delete, duplicate
  * or replace a line, flip a character, truncate, insert a random token.
  */
-import fc from 'fast-check';
+import fc from '../fc.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenarioFile } from '../../src/io/scenario/load.js';

@@ -1,7 +1,7 @@
 /** Trace lexical rules (FORMAT §1). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
+import fc from '../fc.js';
 import { parseU64, tokenize } from '../../src/io/trace/lexer.js';
 
 const U64 = (1n << 64n) - 1n;

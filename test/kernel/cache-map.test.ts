@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
+import fc from '../fc.js';
 import { MT, type MtrrType } from '../../src/hw/cache-mode.js';
 import { mtrrTypeAt, variableRange, type MtrrState as HwMtrrState } from '../../src/hw/mtrr.js';
 import { LinuxMtrr, mtrrTypeMerge, type MtrrState } from '../../src/kernel/mtrr/cache-map.js';

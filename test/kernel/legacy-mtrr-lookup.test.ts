@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
+import fc from '../fc.js';
 import { MT, MTRR_TYPE_INVALID, type MtrrType } from '../../src/hw/cache-mode.js';
 import { mtrrTypeAt, variableRange, type MtrrState as HwMtrrState } from '../../src/hw/mtrr.js';
 import { fixedCellIndex } from '../../src/hw/mtrr.js';

@@ -11,7 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
+import fc from '../fc.js';
 import { MemtypeTree, type MemtypeTreeOptions } from '../../src/kernel/pat/memtype-tree.js';
 
 interface E {
@@ -190,4 +190,18 @@ test('peak size counts the largest population', () => {
   t.insert(0, 0x1000, 0);
   assert.equal(t.size, 1);
   assert.equal(t.peakSize, 3);
+});
+
+test('regression: freeing the only entry of a leaf whose id equals the internal root node\u2019s id unlinks the leaf', () => {
+  // Found by the property above: leaf ids and internal-node ids are separate pools.
+  const tree = new MemtypeTree({ leafCapacity: 2, fanout: 3 });
+  tree.insert(4, 5, 0);
+  tree.insert(4, 5, 0);
+  tree.insert(4, 5, 0);
+  tree.remove(tree.findExact(4, 5));
+  assert.equal(tree.checkInvariants(), null);
+  tree.insert(4, 5, 0);
+  tree.insert(4, 5, 0);
+  assert.equal(tree.checkInvariants(), null);
+  assert.equal(tree.toArray().length, 4);
 });

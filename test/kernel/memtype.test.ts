@@ -3,7 +3,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
+import fc from '../fc.js';
 import { CM, MT, type CacheMode } from '../../src/hw/cache-mode.js';
 import { bootMemtype } from '../../src/kernel/pat/boot.js';
 import { patMemtypeList } from '../../src/kernel/pat/memtype-list.js';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fc from 'fast-check';
+import fc from '../fc.js';
 import { PAT_NORMAL, PAT_RESET, patConfigurationLine } from '../../src/hw/pat-msr.js';
 import { loadMachine } from '../../src/io/machine/load-machine.js';
 import type { MachineSpec } from '../../src/kernel/machine.js';

@@ -18,7 +18,7 @@ import { LV_NONE } from '../vm/user-ptes.js';
 import { hvaToPfn, kvmReleasePfn, kvmVcpuMap, kvmVcpuUnmap } from '../drivers/kvm/hva-to-pfn.js';
 import { kvmOf, kvmSetMemoryRegion } from '../drivers/kvm/kvm.js';
 import { refHazards } from '../drivers/page-refs.js';
-import { ttmBoCreate, ttmTtPopulate, ttmTtUnpopulate, type TtmBo } from '../drivers/ttm/bo.js';
+import { ttmBoTryCreate, ttmTtPopulate, ttmTtUnpopulate, type TtmBo } from '../drivers/ttm/bo.js';
 import { ttmCachingFromMode, ttmCachingName } from '../drivers/ttm/caching.js';
 import { ttmDeviceInit, type TtmDevice } from '../drivers/ttm/device.js';
 import { ttmBoVmFault } from '../drivers/ttm/fault.js';
@@ -107,9 +107,10 @@ const TTM_CALLS: CallSpec<K>[] = [
     run(k, a) {
       ttmReap(k);
       const caching = ttmCachingFromMode(a['caching'] as CacheMode);
-      const o: Parameters<typeof ttmBoCreate>[3] = { caching, placement: a['bus_offset'] === undefined ? 'tt' : 'vram' };
+      const o: Parameters<typeof ttmBoTryCreate>[3] = { caching, placement: a['bus_offset'] === undefined ? 'tt' : 'vram' };
       if (a['bus_offset'] !== undefined) o.busOffset = a['bus_offset'] as number;
-      const bo = ttmBoCreate(k, device(k, a['device'] as number | undefined), Math.ceil((a['size'] as number) / PAGE), o);
+      const bo = ttmBoTryCreate(k, device(k, a['device'] as number | undefined), Math.ceil((a['size'] as number) / PAGE), o);
+      if (typeof bo === 'number') return { ret: bo };
       return { handle: { kind: 'bo', id: bo.id }, fields: { caching: ttmCachingName(caching), pages: bo.numPages, placement: bo.resource.memType } };
     },
   },

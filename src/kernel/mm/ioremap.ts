@@ -54,10 +54,9 @@ function hex(v: number): string {
 function rangeHasUnreservedRam(k: MmContext, phys: number, last: number): boolean {
   const first = Math.ceil(phys / PAGE);
   const end = Math.floor((last + 1) / PAGE);
-  for (let pfn = first; pfn < end; pfn++) {
-    if (!k.systemRam.pageIsRam(pfn)) continue;
-    if (pfn >= k.pages.nPfns || (k.pages.flags[pfn]! & PG_RESERVED) === 0) return true;
-  }
+  // Only the System RAM inside the range is looked at page by page (walk_mem_res + __ioremap_check_ram).
+  for (const [pfn, nr] of k.systemRam.ramRuns(first, end))
+    for (let p = pfn; p < pfn + nr; p++) if (p >= k.pages.nPfns || (k.pages.flags[p]! & PG_RESERVED) === 0) return true;
   return false;
 }
 

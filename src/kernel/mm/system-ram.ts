@@ -56,6 +56,19 @@ export class SystemRam {
     return ret;
   }
 
+  /** The runs of pfns in [first, end) that `pageIsRam`, in order (whole pages of one resource each). */
+  ramRuns(first: number, end: number): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = this.firstEndingAtOrAfter(first * 4096); i < this.resources.length; i++) {
+      const r = this.resources[i]!;
+      const a = Math.max(first, Math.ceil(r.start / 4096));
+      const b = Math.min(end, Math.floor((r.endIncl + 1) / 4096));
+      if (Math.ceil(r.start / 4096) >= end) break;
+      if (b > a) out.push([a, b - a]);
+    }
+    return out;
+  }
+
   /** Whether `pfn` lies in a System RAM resource (`page_is_ram()`, no 1 MiB clamp). */
   pageIsRam(pfn: number): boolean {
     const addr = pfn * 4096;

@@ -464,7 +464,8 @@ export class MemtypeTree {
     }
     this.lcnt[leaf] = n - 1;
     this.count--;
-    if (n - 1 > 0 || leaf === this.root) {
+    // Leaf and internal-node ids are separate pools: the leaf is the root only in a tree of height 0.
+    if (n - 1 > 0 || (this.height === 0 && leaf === this.root)) {
       this.refresh(leaf, 0);
       return;
     }
@@ -676,7 +677,7 @@ export class MemtypeTree {
       if (h === 0) {
         const cnt = this.lcnt[n]!;
         if (cnt > this.lcap || cnt < 0) return ((err = `leaf ${n} holds ${cnt} entries`), null);
-        if (cnt === 0 && n !== this.root) return ((err = `empty leaf ${n} is linked`), null);
+        if (cnt === 0 && !(this.height === 0 && n === this.root)) return ((err = `empty leaf ${n} is linked`), null);
         leaves.push(n);
         const base = n << this.lshift;
         for (let i = base; i < base + cnt; i++) {

@@ -1,7 +1,7 @@
 /** Number forms of machine files and the did-you-mean helper. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
+import fc from '../../fc.js';
 import { closest, editDistance } from '../../../src/io/did-you-mean.js';
 import { parseNumber } from '../../../src/io/numbers.js';
 import { hex } from '../../../src/hw/hex.js';

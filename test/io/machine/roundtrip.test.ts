@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
+import fc from '../../fc.js';
 import { stringify } from 'yaml';
 import { dumpMachine } from '../../../src/io/machine/dump-machine.js';
 import { loadMachine } from '../../../src/io/machine/load-machine.js';

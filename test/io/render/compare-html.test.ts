@@ -13,7 +13,7 @@ import { compareScenario } from '../../../src/run/compare.js';
 import type { PolicyResult, ScenarioComparison } from '../../../src/run/result.js';
 import { compareToHtml, reportScript } from '../../../src/io/render/compare-html.js';
 import { costChartSpecs, costChartSvgs, scaleTypeFor } from '../../../src/io/render/html/charts.js';
-import fc from 'fast-check';
+import fc from '../../fc.js';
 import { fitSegments, STRIP_BUDGET, stripData, stripHtml, type StripData } from '../../../src/io/render/html/strip.js';
 import { loadScenarioFile } from '../../../src/io/scenario/load.js';
 import { selectPolicies } from '../../../src/policy/registry.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import fc from 'fast-check';
+import fc from '../../fc.js';
 import { loadPreset } from '../../../src/io/machine/load-machine.js';
 import { ttmBoCreate, ttmTtPopulate, ttmTtUnpopulate, type TtmBo } from '../../../src/kernel/drivers/ttm/bo.js';
 import type { TtmCaching } from '../../../src/kernel/drivers/ttm/caching.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import fc from 'fast-check';
+import fc from '../../fc.js';
 import { bootKernel, type Kernel } from '../../../src/kernel/kernel.js';
 import { BLK_GB, BLK_LARGE, BLK_PTE, GB_PFNS } from '../../../src/kernel/mm/linear-map.js';
 import { setMemoryUc, setMemoryWb, setMemoryWc, setPagesArrayUc, setPagesArrayWb, setPagesArrayWc } from '../../../src/kernel/mm/set-memory.js';

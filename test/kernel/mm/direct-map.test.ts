@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import fc from 'fast-check';
+import fc from '../../fc.js';
 import { bootKernel, type Kernel } from '../../../src/kernel/kernel.js';
 import { changePageAttrSetClr } from '../../../src/kernel/mm/cpa.js';
 import { PAGE_RW } from '../../../src/kernel/mm/linear-map.js';

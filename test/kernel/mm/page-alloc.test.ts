@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import fc from 'fast-check';
+import fc from '../../fc.js';
 import { ImpossibleRequestError } from '../../../src/kernel/impossible.js';
 import { PageArray, PG_BUDDY } from '../../../src/kernel/mm/page.js';
 import { bootKernel } from '../../../src/kernel/kernel.js';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import fc from 'fast-check';
+import fc from '../../fc.js';
 import { PageMemtypes } from '../../../src/kernel/mm/page-memtype.js';
 
 test('nonWbRuns and firstNotWb equal a per-page scan after any sequence of setRange', () => {

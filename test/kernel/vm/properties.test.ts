@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import fc from 'fast-check';
+import fc from '../../fc.js';
 import { CM, type CacheMode } from '../../../src/hw/cache-mode.js';
 import type { Kernel } from '../../../src/kernel/kernel.js';
 import { patMemtypeList } from '../../../src/kernel/pat/memtype-list.js';

@@ -10,7 +10,8 @@
  * `ttm_bo_unmap_virtual` + `ttm_tt_unpopulate`.
  */
 
-import { EINVAL } from '../../errno.js';
+import { EINVAL, ENOMEM } from '../../errno.js';
+import { warnOnOnce } from '../../vm/bug.js';
 import type { MmContext } from '../../mm/mm-context.js';
 import { ttmProtFromCaching, type TtmCaching } from './caching.js';
 import type { TtmDevice } from './device.js';
@@ -59,9 +60,37 @@ export interface TtmBoCreateOpts {
  * the caching becomes `bus.caching`. No pages are allocated yet.
  */
 export function ttmBoCreate(k: MmContext, dev: TtmDevice, numPages: number, opts: TtmBoCreateOpts): TtmBo {
+  const bo = ttmBoTryCreate(k, dev, numPages, opts);
+  if (typeof bo === 'number') throw new Error(`ttm_bo_create of ${numPages} pages failed (${bo}): use ttmBoTryCreate`);
+  return bo;
+}
+
+/**
+ * `ttm_tt_init` → `ttm_tt_alloc_page_directory`: `kvcalloc(num_pages,
+ * sizeof(void *) [+ sizeof(dma_addr_t)])`. `kvmalloc_node` refuses any size
+ * above INT_MAX with a WARN_ON_ONCE (since v5.15) and returns NULL; TTM
+ * then prints "Failed allocating page table" and fails with -ENOMEM. Below
+ * that the model assumes the allocation succeeds.
+ */
+export function ttmTtAllocPageDirectory(k: MmContext, numPages: number, hasDmaAddress: boolean): number {
+  const ptr = k.is64 ? 8 : 4;
+  const bytes = numPages * (ptr + (hasDmaAddress ? 8 : 0));
+  if (bytes <= 0x7fffffff) return 0;
+  warnOnOnce(k, 'kvmalloc_node');
+  k.log.refuse('kvmalloc_node', `size ${bytes} > INT_MAX (the tt's page directory of ${numPages} pages)`, 'NULL');
+  k.log.emit('err', 'Failed allocating page table');
+  return -ENOMEM;
+}
+
+/** `ttm_bo_create` (the model's entry: init, placement, tt): the BO, or -ENOMEM when its tt's page directory cannot be allocated. */
+export function ttmBoTryCreate(k: MmContext, dev: TtmDevice, numPages: number, opts: TtmBoCreateOpts): TtmBo | number {
   const g = ttmGlobal(k);
   const placement = opts.placement ?? 'tt';
   const isIomem = placement === 'vram';
+  if (!isIomem) {
+    const err = ttmTtAllocPageDirectory(k, numPages, dev.dmaMapped);
+    if (err) return err;
+  }
   const bo: TtmBo = {
     id: g.nextBoId++,
     dev,
