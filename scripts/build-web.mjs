@@ -42,6 +42,20 @@ const examplesPlugin = {
   },
 };
 
+/** `patlab:data`: the packaged files src/io/data/files.ts reads on Node (web/shims/node-fs.ts serves them). */
+const dataPlugin = {
+  name: 'patlab-data',
+  setup(b) {
+    b.onResolve({ filter: /^patlab:data$/ }, () => ({ path: 'data', namespace: 'patlab-data' }));
+    b.onLoad({ filter: /.*/, namespace: 'patlab-data' }, () => {
+      const files = {};
+      for (const dir of ['machines', join('scenarios', 'suite')])
+        for (const f of readdirSync(join(root, dir)).sort()) if (f.endsWith('.yaml')) files[`${dir.split('\\').join('/')}/${f}`] = readFileSync(join(root, dir, f), 'utf8');
+      return { contents: `export const FILES = ${JSON.stringify(files)};`, loader: 'js' };
+    });
+  },
+};
+
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const t0 = Date.now();
@@ -56,8 +70,8 @@ await build({
   minify: true,
   sourcemap: true,
   legalComments: 'none',
-  alias: { 'node:path': './web/shims/node-path.ts' },
-  plugins: [examplesPlugin],
+  alias: { 'node:path': './web/shims/node-path.ts', 'node:fs': './web/shims/node-fs.ts' },
+  plugins: [examplesPlugin, dataPlugin],
   logLevel: 'warning',
 });
 for (const f of ['index.html', 'styles.css']) copyFileSync(join(root, 'web', f), join(out, f));
