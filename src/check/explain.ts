@@ -16,6 +16,7 @@ import type { KernelEvent } from '../kernel/events.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { EffectiveTypes } from './effective.js';
 import { aliasingMappings, linearMappingsOf, type MappingRun } from './inventory.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
 export type ExplainLink = ChainLink;
 
@@ -36,7 +37,6 @@ export interface ExplainedMapping {
 
 type MapEvent = Extract<KernelEvent, { kind: 'map' }>;
 
-const PAGE = 4096;
 
 /** The map-event space a mapping of this kind is recorded under. */
 function spaceOf(kind: MappingRun['kind']): MapEvent['space'] {
@@ -102,7 +102,7 @@ function linearLinks(k: Kernel, run: MappingRun, pfn: number): ExplainLink[] {
   let last: Extract<KernelEvent, { kind: 'cpa' }> | null = null;
   for (const e of k.log.events) {
     if (e.kind !== 'cpa' || e.ret !== 0) continue;
-    const covers = e.pages ? Array.prototype.includes.call(e.pages, pfn) : va >= e.vaddr && va < e.vaddr + e.npages * PAGE;
+    const covers = e.pages ? Array.prototype.includes.call(e.pages, pfn) : va >= e.vaddr && va < e.vaddr + e.npages * PAGE_SIZE;
     if (covers) last = e;
   }
   if (!last) return [boot];
@@ -121,7 +121,7 @@ function hardwareLinks(k: Kernel, eff: EffectiveTypes, run: MappingRun, pfn: num
     { fn: 'PTE', read: `${run.level} entry, 4 KiB-layout cache bits 0x${b.toString(16)}`, result: `PWT=${bit(3)} PCD=${bit(4)} PAT=${bit(7)}` },
     { fn: 'PAT index', read: 'PAT*4 + PCD*2 + PWT', result: `${k.machine.cpu.pat ? idx : idx & 3}` },
     { fn: 'PAT entry', read: msr, result: memTypeShort(t.pat) },
-    { fn: 'MTRR type', read: `${mtrr} at 0x${(pfn * PAGE).toString(16)}`, result: memTypeShort(t.mtrr) + (t.mtrrUndefined ? ' (overlapping MTRRs: undefined by the SDM)' : '') },
+    { fn: 'MTRR type', read: `${mtrr} at 0x${(pfn * PAGE_SIZE).toString(16)}`, result: memTypeShort(t.mtrr) + (t.mtrrUndefined ? ' (overlapping MTRRs: undefined by the SDM)' : '') },
     { fn: 'effective type', read: `MTRR ${memTypeShort(t.mtrr)} x PAT ${memTypeShort(t.pat)}`, result: memTypeShort(t.effective as MemType) + (t.ucSource ? ` (UC from the ${t.ucSource === 'pat' ? 'PAT entry' : 'MTRR'})` : '') },
   ];
   return { links, effective: memTypeShort(t.effective as MemType) };
@@ -139,8 +139,8 @@ export function mappingsInRange(k: Kernel, vaddr: number, size: number, phys?: n
   const user = vaddr < k.layout.pageOffset;
   const runs = aliasingMappings(k).filter((r) => (r.kind === 'user') === user);
   // A lowmem page's kmap is its direct-map address: the direct map is the mapping.
-  if (!user && phys !== undefined) for (let p = Math.floor(phys / PAGE); p * PAGE < phys + size; p++) runs.push(...linearMappingsOf(k, p));
-  return runs.filter((r) => r.vaddr < vaddr + size && r.vaddr + r.npages * PAGE > vaddr);
+  if (!user && phys !== undefined) for (let p = Math.floor(phys / PAGE_SIZE); p * PAGE_SIZE < phys + size; p++) runs.push(...linearMappingsOf(k, p));
+  return runs.filter((r) => r.vaddr < vaddr + size && r.vaddr + r.npages * PAGE_SIZE > vaddr);
 }
 
 /** Explain each page of each run (clipped to `[vaddr, vaddr + size)` when given). */
@@ -149,7 +149,7 @@ export function explainRuns(k: Kernel, runs: readonly MappingRun[], clip?: { vad
   const out: ExplainedMapping[] = [];
   for (const r of runs)
     for (let i = 0; i < r.npages; i++) {
-      const va = r.vaddr + i * PAGE;
+      const va = r.vaddr + i * PAGE_SIZE;
       if (clip && (va < clip.vaddr || va >= clip.vaddr + clip.size)) continue;
       out.push(explainOne(k, eff, r, r.pfn + i, va));
     }

@@ -15,9 +15,8 @@ import type { CpaCounters } from './mm/counters.js';
 import type { SystemRam } from './mm/system-ram.js';
 import type { Memtype, MtrrTypeLookup } from './pat/memtype.js';
 import type { KernelFlags } from './version.js';
+import { PAGE_SHIFT, PAGE_SIZE } from '../hw/page.js';
 
-export const PAGE_SIZE = 4096;
-export const PAGE_SHIFT = 12;
 
 /** Page-table levels of a leaf: 4 KiB PTE, 2 MiB (4 MiB non-PAE) PMD, 1 GiB PUD. */
 export type LeafLevel = '4k' | '2m' | '4m' | '1g';
@@ -105,3 +104,5 @@ export interface KernelContext {
   /** The design under test's hook settings (src/kernel/hooks.ts); baseline = today's kernel. */
   readonly hooks: KernelHooks;
 }
+
+export { PAGE_SIZE, PAGE_SHIFT };

@@ -22,8 +22,8 @@
 import { cattrName, CM, type CacheMode } from '../hw/cache-mode.js';
 import { directMapMode } from '../kernel/mm/direct-map-mode.js';
 import type { MmContext } from '../kernel/mm/mm-context.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
-const PAGE = 4096;
 
 type Kind = 'notram' | 'pat' | 'directmap' | 'pageflag';
 
@@ -40,10 +40,10 @@ export function debugPatChecks(k: MmContext, fn: string, pfns: ArrayLike<number>
   };
   for (let i = 0; i < pfns.length; i++) {
     const pfn = pfns[i]!;
-    const isRam = k.memtype.pagerangeIsRam(pfn * PAGE, pfn * PAGE + PAGE) !== 0;
+    const isRam = k.memtype.pagerangeIsRam(pfn * PAGE_SIZE, pfn * PAGE_SIZE + PAGE_SIZE) !== 0;
     if (!isRam) {
       if (requireRam) note('notram', pfn, null);
-      const t = k.memtype.lookupMemtype(pfn * PAGE);
+      const t = k.memtype.lookupMemtype(pfn * PAGE_SIZE);
       if (t !== mode) note('pat', pfn, t);
       continue;
     }

@@ -18,8 +18,8 @@ import { insertPfn } from '../kernel/vm/insert-pfn.js';
 import { protMode } from '../kernel/vm/pte-write.js';
 import type { Vma } from '../kernel/vm/vma.js';
 import type { Policy } from './policy.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
-const PAGE = 4096;
 
 /** Without the debug checks nothing is judged (hook `debugChecks` absent). */
 const noChecks = (): boolean => true;
@@ -36,13 +36,13 @@ export function vmfInsertPagesPfnmapProt(k: MmContext, vma: Vma, addr: number, p
   const fn = 'vmf_insert_pages_pfnmap_prot';
   if (!(vma.flags & VM_PFNMAP) || vma.flags & VM_MIXEDMAP) bugOn(k, fn, '!(vma->vm_flags & VM_PFNMAP) || (vma->vm_flags & VM_MIXEDMAP)');
   if (isCowMapping(vma.flags)) bugOn(k, fn, 'is_cow_mapping(vma->vm_flags)');
-  if (addr < vma.start || addr + pfns.length * PAGE > vma.end) return VM_FAULT_SIGBUS;
+  if (addr < vma.start || addr + pfns.length * PAGE_SIZE > vma.end) return VM_FAULT_SIGBUS;
   for (let i = 0; i < pfns.length; i++)
     if (!k.pages.pfnValid(pfns[i]!)) throw new NotModelledError(`a struct page for pfn 0x${pfns[i]!.toString(16)} (outside the memmap)`);
   (k.hooks.debugChecks ?? noChecks)(k, fn, pfns, protMode(k, prot), false);
   const mark = chainMark(k.log);
   k.log.chain?.push({ fn: `${fn} [design pages-into-pfnmap]`, read: `caller's prot ${cacheModeShort(protMode(k, prot))}`, result: 'special PTEs with that prot, no PAT lookup' });
-  for (let i = 0; i < pfns.length; i++) insertPfn(k, vma, addr + i * PAGE, pfns[i]!, prot, false, fn, prot);
+  for (let i = 0; i < pfns.length; i++) insertPfn(k, vma, addr + i * PAGE_SIZE, pfns[i]!, prot, false, fn, prot);
   chainRewind(k.log, mark);
   return VM_FAULT_NOPAGE;
 }

@@ -4,8 +4,8 @@ import type { CacheModeTables } from '../hw/pte.js';
 import { isUntrackedPatRange, type Memtype } from '../kernel/pat/memtype.js';
 import { pfnmapLookup, type ProtResult } from '../kernel/pat/pfnmap.js';
 import type { Policy } from './policy.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
-const PAGE_SIZE = 4096;
 
 /**
  * Whether a registration exists for the page: a tree entry, or for RAM

@@ -17,8 +17,8 @@ import { cpaPagesArray } from '../kernel/mm/set-memory.js';
 import { PAGE_CACHE_MASK } from '../hw/pte.js';
 import { EINVAL } from '../kernel/errno.js';
 import type { Policy } from './policy.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
-const PAGE = 4096;
 
 /** The pages with a linear mapping: the only ones a CPA can change. */
 function lowmem(k: MmContext, pages: ArrayLike<number>): number[] {
@@ -31,14 +31,14 @@ function lowmem(k: MmContext, pages: ArrayLike<number>): number[] {
 function setPagesArray(k: MmContext, caller: string, pages: ArrayLike<number>, mode: CacheMode): number {
   let done = 0;
   for (; done < pages.length; done++) {
-    const start = pages[done]! * PAGE;
-    if (k.memtype.memtypeReserve(start, start + PAGE, mode, false).ret) break;
+    const start = pages[done]! * PAGE_SIZE;
+    if (k.memtype.memtypeReserve(start, start + PAGE_SIZE, mode, false).ret) break;
   }
   if (done === pages.length) {
     const lin = lowmem(k, pages);
     if (!lin.length || !cpaPagesArray(k, caller, lin, mode)) return 0;
   }
-  for (let i = 0; i < done; i++) k.memtype.memtypeFree(pages[i]! * PAGE, pages[i]! * PAGE + PAGE);
+  for (let i = 0; i < done; i++) k.memtype.memtypeFree(pages[i]! * PAGE_SIZE, pages[i]! * PAGE_SIZE + PAGE_SIZE);
   return -EINVAL;
 }
 
@@ -49,7 +49,7 @@ function setPagesArrayWb(k: MmContext, pages: ArrayLike<number>): number {
     const ret = changePageAttrSetClr(k, { caller: 'set_pages_array_wb', pages: lin, numpages: lin.length, maskSet: 0, maskClr: PAGE_CACHE_MASK });
     if (ret) return ret;
   }
-  for (let i = 0; i < pages.length; i++) k.memtype.memtypeFree(pages[i]! * PAGE, pages[i]! * PAGE + PAGE);
+  for (let i = 0; i < pages.length; i++) k.memtype.memtypeFree(pages[i]! * PAGE_SIZE, pages[i]! * PAGE_SIZE + PAGE_SIZE);
   return 0;
 }
 

@@ -20,21 +20,21 @@ import { ioremapChangeAttr } from '../kernel/mm/set-memory.js';
 import { vmfInsertPfnLookup } from '../kernel/vm/insert-pfn.js';
 import { protMode } from '../kernel/vm/pte-write.js';
 import type { Policy } from './policy.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
-const PAGE = 4096;
 
 /** Returns false when the conversion failed (the insert must fail). */
 function convertPage(k: MmContext, pfn: number, mode: CacheMode): boolean {
   if (!k.patEnabled) return true;
-  const paddr = pfn * PAGE;
-  if (k.memtype.pagerangeIsRam(paddr, paddr + PAGE) !== 1) return true;
+  const paddr = pfn * PAGE_SIZE;
+  if (k.memtype.pagerangeIsRam(paddr, paddr + PAGE_SIZE) !== 1) return true;
   if (k.memtype.pages.get(pfn) === mode) return true;
-  const r = k.memtype.memtypeReserve(paddr, paddr + PAGE, mode, false);
+  const r = k.memtype.memtypeReserve(paddr, paddr + PAGE_SIZE, mode, false);
   k.log.chain?.push({ fn: 'memtype_reserve [design set-pages-on-insert]', read: `RAM pfn 0x${pfn.toString(16)} page flag ${cacheModeShort(k.memtype.pages.get(pfn) as CacheMode)}`, result: r.ret ? `failed ${r.ret}: insert fails` : `page flag set to ${cacheModeShort(mode)}` });
   if (r.ret) return false;
   if (pfn < k.layout.directMapEndPfn && k.directMap.hasLeaf(pfn)) {
-    if (ioremapChangeAttr(k, k.directMap.va(pfn), PAGE, mode) < 0) {
-      k.memtype.memtypeFree(paddr, paddr + PAGE);
+    if (ioremapChangeAttr(k, k.directMap.va(pfn), PAGE_SIZE, mode) < 0) {
+      k.memtype.memtypeFree(paddr, paddr + PAGE_SIZE);
       return false;
     }
   }

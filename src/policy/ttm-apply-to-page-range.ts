@@ -21,8 +21,8 @@ import { applyToPageRange } from '../kernel/vm/apply.js';
 import { VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_SIGBUS } from '../kernel/vm/fault.js';
 import type { Vma } from '../kernel/vm/vma.js';
 import type { Policy } from './policy.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
-const PAGE = 4096;
 
 function ttmApplyToPageRangeFault(
   k: MmContext,
@@ -34,7 +34,7 @@ function ttmApplyToPageRangeFault(
   numPrefault: number,
   res: TtmFaultResult,
 ): TtmFaultResult {
-  const size = Math.min(numPrefault * PAGE, vma.end - address);
+  const size = Math.min(numPrefault * PAGE_SIZE, vma.end - address);
   let inserted = 0;
   const ret = applyToPageRange(
     k,
@@ -42,9 +42,9 @@ function ttmApplyToPageRangeFault(
     address,
     size,
     (slot) => {
-      const off = firstOffset + (slot.addr - address) / PAGE;
+      const off = firstOffset + (slot.addr - address) / PAGE_SIZE;
       let pfn: number;
-      if (bo.resource.isIomem) pfn = Math.floor(bo.resource.busOffset / PAGE) + off;
+      if (bo.resource.isIomem) pfn = Math.floor(bo.resource.busOffset / PAGE_SIZE) + off;
       else {
         pfn = off < bo.numPages ? bo.ttm!.pages[off]! : -1;
         if (pfn < 0) return -ENOMEM;

@@ -19,6 +19,7 @@ import type { LogLevel } from '../kernel/printk.js';
 import { InputError } from './input-error.js';
 import { hex } from '../hw/hex.js';
 import type { Pos, RawArg, Scenario, ScenarioStep } from './scenario.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
 /** What the executor needs from the kernel model beyond the call table. */
 export interface KernelDriver<K extends KernelContext> {
@@ -74,7 +75,6 @@ export interface RunOutcome<K> {
   handles: Map<string, HandleValue>;
 }
 
-const PAGE = 4096;
 
 /** A step names a call the kernel version or design under test does not have. */
 export class CallUnavailableError extends InputError {}
@@ -219,7 +219,7 @@ function resolveOne(
           return [h.phys ?? 0, h.size, h.vaddr];
         case 'page':
         case 'pfn':
-          if (h.kind === 'range' && raw.index === undefined) return h.start / PAGE;
+          if (h.kind === 'range' && raw.index === undefined) return h.start / PAGE_SIZE;
           return page();
         case 'phys':
           if (h.kind === 'range') return h.start + off;
@@ -227,7 +227,7 @@ function resolveOne(
             if (h.phys === undefined) return fail(`'${raw.name}' maps no single physical range: expected a physical address`);
             return h.phys + off;
           }
-          return page() * PAGE + off;
+          return page() * PAGE_SIZE + off;
         case 'vaddr':
           if (h.kind === 'mapping') {
             if (off >= h.size) return fail(`offset ${hex(off)} is beyond '${raw.name}' (${hex(h.size)} bytes)`);

@@ -27,9 +27,9 @@ import { ttmBoMmap, ttmBoPut, ttmBoUnmapVirtual, ttmReap } from '../drivers/ttm/
 import { ttmPoolAlloc, ttmPoolBackup, ttmPoolFree, ttmPoolShrinkerScan } from '../drivers/ttm/pool.js';
 import { ttmGlobalOf } from '../drivers/ttm/ttm-global.js';
 import type { Args, CallResult, CallSpec } from './types.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
 type K = MmContext;
-const PAGE = 4096;
 
 /** Kernel maps made by `ttm_bo_kmap`/`ttm_bo_vmap`, by address, until unmapped. */
 const KMAPS = new WeakMap<object, Map<number, TtmBoKmapObj>>();
@@ -109,7 +109,7 @@ const TTM_CALLS: CallSpec<K>[] = [
       const caching = ttmCachingFromMode(a['caching'] as CacheMode);
       const o: Parameters<typeof ttmBoTryCreate>[3] = { caching, placement: a['bus_offset'] === undefined ? 'tt' : 'vram' };
       if (a['bus_offset'] !== undefined) o.busOffset = a['bus_offset'] as number;
-      const bo = ttmBoTryCreate(k, device(k, a['device'] as number | undefined), Math.ceil((a['size'] as number) / PAGE), o);
+      const bo = ttmBoTryCreate(k, device(k, a['device'] as number | undefined), Math.ceil((a['size'] as number) / PAGE_SIZE), o);
       if (typeof bo === 'number') return { ret: bo };
       return { handle: { kind: 'bo', id: bo.id }, fields: { caching: ttmCachingName(caching), pages: bo.numPages, placement: bo.resource.memType } };
     },
@@ -291,7 +291,7 @@ const TTM_CALLS: CallSpec<K>[] = [
       const r = ttmKmapIterTtMapLocal(k, boArg(k, a), (a['index'] as number | undefined) ?? 0);
       if (r.ret) return { ret: r.ret };
       return {
-        handle: { kind: 'mapping', vaddr: r.vaddr!, size: PAGE, phys: r.pfn! * PAGE, what: 'kmap_local_page_prot' },
+        handle: { kind: 'mapping', vaddr: r.vaddr!, size: PAGE_SIZE, phys: r.pfn! * PAGE_SIZE, what: 'kmap_local_page_prot' },
         fields: { type: cattrName(r.mode!), new_mapping: r.newMapping!, ...pageFields(k, r.pfn!) },
       };
     },
@@ -318,7 +318,7 @@ function populateResult(k: K, bo: TtmBo, ret: number, s: { fromPool: number; fre
 function kmapResult(k: K, r: { ret: number; map?: TtmBoKmapObj }, what: string): CallResult {
   if (!r.map) return { ret: r.ret };
   kmaps(k).set(r.map.vaddr, r.map);
-  return { handle: { kind: 'mapping', vaddr: r.map.vaddr, size: r.map.npages * PAGE, what }, fields: { type: cattrName(r.map.mode), how: r.map.kind } };
+  return { handle: { kind: 'mapping', vaddr: r.map.vaddr, size: r.map.npages * PAGE_SIZE, what }, fields: { type: cattrName(r.map.mode), how: r.map.kind } };
 }
 
 function unmapKmap(k: K, addr: number): CallResult {

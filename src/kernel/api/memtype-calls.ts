@@ -9,8 +9,8 @@ import { cattrName, type CacheMode } from '../../hw/cache-mode.js';
 import type { KernelContext } from '../context.js';
 import { freePfnRange, pfnmapSetupCachemode, pfnmapTrack, pfnmapUntrack, reservePfnRange } from '../pat/pfnmap.js';
 import type { Args, ArgSpec, CallResult, CallSpec } from './types.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 type K = KernelContext;
 
 const onlyMainline = (name: string) => (k: K) =>
@@ -27,7 +27,7 @@ const PFN_SIZE_PROT: ArgSpec[] = [...PFN_SIZE, { name: 'prot', kind: 'mode' }];
 
 /** `reserve_pfn_range()` for a call's pfn/size/prot arguments, as the result a scenario shows. */
 function reserveCall(k: K, a: Args, strictProt: boolean): CallResult {
-  const r = reservePfnRange(k.memtype, k.tables, (a['pfn'] as number) * PAGE, a['size'] as number, protOf(k, a['prot'] as CacheMode), strictProt);
+  const r = reservePfnRange(k.memtype, k.tables, (a['pfn'] as number) * PAGE_SIZE, a['size'] as number, protOf(k, a['prot'] as CacheMode), strictProt);
   return { ret: r.ret, fields: { type: modeOf(k, r.prot) } };
 }
 
@@ -122,7 +122,7 @@ export const MEMTYPE_CALLS: CallSpec<K>[] = [
       { name: 'prot', kind: 'mode' },
     ],
     run(k, a) {
-      const r = pfnmapSetupCachemode(k.memtype, k.tables, a['pfn'] as number, PAGE, protOf(k, a['prot'] as CacheMode));
+      const r = pfnmapSetupCachemode(k.memtype, k.tables, a['pfn'] as number, PAGE_SIZE, protOf(k, a['prot'] as CacheMode));
       return { fields: { type: modeOf(k, r.prot) } };
     },
   },
@@ -139,7 +139,7 @@ export const MEMTYPE_CALLS: CallSpec<K>[] = [
     available: onlyLegacy('untrack_pfn'),
     args: PFN_SIZE,
     run(k, a) {
-      freePfnRange(k.memtype, (a['pfn'] as number) * PAGE, a['size'] as number);
+      freePfnRange(k.memtype, (a['pfn'] as number) * PAGE_SIZE, a['size'] as number);
       return {};
     },
   },

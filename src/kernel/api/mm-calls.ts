@@ -44,9 +44,9 @@ import {
   _setMemoryWt,
 } from '../mm/set-memory.js';
 import type { CallResult, CallSpec } from './types.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
 type K = MmContext;
-const PAGE = 4096;
 /** PAGE_KERNEL's non-cache bits (present, rw, accessed, dirty, global). */
 const PAGE_KERNEL = 0x1 | 0x2 | 0x20 | 0x40 | 0x100;
 
@@ -215,7 +215,7 @@ export const MM_CALLS: CallSpec<K>[] = [
     produces: 'mapping',
     run: (k, a) => {
       const va = k.highmem.kmap(a['page'] as number);
-      return { handle: { kind: 'mapping', vaddr: va, size: PAGE, phys: (a['page'] as number) * PAGE, what: 'kmap' } };
+      return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: (a['page'] as number) * PAGE_SIZE, what: 'kmap' } };
     },
   },
   {
@@ -234,7 +234,7 @@ export const MM_CALLS: CallSpec<K>[] = [
     produces: 'mapping',
     run: (k, a) => {
       const va = k.highmem.kmapLocalPage(a['page'] as number);
-      return { handle: { kind: 'mapping', vaddr: va, size: PAGE, phys: (a['page'] as number) * PAGE, what: 'kmap_local_page' } };
+      return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: (a['page'] as number) * PAGE_SIZE, what: 'kmap_local_page' } };
     },
   },
   {
@@ -248,7 +248,7 @@ export const MM_CALLS: CallSpec<K>[] = [
     run: (k, a) => {
       const bits = PAGE_KERNEL | k.tables.cachemode2protval(a['prot'] as CacheMode);
       const va = k.highmem.kmapLocalPageProt(a['page'] as number, bits);
-      return { handle: { kind: 'mapping', vaddr: va, size: PAGE, phys: (a['page'] as number) * PAGE, what: 'kmap_local_page_prot' } };
+      return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: (a['page'] as number) * PAGE_SIZE, what: 'kmap_local_page_prot' } };
     },
   },
   {
@@ -274,7 +274,7 @@ export const MM_CALLS: CallSpec<K>[] = [
       const bits = PAGE_KERNEL | (k.tables.cachemode2protval(mode) & PAGE_CACHE_MASK);
       const va = k.vmalloc.vmap(pfns, bits);
       if (va === null) return { isNull: true };
-      return { handle: { kind: 'mapping', vaddr: va, size: pfns.length * PAGE, what: 'vmap' }, fields: { type: cattrName(mode) } };
+      return { handle: { kind: 'mapping', vaddr: va, size: pfns.length * PAGE_SIZE, what: 'vmap' }, fields: { type: cattrName(mode) } };
     },
   },
   {
@@ -371,7 +371,7 @@ export const MM_CALLS: CallSpec<K>[] = [
       const pfn = a['pfn'] as number;
       const va = iomapLocalPfnProt(k, pfn, PAGE_KERNEL | k.tables.cachemode2protval(a['prot'] as CacheMode));
       if (va === null) return { isNull: true };
-      return { handle: { kind: 'mapping', vaddr: va, size: PAGE, phys: pfn * PAGE, what: '__iomap_local_pfn_prot' }, fields: slotFields(k, va) };
+      return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: pfn * PAGE_SIZE, what: '__iomap_local_pfn_prot' }, fields: slotFields(k, va) };
     },
   },
   {
@@ -402,7 +402,7 @@ export const MM_CALLS: CallSpec<K>[] = [
       const off = a['offset'] as number;
       const va = ioMappingMapLocalWc(k, m, off);
       if (va === null) return { isNull: true };
-      return { handle: { kind: 'mapping', vaddr: va, size: PAGE, phys: m.base + off, what: 'io_mapping_map_local_wc' }, fields: slotFields(k, va) };
+      return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: m.base + off, what: 'io_mapping_map_local_wc' }, fields: slotFields(k, va) };
     },
   },
   {

@@ -11,8 +11,8 @@ import { VM_FAULT_NOPAGE, vmFaultName } from '../vm/fault.js';
 import { currentMm } from '../vm/mm.js';
 import { LV_NONE } from '../vm/user-ptes.js';
 import type { CallResult, CallSpec } from './types.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 /** Touch `[addr, addr + size)` in the current process; returns the faults taken and the first failure. */
 export function ttmBoTouch(k: MmContext, addr: number, size: number, write: boolean): CallResult {
@@ -20,7 +20,7 @@ export function ttmBoTouch(k: MmContext, addr: number, size: number, write: bool
   let faults = 0;
   let inserted = 0;
   const end = addr + size;
-  for (let va = Math.floor(addr / PAGE) * PAGE; va < end; va += PAGE) {
+  for (let va = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE; va < end; va += PAGE_SIZE) {
     const vma = mm.vmaLookup(va);
     if (vma && vma.ptes.level[vma.slot(va)] !== LV_NONE) continue;
     const r = ttmBoVmFault(k, va);

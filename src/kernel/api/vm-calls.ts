@@ -31,9 +31,9 @@ import { unmapMappingRange } from '../vm/unmap-mapping.js';
 import { LV_1G, LV_2M, LV_NONE } from '../vm/user-ptes.js';
 import type { Vma } from '../vm/vma.js';
 import type { Args, ArgSpec, CallResult, CallSpec } from './types.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
 type K = MmContext;
-const PAGE = 4096;
 const hex = (v: number): string => '0x' + v.toString(16);
 
 /** The VMA of the current process at `addr`; a scenario naming an unmapped address is a model limit, not a fault. */
@@ -165,7 +165,7 @@ export const VM_CALLS: CallSpec<K>[] = [
     run: (k, a) => {
       const r = doMremap(k, currentMm(k), a['addr'] as number, a['old_size'] as number, a['new_size'] as number, a['new_addr'] as number | undefined);
       if (r.ret < 0) return { ret: r.ret };
-      return { ret: 0, handle: { kind: 'mapping', vaddr: r.ret, size: Math.ceil((a['new_size'] as number) / PAGE) * PAGE, what: 'mremap' }, fields: { vaddr: hex(r.ret) } };
+      return { ret: 0, handle: { kind: 'mapping', vaddr: r.ret, size: Math.ceil((a['new_size'] as number) / PAGE_SIZE) * PAGE_SIZE, what: 'mremap' }, fields: { vaddr: hex(r.ret) } };
     },
   },
   {
@@ -300,7 +300,7 @@ export const VM_CALLS: CallSpec<K>[] = [
       if (pages === undefined && first === undefined) throw new NotModelledError('apply_to_page_range without pfn or pages (the callback needs something to map)');
       const prot = protOf(k, vma, a['prot'] as CacheMode);
       const ret = applyToPageRange(k, currentMm(k), addr, a['size'] as number, (s) => {
-        const i = (s.addr - addr) / PAGE;
+        const i = (s.addr - addr) / PAGE_SIZE;
         if (pages) return i < pages.length ? { pfn: pages[i]!, prot } : -12;
         return { pfn: first! + i, prot };
       });
@@ -353,7 +353,7 @@ export const VM_CALLS: CallSpec<K>[] = [
     run: (k, a) => {
       const pgoff = (a['pgoff'] as number | undefined) ?? 0;
       const r = pciMmapResource(k, currentMm(k), a['bar'] as number, a['size'] as number, (a['wc'] as boolean | undefined) ?? false, pgoff);
-      return mmapResult(r, (a['wc'] as boolean | undefined) ? 'resource_wc' : 'resource', (a['bar'] as number) + pgoff * PAGE);
+      return mmapResult(r, (a['wc'] as boolean | undefined) ? 'resource_wc' : 'resource', (a['bar'] as number) + pgoff * PAGE_SIZE);
     },
   },
 ];

@@ -17,8 +17,8 @@ import { NotModelledError } from '../not-modelled.js';
 import { BLK_NONE, BLK_PTE, type KernelMapRegion } from './kernel-pgtable.js';
 import { PAGE_KERNEL_BITS } from './linear-map.js';
 import type { PageArray } from './page.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 /** How misuse of the kmap API ends: `bug(fn, cond)` is `BUG_ON(cond)` in `fn` of mm/highmem.c (fatal), `warnOnce(site)` a WARN_ON_ONCE. */
 export interface HighmemReactions {
@@ -53,14 +53,14 @@ class SlotRegion implements KernelMapRegion {
     this.bits = new Uint16Array(n);
   }
   addr(i: number): number {
-    return this.base + this.dir * i * PAGE;
+    return this.base + this.dir * i * PAGE_SIZE;
   }
   contains(va: number): boolean {
     const i = this.index(va);
     return i >= 0 && i < this.n;
   }
   index(va: number): number {
-    return this.dir === 1 ? Math.floor((va - this.base) / PAGE) : Math.floor((this.base + PAGE - 1 - va) / PAGE);
+    return this.dir === 1 ? Math.floor((va - this.base) / PAGE_SIZE) : Math.floor((this.base + PAGE_SIZE - 1 - va) / PAGE_SIZE);
   }
   levelAt(va: number): number {
     return this.bits[this.index(va)] !== 0 ? BLK_PTE : BLK_NONE;

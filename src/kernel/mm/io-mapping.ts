@@ -15,8 +15,8 @@ import { CM, type CacheMode } from '../../hw/cache-mode.js';
 import { EINVAL } from '../errno.js';
 import { ioremapWc, iounmap, memtypeReserveIo } from './ioremap.js';
 import type { MmContext } from './mm-context.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 /** __PAGE_KERNEL's non-cache bits (present, rw, accessed, dirty, global), as PAGE_KERNEL_IO in ioremap.ts. */
 const PAGE_KERNEL_FULL = 0x1 | 0x2 | 0x20 | 0x40 | 0x100;
 
@@ -84,6 +84,6 @@ export function iomapLocalPfnProt(k: MmContext, pfn: number, prot: number): numb
 export function ioMappingMapLocalWc(k: MmContext, m: IoMapping, offset: number): number | null {
   if (offset >= m.size) return null;
   if (m.iomem !== undefined) return m.iomem + offset;
-  const va = iomapLocalPfnProt(k, Math.floor((m.base + offset) / PAGE), m.prot);
-  return va === null ? null : va + ((m.base + offset) % PAGE);
+  const va = iomapLocalPfnProt(k, Math.floor((m.base + offset) / PAGE_SIZE), m.prot);
+  return va === null ? null : va + ((m.base + offset) % PAGE_SIZE);
 }

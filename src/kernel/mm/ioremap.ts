@@ -21,8 +21,8 @@ import type { MmContext } from './mm-context.js';
 import { warnOnce } from './warn.js';
 import { PG_RESERVED } from './page.js';
 import type { IoremapRecord, VmArea } from './vmalloc.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 const PMD_SIZE = 2 ** 21;
 const PUD_SIZE = 2 ** 30;
 /** MTRR_TYPE_INVALID: what the pre-v6.5 lookup returns with MTRRs absent or disabled. */
@@ -52,8 +52,8 @@ function hex(v: number): string {
  * uncached alias would conflict (spec 03 §4.2 step 3).
  */
 function rangeHasUnreservedRam(k: MmContext, phys: number, last: number): boolean {
-  const first = Math.ceil(phys / PAGE);
-  const end = Math.floor((last + 1) / PAGE);
+  const first = Math.ceil(phys / PAGE_SIZE);
+  const end = Math.floor((last + 1) / PAGE_SIZE);
   // Only the System RAM inside the range is looked at page by page (walk_mem_res + __ioremap_check_ram).
   for (const [pfn, nr] of k.systemRam.ramRuns(first, end))
     for (let p = pfn; p < pfn + nr; p++) if (p >= k.pages.nPfns || (k.pages.flags[p]! & PG_RESERVED) === 0) return true;
@@ -74,7 +74,7 @@ function iomemMapSanityCheck(k: MmContext, addr: number, last: number): boolean 
   type Res = { start: number; end: number; name: string; prefetchable?: boolean; children?: readonly Res[] };
   const reserved: Res[] = k.machine.e820.filter((e) => e.type === 'reserved').map((e) => ({ start: e.start, end: e.end, name: 'Reserved' }));
   const top = [...(k.machine.iomem as readonly Res[]), ...reserved].sort((a, b) => a.start - b.start);
-  const pfn = (v: number): number => Math.floor(v / PAGE);
+  const pfn = (v: number): number => Math.floor(v / PAGE_SIZE);
   const visit = (list: readonly Res[]): Res | null => {
     for (const r of list) {
       const rLast = r.end - 1;
@@ -123,9 +123,9 @@ function ioremapCallerBody(k: MmContext, physIn: number, sizeIn: number, pcmIn: 
     warnOnce(k, 'ioremap-on-ram', `ioremap on RAM at ${fmtPa(k, physIn)} - ${fmtPa(k, last)}`);
     return fail;
   }
-  const offset = physIn % PAGE;
+  const offset = physIn % PAGE_SIZE;
   const phys = physIn - offset;
-  const size = Math.ceil((last + 1) / PAGE) * PAGE - phys;
+  const size = Math.ceil((last + 1) / PAGE_SIZE) * PAGE_SIZE - phys;
   let pcm = pcmIn;
   const r = k.memtype.memtypeReserve(phys, phys + size, pcm, true);
   k.log.chain?.push({ fn: '__ioremap_caller -> memtype_reserve', read: `req ${cacheModeShort(pcm)} for [mem 0x${hex(phys)}-0x${hex(phys + size - 1)}]`, result: r.ret ? `failed ${r.ret}` : `got ${cacheModeShort(r.newType!)}` });
@@ -156,7 +156,7 @@ function ioremapCallerBody(k: MmContext, physIn: number, sizeIn: number, pcmIn: 
   ioremapPageRange(k, area, phys, size, prot);
   k.log.chain?.push({ fn: '__ioremap_caller', read: `granted ${cacheModeShort(pcm)}`, result: `PTE prot ${cacheModeShort(k.tables.pgprot2cachemode(prot))}` });
   const chain = chainSnapshot(k.log);
-  k.log.events.push({ kind: 'map', step: k.log.step, call: 'ioremap', space: 'vmalloc', pfn: phys / PAGE, npages: size / PAGE, requested: pcmIn, installed: k.tables.pgprot2cachemode(prot), ...(chain ? { chain } : {}) });
+  k.log.events.push({ kind: 'map', step: k.log.step, call: 'ioremap', space: 'vmalloc', pfn: phys / PAGE_SIZE, npages: size / PAGE_SIZE, requested: pcmIn, installed: k.tables.pgprot2cachemode(prot), ...(chain ? { chain } : {}) });
   if (iomemMapSanityCheck(k, physIn, last)) k.log.emit('warn', `caller ${caller} mapping multiple BARs`);
   area.phys = phys;
   area.ioremap = { phys, size, requested: pcmIn, pcm };
@@ -203,13 +203,13 @@ function ioremapPageRange(k: MmContext, area: VmArea, phys: number, size: number
   const large = protval4kToLarge(prot) | PAGE_PSE;
   const va0 = area.start;
   const run = (off: number, len: number, level: '4k' | '2m' | '1g'): void => {
-    k.vmalloc.mapPages(area, { pfn: (phys + off) / PAGE, count: len / PAGE }, level === '4k' ? prot : large, level, off / PAGE);
+    k.vmalloc.mapPages(area, { pfn: (phys + off) / PAGE_SIZE, count: len / PAGE_SIZE }, level === '4k' ? prot : large, level, off / PAGE_SIZE);
     const bits = level === '4k' ? prot : large;
     const last = k.log.events[k.log.events.length - 1];
     // One event per run of leaves of one level (as CPA coalesces its PTE writes).
-    if (last && last.kind === 'pte' && last.space === 'vmalloc' && last.level === level && last.vaddr + last.npages * PAGE === va0 + off && last.pfn + last.npages === (phys + off) / PAGE)
-      last.npages += len / PAGE;
-    else k.log.events.push({ kind: 'pte', step: k.log.step, space: 'vmalloc', vaddr: va0 + off, pfn: (phys + off) / PAGE, npages: len / PAGE, level, bits: bits & (PAGE_PWT | PAGE_PCD | 0x80 | 0x1000) });
+    if (last && last.kind === 'pte' && last.space === 'vmalloc' && last.level === level && last.vaddr + last.npages * PAGE_SIZE === va0 + off && last.pfn + last.npages === (phys + off) / PAGE_SIZE)
+      last.npages += len / PAGE_SIZE;
+    else k.log.events.push({ kind: 'pte', step: k.log.step, space: 'vmalloc', vaddr: va0 + off, pfn: (phys + off) / PAGE_SIZE, npages: len / PAGE_SIZE, level, bits: bits & (PAGE_PWT | PAGE_PCD | 0x80 | 0x1000) });
   };
   let off = 0;
   while (off < size) {
@@ -278,14 +278,14 @@ export function iounmap(k: MmContext, vaddr: number): void {
       warnOnce(k, 'iounmap-not-ioremap', 'WARN_ON_ONCE in iounmap');
       return;
     }
-  } else if (vaddr <= k.layout.pageOffset + k.highMemoryPfn * PAGE) {
+  } else if (vaddr <= k.layout.pageOffset + k.highMemoryPfn * PAGE_SIZE) {
     // Before v6.12: `addr <= high_memory` returns silently. This also covers
     // the direct-map ISA window, so the "iounmap() called for ISA range"
     // WARN that follows in the kernel can never fire on x86 (in either
     // version); it is not modelled.
     return;
   }
-  const va = vaddr - (vaddr % PAGE);
+  const va = vaddr - (vaddr % PAGE_SIZE);
   const area = k.vmalloc.findArea(va);
   if (!area) {
     // `%p` of the page-aligned address, shown unhashed (as with no_hash_pointers).
@@ -294,7 +294,7 @@ export function iounmap(k: MmContext, vaddr: number): void {
   }
   // find_vm_area() finds any vmalloc area; one not made by ioremap (vmap) has
   // phys_addr 0, and the kernel frees [0, size) all the same.
-  const rec = area.ioremap ?? { phys: 0, size: area.npages * PAGE };
+  const rec = area.ioremap ?? { phys: 0, size: area.npages * PAGE_SIZE };
   k.memtype.memtypeFree(rec.phys, rec.phys + rec.size);
   k.vmalloc.freeArea(area);
 }

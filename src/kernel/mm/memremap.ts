@@ -13,6 +13,7 @@ import { fmt016Lx } from '../printk.js';
 import { ioremapCache, ioremapWc, ioremapWt, iounmap, type IoremapResult } from './ioremap.js';
 import type { MmContext } from './mm-context.js';
 import { warnOnce } from './warn.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
 /** `enum { MEMREMAP_WB = 1 << 0, MEMREMAP_WT = 1 << 1, MEMREMAP_WC = 1 << 2, MEMREMAP_ENC = 1 << 3, MEMREMAP_DEC = 1 << 4 }` (include/linux/io.h). */
 export const MEMREMAP_FLAGS: Readonly<Record<string, number>> = {
@@ -25,7 +26,6 @@ export const MEMREMAP_FLAGS: Readonly<Record<string, number>> = {
 const WB = 1;
 const WT = 2;
 const WC = 4;
-const PAGE = 4096;
 
 /** `region_intersects()` results. */
 export type RegionIntersects = 'disjoint' | 'intersects' | 'mixed';
@@ -75,11 +75,11 @@ export function memremap(k: MmContext, offset: number, size: number, flags: numb
     // try_ram_remap(): a lowmem page with a struct page is already mapped WB
     // by the direct map (no memory encryption modelled, so
     // arch_memremap_can_ram_remap() is true).
-    const pfn = Math.floor(offset / PAGE);
+    const pfn = Math.floor(offset / PAGE_SIZE);
     if (isRam === 'intersects' && k.pages.pfnValid(pfn) && !k.pages.isHighMem(pfn)) {
-      r = { vaddr: k.directMap.va(pfn) + (offset % PAGE), via: 'direct-map' };
+      r = { vaddr: k.directMap.va(pfn) + (offset % PAGE_SIZE), via: 'direct-map' };
       // The caller asked for WB and gets the direct map as it is: whatever a set_memory_*/set_pages_* made it.
-      const npages = Math.ceil(((offset % PAGE) + size) / PAGE);
+      const npages = Math.ceil(((offset % PAGE_SIZE) + size) / PAGE_SIZE);
       k.log.events.push({ kind: 'map', step: k.log.step, call: 'memremap', space: 'direct', pfn, npages, requested: CM.WB, installed: k.tables.pgprot2cachemode(k.directMap.map.bits4k(pfn) & PAGE_CACHE_MASK) });
     }
     if (r.vaddr === null) r = viaIoremap(ioremapCache(k, offset, size));

@@ -17,8 +17,8 @@ import { KernelFatal } from '../fatal.js';
 import { NotModelledError } from '../not-modelled.js';
 import { changePageAttrSetClr } from './cpa.js';
 import type { MmContext } from './mm-context.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 const START_KERNEL_MAP = 0xffffffff80000000n;
 const U64 = 1n << 64n;
 
@@ -59,7 +59,7 @@ function bugPhysAddr(k: MmContext): never {
 /** `__pa(addr) + numpages * PAGE_SIZE` in the kernel's unsigned long arithmetic. */
 function paEnd(k: MmContext, pa: bigint, numpages: number): bigint {
   const mod = k.is64 ? U64 : 1n << 32n;
-  return (pa + BigInt(numpages) * BigInt(PAGE)) % mod;
+  return (pa + BigInt(numpages) * BigInt(PAGE_SIZE)) % mod;
 }
 
 function cpaSet(k: MmContext, caller: string, addr: number, numpages: number, set: number): number {
@@ -154,8 +154,8 @@ export function setPagesArrayKernel(k: MmContext, caller: string, pages: ArrayLi
   for (let i = 0; i < n; i++) {
     const pfn = pages[i]!;
     if (k.pages.isHighMem(pfn)) continue;
-    const start = pfn * PAGE;
-    if (k.memtype.memtypeReserve(start, start + PAGE, mode, false).ret) {
+    const start = pfn * PAGE_SIZE;
+    if (k.memtype.memtypeReserve(start, start + PAGE_SIZE, mode, false).ret) {
       failAt = i;
       break;
     }
@@ -167,7 +167,7 @@ export function setPagesArrayKernel(k: MmContext, caller: string, pages: ArrayLi
   for (let i = 0; i < failAt; i++) {
     const pfn = pages[i]!;
     if (k.pages.isHighMem(pfn)) continue;
-    k.memtype.memtypeFree(pfn * PAGE, pfn * PAGE + PAGE);
+    k.memtype.memtypeFree(pfn * PAGE_SIZE, pfn * PAGE_SIZE + PAGE_SIZE);
   }
   return -EINVAL;
 }
@@ -214,7 +214,7 @@ export function setPagesArrayWbKernel(k: MmContext, pages: ArrayLike<number>): n
   for (let i = 0; i < pages.length; i++) {
     const pfn = pages[i]!;
     if (k.pages.isHighMem(pfn)) continue;
-    k.memtype.memtypeFree(pfn * PAGE, pfn * PAGE + PAGE);
+    k.memtype.memtypeFree(pfn * PAGE_SIZE, pfn * PAGE_SIZE + PAGE_SIZE);
   }
   return 0;
 }
@@ -225,7 +225,7 @@ export function setPagesArrayWbKernel(k: MmContext, pages: ArrayLike<number>): n
  * `_set_memory_wc`, WT → `_set_memory_wt`, WB → `_set_memory_wb`.
  */
 export function ioremapChangeAttr(k: MmContext, vaddr: number, size: number, mode: CacheMode): number {
-  const n = Math.floor(size / PAGE);
+  const n = Math.floor(size / PAGE_SIZE);
   switch (mode) {
     case CM.WC:
       return _setMemoryWc(k, vaddr, n);

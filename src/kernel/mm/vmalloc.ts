@@ -20,8 +20,8 @@ import { protvalLargeTo4k } from '../../hw/pte.js';
 import type { PteRef } from '../context.js';
 import type { MmContext } from './mm-context.js';
 import { BLK_GB, BLK_LARGE, BLK_NONE, BLK_PTE, type KernelMapRegion } from './kernel-pgtable.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 /** Pages per 2 MiB and 1 GiB leaf (x86-64 / PAE: huge vmap needs one of them; non-PAE has no huge vmap). */
 const PMD_PAGES = 512;
 const PUD_PAGES = 512 * 512;
@@ -83,11 +83,11 @@ export class Vmalloc implements KernelMapRegion {
    * aligned to `align` that overlaps no live or lazily freed area. Null if the
    * space is full.
    */
-  allocArea(size: number, align = PAGE, opts: { guard?: boolean; caller?: string } = {}): VmArea | null {
+  allocArea(size: number, align = PAGE_SIZE, opts: { guard?: boolean; caller?: string } = {}): VmArea | null {
     if (!(size > 0)) return null;
-    const npages = Math.ceil(size / PAGE);
-    const total = (npages + (opts.guard === false ? 0 : 1)) * PAGE;
-    const al = Math.max(PAGE, align);
+    const npages = Math.ceil(size / PAGE_SIZE);
+    const total = (npages + (opts.guard === false ? 0 : 1)) * PAGE_SIZE;
+    const al = Math.max(PAGE_SIZE, align);
     const taken = [...this.areas, ...this.lazy].sort((a, b) => a.start - b.start);
     let addr = Math.ceil(this.start / al) * al;
     for (const a of taken) {
@@ -132,7 +132,7 @@ export class Vmalloc implements KernelMapRegion {
       if (at + count > area.npages) throw new RangeError('mapping larger than the area');
       if (level !== '4k') {
         const per = level === '1g' ? PUD_PAGES : PMD_PAGES;
-        if (count % per !== 0 || (area.start / PAGE + at) % per !== 0) throw new RangeError(`a ${level} leaf must cover whole, aligned leaves`);
+        if (count % per !== 0 || (area.start / PAGE_SIZE + at) % per !== 0) throw new RangeError(`a ${level} leaf must cover whole, aligned leaves`);
         const levels = (area.levels ??= new Uint8Array(area.npages));
         levels.fill(level === '1g' ? BLK_GB : BLK_LARGE, at, at + count);
       } else area.levels?.fill(BLK_PTE, at, at + count);
@@ -186,7 +186,7 @@ export class Vmalloc implements KernelMapRegion {
 
   /** `vmap(pages, count, VM_MAP, prot)`: a new alias of the pages with `bits`; PAT is not consulted (spec 03 §5.2). */
   vmap(pfns: ArrayLike<number>, bits: number, caller = 'vmap'): number | null {
-    const area = this.allocArea(pfns.length * PAGE, PAGE, { caller });
+    const area = this.allocArea(pfns.length * PAGE_SIZE, PAGE_SIZE, { caller });
     if (!area) return null;
     this.mapPages(area, pfns, bits);
     return area.start;
@@ -199,7 +199,7 @@ export class Vmalloc implements KernelMapRegion {
    * and returns (see `vunmapCall`).
    */
   vunmap(va: number): 'ok' | 'unaligned' | 'nonexistent' {
-    if (va % PAGE !== 0) return 'unaligned';
+    if (va % PAGE_SIZE !== 0) return 'unaligned';
     const a = this.findArea(va);
     if (!a) return 'nonexistent';
     this.freeArea(a);
@@ -210,23 +210,23 @@ export class Vmalloc implements KernelMapRegion {
   lookup(va: number): PteRef | null {
     const a = this.findArea(va);
     if (!a) return null;
-    const i = Math.floor((va - a.start) / PAGE);
+    const i = Math.floor((va - a.start) / PAGE_SIZE);
     if (i >= a.npages || a.bits[i] === 0) return null;
     const l = a.levels?.[i] ?? BLK_PTE;
     if (l === BLK_LARGE || l === BLK_GB) {
-      const size = (l === BLK_GB ? PUD_PAGES : PMD_PAGES) * PAGE;
+      const size = (l === BLK_GB ? PUD_PAGES : PMD_PAGES) * PAGE_SIZE;
       return { pfn: a.pfns[i]!, level: l === BLK_GB ? '1g' : '2m', leafStart: Math.floor(va / size) * size, bits: a.bits[i]! };
     }
-    return { pfn: a.pfns[i]!, level: '4k', leafStart: a.start + i * PAGE, bits: a.bits[i]! };
+    return { pfn: a.pfns[i]!, level: '4k', leafStart: a.start + i * PAGE_SIZE, bits: a.bits[i]! };
   }
 
   /** Area and page-index range of the huge leaf at `va`. */
   private leafPages(va: number): { a: VmArea; first: number; n: number; level: number } {
     const a = this.findArea(va)!;
-    const i = Math.floor((va - a.start) / PAGE);
+    const i = Math.floor((va - a.start) / PAGE_SIZE);
     const level = a.levels?.[i] ?? BLK_PTE;
     const per = level === BLK_GB ? PUD_PAGES : PMD_PAGES;
-    const first = i - (((a.start / PAGE + i) % per) as number);
+    const first = i - (((a.start / PAGE_SIZE + i) % per) as number);
     return { a, first, n: per, level };
   }
 
@@ -248,7 +248,7 @@ export class Vmalloc implements KernelMapRegion {
   }
   setPteAt(va: number, bits: number): void {
     const a = this.findArea(va)!;
-    a.bits[Math.floor((va - a.start) / PAGE)] = bits;
+    a.bits[Math.floor((va - a.start) / PAGE_SIZE)] = bits;
   }
   setLargeAt(va: number, bits: number): void {
     const { a, first, n } = this.leafPages(va);

@@ -17,6 +17,7 @@ import type { KernelFlags } from '../version.js';
 import type { KernelHooks } from '../hooks.js';
 import { MemtypeTree } from './memtype-tree.js';
 import { patPagerangeIsRam } from './ram.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
 /** The task a message names as `%s:%d` (`current->comm`, `current->pid`). */
 export interface Task {
@@ -58,7 +59,6 @@ export interface ReserveResult {
 
 const ISA_START_ADDRESS = 0xa0000;
 const ISA_END_ADDRESS = 0x100000;
-const PAGE_SIZE = 4096;
 const U64_MASK = (1n << 64n) - 1n;
 
 /**

@@ -14,8 +14,8 @@ import type { CacheModeTables } from '../../hw/pte.js';
 import { EINVAL } from '../errno.js';
 import { memRange } from '../printk.js';
 import { isNewMemtypeAllowed, type Memtype } from './memtype.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE_SIZE = 4096;
 
 export interface ProtResult {
   ret: number;

@@ -41,8 +41,8 @@
 import { CM, type CacheMode } from '../../hw/cache-mode.js';
 import type { MachineSpec } from '../machine.js';
 import { isNewMemtypeAllowed, type Memtype } from '../pat/memtype.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE_SIZE = 4096;
 /** HPET_MMAP_SIZE (arch/x86/include/asm/hpet.h): the HPET register block is 1 KiB. */
 const HPET_MMAP_SIZE = 1024;
 /** The tables ACPICA keeps mapped after `acpi_early_init()`, in the order it maps them. */

@@ -18,9 +18,8 @@
  */
 
 import type { Arch, E820Entry } from '../machine.js';
+import { PAGE_SHIFT, PAGE_SIZE } from '../../hw/page.js';
 
-export const PAGE_SHIFT = 12;
-export const PAGE_SIZE = 1 << PAGE_SHIFT;
 /** PAGE_OFFSET with the default 3G/1G split. */
 export const X86_32_PAGE_OFFSET = 0xc0000000;
 /** `__VMALLOC_RESERVE`: 128 MiB kept for vmalloc/ioremap above lowmem. */
@@ -88,3 +87,5 @@ export function findLowPfnRange(maxPfn: number, arch: Arch, highmem: boolean): n
   const maxmemPfn = Math.floor(maxmem(arch, highmem) / PAGE_SIZE);
   return maxPfn <= maxmemPfn ? maxPfn : maxmemPfn;
 }
+
+export { PAGE_SIZE, PAGE_SHIFT };

@@ -18,8 +18,8 @@ import type { MmStruct } from './mm.js';
 import { emitInstalled, protMode, vmNormalPage } from './pte-write.js';
 import { LV_4K, LV_NONE } from './user-ptes.js';
 import type { Vma } from './vma.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 /** What a callback sees for one slot. */
 export interface PteSlot {
@@ -44,15 +44,15 @@ export type ApplyFn = (slot: PteSlot) => { pfn: number; prot: number } | null | 
  * with "not modelled" instead of guessing.
  */
 export function applyToPageRange(k: MmContext, mm: MmStruct, addr: number, size: number, fn: ApplyFn, call = 'apply_to_page_range'): number {
-  if (addr % PAGE || size <= 0) {
+  if (addr % PAGE_SIZE || size <= 0) {
     warnOnOnce(k, 'apply_to_page_range');
     return -EINVAL;
   }
-  const end = addr + Math.ceil(size / PAGE) * PAGE;
+  const end = addr + Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
   k.counters.ptWalks++;
   const touched: { vma: Vma; from: number; to: number; req: CacheMode }[] = [];
   let ret = 0;
-  for (let a = addr; a < end; a += PAGE) {
+  for (let a = addr; a < end; a += PAGE_SIZE) {
     const vma = mm.vmaLookup(a);
     if (!vma) throw new NotModelledError(`${call} at 0x${a.toString(16)} outside every VMA (page tables without a VMA)`);
     const p = vma.ptes;

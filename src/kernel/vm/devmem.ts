@@ -19,8 +19,8 @@ import { doMmap, type MmapResult } from './mmap.js';
 import { patSetCachemode } from './pat-glue.js';
 import { remapPfnRange } from './remap.js';
 import type { Vma } from './vma.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 /**
  * x86 `devmem_is_allowed(pfn)` (spec 04 §9): 0 deny, 1 allow, 2 allow but
@@ -29,7 +29,7 @@ const PAGE = 4096;
  */
 export function devmemIsAllowed(k: MmContext, pfn: number): 0 | 1 | 2 {
   if (pageIntersectsSystemRam(k, pfn)) return pfn < 256 ? 2 : 0;
-  if (iomemIsExclusive(k, pfn * PAGE)) return pfn < 256 ? 1 : 0;
+  if (iomemIsExclusive(k, pfn * PAGE_SIZE)) return pfn < 256 ? 1 : 0;
   return 1;
 }
 
@@ -45,7 +45,7 @@ function allAllowed(k: MmContext, pfn: number, npages: number): boolean {
  */
 export function mmapMem(k: MmContext, vma: Vma, oDsync: boolean): number {
   const size = vma.end - vma.start;
-  const offset = vma.pgoff * PAGE;
+  const offset = vma.pgoff * PAGE_SIZE;
   const strict = k.machine.config.strictDevmem;
   // valid_mmap_phys_addr_range(): the last byte must be below MAXPHYADDR.
   if (offset + size - 1 >= 2 ** k.machine.cpu.physAddrBits) return -EINVAL;
@@ -59,6 +59,6 @@ export function mmapMem(k: MmContext, vma: Vma, oDsync: boolean): number {
 
 /** `mmap(fd of /dev/mem, offset = phys, len)`: a shared mapping of physical memory. */
 export function devmemMmap(k: MmContext, mm: MmStruct, phys: number, len: number, oDsync: boolean, write = true): MmapResult {
-  if (phys % PAGE) return { ret: -EINVAL, vma: null };
-  return doMmap(k, mm, { len, pgoff: phys / PAGE, write, file: vmState(k).fileNamed('/dev/mem'), driverMmap: (vma) => mmapMem(k, vma, oDsync) });
+  if (phys % PAGE_SIZE) return { ret: -EINVAL, vma: null };
+  return doMmap(k, mm, { len, pgoff: phys / PAGE_SIZE, write, file: vmState(k).fileNamed('/dev/mem'), driverMmap: (vma) => mmapMem(k, vma, oDsync) });
 }

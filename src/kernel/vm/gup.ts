@@ -15,8 +15,8 @@ import type { MmStruct } from './mm.js';
 import { getPage, putPage, vmNormalPage } from './pte-write.js';
 import { LV_NONE } from './user-ptes.js';
 import { holdOf, pruneHold } from '../drivers/page-refs.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 /** `GUP_PIN_COUNTING_BIAS`: what a pin adds to a small folio's refcount. */
 export const GUP_PIN_COUNTING_BIAS = 1024;
 
@@ -35,7 +35,7 @@ export function getUserPages(k: MmContext, mm: MmStruct, start: number, nrPages:
   const pfns: number[] = [];
   const stop = (err: number): GupResult => ({ ret: pfns.length ? pfns.length : err, pfns });
   for (let i = 0; i < nrPages; i++) {
-    const addr = start + i * PAGE;
+    const addr = start + i * PAGE_SIZE;
     const vma = mm.vmaLookup(addr);
     if (!vma) return stop(-EFAULT);
     // check_vma_flags(): no GUP on VM_IO|VM_PFNMAP; a write needs VM_WRITE.

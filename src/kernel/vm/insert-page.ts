@@ -20,8 +20,8 @@ import { VM_MIXEDMAP, VM_PFNMAP, VM_WRITE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW
 import { emitInstalled, mapNormalPage, protMode } from './pte-write.js';
 import { LV_4K, LV_NONE } from './user-ptes.js';
 import type { Vma } from './vma.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 /**
  * `validate_page_before_insert(vma, page)` (spec 04 §6): a folio with
@@ -106,13 +106,13 @@ export function vmInsertPage(k: MmContext, vma: Vma, addr: number, pfn: number):
  */
 export function insertPagesProt(k: MmContext, vma: Vma, addr: number, pfns: ArrayLike<number>, prot: number, call: string): { ret: number; remaining: number } {
   const n = pfns.length;
-  if (addr < vma.start || addr + n * PAGE - 1 >= vma.end) {
+  if (addr < vma.start || addr + n * PAGE_SIZE - 1 >= vma.end) {
     k.log.refuse(call, `addr + num * PAGE_SIZE - 1 >= vma->vm_end (0x${addr.toString(16)}, ${n} pages)`, '-EFAULT');
     return { ret: -EFAULT, remaining: n };
   }
   ensureMixedmap(k, vma, call);
   for (let i = 0; i < n; i++) {
-    const err = insertPage(k, vma, addr + i * PAGE, pfns[i]!, prot, false, call);
+    const err = insertPage(k, vma, addr + i * PAGE_SIZE, pfns[i]!, prot, false, call);
     if (err) return { ret: err, remaining: n - i };
   }
   return { ret: 0, remaining: 0 };

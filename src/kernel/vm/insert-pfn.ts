@@ -23,8 +23,8 @@ import { setupCachemodePfn } from './pat-glue.js';
 import { emitInstalled, protMode } from './pte-write.js';
 import { leafPages, LV_1G, LV_2M, LV_4K, LV_NONE } from './user-ptes.js';
 import type { Vma } from './vma.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 /** The VMA-flag BUG_ONs of `vmf_insert_pfn_prot` (spec 04 §4 steps 1–4). */
 export function insertPfnBugChecks(k: MmContext, vma: Vma, pfn: number, fn: string): void {
@@ -168,9 +168,9 @@ export function vmfInsertPfnHuge(k: MmContext, vma: Vma, addrIn: number, pfn: nu
   const call = level === LV_2M ? 'vmf_insert_pfn_pmd' : 'vmf_insert_pfn_pud';
   insertPfnBugChecks(k, vma, pfn, call);
   const n = leafPages(level);
-  const addr = Math.floor(addrIn / (n * PAGE)) * n * PAGE;
+  const addr = Math.floor(addrIn / (n * PAGE_SIZE)) * n * PAGE_SIZE;
   if (!vma.contains(addr)) return VM_FAULT_SIGBUS;
-  if (addr + n * PAGE > vma.end) return VM_FAULT_FALLBACK;
+  if (addr + n * PAGE_SIZE > vma.end) return VM_FAULT_FALLBACK;
   k.counters.ptWalks++;
   const mark = chainMark(k.log);
   k.log.chain?.push({ fn: call, read: `vm_page_prot ${cacheModeShort(protMode(k, vma.pageProt))}`, result: 'PAT lookup of the first pfn' });

@@ -10,8 +10,8 @@ import type { KernelContext } from '../context.js';
 import { VM_IO, VM_PFNMAP, _PAGE_SPECIAL } from './flags.js';
 import { vmState } from './mm.js';
 import { levelName, LV_NONE } from './user-ptes.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 export interface UserMappingRun {
   pid: number;
@@ -53,7 +53,7 @@ export function* userMappings(k: KernelContext): Iterable<UserMappingRun> {
           pid: mm.pid,
           comm: mm.comm,
           vmaStart: vma.start,
-          vaddr: vma.start + s * PAGE,
+          vaddr: vma.start + s * PAGE_SIZE,
           pfn: p.pfn[s]!,
           npages: i - s,
           bits: key & PAGE_CACHE_MASK,

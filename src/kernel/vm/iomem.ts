@@ -6,8 +6,8 @@
 
 import type { KernelContext } from '../context.js';
 import type { IomemResource } from '../machine.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 /** A PCI device name as /proc/iomem shows it: `0000:01:00.0`. */
 const PCI_NAME = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i;
 
@@ -20,8 +20,8 @@ function* walk(rs: readonly IomemResource[]): Generator<IomemResource> {
 
 /** `region_intersects(pfn page, IORESOURCE_SYSTEM_RAM) != REGION_DISJOINT`. */
 export function pageIntersectsSystemRam(k: KernelContext, pfn: number): boolean {
-  const s = pfn * PAGE;
-  const e = s + PAGE - 1;
+  const s = pfn * PAGE_SIZE;
+  const e = s + PAGE_SIZE - 1;
   for (const r of k.systemRam.resources) if (r.start <= e && r.endIncl >= s) return true;
   return false;
 }

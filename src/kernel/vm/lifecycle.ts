@@ -20,8 +20,8 @@ import { zapSlots } from './pte-write.js';
 import { LV_NONE } from './user-ptes.js';
 import { Vma } from './vma.js';
 import type { UserPtes } from './user-ptes.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 /**
  * `vm_area_dup(src)` (spec 04 §8): a copy with the same flags, prot, pgoff
@@ -57,7 +57,7 @@ export function vmAreaFree(k: MmContext, vma: Vma): void {
 export function splitVma(k: MmContext, vma: Vma, addr: number): Vma {
   const s = vma.slot(addr);
   const p = vma.ptes;
-  if (p.level[s] !== LV_NONE && p.leafStart(s, vma.start / PAGE) < s) zapSlots(k, vma, s, s + 1);
+  if (p.level[s] !== LV_NONE && p.leafStart(s, vma.start / PAGE_SIZE) < s) zapSlots(k, vma, s, s + 1);
   const upper = vmAreaDup(k, vma, vma.mm, p.slice(s, p.n), addr, vma.end, vma.pgoff + s);
   vma.ptes = p.slice(0, s);
   vma.end = addr;
@@ -100,8 +100,8 @@ export function removeVmas(k: MmContext, mm: MmStruct, vmas: readonly Vma[]): vo
  * tracked VMA frees nothing until the last piece goes (v6.16+).
  */
 export function doMunmap(k: MmContext, mm: MmStruct, addr: number, lenIn: number): number {
-  if (addr % PAGE) return -EINVAL;
-  const len = Math.ceil(lenIn / PAGE) * PAGE;
+  if (addr % PAGE_SIZE) return -EINVAL;
+  const len = Math.ceil(lenIn / PAGE_SIZE) * PAGE_SIZE;
   if (len === 0) return -EINVAL;
   removeVmas(k, mm, splitAround(k, mm, addr, addr + len));
   return 0;

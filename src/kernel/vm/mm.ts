@@ -9,8 +9,8 @@
 
 import type { KernelContext } from '../context.js';
 import type { PfnmapTrackCtx, Vma, VmFile } from './vma.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 const PMD_SIZE = 0x200000;
 /** `mm->mmap_base` (top-down layout, no ASLR: spec/07 (b) 8): below the stack on x86-64, below TASK_SIZE (3 GiB split) on 32-bit. */
 export const MMAP_BASE_64 = 0x7f0000000000;
@@ -60,7 +60,7 @@ export class MmStruct {
    * nothing fits.
    */
   getUnmappedArea(len: number): number {
-    const align = len >= PMD_SIZE ? PMD_SIZE : PAGE;
+    const align = len >= PMD_SIZE ? PMD_SIZE : PAGE_SIZE;
     let top = this.mmapBase;
     const sorted = [...this.vmas].sort((a, b) => b.start - a.start);
     for (const v of sorted) {

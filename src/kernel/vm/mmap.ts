@@ -12,8 +12,8 @@ import { VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_READ, VM_SHARED, VM_WRITE, vmG
 import { removeVmas } from './lifecycle.js';
 import { vmState, type MmStruct } from './mm.js';
 import { Vma, type VmFile } from './vma.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 export interface MmapRequest {
   /** Length in bytes (rounded up to pages). */
@@ -46,11 +46,11 @@ export interface MmapResult {
 
 /** `do_mmap()` of a driver file into `mm` (spec 04 §8). */
 export function doMmap(k: MmContext, mm: MmStruct, req: MmapRequest): MmapResult {
-  const len = Math.ceil(req.len / PAGE) * PAGE;
+  const len = Math.ceil(req.len / PAGE_SIZE) * PAGE_SIZE;
   if (len <= 0) return { ret: -EINVAL, vma: null };
   let addr: number;
   if (req.addr !== undefined) {
-    if (req.addr % PAGE || !mm.isFree(req.addr, req.addr + len)) return { ret: -EINVAL, vma: null };
+    if (req.addr % PAGE_SIZE || !mm.isFree(req.addr, req.addr + len)) return { ret: -EINVAL, vma: null };
     addr = req.addr;
   } else {
     addr = mm.getUnmappedArea(len);

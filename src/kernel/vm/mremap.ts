@@ -19,9 +19,9 @@ import type { MmStruct } from './mm.js';
 import { emitInstalled } from './pte-write.js';
 import { LV_NONE, UserPtes } from './user-ptes.js';
 import type { Vma } from './vma.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
-const align = (n: number): number => Math.ceil(n / PAGE) * PAGE;
+const align = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 
 export interface MremapResult {
   /** The new address, or a negative errno. */
@@ -34,7 +34,7 @@ function moveVma(k: MmContext, mm: MmStruct, v: Vma, newAddr: number): Vma {
   const moved = v.ptes.slice(0, n);
   const step = k.log.step;
   for (let i = 0; i < n; i++) if (moved.level[i] !== LV_NONE) moved.step[i] = step;
-  const nv = vmAreaDup(k, v, mm, moved, newAddr, newAddr + n * PAGE);
+  const nv = vmAreaDup(k, v, mm, moved, newAddr, newAddr + n * PAGE_SIZE);
   // untrack_pfn_moved(): the old VMA no longer owns the legacy reservation.
   if (k.flags.legacyTrackPfn) v.flags &= ~VM_PAT;
   v.ptes = new UserPtes(n);
@@ -49,14 +49,14 @@ function moveVma(k: MmContext, mm: MmStruct, v: Vma, newAddr: number): Vma {
  * Returns the new address or a negative errno.
  */
 export function doMremap(k: MmContext, mm: MmStruct, oldAddr: number, oldLenIn: number, newLenIn: number, fixedAddr?: number): MremapResult {
-  if (oldAddr % PAGE) return { ret: -EINVAL };
+  if (oldAddr % PAGE_SIZE) return { ret: -EINVAL };
   let oldLen = align(oldLenIn);
   const newLen = align(newLenIn);
   if (newLen === 0) return { ret: -EINVAL };
   const vma = mm.vmaLookup(oldAddr);
   if (!vma || oldAddr + oldLen > vma.end) return { ret: -EFAULT };
   if (fixedAddr !== undefined) {
-    if (fixedAddr % PAGE) return { ret: -EINVAL };
+    if (fixedAddr % PAGE_SIZE) return { ret: -EINVAL };
     if (fixedAddr < oldAddr + oldLen && fixedAddr + newLen > oldAddr) return { ret: -EINVAL };
     doMunmap(k, mm, fixedAddr, newLen);
     if (oldLen > newLen) {
@@ -87,7 +87,7 @@ export function doMremap(k: MmContext, mm: MmStruct, oldAddr: number, oldLenIn: 
 }
 
 function growVma(v: Vma, len: number): void {
-  v.ptes = v.ptes.resized(len / PAGE);
+  v.ptes = v.ptes.resized(len / PAGE_SIZE);
   v.end = v.start + len;
 }
 
@@ -99,7 +99,7 @@ function growVma(v: Vma, len: number): void {
  * `VM_MAYWRITE`, -ENOMEM for a hole in the range.
  */
 export function doMprotect(k: MmContext, mm: MmStruct, addr: number, lenIn: number, read: boolean, write: boolean): number {
-  if (addr % PAGE) return -EINVAL;
+  if (addr % PAGE_SIZE) return -EINVAL;
   const len = align(lenIn);
   const end = addr + len;
   let cur = addr;

@@ -15,8 +15,8 @@ import { isCowMapping, VM_PAT } from './flags.js';
 import { warnOnOnce } from './bug.js';
 import type { Vma } from './vma.js';
 import { LV_NONE } from './user-ptes.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 /** `pfnmap_setup_cachemode(pfn, size, &prot)` (spec 04 §1.2); ≤ v6.15 the partial branch of `track_pfn_remap`. */
 export function setupCachemode(k: KernelContext, pfn: number, size: number, prot: number): ProtResult {
@@ -51,10 +51,10 @@ export function reserveStrict(k: KernelContext, paddr: number, size: number, pro
  */
 export function getPatInfo(k: MmContext, vma: Vma, needProt: boolean): { ret: number; paddr: number; prot: number } {
   const p = vma.ptes;
-  if (p.n > 0 && p.level[0] !== LV_NONE) return { ret: 0, paddr: p.pfn[0]! * PAGE, prot: p.bits[0]! };
+  if (p.n > 0 && p.level[0] !== LV_NONE) return { ret: 0, paddr: p.pfn[0]! * PAGE_SIZE, prot: p.bits[0]! };
   if (isCowMapping(vma.flags)) {
     if (needProt) return { ret: -EINVAL, paddr: 0, prot: 0 };
-    return { ret: 0, paddr: vma.pgoff * PAGE, prot: 0 };
+    return { ret: 0, paddr: vma.pgoff * PAGE_SIZE, prot: 0 };
   }
   warnOnOnce(k, 'get_pat_info');
   return { ret: -EINVAL, paddr: 0, prot: 0 };
@@ -68,7 +68,7 @@ export function getPatInfo(k: MmContext, vma: Vma, needProt: boolean): { ret: nu
  */
 export function untrackPfnLegacy(k: MmContext, vma: Vma, pfn: number, size: number): void {
   if (!(vma.flags & VM_PAT)) return;
-  let paddr = pfn * PAGE;
+  let paddr = pfn * PAGE_SIZE;
   let sz = size;
   if (paddr === 0 && sz === 0) {
     const info = getPatInfo(k, vma, false);
@@ -82,7 +82,7 @@ export function untrackPfnLegacy(k: MmContext, vma: Vma, pfn: number, size: numb
 
 /** ≤ v6.15 whole-VMA branch of `track_pfn_remap`: `reserve_pfn_range(strict_prot=0)`. */
 export function reservePfnRangeLegacyFull(k: KernelContext, pfn: number, size: number, prot: number): ProtResult {
-  return reservePfnRange(k.memtype, k.tables, pfn * PAGE, size, prot, false);
+  return reservePfnRange(k.memtype, k.tables, pfn * PAGE_SIZE, size, prot, false);
 }
 
 /** `pgprot_set_cachemode(prot, mode)` as PAT code uses it (the 3b hook `setupSkipsWB` makes WB a no-op; spec 06 §3). */

@@ -19,18 +19,18 @@ import { vmState, type MmStruct } from './mm.js';
 import { doMmap, type MmapResult } from './mmap.js';
 import { ioRemapPfnRange } from './remap.js';
 import type { Vma } from './vma.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 /** `pci_mmap_resource(kobj, attr, vma, write_combine)` as the sysfs file's `->mmap`. */
 export function pciMmapResourceVma(k: MmContext, vma: Vma, barStart: number, barLen: number, wc: boolean): number {
   // Memory BAR inside an exclusive iomem resource: refused.
   if (iomemIsExclusive(k, barStart)) return -EINVAL;
-  const npages = Math.floor((barLen - 1) / PAGE) + 1;
+  const npages = Math.floor((barLen - 1) / PAGE_SIZE) + 1;
   // pci_mmap_fits(): vm_pgoff is the page offset inside the BAR.
   if (barLen === 0 || vma.pgoff >= npages || vma.pgoff + vma.pages > npages) return -EINVAL;
   const prot = wc ? k.tables.pgprotWritecombine(vma.pageProt) : k.tables.pgprotNoncached(vma.pageProt);
-  vma.pgoff += barStart / PAGE;
+  vma.pgoff += barStart / PAGE_SIZE;
   return ioRemapPfnRange(k, vma, vma.start, vma.pgoff, vma.end - vma.start, prot, wc ? 'pci_mmap_resource_wc' : 'pci_mmap_resource');
 }
 

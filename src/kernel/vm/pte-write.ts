@@ -12,8 +12,8 @@ import type { MmContext } from '../mm/mm-context.js';
 import { _PAGE_SPECIAL } from './flags.js';
 import { leafPages, levelName, LV_NONE } from './user-ptes.js';
 import type { Vma } from './vma.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 /**
  * `vm_normal_page(vma, addr, pte)` (spec 04 §2, x86 with PTE special): a
@@ -58,7 +58,7 @@ export function mapNormalPage(k: MmContext, vma: Vma, pfn: number): void {
  */
 export function zapSlots(k: MmContext, vma: Vma, fromIn: number, toIn: number): number {
   const p = vma.ptes;
-  const base = vma.start / PAGE;
+  const base = vma.start / PAGE_SIZE;
   let from = Math.max(0, fromIn);
   let to = Math.min(p.n, toIn);
   if (from < to && p.level[from] !== LV_NONE) from = Math.max(0, p.leafStart(from, base));
@@ -101,7 +101,7 @@ export function emitInstalled(k: MmContext, call: string, vma: Vma, from: number
     i++;
     const n = i - s;
     const cache = bits & PAGE_CACHE_MASK;
-    k.log.events.push({ kind: 'pte', step, space: 'user', vaddr: vma.start + s * PAGE, pfn: p.pfn[s]!, npages: n, level: levelName(lv), bits: cache });
+    k.log.events.push({ kind: 'pte', step, space: 'user', vaddr: vma.start + s * PAGE_SIZE, pfn: p.pfn[s]!, npages: n, level: levelName(lv), bits: cache });
     if (withMap) {
       const installed = k.tables.pgprot2cachemode(cache);
       const chain = chainSnapshot(k.log);

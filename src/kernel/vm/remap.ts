@@ -21,8 +21,8 @@ import { reservePfnRangeLegacyFull, setupCachemode, track, untrackPfnLegacy } fr
 import { emitInstalled, protMode } from './pte-write.js';
 import { LV_4K, LV_NONE } from './user-ptes.js';
 import type { Vma } from './vma.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 /**
  * `remap_pfn_range(vma, addr, pfn, size, prot)` (spec 04 §3): 0 or a
@@ -30,7 +30,7 @@ const PAGE = 4096;
  */
 export function remapPfnRange(k: MmContext, vma: Vma, addr: number, pfn: number, sizeIn: number, protIn: number, call = 'remap_pfn_range'): number {
   const mark = chainMark(k.log);
-  const size = Math.ceil(sizeIn / PAGE) * PAGE;
+  const size = Math.ceil(sizeIn / PAGE_SIZE) * PAGE_SIZE;
   const full = addr === vma.start && addr + size === vma.end;
   const how = full ? (k.flags.legacyTrackPfn ? 'track_pfn_remap: whole VMA, reserve' : 'pfnmap_track: whole VMA, reserve') : 'part of the VMA: lookup only';
   k.log.chain?.push({ fn: call, read: `caller's prot ${cacheModeShort(protMode(k, protIn))}`, result: how });
@@ -52,7 +52,7 @@ function remapCurrent(k: MmContext, vma: Vma, addr: number, pfn: number, size: n
   if (full) {
     if (vma.trackCtx) return refused(k, call, 'the VMA is already tracked (vma->pfnmap_track_ctx): a second whole-VMA remap');
     const r = track(k, pfn, size, prot);
-    if (r.ret) return refused(k, 'pfnmap_track', `memtype_reserve of [0x${(pfn * PAGE).toString(16)}, +0x${size.toString(16)}) failed`);
+    if (r.ret) return refused(k, 'pfnmap_track', `memtype_reserve of [0x${(pfn * PAGE_SIZE).toString(16)}, +0x${size.toString(16)}) failed`);
     prot = r.prot;
     const ctx = vmState(k).newCtx(pfn, size);
     const err = remapPfnRangeInternal(k, vma, addr, pfn, size, prot, protIn, call);
@@ -76,7 +76,7 @@ function remapLegacy(k: MmContext, vma: Vma, addr: number, pfn: number, size: nu
   let prot = protIn;
   if (full) {
     const r = reservePfnRangeLegacyFull(k, pfn, size, prot);
-    if (r.ret) return refused(k, 'track_pfn_remap', `reserve_pfn_range of [0x${(pfn * PAGE).toString(16)}, +0x${size.toString(16)}) failed`);
+    if (r.ret) return refused(k, 'track_pfn_remap', `reserve_pfn_range of [0x${(pfn * PAGE_SIZE).toString(16)}, +0x${size.toString(16)}) failed`);
     vma.flags |= VM_PAT;
     prot = r.prot;
   } else {
@@ -108,7 +108,7 @@ function refused(k: MmContext, fn: string, check: string): number {
  * mitigation state (spec 04 §3).
  */
 export function remapPfnRangeInternal(k: MmContext, vma: Vma, addr: number, pfn: number, size: number, prot: number, requestedProt: number, call: string): number {
-  if (addr % PAGE) {
+  if (addr % PAGE_SIZE) {
     warnOnOnce(k, 'remap_pfn_range_internal');
     return -EINVAL;
   }
@@ -117,7 +117,7 @@ export function remapPfnRangeInternal(k: MmContext, vma: Vma, addr: number, pfn:
   k.counters.ptWalks++;
   const p = vma.ptes;
   const from = vma.slot(addr);
-  const n = size / PAGE;
+  const n = size / PAGE_SIZE;
   const step = k.log.step;
   for (let i = 0; i < n; i++) {
     if (p.level[from + i] !== LV_NONE) bugOn(k, 'remap_pte_range', '!pte_none(ptep_get(pte))');
@@ -139,9 +139,9 @@ export function ioRemapPfnRange(k: MmContext, vma: Vma, addr: number, pfn: numbe
  */
 export function vmIomapMemory(k: MmContext, vma: Vma, start: number, lenIn: number): number {
   if (start + lenIn < start) return -EINVAL;
-  const len = lenIn + (start % PAGE);
-  const pages = Math.ceil(len / PAGE);
-  let pfn = Math.floor(start / PAGE);
+  const len = lenIn + (start % PAGE_SIZE);
+  const pages = Math.ceil(len / PAGE_SIZE);
+  let pfn = Math.floor(start / PAGE_SIZE);
   if (vma.pgoff > pages) return -EINVAL;
   pfn += vma.pgoff;
   const left = pages - vma.pgoff;

@@ -6,8 +6,8 @@
 
 import { UserPtes } from './user-ptes.js';
 import type { MmStruct } from './mm.js';
+import { PAGE_SIZE } from '../../hw/page.js';
 
-const PAGE = 4096;
 
 /**
  * `struct pfnmap_track_ctx` (v6.16+, mm/memory.c): `{kref, pfn, size}`. Shared
@@ -62,17 +62,17 @@ export class Vma {
   ) {
     this.pageProt = pageProt;
     this.pgoff = pgoff;
-    this.ptes = ptes ?? new UserPtes((end - start) / PAGE);
+    this.ptes = ptes ?? new UserPtes((end - start) / PAGE_SIZE);
   }
 
   /** `vma_pages(vma)`. */
   get pages(): number {
-    return (this.end - this.start) / PAGE;
+    return (this.end - this.start) / PAGE_SIZE;
   }
 
   /** Slot index of a user address inside the VMA. */
   slot(addr: number): number {
-    return Math.floor((addr - this.start) / PAGE);
+    return Math.floor((addr - this.start) / PAGE_SIZE);
   }
 
   contains(addr: number): boolean {

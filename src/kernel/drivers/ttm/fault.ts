@@ -23,8 +23,8 @@ import { currentMm, type MmStruct } from '../../vm/mm.js';
 import type { Vma } from '../../vm/vma.js';
 import { ttmIoProt, ttmTtPopulate, type TtmBo } from './bo.js';
 import { ttmBoOfVma } from './mmap.js';
+import { PAGE_SIZE } from '../../../hw/page.js';
 
-const PAGE = 4096;
 /** VM_FAULT_ERROR without the bits the model never produces (HWPOISON*): OOM | SIGBUS | SIGSEGV | FALLBACK. */
 const VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV | 0x800;
 
@@ -111,7 +111,7 @@ export function ttmFaultPfnLoop(
   const tt = bo.ttm;
   for (let i = 0; i < numPrefault; i++) {
     let pfn: number;
-    if (bo.resource.isIomem) pfn = Math.floor(bo.resource.busOffset / PAGE) + pageOffset;
+    if (bo.resource.isIomem) pfn = Math.floor(bo.resource.busOffset / PAGE_SIZE) + pageOffset;
     else {
       pfn = tt!.pages[pageOffset] ?? -1;
       if (pfn < 0) {
@@ -125,7 +125,7 @@ export function ttmFaultPfnLoop(
       break;
     }
     res.inserted++;
-    address += PAGE;
+    address += PAGE_SIZE;
     if (++pageOffset >= pageLast) break;
   }
   return { ...res, ret };
@@ -174,7 +174,7 @@ export function ttmBoVmFault(k: MmContext, addr: number, mm: MmStruct = currentM
     k.log.refuse('ttm_bo_vm_fault', 'the VMA is no BO\'s (vma->vm_private_data)', 'VM_FAULT_SIGBUS');
     return { ret: VM_FAULT_SIGBUS, inserted: 0, requestedProt: 0, vma, bo: null };
   }
-  const address = Math.floor(addr / PAGE) * PAGE;
+  const address = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
   return ttmBoVmFaultReserved(k, vma, bo, address, vma.pageProt, ttmBoVmNumPrefault(k));
 }
 

@@ -21,8 +21,8 @@ import { zapSlots } from '../../vm/pte-write.js';
 import type { Vma } from '../../vm/vma.js';
 import { ttmTtUnpopulate, type TtmBo } from './bo.js';
 import { ttmGlobal, ttmGlobalOf } from './ttm-global.js';
+import { PAGE_SIZE } from '../../../hw/page.js';
 
-const PAGE = 4096;
 
 /**
  * `ttm_bo_mmap_obj(vma, bo)` (spec 05 §4.1): a COW mapping (private +
@@ -56,7 +56,7 @@ export function ttmBoMmap(k: MmContext, bo: TtmBo, o: BoMmapOpts = {}): { ret: n
   const off = o.offsetPages ?? 0;
   const n = o.pages ?? bo.numPages - off;
   if (off < 0 || n <= 0 || off + n > bo.numPages) return { ret: -EINVAL, vma: null };
-  const req: Parameters<typeof doMmap>[2] = { len: n * PAGE, pgoff: bo.vmaNodeStart + off, file: bo.dev.file, driverMmap: (vma: Vma) => ttmBoMmapObj(vma, k.hooks.ttmFaultInsert?.mixedmap === true && !bo.resource.isIomem) };
+  const req: Parameters<typeof doMmap>[2] = { len: n * PAGE_SIZE, pgoff: bo.vmaNodeStart + off, file: bo.dev.file, driverMmap: (vma: Vma) => ttmBoMmapObj(vma, k.hooks.ttmFaultInsert?.mixedmap === true && !bo.resource.isIomem) };
   if (o.shared !== undefined) req.shared = o.shared;
   if (o.write !== undefined) req.write = o.write;
   return doMmap(k, currentMm(k), req);
