@@ -1,6 +1,6 @@
 /** Where ../shared is, from the repo root (tests run from the repo root via npm test). */
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (dist/test/.. /..). */
@@ -11,4 +11,15 @@ export const SHARED_DIR = process.env.PATLAB_SHARED ?? resolve(REPO_ROOT, '..', 
 
 export function sharedAvailable(): boolean {
   return existsSync(resolve(SHARED_DIR, 'golden', 'memtype'));
+}
+
+/** Every file under `dir` (recursively) whose name ends with `ext`, sorted. */
+export function filesUnder(dir: string, ext: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p, ext));
+    else if (e.name.endsWith(ext)) out.push(p);
+  }
+  return out.sort();
 }

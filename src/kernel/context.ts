@@ -10,6 +10,8 @@
 import type { CacheModeTables } from '../hw/pte.js';
 import type { KernelLog } from './events.js';
 import type { KernelHooks } from './hooks.js';
+import type { Subsystems } from './subsystems.js';
+import type { Task } from './pat/memtype.js';
 import type { MachineSpec } from './machine.js';
 import type { CpaCounters } from './mm/counters.js';
 import type { SystemRam } from './mm/system-ram.js';
@@ -103,6 +105,10 @@ export interface KernelContext {
   readonly layout: VirtualLayout;
   /** The design under test's hook settings (src/kernel/hooks.ts); baseline = today's kernel. */
   readonly hooks: KernelHooks;
+  /** Subsystem state (vm, TTM, KVM, page references, ...), each under its own key (subsystems.ts). */
+  readonly subsystems: Subsystems;
+  /** `current`: the task the running step acts as (messages name it `comm:pid`; its mm is current->mm). */
+  current: Task;
 }
 
 export { PAGE_SIZE, PAGE_SHIFT };

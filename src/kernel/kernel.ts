@@ -12,6 +12,8 @@
 
 import { bugAt, warnOnOnce } from './vm/bug.js';
 import { BASELINE_HOOKS, type KernelHooks } from './hooks.js';
+import { Subsystems } from './subsystems.js';
+import type { Task } from './pat/memtype.js';
 import { PAT_RESET } from '../hw/pat-msr.js';
 import { CacheModeTables } from '../hw/pte.js';
 import type { VirtualLayout } from './context.js';
@@ -114,6 +116,14 @@ function mergeRanges(rs: readonly { start: number; end: number }[]): { start: nu
 }
 
 export class Kernel implements MmContext {
+  readonly subsystems = new Subsystems();
+  /** `current`, shared with the memtype code that names it in its messages (it also runs without a Kernel, for memtype traces). */
+  get current(): Task {
+    return this.memtype.current;
+  }
+  set current(t: Task) {
+    this.memtype.current = t;
+  }
   readonly flags: KernelFlags;
   readonly log = new KernelLog();
   readonly counters: CpaCounters = newCpaCounters();

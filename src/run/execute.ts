@@ -121,7 +121,7 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
     }
     const { args, shown } = resolved;
     k.log.step = st.index;
-    k.memtype.current = { comm: st.comm ?? 'patlab', pid: st.pid ?? 1, ...(st.caller !== undefined ? { caller: st.caller } : {}) };
+    k.current = { comm: st.comm ?? 'patlab', pid: st.pid ?? 1, ...(st.caller !== undefined ? { caller: st.caller } : {}) };
     let result: CallResult;
     try {
       result = spec.run(k, args);

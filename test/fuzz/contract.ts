@@ -13,24 +13,15 @@ import { replayMemtypeTrace } from '../../src/io/trace/memtype-trace.js';
 import { KERNEL_DRIVER } from '../../src/run/driver.js';
 import { runScenario } from '../../src/run/execute.js';
 import { InputError, NotModelledError } from '../../src/run/input-error.js';
-import { REPO_ROOT, SHARED_DIR } from '../shared-dir.js';
+import { filesUnder, REPO_ROOT, SHARED_DIR } from '../shared-dir.js';
 
 export type Outcome = 'result' | 'input-error' | 'not-modelled' | 'violation';
 
 const TOKENS = ['-', ':', '&a', '*a', '|', '>', '0x', '0xffffffffffffffff', '-1', '99999999', 'null', '{', '}', '[', ']', '"', "'", '\t', '\u0000', '\u001b[31m', 'steps:', 'machine:', 'expect:', 'as: p', 'order: 11', 'count: 100000', 'pages: p', 'addr: p', 'GFP_HIGHUSER', 'WC', 'UC-', 'reserve', 'free', '#', '\n  - ', 'é', '%'];
 
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...yamlFiles(p));
-    else if (e.name.endsWith('.yaml')) out.push(p);
-  }
-  return out.sort();
-}
 
 // The built-in suite (scenarios/suite) is left out: its 10^5-page scenario would make every mutant slow.
-export const SCENARIOS = yamlFiles(join(REPO_ROOT, 'scenarios')).filter((f) => !f.includes('/scenarios/suite/')).map((f) => ({ name: f.slice(REPO_ROOT.length + 1), text: readFileSync(f, 'utf8') }));
+export const SCENARIOS = filesUnder(join(REPO_ROOT, 'scenarios'), '.yaml').filter((f) => !f.includes('/scenarios/suite/')).map((f) => ({ name: f.slice(REPO_ROOT.length + 1), text: readFileSync(f, 'utf8') }));
 const TRACE_DIR = join(SHARED_DIR, 'golden', 'memtype');
 export const TRACES = readdirSync(TRACE_DIR)
   .filter((f) => f.endsWith('.trace'))

@@ -162,7 +162,7 @@ function replayFull(
     if (why) fail(line, kw.col, `'${name}' is not available: ${why}`);
     const { args } = resolveArgs(sc, st, spec!, handles, KERNEL_DRIVER, kernel);
     kernel.log.step = st.index;
-    kernel.memtype.current = { comm: st.comm ?? 'replay', pid: st.pid ?? 1 };
+    kernel.current = { comm: st.comm ?? 'replay', pid: st.pid ?? 1 };
     try {
       const r = spec!.run(kernel, args);
       for (const m of kernel.log.messages(st.index)) out.push('log: ' + m.text);

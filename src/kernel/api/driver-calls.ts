@@ -9,6 +9,7 @@
  * functions: they read `tt->pages` and the `ttm/page_pool` debugfs counts.
  */
 
+import { subsystemKey } from '../subsystems.js';
 import { cattrName, CM, type CacheMode } from '../../hw/cache-mode.js';
 import { PAGE_CACHE_MASK } from '../../hw/pte.js';
 import type { MmContext } from '../mm/mm-context.js';
@@ -32,11 +33,9 @@ import { PAGE_SIZE } from '../../hw/page.js';
 type K = MmContext;
 
 /** Kernel maps made by `ttm_bo_kmap`/`ttm_bo_vmap`, by address, until unmapped. */
-const KMAPS = new WeakMap<object, Map<number, TtmBoKmapObj>>();
+const KMAPS = subsystemKey('ttm-bo-kmaps', () => new Map<number, TtmBoKmapObj>());
 function kmaps(k: K): Map<number, TtmBoKmapObj> {
-  let m = KMAPS.get(k);
-  if (!m) KMAPS.set(k, (m = new Map()));
-  return m;
+  return k.subsystems.get(KMAPS);
 }
 
 function device(k: K, id?: number): TtmDevice {

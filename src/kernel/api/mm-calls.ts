@@ -70,7 +70,7 @@ const ioremapCall = (name: string, fn: (k: K, phys: number, size: number, caller
   ],
   produces: 'mapping',
   // %pS of the caller when the scenario names it (`caller:`), else the task's comm.
-  run: (k, a) => ioResult(k, fn(k, a['phys'] as number, a['size'] as number, k.memtype.current.caller ?? (k.memtype.current.comm === 'patlab' ? undefined : k.memtype.current.comm)), name),
+  run: (k, a) => ioResult(k, fn(k, a['phys'] as number, a['size'] as number, k.current.caller ?? (k.current.comm === 'patlab' ? undefined : k.current.comm)), name),
 });
 
 const setMemoryCall = (name: string, fn: (k: K, addr: number, n: number) => number, doc: string): CallSpec<K> => ({
@@ -145,7 +145,7 @@ export const MM_CALLS: CallSpec<K>[] = [
       const order = Math.min((a['order'] as number | undefined) ?? 0, MAX_ORDER);
       const pfns = a['pages'] as number[];
       // Freeing twice, a tail, a page held elsewhere or a reserved page gets the kernel's outcome (driverFreePages).
-      for (let i = 0; i < pfns.length; i += 1 << order) driverFreePages(k, pfns[i]!, order, k.memtype.current.comm);
+      for (let i = 0; i < pfns.length; i += 1 << order) driverFreePages(k, pfns[i]!, order, k.current.comm);
       return {};
     },
   },

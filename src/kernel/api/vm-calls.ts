@@ -2,7 +2,7 @@
  * Scenario calls for user mappings (spec 04), under the kernel's names.
  *
  * Every call acts in the process the step names (`comm:`/`pid:`, default
- * `patlab:1`), read from `k.memtype.current`; the process is created on
+ * `patlab:1`), read from `k.current`; the process is created on
  * first use. Addresses are user virtual addresses: a `mapping` handle from
  * `mmap`/`devmem_mmap`/`pci_mmap_resource` (plus an offset) or a number.
  * Fault-style inserts report `fault: VM_FAULT_...`; every call that leaves a

@@ -12,6 +12,7 @@
  * has it. Empty registry → the fast path is one Map size test.
  */
 
+import { subsystemKey } from '../subsystems.js';
 import { PG_BUDDY, PG_HEAD, PG_RESERVED } from '../mm/page.js';
 import type { MmContext } from '../mm/mm-context.js';
 
@@ -37,15 +38,10 @@ interface Registry {
   readonly orphans: Set<number>;
 }
 
-const REG = new WeakMap<object, Registry>();
+const REFS = subsystemKey<Registry>('page-refs', () => ({ holders: new Map(), badPages: new Set(), stillMapped: new Map(), orphans: new Set() }));
 
 export function pageRefs(k: MmContext): Registry {
-  let r = REG.get(k);
-  if (!r) {
-    r = { holders: new Map(), badPages: new Set(), stillMapped: new Map(), orphans: new Set() };
-    REG.set(k, r);
-  }
-  return r;
+  return k.subsystems.get(REFS);
 }
 
 /** The hold of `holder` on `pfn` (created empty). */
@@ -99,7 +95,7 @@ function refHolders(reg: Registry | undefined, pfn: number): string[] {
  */
 export function checkHolds(k: MmContext, pfn: number, n: number, owner: string, what: string): void {
   k.log.events.push({ kind: 'release', step: k.log.step, pfn, npages: n, owner, what: 'pools' });
-  const reg = REG.get(k);
+  const reg = k.subsystems.peek(REFS);
   if (!reg || reg.holders.size === 0) return;
   for (let q = pfn; q < pfn + n; q++) {
     for (const h of refHolders(reg, q)) refHazard(k, q, h, `${owner} ${what} while ${h} holds a reference on it`);
@@ -125,7 +121,7 @@ export function driverFreePages(k: MmContext, pfn: number, order: number, owner:
   k.log.events.push({ kind: 'release', step: k.log.step, pfn, npages: size, owner, what: 'frees' });
   const rc = k.pages.refcount;
   const flags = k.pages.flags;
-  const reg = REG.get(k);
+  const reg = k.subsystems.peek(REFS);
   const watched = reg !== undefined && reg.holders.size > 0;
   let clean = rc[pfn] === 1 && !(flags[pfn]! & (PG_BUDDY | PG_RESERVED));
   if (clean) for (let q = pfn + 1; q < pfn + size; q++) if (rc[q] !== 0 || flags[q]! & (PG_BUDDY | PG_RESERVED)) { clean = false; break; }
@@ -172,8 +168,8 @@ export function driverFreePages(k: MmContext, pfn: number, order: number, owner:
 
 /** `bad_page()` (mm/page_alloc.c): `pr_alert("BUG: Bad page state in process %s  pfn:%05lx\n", ...)`; the page is taken out of circulation. */
 function badPage(k: MmContext, q: number, owner: string, what: string): void {
-  k.log.emit('err', `BUG: Bad page state in process ${k.memtype.current.comm}  pfn:${q.toString(16).padStart(5, '0')}`);
-  const holders = refHolders(REG.get(k), q);
+  k.log.emit('err', `BUG: Bad page state in process ${k.current.comm}  pfn:${q.toString(16).padStart(5, '0')}`);
+  const holders = refHolders(k.subsystems.peek(REFS), q);
   refHazard(k, q, holders.join(',') || 'unknown', `${owner} ${what}`);
   pageRefs(k).badPages.add(q);
 }

@@ -12,14 +12,13 @@ import type { VmFile } from '../vm/vma.js';
 
 export type FaultHandler = (k: MmContext, mm: MmStruct, addr: number, write: boolean) => VmFault;
 
-const HANDLERS = new WeakMap<VmFile, FaultHandler>();
-
+/** A driver's `vm_ops->fault`, kept on its file (VmFile.fault). */
 export function registerFaultHandler(file: VmFile, fn: FaultHandler): void {
-  HANDLERS.set(file, fn);
+  file.fault = fn;
 }
 
 /** `handle_mm_fault` for a driver VMA: its file's handler, SIGBUS when it has none. */
 export function driverFault(k: MmContext, mm: MmStruct, file: VmFile | null, addr: number, write: boolean): VmFault {
-  const fn = file ? HANDLERS.get(file) : undefined;
+  const fn = file?.fault;
   return fn ? fn(k, mm, addr, write) : VM_FAULT_SIGBUS;
 }

@@ -20,7 +20,7 @@ export function memtypeKernelMapSync(k: MmContext, base: number, size: number, p
   const idSz = lastMapped <= base + size ? lastMapped + 1 - base : size;
   // (unsigned long)__va(base): not rounded, CPA rounds down with a WARN_ON_ONCE.
   if (ioremapChangeAttr(k, k.layout.pageOffset + base, idSz, pcm) < 0) {
-    const who = k.memtype.current;
+    const who = k.current;
     k.log.emit('info', `x86/PAT: ${who.comm}:${who.pid} ioremap_change_attr failed ${cattrName(pcm)} for ${memRange(base, base + size)}`);
     return -EINVAL;
   }

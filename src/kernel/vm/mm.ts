@@ -3,11 +3,12 @@
  * sorted VMA list, the file-page RSS counter, and the per-kernel table of
  * processes by pid.
  *
- * The vm state hangs off the kernel object in a WeakMap so the boot code
- * need not know about it: the first user-mapping call creates it.
+ * The vm state is a kernel subsystem (kernel/subsystems.ts), so the boot
+ * code need not know about it: the first user-mapping call creates it.
  */
 
 import type { KernelContext } from '../context.js';
+import { subsystemKey } from '../subsystems.js';
 import type { PfnmapTrackCtx, Vma, VmFile } from './vma.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
@@ -124,16 +125,11 @@ export class VmState {
   }
 }
 
-const STATES = new WeakMap<object, VmState>();
+const VM = subsystemKey('vm', () => new VmState());
 
 /** The vm state of a booted kernel (created on first use). */
 export function vmState(k: KernelContext): VmState {
-  let s = STATES.get(k);
-  if (!s) {
-    s = new VmState();
-    STATES.set(k, s);
-  }
-  return s;
+  return k.subsystems.get(VM);
 }
 
 /** The mm of process `pid`, created empty (with `comm`) if it does not exist. */
@@ -147,9 +143,9 @@ export function processMm(k: KernelContext, pid: number, comm: string): MmStruct
   return mm;
 }
 
-/** `current->mm`: the process the running step names (`k.memtype.current`, set per step). */
+/** `current->mm`: the process the running step names (`k.current`, set per step). */
 export function currentMm(k: KernelContext): MmStruct {
-  const c = k.memtype.current;
+  const c = k.current;
   return processMm(k, c.pid, c.comm);
 }
 

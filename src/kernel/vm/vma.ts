@@ -4,10 +4,11 @@
  * `remap_pfn_range()` attaches and that VMA copies share by reference count.
  */
 
+import type { MmContext } from '../mm/mm-context.js';
+import type { VmFault } from './fault.js';
 import { UserPtes } from './user-ptes.js';
 import type { MmStruct } from './mm.js';
 import { PAGE_SIZE } from '../../hw/page.js';
-
 
 /**
  * `struct pfnmap_track_ctx` (v6.16+, mm/memory.c): `{kref, pfn, size}`. Shared
@@ -38,6 +39,8 @@ export interface VmFile {
    * KVM takes on them does not keep them alive (spec 06 §3 option 1's hazard).
    */
   readonly ownsPagesUnrefcounted?: boolean;
+  /** `vm_ops->fault` of the driver's VMAs (drivers/vm-ops.ts runs it); none: SIGBUS. */
+  fault?: (k: MmContext, mm: MmStruct, addr: number, write: boolean) => VmFault;
 }
 
 export class Vma {

@@ -52,7 +52,7 @@ function run(machine: MachineSpec, ops: { op: string; [k: string]: number | stri
     return l.length ? l[i % l.length]! : null;
   };
   for (const o of ops) {
-    k.memtype.current = { comm: 'p', pid: (o['pid'] as number | undefined) ?? 1 };
+    k.current = { comm: 'p', pid: (o['pid'] as number | undefined) ?? 1 };
     ttmReap(k);
     switch (o.op) {
       case 'create':
@@ -100,7 +100,7 @@ function run(machine: MachineSpec, ops: { op: string; [k: string]: number | stri
         const vmas = mms.flatMap((m) => m.vmas);
         if (vmas.length) {
           const v = vmas[(o['bo'] as number) % vmas.length]!;
-          k.memtype.current = { comm: 'p', pid: v.mm.pid };
+          k.current = { comm: 'p', pid: v.mm.pid };
           ttmBoVmFault(k, v.start + ((o['page'] as number) % v.pages) * 4096);
         }
         break;

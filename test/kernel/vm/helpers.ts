@@ -16,7 +16,7 @@ export function boot(design?: string, overrides: KernelHooks = {}, machine: Mach
 }
 
 export function proc(k: Kernel, pid = 1, comm = 'test'): MmStruct {
-  k.memtype.current = { comm, pid };
+  k.current = { comm, pid };
   return processMm(k, pid, comm);
 }
 

@@ -62,7 +62,7 @@ function setup(): { k: Kernel; pages: number[]; mms: MmStruct[] } {
 /** Apply one op, avoiding the kernel's BUG conditions (the callers' duty). */
 function apply(k: Kernel, pages: number[], mms: MmStruct[], o: Op): void {
   const mm = mms[0]!;
-  k.memtype.current = { comm: mm.comm, pid: mm.pid };
+  k.current = { comm: mm.comm, pid: mm.pid };
   const all = mms.flatMap((m) => m.vmas);
   const pick = (i: number) => (all.length ? all[i % all.length]! : null);
   switch (o.op) {
@@ -75,7 +75,7 @@ function apply(k: Kernel, pages: number[], mms: MmStruct[], o: Op): void {
       const n = o.full ? v.pages : Math.max(1, v.pages - 1);
       const pfn = o.ram ? pages[o.base]! : 0xc0000 + o.base * 8;
       if (o.ram && n > 1) return; // RAM pages are scattered
-      k.memtype.current = { comm: v.mm.comm, pid: v.mm.pid };
+      k.current = { comm: v.mm.comm, pid: v.mm.pid };
       remapPfnRange(k, v, v.start, pfn, n * 4096, protWith(k, v, MODES[o.mode]!));
       return;
     }

@@ -15,6 +15,7 @@
  *   non-reserved pfn, tails included — the CVE.
  */
 
+import { subsystemKey } from '../../subsystems.js';
 import type { MmContext } from '../../mm/mm-context.js';
 import { vmState } from '../../vm/mm.js';
 import { LV_NONE } from '../../vm/user-ptes.js';
@@ -59,7 +60,10 @@ export class Kvm {
   }
 }
 
-const VMS = new WeakMap<object, Kvm>();
+/** The VM starts with `kvm_create_vm` (it needs the refcount mode), never implicitly. */
+const KVM = subsystemKey<Kvm>('kvm', () => {
+  throw new Error('KVM: kvm_create_vm first');
+});
 
 /** The default refcount mode of a kernel version. */
 export function kvmRefModeOf(k: MmContext): KvmRefMode {
@@ -68,10 +72,9 @@ export function kvmRefModeOf(k: MmContext): KvmRefMode {
 
 /** `kvm_create_vm` (one VM per kernel in the model; created on first use). */
 export function kvmOf(k: MmContext, opts: { legacyGetPage?: boolean; allowUnsafeMappings?: boolean } = {}): Kvm {
-  let vm = VMS.get(k);
+  let vm = k.subsystems.peek(KVM);
   if (!vm) {
-    vm = new Kvm(opts.legacyGetPage ? 'get-page' : kvmRefModeOf(k), opts.allowUnsafeMappings ?? false);
-    VMS.set(k, vm);
+    vm = k.subsystems.set(KVM, new Kvm(opts.legacyGetPage ? 'get-page' : kvmRefModeOf(k), opts.allowUnsafeMappings ?? false));
     const kvm = vm;
     // MMU-notifier protection, checked lazily: a no-reference pfn whose user PTE is gone was invalidated.
     pageRefs(k).stillMapped.set('kvm', (pfn) => kvmStillMapped(k, kvm, pfn));
@@ -81,7 +84,7 @@ export function kvmOf(k: MmContext, opts: { legacyGetPage?: boolean; allowUnsafe
 
 /** The VM if one exists. */
 export function kvmIfAny(k: MmContext): Kvm | null {
-  return VMS.get(k) ?? null;
+  return k.subsystems.peek(KVM) ?? null;
 }
 
 /** Whether the user PTE an entry came from still maps its pfn. */
@@ -124,6 +127,6 @@ export function kvmSetMemoryRegion(k: MmContext, slot: number, gpa: number, size
   const i = vm.memslots.findIndex((s) => s.slot === slot);
   if (i >= 0) vm.memslots.splice(i, 1);
   if (size === 0) return 0;
-  vm.memslots.push({ slot, baseGfn: gpa / 4096, npages: size / 4096, hva, pid: k.memtype.current.pid });
+  vm.memslots.push({ slot, baseGfn: gpa / 4096, npages: size / 4096, hva, pid: k.current.pid });
   return 0;
 }

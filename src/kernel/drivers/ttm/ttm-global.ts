@@ -5,12 +5,12 @@
  * page count and its limit, the tt page accounting, and the devices and
  * buffer objects a scenario created.
  *
- * Kept beside the kernel (a WeakMap keyed by the kernel object) rather than
- * as a Kernel field, so the driver layer needs no change to kernel.ts: it is
- * created by the first `ttm_device_init`, as the kernel creates it at the
- * first device's `ttm_global_init`.
+ * A kernel subsystem (kernel/subsystems.ts), created by the first
+ * `ttm_device_init`, as the kernel creates it at the first device's
+ * `ttm_global_init`.
  */
 
+import { subsystemKey } from '../../subsystems.js';
 import { MAX_ORDER } from '../../mm/page-alloc.js';
 import type { MmContext } from '../../mm/mm-context.js';
 import { TTM_CACHING, type TtmCaching } from './caching.js';
@@ -92,26 +92,24 @@ export class TtmGlobal {
   }
 }
 
-const STATE = new WeakMap<object, TtmGlobal>();
+/** TTM's globals start with `ttm_global_init` (it needs the pool size), never implicitly. */
+const TTM = subsystemKey<TtmGlobal>('ttm', () => {
+  throw new Error('TTM: ttm_global_init first');
+});
 
 /** The TTM state of a kernel, or null before the first `ttm_device_init`. */
 export function ttmGlobalOf(k: MmContext): TtmGlobal | null {
-  return STATE.get(k) ?? null;
+  return k.subsystems.peek(TTM) ?? null;
 }
 
 /** `ttm_global_init` on first use (spec/07 (b) 12: `page_pool_size` default = half of RAM). */
 export function ttmGlobalInit(k: MmContext, pagePoolSize?: number): TtmGlobal {
-  let g = STATE.get(k);
-  if (!g) {
-    g = new TtmGlobal(k, pagePoolSize);
-    STATE.set(k, g);
-  }
-  return g;
+  return k.subsystems.peek(TTM) ?? k.subsystems.set(TTM, new TtmGlobal(k, pagePoolSize));
 }
 
 /** The TTM state, which a call before any device exists cannot use. */
 export function ttmGlobal(k: MmContext): TtmGlobal {
-  const g = STATE.get(k);
+  const g = k.subsystems.peek(TTM);
   if (!g) throw new Error('TTM: no ttm_device_init yet');
   return g;
 }
