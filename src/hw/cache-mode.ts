@@ -127,11 +127,6 @@ export function memTypeShort(t: MemType): string {
   return t === MT.UC_MINUS ? 'UC-' : ({ 0: 'UC', 1: 'WC', 4: 'WT', 5: 'WP', 6: 'WB' } as Record<number, string>)[t]!;
 }
 
-/** The memory type a PAT entry holding cache mode `cm` encodes. */
-export function cacheModeToMemType(cm: CacheMode): MemType {
-  return [MT.WB, MT.WC, MT.UC_MINUS, MT.UC, MT.WT, MT.WP][cm]!;
-}
-
 /** The cache mode Linux derives from a PAT entry's memory type (`pat_get_cache_mode`). */
 export function memTypeToCacheMode(t: MemType): CacheMode {
   switch (t) {

@@ -214,15 +214,6 @@ export function decodeMtrrDefType(value: bigint): { type: number; fixedEnabled: 
   };
 }
 
-/** Decoded IA32_MTRRCAP (MSR 0xFE; spec 01 §3.1). */
-export function decodeMtrrCap(value: bigint): { vcnt: number; fixed: boolean; wc: boolean } {
-  return {
-    vcnt: Number(value & 0xffn),
-    fixed: ((value >> 8n) & 1n) === 1n,
-    wc: ((value >> 10n) & 1n) === 1n,
-  };
-}
-
 /**
  * Decode a PHYSBASEn/PHYSMASKn MSR pair (spec 01 §3.1): type = base bits 7:0, V = mask bit
  * 11, address fields = bits MAXPHYADDR-1:12. The type is returned raw (a reserved value

@@ -7,9 +7,6 @@
 
 import { MT, type MemType, memTypeShort } from './cache-mode.js';
 
-/** MSR address of IA32_PAT (SDM §11.12.2; spec 01 §2). */
-export const MSR_IA32_PAT = 0x277;
-
 /** Linux's layout on normal CPUs: WB WC UC- UC WB WP UC- WT (spec 02 §2.2 step 5, §2.3). */
 export const PAT_NORMAL = 0x0407050600070106n;
 /** Linux's layout on errata CPUs: WB WC UC- UC WB WC UC- UC (spec 02 §2.2 step 5, §2.3). */

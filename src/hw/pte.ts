@@ -28,8 +28,6 @@ export const PAGE_BIT_PAT_LARGE = 12;
 export const PAGE_PAT_LARGE = 1 << PAGE_BIT_PAT_LARGE;
 /** `_PAGE_CACHE_MASK`: the cache bits in the 4 KiB layout (PWT | PCD | PAT). */
 export const PAGE_CACHE_MASK = PAGE_PWT | PAGE_PCD | PAGE_PAT;
-/** Cache bits in the large-leaf layout (PWT | PCD | PAT_LARGE). */
-export const PAGE_CACHE_MASK_LARGE = PAGE_PWT | PAGE_PCD | PAGE_PAT_LARGE;
 
 /** Level of a leaf entry: `4k` is a PTE; `2m`, `1g` and the generic `large` are PS=1 leaves. */
 export type PteLevel = '4k' | '2m' | '1g' | 'large';

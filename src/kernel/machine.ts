@@ -188,8 +188,3 @@ export interface MachineSpec {
   firmware?: FirmwareSpec;
 }
 
-/** A physical address that is outside every architecture's reach is refused early. */
-export function physLimit(arch: Arch, cpu: CpuSpec): number {
-  if (arch === 'x86-32') return 2 ** 32;
-  return 2 ** Math.min(cpu.physAddrBits, 52);
-}

@@ -11,27 +11,6 @@
 
 import { NUMBER_PATTERN } from '../numbers.js';
 
-/** Top-level keys, in the order the dumper writes them. */
-export const TOP_LEVEL_KEYS = [
-  'preset',
-  'name',
-  'description',
-  'arch',
-  'kernel',
-  'cpu',
-  'firmware_pat',
-  'mtrr',
-  'e820',
-  'iomem',
-  'max_low_pfn',
-  'lowmem',
-  'kernel_image',
-  'config',
-  'boot',
-  'fragmentation',
-  'firmware',
-] as const;
-
 export const ARCHES = ['x86-64', 'x86-32-pae', 'x86-32'] as const;
 export const KERNELS = ['mainline', '6.12', '6.6', '6.1'] as const;
 export const E820_TYPES = ['usable', 'reserved', 'ACPI data', 'ACPI NVS', 'unusable', 'persistent'] as const;

@@ -20,7 +20,7 @@ import { isNewMemtypeAllowed } from '../pat/memtype.js';
 import type { MmContext } from './mm-context.js';
 import { warnOnce } from './warn.js';
 import { PG_RESERVED } from './page.js';
-import type { IoremapRecord, VmArea } from './vmalloc.js';
+import type { VmArea } from './vmalloc.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
 const PMD_SIZE = 2 ** 21;
@@ -240,13 +240,6 @@ function ioremapPageRange(k: MmContext, area: VmArea, phys: number, size: number
       off = pmdEnd;
     }
   }
-}
-
-/** The live ioremap areas of `k` (vmalloc areas carrying an ioremap record), by start address. */
-export function ioremapAreas(k: MmContext): Map<number, IoremapRecord> {
-  const m = new Map<number, IoremapRecord>();
-  for (const a of k.vmalloc.liveAreas()) if (a.ioremap) m.set(a.start, a.ioremap);
-  return m;
 }
 
 /** `ioremap()`: UC- (not UC, for historical X-driver reasons) — spec 03 §4.1. */

@@ -9,7 +9,7 @@
  * 4 KiB entry of 0 is `pte_none` (a hole). Splits are one-way (spec 03 §1.3).
  */
 
-import { PAGE_PSE, protval4kToLarge, protvalLargeTo4k } from '../../hw/pte.js';
+import { PAGE_PSE, protvalLargeTo4k } from '../../hw/pte.js';
 import type { LeafLevel, PteRef } from '../context.js';
 
 /** `_PAGE_PRESENT`, `_PAGE_RW`. */
@@ -225,7 +225,3 @@ export class LinearMap {
   }
 }
 
-/** Large-layout bits with PSE from 4 KiB-layout bits. */
-export function largeFrom4k(bits: number): number {
-  return protval4kToLarge(bits) | PAGE_PSE;
-}

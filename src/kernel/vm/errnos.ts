@@ -4,4 +4,3 @@ export const ENXIO = 6;
 export const EAGAIN = 11;
 export const EACCES = 13;
 export const ENODEV = 19;
-export const ENOSYS = 38;

@@ -178,7 +178,3 @@ export function ttmBoVmFault(k: MmContext, addr: number, mm: MmStruct = currentM
   return ttmBoVmFaultReserved(k, vma, bo, address, vma.pageProt, ttmBoVmNumPrefault(k));
 }
 
-/** The cache bits of a prot (for results). */
-export function protCacheBits(prot: number): number {
-  return prot & PAGE_CACHE_MASK;
-}
