@@ -4,6 +4,7 @@
  * their kernel names. Calls that a kernel version lacks say so.
  */
 
+import { NotModelledError } from '../not-modelled.js';
 import { cattrName, CM, type CacheMode } from '../../hw/cache-mode.js';
 import { PAGE_CACHE_MASK, patIndex } from '../../hw/pte.js';
 import type { MmContext } from '../mm/mm-context.js';
@@ -270,6 +271,8 @@ export const MM_CALLS: CallSpec<K>[] = [
     produces: 'mapping',
     run: (k, a) => {
       const pfns = a['pages'] as number[];
+      // vmap() takes struct pages: a pfn without one cannot be named (no silent mapping of nothing).
+      for (const pfn of pfns) if (!k.pages.pfnValid(pfn)) throw new NotModelledError(`vmap of a struct page for pfn 0x${pfn.toString(16)} (outside the memmap)`);
       const mode = (a['prot'] as CacheMode | undefined) ?? CM.WB;
       const bits = PAGE_KERNEL | (k.tables.cachemode2protval(mode) & PAGE_CACHE_MASK);
       const va = k.vmalloc.vmap(pfns, bits);

@@ -12,6 +12,7 @@
 
 import { EINVAL, ENOMEM } from '../../errno.js';
 import { warnOnOnce } from '../../vm/bug.js';
+import { NotModelledError } from '../../not-modelled.js';
 import type { MmContext } from '../../mm/mm-context.js';
 import { ttmProtFromCaching, type TtmCaching } from './caching.js';
 import type { TtmDevice } from './device.js';
@@ -87,6 +88,8 @@ export function ttmBoTryCreate(k: MmContext, dev: TtmDevice, numPages: number, o
   const g = ttmGlobal(k);
   const placement = opts.placement ?? 'tt';
   const isIomem = placement === 'vram';
+  // drm_vma_offset_add() of 0 pages is drm_mm's business, which the model does not have: say so, never map nothing.
+  if (numPages <= 0) throw new NotModelledError('a TTM buffer object of size 0 (drm_vma_offset_add of 0 pages)');
   if (!isIomem) {
     const err = ttmTtAllocPageDirectory(k, numPages, dev.dmaMapped);
     if (err) return err;
