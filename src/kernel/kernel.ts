@@ -195,7 +195,7 @@ export class Kernel implements MmContext {
         patEnabled: pat.patEnabled,
         patMsr: pat.tablesFrom,
         debugpat: m.boot.debugpat,
-        ram: ramRes,
+        ram: this.systemRam,
         mtrr: mtrrStateOf(m),
         flags: this.flags,
         is64bit: this.is64,

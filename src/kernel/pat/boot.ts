@@ -20,7 +20,8 @@ export interface MemtypeMachine {
   /** The PAT MSR whose layout the translation tables follow. */
   patMsr?: bigint;
   debugpat: boolean;
-  ram: readonly RamResource[];
+  /** System RAM: the kernel's own resources (built once, at e820 time), or the ranges of a memtype trace. */
+  ram: readonly RamResource[] | SystemRam;
   mtrr: MtrrState | null;
   flags: KernelFlags;
   /** 64-bit kernel (sanitize_phys masks to 52 bits) or 32-bit (identity). */
@@ -43,7 +44,7 @@ export interface BootedMemtype {
 const MAX_MEMMAP_PFNS = 1 << 26;
 
 export function bootMemtype(m: MemtypeMachine, log: Printk): BootedMemtype {
-  const ram = new SystemRam(m.ram);
+  const ram = m.ram instanceof SystemRam ? m.ram : new SystemRam(m.ram);
   const pages = new PageMemtypes(Math.min(ram.maxPfn(), MAX_MEMMAP_PFNS));
   const mtrr = new LinuxMtrr(m.mtrr);
   const mtrrLookup: MtrrTypeLookup = m.flags.mtrrLegacyLookup ? new LegacyMtrrLookup(m.mtrr) : mtrr;
