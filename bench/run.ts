@@ -74,10 +74,10 @@ async function benchSuite(): Promise<void> {
     DEBATE_SUITE.filter((s) => names(s.name)).map((s) => loadScenarioFile(s.yaml, s.name));
   const small = load((n) => n !== 'scattered-1e5-pages');
   const big = load((n) => n === 'scattered-1e5-pages');
-  // The twelve designs issue 6 lists, then `all` (those plus the notable compositions).
+  // Every single design, then `all` (those plus the notable compositions).
   for (const [label, policies] of [
-    ['the 12 designs', selectPolicies(POLICIES.map((p) => p.name).join(','))],
-    ['all (12 designs + compositions)', selectPolicies('all')],
+    [`the ${POLICIES.length} designs`, selectPolicies(POLICIES.map((p) => p.name).join(','))],
+    [`all (${POLICIES.length} designs + compositions)`, selectPolicies('all')],
   ] as const) {
     let t0 = performance.now();
     await compareParallel(small, policies, undefined, { detail: false });
