@@ -12,13 +12,10 @@
 import type { CacheMode } from '../hw/cache-mode.js';
 import type { SetPagesArrayHook, TtmCachingHook } from '../kernel/hooks.js';
 import type { MmContext } from '../kernel/mm/mm-context.js';
-import { changePageAttrSetClr } from '../kernel/mm/cpa.js';
-import { cpaPagesArray } from '../kernel/mm/set-memory.js';
-import { PAGE_CACHE_MASK } from '../hw/pte.js';
+import { cpaPagesArray, cpaPagesArrayWb } from '../kernel/mm/set-memory.js';
 import { EINVAL } from '../kernel/errno.js';
 import type { Policy } from './policy.js';
 import { PAGE_SIZE } from '../hw/page.js';
-
 
 /** The pages with a linear mapping: the only ones a CPA can change. */
 function lowmem(k: MmContext, pages: ArrayLike<number>): number[] {
@@ -46,7 +43,7 @@ function setPagesArray(k: MmContext, caller: string, pages: ArrayLike<number>, m
 function setPagesArrayWb(k: MmContext, pages: ArrayLike<number>): number {
   const lin = lowmem(k, pages);
   if (lin.length) {
-    const ret = changePageAttrSetClr(k, { caller: 'set_pages_array_wb', pages: lin, numpages: lin.length, maskSet: 0, maskClr: PAGE_CACHE_MASK });
+    const ret = cpaPagesArrayWb(k, lin);
     if (ret) return ret;
   }
   for (let i = 0; i < pages.length; i++) k.memtype.memtypeFree(pages[i]! * PAGE_SIZE, pages[i]! * PAGE_SIZE + PAGE_SIZE);

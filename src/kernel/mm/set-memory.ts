@@ -181,6 +181,11 @@ export function cpaPagesArray(k: MmContext, caller: string, pages: ArrayLike<num
   return ret;
 }
 
+/** The pages-mode CPA of `set_pages_array_wb`: clear the cache bits; 0 or the CPA's error. */
+export function cpaPagesArrayWb(k: MmContext, pages: ArrayLike<number>): number {
+  return changePageAttrSetClr(k, { caller: 'set_pages_array_wb', pages, numpages: pages.length, maskSet: 0, maskClr: PAGE_CACHE_MASK });
+}
+
 /** `set_pages_array_uc(pages, n)`. */
 export function setPagesArrayUc(k: MmContext, pages: ArrayLike<number>): number {
   return setPagesArray(k, 'set_pages_array_uc', pages, CM.UC_MINUS);
@@ -209,7 +214,7 @@ export function setPagesArrayWb(k: MmContext, pages: ArrayLike<number>): number 
 
 /** The kernel's own `set_pages_array_wb`: clear the cache bits in pages mode, then free each lowmem page's memtype. */
 export function setPagesArrayWbKernel(k: MmContext, pages: ArrayLike<number>): number {
-  const ret = changePageAttrSetClr(k, { caller: 'set_pages_array_wb', pages, numpages: pages.length, maskSet: 0, maskClr: PAGE_CACHE_MASK });
+  const ret = cpaPagesArrayWb(k, pages);
   if (ret) return ret;
   for (let i = 0; i < pages.length; i++) {
     const pfn = pages[i]!;
