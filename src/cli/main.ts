@@ -15,6 +15,7 @@ import { registerImport } from './import.js';
 import { registerCheckCapture } from './check-capture.js';
 import { registerPolicies } from './policies.js';
 import { registerExplain } from './explain.js';
+import { registerExplore } from './explore.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerCheckCapture(program);
   registerPolicies(program);
   registerExplain(program);
+  registerExplore(program);
   return program;
 }
 

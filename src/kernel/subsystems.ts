@@ -42,6 +42,12 @@ export class Subsystems {
     return value;
   }
 
+  /** The state of the subsystem named `name` (for views that walk every subsystem: fingerprints). */
+  peekByName(name: string): unknown {
+    for (const [k, v] of this.slots) if (k.name === name) return v;
+    return undefined;
+  }
+
   /** Names of the subsystems that hold state, in the order they started. */
   names(): string[] {
     return [...this.slots.keys()].map((k) => k.name);

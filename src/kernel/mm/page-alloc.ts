@@ -123,6 +123,11 @@ export class PageAllocator {
     return all.filter((z) => this.zones.has(z));
   }
 
+  /** The allocator's whole state beyond page flags: each zone's free count and per-order cursors (what decides the next allocation). */
+  cursorKey(): string {
+    return [...this.zones.values()].map((z) => `${z.zone}:${z.free}:${z.cursor.join(',')}`).join(' ');
+  }
+
   /** Free pages in a zone (or all zones). */
   nrFree(zone?: ZoneName): number {
     if (zone) return this.zones.get(zone)?.free ?? 0;
