@@ -20,6 +20,7 @@ import { loadScenarioFile } from '../src/io/scenario/load.js';
 import { POLICIES, selectPolicies } from '../src/policy/registry.js';
 import { benchMm } from './mm.js';
 import { benchTtm } from './ttm.js';
+import { benchExplore } from './explore.js';
 
 const GEN = join(SHARED_DIR, 'golden', 'memtype', 'gen-memtype-traces.py');
 const CACHE = join(tmpdir(), 'patlab-bench-traces');
@@ -125,11 +126,12 @@ async function section(which: string): Promise<void> {
   } else if (which === 'mm') benchMm();
   else if (which === 'ttm') benchTtm();
   else if (which === 'suite') await benchSuite();
-  else throw new Error(`unknown bench section '${which}': expected startup, memtype, mm, ttm or suite`);
+  else if (which === 'explore') await benchExplore();
+  else throw new Error(`unknown bench section '${which}': expected startup, memtype, mm, ttm, suite or explore`);
   console.log(`  peak RSS (${which}): ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB`);
 }
 
-const SECTIONS = ['startup', 'memtype', 'mm', 'ttm', 'suite'];
+const SECTIONS = ['startup', 'memtype', 'mm', 'ttm', 'suite', 'explore'];
 
 /** Each section runs in its own process, so its peak RSS is its own. */
 async function main(): Promise<void> {

@@ -1,0 +1,36 @@
+/**
+ * `npm run bench explore` (docs/explore.md §7): states per second on one
+ * thread on the small machine, the growth in states from depth 4 to 6, and
+ * depth 6 over every design and invariant on the worker threads.
+ */
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { packagedFile } from '../src/io/data/files.js';
+import { parseVocabulary } from '../src/io/explore/vocabulary.js';
+import { POLICIES, selectPolicies } from '../src/policy/registry.js';
+import { CALLS } from '../src/run/driver.js';
+import { exploreDesign } from '../src/run/explore/explore.js';
+import { INVARIANTS } from '../src/run/explore/invariants.js';
+import { exploreParallel } from '../src/run/explore/parallel.js';
+
+export async function benchExplore(): Promise<void> {
+  const vocab = parseVocabulary(packagedFile('explore/default.yaml'), 'default.yaml', CALLS);
+  const base = selectPolicies('baseline')[0]!;
+  console.log(`\nexplore (default vocabulary, ${vocab.machine.name}, every invariant):`);
+  const states: number[] = [];
+  for (const depth of [4, 5, 6]) {
+    const t0 = performance.now();
+    const r = exploreDesign(vocab, base, { depth, maxStates: 1e7, invariants: INVARIANTS });
+    const s = (performance.now() - t0) / 1000;
+    states.push(r.states);
+    console.log(`  baseline depth ${depth}: ${r.states} states, ${r.runs} runs, ${r.duplicates} duplicates in ${s.toFixed(2)} s = ${(r.states / s).toFixed(0)} states/s, ${(r.runs / s).toFixed(0)} runs/s (one thread; target >= 20000 states/s)`);
+  }
+  console.log(`  growth in states depth 6 / depth 4 = ${(states[2]! / states[0]!).toFixed(2)}`);
+  const all = selectPolicies('all');
+  const threads = Math.min(availableParallelism(), 4);
+  const t0 = performance.now();
+  const rs = await exploreParallel(vocab, all, { depth: 6, maxStates: 1e7, invariants: INVARIANTS }, threads);
+  const s = (performance.now() - t0) / 1000;
+  const total = rs.reduce((n, r) => n + r.states, 0);
+  console.log(`  all ${all.length} designs (${POLICIES.length} single) depth 6 on ${threads} threads: ${total} states in ${s.toFixed(2)} s (target < 60 s on 2 cores)`);
+}
