@@ -225,7 +225,7 @@ export class TimelineRecorder {
     const vm = kvmIfAny(k);
     for (const [holder, byPfn] of reg.holders) {
       for (const [pfn, h] of byPfn) {
-        const live = h.refs > 0 || (h.unref > 0 && (reg.stillMapped.get(holder)?.(pfn) ?? true));
+        const live = h.refs > 0 || (h.unref > 0 && (reg.stillMapped.get(holder)?.(k, pfn) ?? true));
         if (!live) continue;
         const mapped = holder === 'kvm' && vm !== null && vm.held.some((e) => e.pfn === pfn && e.mapped === true);
         const props = [h.refs > 0 ? 'holds a page reference' : 'maps it without a reference'];

@@ -15,6 +15,7 @@ import { BASELINE_HOOKS, type KernelHooks } from './hooks.js';
 import { Subsystems } from './subsystems.js';
 import type { Task } from './pat/memtype.js';
 import { PAT_RESET } from '../hw/pat-msr.js';
+import type { CacheMode } from '../hw/cache-mode.js';
 import { CacheModeTables } from '../hw/pte.js';
 import type { VirtualLayout } from './context.js';
 import { KernelLog } from './events.js';
@@ -281,21 +282,11 @@ export class Kernel implements MmContext {
       this.modules = new Vmalloc(MODULES_VADDR_64, MODULES_END_64);
       this.pgtable.add(this.modules);
     } else this.modules = this.vmalloc;
-    this.highmem = new Highmem(
-      this.pages,
-      (pfn) => this.directMap.va(pfn),
-      this.layout,
-      m.arch === 'x86-32' ? 1024 : 512,
-      () => {
-        // flush_tlb_kernel_range() over LAST_PKMAP pages: above the single-page ceiling, a global flush.
-        this.counters.tlbFlushAll++;
-        this.counters.ipis += Math.max(m.cpu.nCpus - 1, 0);
-      },
-      { bug: (fn, what) => bugAt(this, fn, what, 'mm/highmem.c'), warnOnce: (site) => warnOnOnce(this, site) },
-    );
+    const cb = this.callbacks();
+    this.highmem = new Highmem(this.pages, cb.directVa, this.layout, m.arch === 'x86-32' ? 1024 : 512, cb.onPkmapFlush, cb.reactions);
     for (const r of this.highmem.regions()) this.pgtable.add(r);
 
-    this.memtype.kernelMapSync = (base, size, pcm) => memtypeKernelMapSync(this, base, size, pcm);
+    this.memtype.kernelMapSync = cb.kernelMapSync;
 
     this.bootMessages.push(...pat.messages, ...this.directMap.messages, ...this.zones.zoneRangesLines());
     for (const line of this.bootMessages) this.log.emit('info', line);
@@ -312,6 +303,31 @@ export class Kernel implements MmContext {
     Object.assign(this.counters, newCpaCounters());
     this.log.events.push(...this.log.events.splice(lateBoot).filter((e) => e.kind === 'printk'));
     this.directMap.running = true;
+  }
+
+  /**
+   * The callbacks the kernel's parts call back into it with, each a closure
+   * over this kernel: the only functions in its state, so a clone
+   * (kernel/clone.ts) installs its own with `rewire()`.
+   */
+  private callbacks() {
+    return {
+      directVa: (pfn: number): number => this.directMap.va(pfn),
+      onPkmapFlush: (): void => {
+        // flush_tlb_kernel_range() over LAST_PKMAP pages: above the single-page ceiling, a global flush.
+        this.counters.tlbFlushAll++;
+        this.counters.ipis += Math.max(this.machine.cpu.nCpus - 1, 0);
+      },
+      reactions: { bug: (fn: string, what: string): never => bugAt(this, fn, what, 'mm/highmem.c'), warnOnce: (site: string): void => warnOnOnce(this, site) },
+      kernelMapSync: (base: number, size: number, pcm: CacheMode): number => memtypeKernelMapSync(this, base, size, pcm),
+    };
+  }
+
+  /** Install this kernel's own callbacks in its parts (after cloning another kernel's state). */
+  rewire(): void {
+    const cb = this.callbacks();
+    this.highmem.rewire(cb.directVa, cb.onPkmapFlush, cb.reactions);
+    this.memtype.kernelMapSync = cb.kernelMapSync;
   }
 
   /** The DirectMap lines of `/proc/meminfo`. */

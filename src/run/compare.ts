@@ -19,7 +19,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import { NotModelledError } from '../kernel/not-modelled.js';
 import type { SelectedPolicy } from '../policy/registry.js';
 import { KERNEL_DRIVER } from './driver.js';
-import { CallUnavailableError, runScenario, showRet, type RunOutcome } from './execute.js';
+import { CallUnavailableError, runScenario, showRet, type KernelDriver, type RunOutcome } from './execute.js';
 import type { FailedCall, Lane, LaneGroup, PolicyDetail, PolicyResult, ReportedMapping, ScenarioComparison, Totals } from './result.js';
 import type { Scenario } from './scenario.js';
 
@@ -177,6 +177,8 @@ function emptyResult(policy: string, outcome: PolicyResult['outcome'], reason: s
 /** What to compute besides the judgement: `detail` (steps, memory state, lanes) only the HTML views need. */
 export interface CompareOptions {
   detail?: boolean;
+  /** How to get the booted kernel (default: boot the scenario's machine; explore clones one it booted, kernel/clone.ts). */
+  boot?: KernelDriver<Kernel>['boot'];
 }
 
 /** A run judged: what the checks make of its timeline and events. */
@@ -194,7 +196,7 @@ export function judgeUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareO
   const rec = new TimelineRecorder();
   let o: RunOutcome<Kernel>;
   try {
-    o = runScenario(sc, KERNEL_DRIVER, { hooks: p.hooks, stopOnUnboundHandle: true, onStep: (k, step, pure) => rec.observe(k, step, pure) });
+    o = runScenario(sc, opts.boot ? { ...KERNEL_DRIVER, boot: opts.boot } : KERNEL_DRIVER, { hooks: p.hooks, stopOnUnboundHandle: true, onStep: (k, step, pure) => rec.observe(k, step, pure) });
   } catch (e) {
     if (e instanceof CallUnavailableError) return emptyResult(p.name, 'not-applicable', e.detail);
     // A design can drive the kernel somewhere the model stops ("not modelled:

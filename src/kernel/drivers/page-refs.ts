@@ -32,8 +32,10 @@ interface Registry {
    * Per holder: whether its no-reference mapping of a pfn is still live. A
    * holder protected by MMU notifiers answers false once the user PTE it
    * came from is gone (the zap would have invalidated it) and forgets it.
+   * The kernel is an argument, not captured, so a cloned kernel's registry
+   * asks about the clone (kernel/clone.ts).
    */
-  readonly stillMapped: Map<string, (pfn: number) => boolean>;
+  readonly stillMapped: Map<string, (k: MmContext, pfn: number) => boolean>;
   /** Pages their owner freed while another holder kept a reference: the holder's last put frees them legitimately. */
   readonly orphans: Set<number>;
 }
@@ -74,9 +76,9 @@ export function refHazards(k: MmContext): { step: number; pfn: number; holder: s
 }
 
 /** Holders with a non-reference mapping of `pfn` still live. */
-function unrefHolders(reg: Registry, pfn: number): string[] {
+function unrefHolders(k: MmContext, reg: Registry, pfn: number): string[] {
   const out: string[] = [];
-  for (const [name, m] of reg.holders) if ((m.get(pfn)?.unref ?? 0) > 0 && (reg.stillMapped.get(name)?.(pfn) ?? true)) out.push(name);
+  for (const [name, m] of reg.holders) if ((m.get(pfn)?.unref ?? 0) > 0 && (reg.stillMapped.get(name)?.(k, pfn) ?? true)) out.push(name);
   return out;
 }
 
@@ -99,7 +101,7 @@ export function checkHolds(k: MmContext, pfn: number, n: number, owner: string, 
   if (!reg || reg.holders.size === 0) return;
   for (let q = pfn; q < pfn + n; q++) {
     for (const h of refHolders(reg, q)) refHazard(k, q, h, `${owner} ${what} while ${h} holds a reference on it`);
-    for (const h of unrefHolders(reg, q)) refHazard(k, q, h, `${owner} ${what} while ${h} still maps it without a reference`);
+    for (const h of unrefHolders(k, reg, q)) refHazard(k, q, h, `${owner} ${what} while ${h} still maps it without a reference`);
   }
 }
 
@@ -125,7 +127,7 @@ export function driverFreePages(k: MmContext, pfn: number, order: number, owner:
   const watched = reg !== undefined && reg.holders.size > 0;
   let clean = rc[pfn] === 1 && !(flags[pfn]! & (PG_BUDDY | PG_RESERVED));
   if (clean) for (let q = pfn + 1; q < pfn + size; q++) if (rc[q] !== 0 || flags[q]! & (PG_BUDDY | PG_RESERVED)) { clean = false; break; }
-  if (watched) for (let q = pfn; q < pfn + size; q++) for (const h of unrefHolders(reg, q)) refHazard(k, q, h, `${owner} frees a page ${h} still maps without a reference (no MMU-notifier invalidation ran)`);
+  if (watched) for (let q = pfn; q < pfn + size; q++) for (const h of unrefHolders(k, reg, q)) refHazard(k, q, h, `${owner} frees a page ${h} still maps without a reference (no MMU-notifier invalidation ran)`);
   if (clean && size === 2 ** order) {
     k.allocator.free(pfn, order);
     return;

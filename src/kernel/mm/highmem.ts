@@ -100,18 +100,25 @@ export class Highmem {
   constructor(
     private readonly pages: PageArray,
     /** `__va` of a lowmem pfn. */
-    private readonly directVa: (pfn: number) => number,
+    private directVa: (pfn: number) => number,
     layout: { pkmapBase: number | null; fixmapKmapBase: number | null },
     /** LAST_PKMAP: 512 with PAE, 1024 without. */
     readonly lastPkmap: number,
     /** Called when `flush_all_zero_pkmaps` flushes the pkmap range (a TLB flush of LAST_PKMAP pages). */
-    private readonly onPkmapFlush: () => void,
+    private onPkmapFlush: () => void,
     /** The kernel's reaction to misuse: a BUG (fatal, never returns) and a WARN_ON_ONCE at a site. */
-    private readonly kernel: HighmemReactions = DEFAULT_REACTIONS,
+    private kernel: HighmemReactions = DEFAULT_REACTIONS,
   ) {
     this.pkmap = layout.pkmapBase === null ? null : new SlotRegion(layout.pkmapBase, lastPkmap, 1);
     this.fixmap = layout.fixmapKmapBase === null ? null : new SlotRegion(layout.fixmapKmapBase, KM_MAX_IDX, -1);
     this.pkmapCount = new Int32Array(this.pkmap ? lastPkmap : 0);
+  }
+
+  /** Point the callbacks into the kernel at another kernel (a clone's, kernel/clone.ts). */
+  rewire(directVa: (pfn: number) => number, onPkmapFlush: () => void, reactions: HighmemReactions): void {
+    this.directVa = directVa;
+    this.onPkmapFlush = onPkmapFlush;
+    this.kernel = reactions;
   }
 
   /** Kernel page-table regions of the kmap slots (none on x86-64). */

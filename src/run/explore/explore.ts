@@ -15,6 +15,8 @@
  */
 
 import type { CallResult, HandleValue } from '../../kernel/api/types.js';
+import { cloneKernel } from '../../kernel/clone.js';
+import { bootKernel, type Kernel } from '../../kernel/kernel.js';
 import type { SelectedPolicy } from '../../policy/registry.js';
 import { judgeUnderPolicy, type JudgedRun } from '../compare.js';
 import { KERNEL_DRIVER } from '../driver.js';
@@ -150,23 +152,26 @@ function scenarioOf(vocab: Vocabulary, steps: ScenarioStep[]): Scenario {
 export interface ExploreContext {
   vocab: Vocabulary;
   policy: SelectedPolicy;
+  /** The design's kernel booted once; every run starts from a clone of it. */
+  template: Kernel;
   wanted: ReadonlySet<InvariantName>;
-  bootKernel: JudgedRun['outcome']['kernel'];
+  booted: JudgedRun['outcome']['kernel'];
   available: ReadonlySet<string>;
 }
 
-function judge(ctx: Pick<ExploreContext, 'vocab' | 'policy'>, steps: ScenarioStep[]): JudgedRun | null {
-  const j = judgeUnderPolicy(scenarioOf(ctx.vocab, steps), ctx.policy, { detail: false });
+function judge(ctx: Pick<ExploreContext, 'vocab' | 'policy' | 'template'>, steps: ScenarioStep[]): JudgedRun | null {
+  const j = judgeUnderPolicy(scenarioOf(ctx.vocab, steps), ctx.policy, { detail: false, boot: () => cloneKernel(ctx.template) });
   return 'result' in j ? j : null;
 }
 
 /** The booted state of a design, and the context its search runs in. */
 export function exploreContext(vocab: Vocabulary, policy: SelectedPolicy, invariants: readonly InvariantName[]): { ctx: ExploreContext; root: ExploreNode; fingerprint: string } {
-  const boot = judge({ vocab, policy }, [])!;
-  const bootKernel = boot.outcome.kernel;
-  const available = new Set(vocab.calls.map((c) => c.call).filter((name) => (KERNEL_DRIVER.calls.get(name)!.available?.(bootKernel) ?? null) === null));
-  const ctx: ExploreContext = { vocab, policy, wanted: new Set(invariants), bootKernel, available };
-  return { ctx, root: { steps: [], scenarioSteps: [], live: [], made: new Map(), touched: new Set() }, fingerprint: fingerprint(bootKernel, [], []) };
+  const template = bootKernel(vocab.machine, policy.hooks);
+  const boot = judge({ vocab, policy, template }, [])!;
+  const booted = boot.outcome.kernel;
+  const available = new Set(vocab.calls.map((c) => c.call).filter((name) => (KERNEL_DRIVER.calls.get(name)!.available?.(booted) ?? null) === null));
+  const ctx: ExploreContext = { vocab, policy, template, wanted: new Set(invariants), booted, available };
+  return { ctx, root: { steps: [], scenarioSteps: [], live: [], made: new Map(), touched: new Set() }, fingerprint: fingerprint(booted, [], []) };
 }
 
 /** A successor of a state. */
@@ -235,7 +240,7 @@ export function childOf(ctx: ExploreContext, n: ExploreNode, s: Successor): { no
   const step: ExploreStep = { call: s.call.call, args: s.call.args.map((a, i) => [a.name, s.texts[i]!]), ...(st.as !== undefined ? { as: st.as } : {}) };
   const violations = runViolations(j.result, ctx.wanted);
   if (ctx.wanted.has('clean-teardown') && live.length === 0) {
-    const residue = teardownResidue(o.kernel, ctx.bootKernel, touched);
+    const residue = teardownResidue(o.kernel, ctx.booted, touched);
     if (residue) violations.push({ invariant: 'clean-teardown', step: index, detail: residue });
   }
   return { node: { steps: [...n.steps, step], scenarioSteps, live, made, touched }, judged: j, violations, terminal: o.fatal !== undefined };

@@ -75,11 +75,15 @@ export function kvmOf(k: MmContext, opts: { legacyGetPage?: boolean; allowUnsafe
   let vm = k.subsystems.peek(KVM);
   if (!vm) {
     vm = k.subsystems.set(KVM, new Kvm(opts.legacyGetPage ? 'get-page' : kvmRefModeOf(k), opts.allowUnsafeMappings ?? false));
-    const kvm = vm;
     // MMU-notifier protection, checked lazily: a no-reference pfn whose user PTE is gone was invalidated.
-    pageRefs(k).stillMapped.set('kvm', (pfn) => kvmStillMapped(k, kvm, pfn));
+    pageRefs(k).stillMapped.set('kvm', kvmHoldStillMapped);
   }
   return vm;
+}
+
+/** `stillMapped` for KVM's holds: of the kernel asked about (never a captured one). */
+function kvmHoldStillMapped(k: MmContext, pfn: number): boolean {
+  return kvmStillMapped(k, k.subsystems.peek(KVM)!, pfn);
 }
 
 /** The VM if one exists. */

@@ -1,0 +1,81 @@
+/**
+ * A copy of a kernel's whole state (issue: a booted kernel is built once
+ * and cloned): every object of the kernel's state copied with its class,
+ * typed arrays copied byte for byte (views of one buffer stay views of one
+ * buffer), Maps and Sets in their order. What the kernel only reads — the
+ * machine description, the design's hooks, the version flags, frozen
+ * objects such as subsystem keys — is shared. Functions are shared too: the
+ * only closures in a kernel's state are the callbacks `Kernel.rewire()`
+ * installs, and the clone installs its own (test/kernel/clone.test.ts checks
+ * that no other function is reachable).
+ */
+
+import type { Kernel } from './kernel.js';
+
+type Memo = Map<object, unknown>;
+
+function cloneValue(v: unknown, memo: Memo): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Object.isFrozen(v)) return v;
+  const hit = memo.get(v);
+  if (hit !== undefined) return hit;
+  if (ArrayBuffer.isView(v)) {
+    const buf = cloneBuffer(v.buffer as ArrayBuffer, memo);
+    const Ctor = v.constructor as new (b: ArrayBuffer, off: number, len: number) => ArrayBufferView;
+    const len = v instanceof DataView ? v.byteLength : (v as unknown as { length: number }).length;
+    const out = new Ctor(buf, v.byteOffset, len);
+    memo.set(v, out);
+    return out;
+  }
+  if (v instanceof ArrayBuffer) return cloneBuffer(v, memo);
+  if (v instanceof Map) {
+    const out = new Map();
+    memo.set(v, out);
+    for (const [a, b] of v) out.set(cloneValue(a, memo), cloneValue(b, memo));
+    return out;
+  }
+  if (v instanceof Set) {
+    const out = new Set();
+    memo.set(v, out);
+    for (const a of v) out.add(cloneValue(a, memo));
+    return out;
+  }
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array(v.length);
+    memo.set(v, out);
+    for (let i = 0; i < v.length; i++) out[i] = cloneValue(v[i], memo);
+    return out;
+  }
+  // Plain assignment in the original's key order keeps the clone's objects in V8's fast (shaped) mode.
+  const out = Object.create(Object.getPrototypeOf(v)) as Record<string, unknown>;
+  memo.set(v, out);
+  const src = v as Record<string, unknown>;
+  for (const key of Object.keys(src)) out[key] = cloneValue(src[key], memo);
+  return out;
+}
+
+function cloneBuffer(b: ArrayBuffer, memo: Memo): ArrayBuffer {
+  const hit = memo.get(b) as ArrayBuffer | undefined;
+  if (hit) return hit;
+  const out = b.slice(0);
+  memo.set(b, out);
+  return out;
+}
+
+/** Mark `v` and everything reachable from it as shared (mapped to itself). */
+function share(v: unknown, memo: Memo): void {
+  if (v === null || typeof v !== 'object' || memo.has(v)) return;
+  memo.set(v, v);
+  if (v instanceof Map) for (const [a, b] of v) (share(a, memo), share(b, memo));
+  else if (v instanceof Set) for (const a of v) share(a, memo);
+  else for (const key of Object.keys(v)) share((v as Record<string, unknown>)[key], memo);
+}
+
+/** A kernel in the same state as `k`, sharing nothing `k` can change. */
+export function cloneKernel(k: Kernel): Kernel {
+  const memo: Memo = new Map<object, unknown>();
+  for (const ro of [k.machine, k.hooks, k.flags]) share(ro, memo);
+  const c = cloneValue(k, memo) as Kernel;
+  c.rewire();
+  return c;
+}
