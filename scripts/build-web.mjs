@@ -49,8 +49,8 @@ const dataPlugin = {
     b.onResolve({ filter: /^patlab:data$/ }, () => ({ path: 'data', namespace: 'patlab-data' }));
     b.onLoad({ filter: /.*/, namespace: 'patlab-data' }, () => {
       const files = {};
-      for (const dir of ['machines', join('scenarios', 'suite')])
-        for (const f of readdirSync(join(root, dir)).sort()) if (f.endsWith('.yaml')) files[`${dir.split('\\').join('/')}/${f}`] = readFileSync(join(root, dir, f), 'utf8');
+      for (const dir of ['machines', join('scenarios', 'suite'), 'explore'])
+        for (const f of readdirSync(join(root, dir)).sort()) if (f.endsWith('.yaml') || f === 'precomputed.json') files[`${dir.split('\\').join('/')}/${f}`] = readFileSync(join(root, dir, f), 'utf8');
       return { contents: `export const FILES = ${JSON.stringify(files)};`, loader: 'js' };
     });
   },

@@ -19,6 +19,7 @@ import { installStrips, stripHtml } from '../src/io/render/html/strip.js';
 import { VIEW_CSS } from '../src/io/render/html/styles.js';
 import { scenarioSectionHtml } from '../src/io/render/html/views.js';
 import { designsHtml } from '../src/io/render/html/verdict.js';
+import { precomputedCitation } from '../src/io/explore/explore-json.js';
 import { loadScenarioFile } from '../src/io/scenario/load.js';
 import { POLICIES, selectPolicies } from '../src/policy/registry.js';
 
@@ -26,6 +27,8 @@ const FILE = 'scenario.yaml';
 const DEBOUNCE_MS = 300;
 /** The example shown when the URL carries no scenario: the debate's reported problem. */
 const DEFAULT_EXAMPLE = /ttm-highmem-wc/;
+/** The shipped explore result the verdict cites (explore/precomputed.json, bundled). */
+const EXPLORE = precomputedCitation();
 
 const $ = <T extends HTMLElement>(sel: string): T => {
   const el = document.querySelector<T>(sel);
@@ -182,7 +185,7 @@ export async function run(): Promise<void> {
   const charts = await costChartSvgs(result);
   if (seq !== runSeq) return; // a newer edit started while the charts rendered
   editor.dispatch(setDiagnostics(editor.state, []));
-  out.innerHTML = scenarioSectionHtml(result, charts) + `<h3>Designs</h3>${designsHtml(result.policies.map((p) => p.policy))}`;
+  out.innerHTML = scenarioSectionHtml(result, charts, { explore: EXPLORE }) + `<h3>Designs</h3>${designsHtml(result.policies.map((p) => p.policy))}`;
   out.classList.remove('stale');
   installStrips(out, stripHtml);
   const m = machineOf(text);

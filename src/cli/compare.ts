@@ -20,6 +20,7 @@ import { policiesText } from './policies.js';
 import { summaryText } from '../run/summary.js';
 import { compareParallel } from '../run/parallel.js';
 import { readInput } from './read-input.js';
+import { precomputedCitation, readExploreCitation } from '../io/explore/explore-json.js';
 import { writeStdout } from './write-stdout.js';
 
 // The HTML renderer (Vega, ~0.2 s to load) is imported only when --format html asks for it.
@@ -34,7 +35,8 @@ export function registerCompare(program: Command): void {
     .option('--summary', "print the debate's summary table (spec 06 §4) measured over the scenarios")
     .option('--diff <a,b>', 'only what differs between two designs (text or json)')
     .option('--threads <n>', 'worker threads (default: up to 4, one per CPU; 1 = in this process)')
-    .action(async (paths: string[], o: { policies: string; format: string; output?: string; threads?: string; summary?: boolean; diff?: string }) => {
+    .option('--explore <file>', "cite a 'patlab explore --format json' result in the bottom line (its verdict for each design compared)")
+    .action(async (paths: string[], o: { policies: string; format: string; output?: string; threads?: string; summary?: boolean; diff?: string; explore?: string }) => {
       if (o.format !== 'text' && o.format !== 'json' && o.format !== 'html')
         throw new InputError('<command line>', 1, 1, `unknown format '${o.format}': expected text, json or html`);
       let diff: [string, string] | null = null;
@@ -51,6 +53,9 @@ export function registerCompare(program: Command): void {
         await writeStdout(policiesText(describeAll()));
         return;
       }
+      // The built-in suite's report cites the shipped explore result unless another is given.
+      const explore =
+        o.explore !== undefined ? (({ text, name }) => readExploreCitation(text, name))(readInput(o.explore)) : paths.length === 0 && o.format === 'html' ? precomputedCitation() : undefined;
       let policies;
       try {
         policies = selectPolicies(o.policies, (w, c) => didYouMean(w, c));
@@ -94,7 +99,7 @@ export function registerCompare(program: Command): void {
         ? o.format === 'json' ? JSON.stringify({ format: 'patlab-diff/1', ...d }, null, 2) + '\n' : diffToText(d)
         : o.summary
         ? summaryText(results)
-        : o.format === 'html' ? await (await import('../io/render/compare-html.js')).compareToHtml(results) : o.format === 'json' ? JSON.stringify(compareToJson(results), null, 2) + '\n' : compareToText(results);
+        : o.format === 'html' ? await (await import('../io/render/compare-html.js')).compareToHtml(results, explore) : o.format === 'json' ? JSON.stringify(compareToJson(results, explore), null, 2) + '\n' : compareToText(results, explore);
       if (o.output) writeTextFile(o.output, out);
       else await writeStdout(out);
     });

@@ -59,3 +59,28 @@ test('a bad vocabulary or option is one positioned line and exit 2', () => {
     assert.match(r.stderr, re);
   }
 });
+
+test('compare --explore FILE cites the explore verdict of each design compared, in text, JSON and HTML; a file that is not one is exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'patlab-explore-'));
+  const ex = patlab('explore', '--policies', 'baseline,insert-honours-prot', '--depth', '3', '--format', 'json');
+  assert.equal(ex.status, 0, ex.stderr);
+  const f = join(dir, 'ex.json');
+  writeFileSync(f, ex.stdout);
+  const sc = join(REPO_ROOT, 'scenarios/spec04/case01-highmem-insert-wc.yaml');
+  const text = patlab('compare', sc, '--policies', 'baseline,insert-honours-prot', '--explore', f);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /Explore \(vocabulary default on small-686-pae, every call sequence up to 3 calls\):/);
+  const flat = text.stdout.replace(/\n\s+/g, ' ');
+  assert.match(flat, /- baseline: breaks [^;]*no-weaker-change in 3 calls/);
+  assert.match(flat, /- insert-honours-prot: breaks [^;]*; [^.]*no-weaker-change[^.]* hold up to depth 3/);
+  const json = JSON.parse(patlab('compare', sc, '--policies', 'baseline', '--explore', f, '--format', 'json').stdout);
+  const cited = json.explore.designs.find((d: { policy: string }) => d.policy === 'baseline');
+  assert.equal(cited.invariants.find((i: { invariant: string }) => i.invariant === 'no-weaker-change').calls, 3);
+  const html = patlab('compare', sc, '--policies', 'baseline', '--explore', f, '--format', 'html');
+  assert.match(html.stdout, /Explore \(vocabulary default/);
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, '{"format":"patlab-compare/2"}');
+  const r = patlab('compare', sc, '--explore', bad);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /bad\.json:1:1: not a patlab explore result: 'format' is "patlab-compare\/2"/);
+});

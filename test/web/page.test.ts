@@ -53,6 +53,8 @@ describe('interactive page in Chromium', { skip }, () => {
     assert.ok((await page.locator('.charts figure svg').count()) >= 1);
     assert.ok((await page.locator('.strip[data-wired] rect').count()) > 0);
     assert.match((await page.locator('#status').textContent()) ?? '', /designs in \d+ ms/);
+    // The verdict cites the shipped explore result (explore/precomputed.json) for the designs shown.
+    assert.match((await page.locator('.bottom-line').first().textContent()) ?? '', /Explore \(vocabulary default on small-686-pae[^]*baseline: breaks/);
     assert.equal(await page.evaluate(NO_H_OVERFLOW), true, 'the page scrolls sideways');
     await page.screenshot({ path: join(ARTIFACTS, 'page-1280.png') });
     assert.deepEqual(errors, []);

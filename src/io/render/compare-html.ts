@@ -13,6 +13,7 @@ import { installStrips, stripHtml } from './html/strip.js';
 import { VIEW_CSS } from './html/styles.js';
 import { scenarioSectionHtml, slug } from './html/views.js';
 import { designsHtml, verdictHtml } from './html/verdict.js';
+import type { ExploreCitation } from '../../run/explore/citation.js';
 
 const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
 
@@ -28,7 +29,7 @@ export function reportScript(): string {
   return src.replace(/<\/script/gi, '<\\/script');
 }
 
-export async function compareToHtml(results: readonly ScenarioComparison[]): Promise<string> {
+export async function compareToHtml(results: readonly ScenarioComparison[], explore?: ExploreCitation): Promise<string> {
   const sections: string[] = [];
   for (const s of results) sections.push(scenarioSectionHtml(s, await costChartSvgs(s), { verdict: results.length > 1 }));
   const title = results.length === 1 ? `patlab compare: ${results[0]!.name}` : `patlab compare: ${results.length} scenarios`;
@@ -57,7 +58,7 @@ mapped with conflicting memory types (an <em>alias</em>), and what each costs.</
 <section class="verdict-all" id="verdict">
 <h2>Verdict: ${plural(results.length, 'scenario')} under ${plural(results[0]?.policies.length ?? 0, 'design')}</h2>
 <p class="hint">Figures add up the scenarios; each counts distinct pages (docs/checks.md). Hover a design for what it stands for.</p>
-${verdictHtml(results)}
+${verdictHtml(results, explore)}
 </section>
 ${toc}
 ${sections.join('\n')}

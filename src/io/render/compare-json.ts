@@ -1,15 +1,17 @@
 /** `patlab compare --format json`, validated by schema/compare.schema.json. */
 
 import type { ScenarioComparison } from '../../run/result.js';
+import type { ExploreCitation } from '../../run/explore/citation.js';
 
 import { hex } from '../../hw/hex.js';
 import { bottomLine, failureOf, verdictRows } from '../../run/verdict.js';
 
-export function compareToJson(results: readonly ScenarioComparison[]): Record<string, unknown> {
+export function compareToJson(results: readonly ScenarioComparison[], explore?: ExploreCitation): Record<string, unknown> {
   return {
     format: 'patlab-compare/2',
     verdict: verdictRows(results).map((r) => ({ ...r, fails: failureOf(r) })),
     bottom_line: bottomLine(verdictRows(results)),
+    ...(explore ? { explore } : {}),
     scenarios: results.map((s) => ({
       name: s.name,
       description: s.description ?? null,

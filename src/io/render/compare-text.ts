@@ -9,7 +9,8 @@ import type { PolicyResult, ScenarioComparison } from '../../run/result.js';
 import { shortMode } from './html/modes.js';
 import { describePolicy } from '../../policy/registry.js';
 import { verdictRows, type VerdictRow } from '../../run/verdict.js';
-import { bottomLineProse, installsCell } from './verdict-prose.js';
+import { bottomLineProse, exploreHeading, exploreProse, installsCell } from './verdict-prose.js';
+import type { ExploreCitation } from '../../run/explore/citation.js';
 
 const WIDTH = 100;
 
@@ -86,7 +87,7 @@ function verdictCells(r: VerdictRow): string[] {
 const VERDICT_HEADER = ['design', 'installs', 'alias/hi', 'changed', 'hazard', 'failed', 'CPA', 'TLB/clfl', 'tree', 'refs', 'WARN'];
 
 /** The verdict table and the bottom line: the answer up front. */
-export function verdictText(results: readonly ScenarioComparison[]): string[] {
+export function verdictText(results: readonly ScenarioComparison[], explore?: ExploreCitation): string[] {
   const rows = verdictRows(results);
   const out: string[] = [];
   out.push(`== Verdict: ${results.length} scenario(s) under ${rows.length} design(s)`);
@@ -102,6 +103,13 @@ export function verdictText(results: readonly ScenarioComparison[]): string[] {
     for (const f of bl.fails) out.push(...wrap(`${f.policy}: ${f.why}`, WIDTH, '       ', '     - '));
   }
   bl.tail.forEach(para);
+  if (explore) {
+    const lines = exploreProse(explore, rows.map((r) => r.policy));
+    if (lines.length) {
+      para(exploreHeading(explore));
+      for (const l of lines) out.push(...wrap(l.text, WIDTH, '       ', '     - '));
+    }
+  }
   out.push('');
   return out;
 }
@@ -125,8 +133,8 @@ function scenarioCells(p: PolicyResult, mappingNames: string[]): string[] {
   ];
 }
 
-export function compareToText(results: readonly ScenarioComparison[]): string {
-  const out: string[] = [...verdictText(results)];
+export function compareToText(results: readonly ScenarioComparison[], explore?: ExploreCitation): string {
+  const out: string[] = [...verdictText(results, explore)];
   for (const s of results) {
     out.push(`== ${s.name} (${s.machine}, kernel ${s.kernel})`);
     if (s.description) out.push(...wrap(s.description, WIDTH, '   ', '   '));

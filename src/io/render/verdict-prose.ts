@@ -9,6 +9,7 @@ import type { ScenarioComparison } from '../../run/result.js';
 import { countPages } from '../../check/timeline.js';
 import { bottomLine, commonChanges, type VerdictRow } from '../../run/verdict.js';
 import { shortMode } from './html/modes.js';
+import type { ExploreCitation } from '../../run/explore/citation.js';
 
 /** yes / less (N) / no (N) / not run: does every successful call map what its caller asked for (docs/checks.md §6). */
 export function installsCell(r: VerdictRow): string {
@@ -50,4 +51,26 @@ export function bottomLineProse(results: readonly ScenarioComparison[], rows: re
   }
   if (bl.baseline) tail.push(`Today's kernel (baseline) ${bl.baseline === 'fails' ? 'fails' : 'holds'} on ${results.length === 1 ? 'this scenario' : 'these scenarios'}.`);
   return { lead, fails: bl.fails, tail };
+}
+
+/** The explore result's heading for the designs compared (docs/explore.md §8). */
+export function exploreHeading(c: ExploreCitation): string {
+  return `Explore (vocabulary ${c.vocabulary} on ${c.machine}, every call sequence up to ${c.depth} calls):`;
+}
+
+/** One sentence per compared design the explore result covers: what breaks, in how many calls, and what holds how far. */
+export function exploreProse(c: ExploreCitation, designs: readonly string[]): { policy: string; text: string; tone: 'good' | 'warn' }[] {
+  const out: { policy: string; text: string; tone: 'good' | 'warn' }[] = [];
+  for (const name of designs) {
+    const d = c.designs.find((x) => x.policy === name);
+    if (!d) continue;
+    const fails = d.invariants.filter((i) => i.status === 'violated').map((i) => `${i.invariant} in ${i.calls} call${i.calls === 1 ? '' : 's'}`);
+    const holds = d.invariants.filter((i) => i.status === 'holds').map((i) => i.invariant);
+    const states = d.states.toLocaleString('en-US').replace(/,/g, ' ');
+    const parts: string[] = [];
+    if (fails.length) parts.push(`breaks ${fails.join(', ')}`);
+    if (holds.length) parts.push(`${holds.join(', ')} hold${holds.length === 1 ? 's' : ''} up to depth ${d.depth}${d.cut ? ' (state budget reached)' : ''}, ${states} states`);
+    out.push({ policy: name, text: `${name}: ${parts.join('; ')}.`, tone: fails.length ? 'warn' : 'good' });
+  }
+  return out;
 }

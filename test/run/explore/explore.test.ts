@@ -150,3 +150,13 @@ test('a vocabulary on another machine runs there', () => {
   // x86-64 has no highmem, so set_pages_array_wc never oopses there.
   assert.equal(result(r.results, 'no-fatal').status, 'holds');
 });
+
+test('the shipped explore result (explore/precomputed.json) is what explore computes now', () => {
+  const shipped = JSON.parse(packagedFile('explore/precomputed.json')) as { depth: number; invariants: InvariantName[]; maxStates: number; designs: { policy: string }[] };
+  assert.equal(shipped.designs.length, selectPolicies('all').length, 'every design');
+  const vocab = DEFAULT();
+  for (const name of ['baseline', 'insert-honours-prot']) {
+    const now = exploreDesign(vocab, policy(name), { depth: shipped.depth, maxStates: shipped.maxStates, invariants: shipped.invariants });
+    assert.deepEqual(JSON.parse(JSON.stringify(now)), shipped.designs.find((d) => d.policy === name), `${name}: regenerate with patlab explore --depth 6 --format json > explore/precomputed.json`);
+  }
+});

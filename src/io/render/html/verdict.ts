@@ -9,7 +9,8 @@
 import type { ScenarioComparison } from '../../../run/result.js';
 import { verdictRows, type VerdictRow } from '../../../run/verdict.js';
 import { describePolicy } from '../../../policy/registry.js';
-import { bottomLineProse, installsCell } from '../verdict-prose.js';
+import { bottomLineProse, exploreHeading, exploreProse, installsCell } from '../verdict-prose.js';
+import type { ExploreCitation } from '../../../run/explore/citation.js';
 import { esc } from './escape.js';
 
 const COLS: readonly { head: string; title: string; cell: (r: VerdictRow) => string; bad?: (r: VerdictRow) => boolean }[] = [
@@ -33,7 +34,7 @@ function rowHtml(r: VerdictRow): string {
 }
 
 /** The verdict table and bottom line over `results` (one scenario or many). */
-export function verdictHtml(results: readonly ScenarioComparison[]): string {
+export function verdictHtml(results: readonly ScenarioComparison[], explore?: ExploreCitation): string {
   const rows = verdictRows(results);
   const head = `<tr><th class="sticky">design</th>${COLS.map((c) => `<th title="${esc(c.title)}">${c.head}</th>`).join('')}</tr>`;
   const table = `<div class="table-wrap"><table class="cmp verdict-table"><thead>${head}</thead><tbody>${rows.map(rowHtml).join('')}</tbody></table></div>`;
@@ -41,7 +42,9 @@ export function verdictHtml(results: readonly ScenarioComparison[]): string {
   const fails = bl.fails.length ? `<li class="v-bad">Fail:<ul>${bl.fails.map((f) => `<li><b>${esc(f.policy)}</b>: ${esc(f.why)}</li>`).join('')}</ul></li>` : '';
   const lead = bl.lead.map((l) => `<li class="v-${l.tone}">${esc(l.text)}</li>`).join('');
   const tail = bl.tail.map((t) => `<li class="v-muted">${esc(t)}</li>`).join('');
-  return `${table}<ul class="verdict bottom-line">${lead}${fails}${tail}</ul>`;
+  const ex = explore ? exploreProse(explore, rows.map((r) => r.policy)) : [];
+  const exHtml = ex.length ? `<li class="v-muted">${esc(exploreHeading(explore!))}<ul>${ex.map((l) => `<li class="v-${l.tone}">${esc(l.text)}</li>`).join('')}</ul></li>` : '';
+  return `${table}<ul class="verdict bottom-line">${lead}${fails}${tail}${exHtml}</ul>`;
 }
 
 /** Each design's name, the thread option or patch it stands for, and its one-line title. */

@@ -13,6 +13,7 @@ import { esc, hex } from './escape.js';
 import { HOLE_COLOUR, modeColour, modeInk, SEVERITY_COLOURS, shortMode } from './modes.js';
 import { stripData } from './strip.js';
 import { verdictHtml } from './verdict.js';
+import type { ExploreCitation } from '../../../run/explore/citation.js';
 
 const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
 
@@ -306,7 +307,7 @@ function policyDetailHtml(p: PolicyResult, open: boolean, seenLanes: Map<string,
  * (charts.ts). `verdict: false` leaves out the scenario's own verdict table
  * where the report's opening verdict is already exactly it (one scenario).
  */
-export function scenarioSectionHtml(s: ScenarioComparison, charts: readonly ChartSvg[], opts: { verdict?: boolean } = {}): string {
+export function scenarioSectionHtml(s: ScenarioComparison, charts: readonly ChartSvg[], opts: { verdict?: boolean; explore?: ExploreCitation } = {}): string {
   const ranPs = s.policies.filter((p) => p.detail);
   // Open the designs a reader needs first: the baseline and any that alias or fail.
   const openFirst = (p: PolicyResult, i: number): boolean => i === 0 || p.outcome === 'fatal' || p.aliases.some((a) => a.severity === 'high');
@@ -318,7 +319,7 @@ export function scenarioSectionHtml(s: ScenarioComparison, charts: readonly Char
     `<h2>${esc(s.name)}</h2>` +
     (s.description ? `<p class="desc">${esc(s.description)}</p>` : '') +
     factsHtml(s) +
-    (opts.verdict === false ? '' : verdictHtml([s])) +
+    (opts.verdict === false ? '' : verdictHtml([s], opts.explore)) +
     '<h3>Comparison</h3>' +
     '<p class="hint">Mapping columns show the <em>effective</em> memory type (what the CPU does); <span class="req bad">req XX</span> marks a mapping that asked for another mode. Aliased, changed and hazard count distinct pages (docs/checks.md). T/C/F/R are the debate\'s costs (docs/costs.md). Hover a cell for details.</p>' +
     tableHtml(s) +
