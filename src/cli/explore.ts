@@ -1,7 +1,7 @@
 /**
  * `patlab explore [--policies all|a,b,a+b] [--machine PRESET|FILE] [--depth N]
  * [--calls FILE] [--invariants LIST] [--max-states N] [--out DIR]
- * [--format text|json] [--threads N]`: per design, the shortest call sequence
+ * [--format text|json|html] [--threads N]`: per design, the shortest call sequence
  * that breaks each invariant, or how far none does (docs/explore.md).
  */
 
@@ -15,6 +15,9 @@ import { loadMachine, loadPreset } from '../io/machine/load-machine.js';
 import { presetNames } from '../io/machine/presets.js';
 import { notADirectory, writeTextFile } from '../io/read-file.js';
 import { exploreToText, type ExploreReport } from '../io/render/explore-text.js';
+import type { ExploreCase } from '../io/render/explore-html.js';
+import { loadScenarioFile } from '../io/scenario/load.js';
+import { compareScenario } from '../run/compare.js';
 import { PolicyError, selectPolicies } from '../policy/registry.js';
 import { CALLS } from '../run/driver.js';
 import { exploreParallel } from '../run/explore/parallel.js';
@@ -43,10 +46,10 @@ export function registerExplore(program: Command): void {
     .option('--invariants <list>', `comma-separated, or all: ${INVARIANTS.join(', ')}`, 'all')
     .option('--max-states <n>', 'stop a design after this many distinct states', '200000')
     .option('--out <dir>', 'write each counterexample there as a scenario file')
-    .option('--format <format>', 'text or json', 'text')
+    .option('--format <format>', 'text, json or html (one self-contained file: each counterexample compared under every design)', 'text')
     .option('--threads <n>', 'worker threads (default: up to 4, one per CPU; 1 = in this process); the output does not depend on it')
     .action(async (o: { policies: string; machine?: string; depth: string; calls?: string; invariants: string; maxStates: string; out?: string; format: string; threads?: string }) => {
-      if (o.format !== 'text' && o.format !== 'json') throw new InputError(CLI, 1, 1, `unknown format '${o.format}': expected text or json`);
+      if (o.format !== 'text' && o.format !== 'json' && o.format !== 'html') throw new InputError(CLI, 1, 1, `unknown format '${o.format}': expected text, json or html`);
       const depth = intOption(o.depth, 'depth', 4, 1, 12);
       const maxStates = intOption(o.maxStates, 'max-states', 200000, 1, 10_000_000);
       const threads = o.threads === undefined ? undefined : intOption(o.threads, 'threads', 1, 1, 64);
@@ -101,6 +104,24 @@ export function registerExplore(program: Command): void {
       if (o.format === 'json') {
         const json = { format: 'patlab-explore/1', vocabulary: vocab.name, machine: vocab.machine.name, depth, maxStates, invariants, designs };
         await writeStdout(JSON.stringify(json, null, 2) + '\n');
+      } else if (o.format === 'html') {
+        // Each distinct counterexample once, run as a scenario under every design explored.
+        const { exploreToHtml, sequenceKey } = await import('../io/render/explore-html.js');
+        const cases: ExploreCase[] = [];
+        for (const d of designs)
+          for (const x of d.results) {
+            if (!x.counterexample) continue;
+            const key = sequenceKey(x.counterexample);
+            const same = cases.find((c) => sequenceKey(c.cx) === key);
+            if (same) {
+              same.foundFor.push({ policy: d.policy, invariant: x.invariant });
+              continue;
+            }
+            const name = `${d.policy}--${x.invariant}`;
+            const sc = loadScenarioFile(counterexampleYaml(x.counterexample, d.policy, vocab.name, vocab.machineYaml, `${name}.yaml`), `<counterexample ${name}>`);
+            cases.push({ id: `cx-${cases.length + 1}`, cx: x.counterexample, foundFor: [{ policy: d.policy, invariant: x.invariant }], comparison: compareScenario(sc, policies) });
+          }
+        await writeStdout(await exploreToHtml(report, cases));
       } else await writeStdout(exploreToText(report));
     });
 }

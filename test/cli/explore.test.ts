@@ -52,7 +52,7 @@ test('a bad vocabulary or option is one positioned line and exit 2', () => {
     [['--depth', '0'], /bad --depth '0'/],
     [['--invariants', 'no-alias'], /unknown invariant 'no-alias'/],
     [['--policies', 'nope'], /unknown policy 'nope'/],
-    [['--format', 'html'], /unknown format 'html'/],
+    [['--format', 'pdf'], /unknown format 'pdf'/],
   ] as [string[], RegExp][]) {
     const r = patlab('explore', ...opt);
     assert.equal(r.status, 2, r.stderr);
@@ -83,4 +83,20 @@ test('compare --explore FILE cites the explore verdict of each design compared, 
   const r = patlab('compare', sc, '--explore', bad);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /bad\.json:1:1: not a patlab explore result: 'format' is "patlab-compare\/2"/);
+});
+
+test('explore --format html: the result table, each distinct counterexample once with the designs that found it, compared under every design', () => {
+  const args = ['explore', '--policies', 'baseline,insert-honours-prot', '--depth', '3', '--format', 'html'];
+  const a = patlab(...args, '--threads', '1');
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(patlab(...args, '--threads', '2').stdout, a.stdout);
+  const html = a.stdout;
+  assert.match(html, /<meta http-equiv="Content-Security-Policy"/);
+  const cases = html.match(/<section class="explore-case"/g)?.length ?? 0;
+  // baseline and insert-honours-prot share the 2-call highmem oops: fewer sections than counterexamples.
+  const json = JSON.parse(patlab(...args.slice(0, -2), '--format', 'json').stdout);
+  const cxs = json.designs.flatMap((d: { results: { counterexample?: unknown }[] }) => d.results.filter((r) => r.counterexample)).length;
+  assert.ok(cases >= 1 && cases < cxs, `${cases} sections for ${cxs} counterexamples`);
+  assert.match(html, /Found for: baseline \(no-fatal\), insert-honours-prot \(no-fatal\)/);
+  for (const m of html.matchAll(/href="#(cx-\d+)"/g)) assert.ok(html.includes(`id="${m[1]}"`), m[1]);
 });
