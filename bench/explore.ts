@@ -1,5 +1,5 @@
 /**
- * `npm run bench explore` (docs/explore.md §7): states per second on one
+ * `npm run bench explore` (docs/explore.md §8): states per second on one
  * thread on the small machine, the growth in states from depth 4 to 6, and
  * depth 6 over every design and invariant on the worker threads.
  */

@@ -53,7 +53,7 @@ export function bottomLineProse(results: readonly ScenarioComparison[], rows: re
   return { lead, fails: bl.fails, tail };
 }
 
-/** The explore result's heading for the designs compared (docs/explore.md §8). */
+/** The explore result's heading for the designs compared (docs/explore.md §7). */
 export function exploreHeading(c: ExploreCitation): string {
   return `Explore (vocabulary ${c.vocabulary} on ${c.machine}, every call sequence up to ${c.depth} calls):`;
 }

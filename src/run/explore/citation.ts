@@ -1,6 +1,6 @@
 /**
  * What `patlab compare --explore FILE.json` cites from an explore result
- * (docs/explore.md §8): per design, each invariant's verdict — the length
+ * (docs/explore.md §7): per design, each invariant's verdict — the length
  * of its shortest counterexample, or the depth and state count up to which
  * it holds — so the bottom line can say "no conflicting alias up to depth 6,
  * 2 927 states".
