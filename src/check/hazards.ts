@@ -7,6 +7,9 @@
  *   timeline shows right after that step;
  * - `ref-on-driver-page`: GUP or KVM takes a page reference on a page whose
  *   driver frees it whatever its refcount (TTM), through its user mapping;
+ * - `use-after-free`: a mapping or hold appears on a page the page
+ *   allocator has free (PG_buddy): it was freed and is used again without
+ *   being allocated (the kernel allows it and says nothing);
  * - `refcount`: what the kernel model itself records (`ref-hazard` events):
  *   a driver freeing a page someone holds, a bad page on free, a put that
  *   frees a page its holder never owned (CVE-2021-22543).
@@ -17,7 +20,7 @@
 import type { KernelEvent } from '../kernel/events.js';
 import { countPages, type MappingLife, type Timeline } from './timeline.js';
 
-export type HazardKind = 'released-while-held' | 'ref-on-driver-page' | 'refcount';
+export type HazardKind = 'released-while-held' | 'ref-on-driver-page' | 'refcount' | 'use-after-free';
 
 export interface Hazard {
   kind: HazardKind;
@@ -58,6 +61,8 @@ export function hazardsOf(tl: Timeline, events: readonly KernelEvent[]): HazardR
       out.push({ kind: 'refcount', step: e.step, pfn: e.pfn, npages: 1, detail: `${e.holder}: ${e.what}` });
     }
   }
+  for (const u of tl.freeUses)
+    out.push({ kind: 'use-after-free', step: u.step, pfn: u.pfn, npages: u.npages, detail: `${u.owner} ${u.kind === 'hold' ? 'holds' : `maps (${u.kind})`} a page that was freed and not allocated again` });
   out.sort((a, b) => a.pfn - b.pfn || a.step - b.step || a.kind.localeCompare(b.kind) || a.detail.localeCompare(b.detail));
   // One entry per (kind, step, detail) and run of pfns: an entry is found by where it ends, not by a scan of all entries.
   const merged: Hazard[] = [];

@@ -14,6 +14,7 @@
  */
 
 import { PAGE_CACHE_MASK } from '../hw/pte.js';
+import { PG_BUDDY } from '../kernel/mm/page.js';
 import { kvmIfAny } from '../kernel/drivers/kvm/kvm.js';
 import { pageRefs } from '../kernel/drivers/page-refs.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -52,10 +53,20 @@ export interface MappingLife {
   properties?: string[];
 }
 
+/** A mapping or hold that appeared at `step` on pages the page allocator has free (PG_buddy): they were freed and not allocated again. */
+export interface FreePageUse {
+  step: number;
+  pfn: number;
+  npages: number;
+  kind: LifeKind;
+  owner: string;
+}
+
 export interface Timeline {
   /** The steps run, in order (0 = boot). */
   steps: number[];
   lives: MappingLife[];
+  freeUses: FreePageUse[];
 }
 
 /** Live at step `s`: created at or before it and not yet removed. */
@@ -111,6 +122,7 @@ export class TimelineRecorder {
   private readonly touched = new Map<Space, number[]>();
   /** Pfns the map events of the run name in the direct map (memremap's RAM path): they get a linear life. */
   private readonly directMapped: [number, number][] = [];
+  private readonly freeUses: FreePageUse[] = [];
 
   /** Call after boot (step 0) and after every step. `pure`: the step only read state. */
   observe(k: Kernel, step: number, pure = false): void {
@@ -119,6 +131,9 @@ export class TimelineRecorder {
     if (pure && step > 0) return;
     this.observeLinear(step);
     const now = this.snapshot(k);
+    // What each owner mapped before this step: a mapping that only grew or was re-keyed is not a new use of those pages.
+    const before = new Set<string>();
+    if (step > 0) for (const l of this.open.values()) for (let q = l.pfn; q < l.pfn + Math.min(l.npages, 1 << 16); q++) before.add(`${l.kind}|${l.owner}|${q}`);
     const next = new Map<string, MappingLife>();
     for (const s of now) {
       const l = this.open.get(s.key);
@@ -144,10 +159,28 @@ export class TimelineRecorder {
       };
       this.lives.push(life);
       next.set(s.key, life);
+      if (step > 0) this.noteFreeUse(k, life, before);
     }
     for (const l of this.open.values()) l.removed = step;
     this.open = next;
     for (const e of k.log.events) if (e.step === step && e.kind === 'map' && e.space === 'direct') this.directMapped.push([e.pfn, e.npages]);
+  }
+
+  /** Pages of a new mapping or hold that are free in the page allocator (a use after __free_pages), as runs. */
+  private noteFreeUse(k: Kernel, l: MappingLife, before: ReadonlySet<string>): void {
+    const flags = k.pages.flags;
+    const end = Math.min(l.pfn + l.npages, k.pages.nPfns);
+    let run = -1;
+    const flush = (q: number): void => {
+      if (run >= 0) this.freeUses.push({ step: l.created, pfn: run, npages: q - run, kind: l.kind, owner: l.owner });
+      run = -1;
+    };
+    for (let q = l.pfn; q < end; q++) {
+      const free = (flags[q]! & PG_BUDDY) !== 0 && !before.has(`${l.kind}|${l.owner}|${q}`);
+      if (free && run < 0) run = q;
+      else if (!free) flush(q);
+    }
+    flush(end);
   }
 
   private attach(k: Kernel): void {
@@ -289,7 +322,7 @@ export class TimelineRecorder {
     }
     const lives = [...linear, ...this.lives];
     lives.forEach((l, i) => (l.id = i));
-    return { steps: [...this.steps], lives };
+    return { steps: [...this.steps], lives, freeUses: [...this.freeUses] };
   }
 }
 
