@@ -28,6 +28,15 @@ function buildFixed(c: BuildContext, m: Raw): number[] {
   const v = m['fixed'];
   if (typeof v === 'string') return new Array<number>(MTRR_NUM_FIXED_RANGES).fill(mtrrTypeCode(v));
   const cells = new Array<number>(MTRR_NUM_FIXED_RANGES).fill(MT.UC);
+  // Which entry set each cell: a cell is one register field with one type, so two entries for it are a mistake, not "the last wins".
+  const owner = new Array<number>(MTRR_NUM_FIXED_RANGES).fill(-1);
+  const claim = (i: number, n: number, ptr: string): void => {
+    if (owner[i]! >= 0) {
+      const r = fixedCellRange(i);
+      c.fail(pointerJoin(ptr, 'at'), `${humanPath(ptr)}: the fixed-range cell [${hex(r.start)}, ${hex(r.end)}) is already given by mtrr.fixed[${owner[i]}]: expected each cell in at most one entry`);
+    }
+    owner[i] = n;
+  };
   list(m, 'fixed').forEach((o, n) => {
     const ptr = pointerJoin('/mtrr/fixed', n);
     const at = c.num(o, 'at', ptr);
@@ -35,6 +44,7 @@ function buildFixed(c: BuildContext, m: Raw): number[] {
     if (at >= MTRR_FIXED_END) c.fail(pointerJoin(ptr, 'at'), `${humanPath(ptr)}: at ${hex(at)} is not below 1 MiB: fixed MTRRs cover [0, 0x100000)`);
     const t = mtrrTypeCode(o['type'] as string);
     if (size === undefined) {
+      claim(fixedCellIndex(at)!, n, ptr);
       cells[fixedCellIndex(at)!] = t;
       return;
     }
@@ -45,7 +55,10 @@ function buildFixed(c: BuildContext, m: Raw): number[] {
     }
     if (size === 0 || end > MTRR_FIXED_END) c.fail(pointerJoin(ptr, 'size'), `${humanPath(ptr)}: expected 0 < at + size <= 0x100000`);
     let i = first;
-    while (i < MTRR_NUM_FIXED_RANGES && fixedCellRange(i).end <= end) cells[i++] = t;
+    while (i < MTRR_NUM_FIXED_RANGES && fixedCellRange(i).end <= end) {
+      claim(i, n, ptr);
+      cells[i++] = t;
+    }
     if (i < MTRR_NUM_FIXED_RANGES && fixedCellRange(i).start < end) {
       c.fail(pointerJoin(ptr, 'size'), `${humanPath(ptr)}: end ${hex(end)} is not on a fixed-range cell boundary`);
     }

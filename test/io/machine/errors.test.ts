@@ -83,6 +83,13 @@ const cases: Case[] = [
     msg: /at 0xc0800 is not on a fixed-range cell boundary/,
   },
   {
+    name: 'two fixed entries for one cell (not "the last wins")',
+    text: BASE + 'mtrr:\n  fixed:\n    - { at: 0x0, size: 0xA0000, type: WB }\n    - { at: 0x80000, size: 0x40000, type: UC }\n',
+    line: 9,
+    col: 13,
+    msg: /mtrr\.fixed\[1\]: the fixed-range cell \[0x80000, 0x84000\) is already given by mtrr\.fixed\[0\]/,
+  },
+  {
     name: 'TOM2 on Intel',
     text: BASE + 'mtrr:\n  tom2: 0x200000000\n',
     line: 7,

@@ -22,7 +22,7 @@ const arbFile = fc
     mtrr: fc.option(
       fc.record({
         enabled: fc.boolean(),
-        fixed: fc.oneof(fc.constantFrom(...TYPES), fc.array(fc.record({ cell: fc.integer({ min: 0, max: 87 }), type: fc.constantFrom(...TYPES) }), { maxLength: 6 })),
+        fixed: fc.oneof(fc.constantFrom(...TYPES), fc.uniqueArray(fc.record({ cell: fc.integer({ min: 0, max: 87 }), type: fc.constantFrom(...TYPES) }), { maxLength: 6, selector: (f) => f.cell })),
         variable: fc.array(fc.record({ log2: fc.integer({ min: 12, max: 28 }), slot: fc.nat(7), type: fc.constantFrom(...TYPES) }), { maxLength: 6 }),
         def: fc.constantFrom(...TYPES),
       }),
