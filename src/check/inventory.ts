@@ -36,18 +36,24 @@ export function aliasingMappings(k: Kernel): MappingRun[] {
     out.push({ kind: 'kmap', owner: s.kind === 'pkmap' ? 'kmap' : 'kmap_local', vaddr: s.va, pfn: s.pfn, npages: 1, bits4k: s.bits & PAGE_CACHE_MASK, level: '4k' });
   for (const a of k.vmalloc.liveAreas()) {
     const kind: MappingKind = a.caller.startsWith('ioremap') ? 'ioremap' : 'vmap';
-    let i = 0;
-    while (i < a.npages) {
-      const pfn = a.pfns[i]!;
-      const bits = a.bits[i]!;
-      if (bits === 0) {
-        i++;
-        continue;
+    // Runs of consecutive pages with consecutive pfns and equal bits, across segments.
+    let run: MappingRun | null = null;
+    let runEnd = -1;
+    const push = (i: number, pfn: number, n: number, bits: number): void => {
+      if (run && runEnd === i && run.pfn + run.npages === pfn && run.bits4k === (bits & PAGE_CACHE_MASK) && runBits === bits) {
+        run.npages += n;
+        runEnd += n;
+        return;
       }
-      let j = i + 1;
-      while (j < a.npages && a.pfns[j] === pfn + (j - i) && a.bits[j] === bits) j++;
-      out.push({ kind, owner: a.caller, vaddr: a.start + i * 4096, pfn, npages: j - i, bits4k: bits & PAGE_CACHE_MASK, level: '4k' });
-      i = j;
+      run = { kind, owner: a.caller, vaddr: a.start + i * 4096, pfn, npages: n, bits4k: bits & PAGE_CACHE_MASK, level: '4k' };
+      runBits = bits;
+      runEnd = i + n;
+      out.push(run);
+    };
+    let runBits = -1;
+    for (const g of a.segs) {
+      if (!g.list) push(g.at, g.pfn, g.n, g.bits);
+      else for (let i = 0; i < g.n; i++) push(g.at + i, g.list[i]!, 1, g.bits);
     }
   }
   for (const u of userMappings(k))

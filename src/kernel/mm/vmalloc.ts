@@ -9,10 +9,14 @@
  * `vm_unmap_aliases()` purges the lazily freed areas (the kernel's lazy TLB
  * flushing of vmap areas), which CPA does on every call (spec 03 §2.2).
  *
- * Per-page state of an area: the pfn (a double, MMIO pfns can exceed 2^31)
- * and the PTE bits (0 = none): 4 KiB layout, or for pages under a huge leaf
- * (ioremap, spec 03 §4.6) the leaf's large-layout bits repeated on each of
- * its pages, with `levels` saying which leaf covers the page.
+ * An area's entries are range-shaped, as the kernel's are where it maps a
+ * physically contiguous range (ioremap with huge leaves, spec 03 §4.6): a
+ * sorted list of segments, each a run of pages with one level (4 KiB, or a
+ * page under a 2 MiB / 1 GiB leaf) and one set of PTE bits (4 KiB layout,
+ * or the huge leaf's large-layout bits), mapping either consecutive pfns
+ * from `pfn` or, for vmap, a list of pfns (the kernel writes one PTE per
+ * page there too). A 1 TiB ioremap is one segment, not 2^28 pages; a CPA
+ * change of one page splits a segment into at most three.
  */
 
 import type { CacheMode } from '../../hw/cache-mode.js';
@@ -34,6 +38,17 @@ export interface IoremapRecord {
   pcm: CacheMode;
 }
 
+/** Pages `[at, at + n)` of an area: one level and one set of bits; pfns consecutive from `pfn`, or `list[i]` (vmap). Pfns are doubles: MMIO pfns can exceed 2^31. */
+export interface VmSegment {
+  at: number;
+  n: number;
+  pfn: number;
+  list?: Float64Array;
+  bits: number;
+  /** BLK_PTE for 4 KiB entries, BLK_LARGE / BLK_GB for pages under a huge leaf. */
+  level: number;
+}
+
 export interface VmArea {
   /** Stored virtual address of the first page. */
   readonly start: number;
@@ -41,16 +56,72 @@ export interface VmArea {
   readonly size: number;
   /** Pages that can be mapped (size without the guard page). */
   readonly npages: number;
-  readonly pfns: Float64Array;
-  readonly bits: Uint16Array;
+  /** Mapped pages, sorted by `at`, never overlapping, never with bits 0. */
+  segs: VmSegment[];
   /** Free-form tag for dumps (`vmap`, `ioremap`, ...). */
   readonly caller: string;
   /** Physical address the area was created for (ioremap), if any. */
   phys?: number;
   /** Set by ioremap (`VM_IOREMAP` areas): the vm_struct's physical range and mode. */
   ioremap?: IoremapRecord;
-  /** Per page: BLK_PTE (or 0) for a 4 KiB leaf, BLK_LARGE / BLK_GB for a page under a huge leaf; absent when all are 4 KiB. */
-  levels?: Uint8Array;
+}
+
+/** The pfn of page `i` of a segment that holds it. */
+export function segPfn(g: VmSegment, i: number): number {
+  return g.list ? g.list[i - g.at]! : g.pfn + (i - g.at);
+}
+
+/** Index of the segment holding page `i`, or -1. */
+function segIndex(a: VmArea, i: number): number {
+  let lo = 0;
+  let hi = a.segs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const g = a.segs[mid]!;
+    if (i < g.at) hi = mid - 1;
+    else if (i >= g.at + g.n) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/** Split the segment holding page `p` so that one starts at `p` (no-op on a boundary or a hole). */
+function cutAt(a: VmArea, p: number): void {
+  const k = segIndex(a, p);
+  if (k < 0) return;
+  const g = a.segs[k]!;
+  if (g.at === p) return;
+  const left = p - g.at;
+  const right: VmSegment = { at: p, n: g.n - left, pfn: g.list ? 0 : g.pfn + left, bits: g.bits, level: g.level };
+  if (g.list) {
+    right.list = g.list.subarray(left);
+    g.list = g.list.subarray(0, left);
+  }
+  g.n = left;
+  a.segs.splice(k + 1, 0, right);
+}
+
+/** Apply `f` to the segments covering pages `[from, to)` (split at both ends first); segments left with bits 0 are dropped. */
+function updateRange(a: VmArea, from: number, to: number, f: (g: VmSegment) => void): void {
+  cutAt(a, from);
+  cutAt(a, to);
+  for (const g of a.segs) if (g.at >= from && g.at + g.n <= to) f(g);
+  a.segs = a.segs.filter((g) => g.bits !== 0);
+}
+
+/** Remove whatever maps pages `[seg.at, seg.at + seg.n)`, then put `seg` there (dropped if its bits are 0). */
+function placeSegment(a: VmArea, seg: VmSegment): void {
+  const from = seg.at;
+  const to = seg.at + seg.n;
+  cutAt(a, from);
+  cutAt(a, to);
+  const keep = a.segs.filter((g) => g.at + g.n <= from || g.at >= to);
+  if (seg.bits !== 0) {
+    let i = 0;
+    while (i < keep.length && keep[i]!.at < from) i++;
+    keep.splice(i, 0, seg);
+  }
+  a.segs = keep;
 }
 
 export class Vmalloc implements KernelMapRegion {
@@ -99,8 +170,7 @@ export class Vmalloc implements KernelMapRegion {
       start: addr,
       size: total,
       npages,
-      pfns: new Float64Array(npages),
-      bits: new Uint16Array(npages),
+      segs: [],
       caller: opts.caller ?? 'vmalloc',
     };
     this.areas.splice(this.insertIndex(addr), 0, area);
@@ -133,23 +203,14 @@ export class Vmalloc implements KernelMapRegion {
       if (level !== '4k') {
         const per = level === '1g' ? PUD_PAGES : PMD_PAGES;
         if (count % per !== 0 || (area.start / PAGE_SIZE + at) % per !== 0) throw new RangeError(`a ${level} leaf must cover whole, aligned leaves`);
-        const levels = (area.levels ??= new Uint8Array(area.npages));
-        levels.fill(level === '1g' ? BLK_GB : BLK_LARGE, at, at + count);
-      } else area.levels?.fill(BLK_PTE, at, at + count);
-      for (let i = 0; i < count; i++) {
-        area.pfns[at + i] = pfn + i;
-        area.bits[at + i] = bits;
       }
+      if (count > 0) placeSegment(area, { at, n: count, pfn, bits, level: level === '1g' ? BLK_GB : level === '2m' ? BLK_LARGE : BLK_PTE });
       return;
     }
     if (level !== '4k') throw new RangeError('huge leaves map physically contiguous runs only');
     const list = physOrPfns as ArrayLike<number>;
     if (at + list.length > area.npages) throw new RangeError('mapping larger than the area');
-    area.levels?.fill(BLK_PTE, at, at + list.length);
-    for (let i = 0; i < list.length; i++) {
-      area.pfns[at + i] = list[i]!;
-      area.bits[at + i] = bits;
-    }
+    if (list.length > 0) placeSegment(area, { at, n: list.length, pfn: 0, list: Float64Array.from(list), bits, level: BLK_PTE });
   }
 
   /** The area containing `va` (guard page included), or null. */
@@ -171,8 +232,7 @@ export class Vmalloc implements KernelMapRegion {
     const i = this.areas.indexOf(area);
     if (i < 0) throw new Error('freeArea: not a live area');
     this.areas.splice(i, 1);
-    area.bits.fill(0);
-    area.levels?.fill(BLK_PTE);
+    area.segs = [];
     this.lazy.push(area);
   }
 
@@ -211,20 +271,22 @@ export class Vmalloc implements KernelMapRegion {
     const a = this.findArea(va);
     if (!a) return null;
     const i = Math.floor((va - a.start) / PAGE_SIZE);
-    if (i >= a.npages || a.bits[i] === 0) return null;
-    const l = a.levels?.[i] ?? BLK_PTE;
-    if (l === BLK_LARGE || l === BLK_GB) {
-      const size = (l === BLK_GB ? PUD_PAGES : PMD_PAGES) * PAGE_SIZE;
-      return { pfn: a.pfns[i]!, level: l === BLK_GB ? '1g' : '2m', leafStart: Math.floor(va / size) * size, bits: a.bits[i]! };
+    const k = i < a.npages ? segIndex(a, i) : -1;
+    if (k < 0) return null;
+    const g = a.segs[k]!;
+    if (g.level === BLK_LARGE || g.level === BLK_GB) {
+      const size = (g.level === BLK_GB ? PUD_PAGES : PMD_PAGES) * PAGE_SIZE;
+      return { pfn: segPfn(g, i), level: g.level === BLK_GB ? '1g' : '2m', leafStart: Math.floor(va / size) * size, bits: g.bits };
     }
-    return { pfn: a.pfns[i]!, level: '4k', leafStart: a.start + i * PAGE_SIZE, bits: a.bits[i]! };
+    return { pfn: segPfn(g, i), level: '4k', leafStart: a.start + i * PAGE_SIZE, bits: g.bits };
   }
 
   /** Area and page-index range of the huge leaf at `va`. */
   private leafPages(va: number): { a: VmArea; first: number; n: number; level: number } {
     const a = this.findArea(va)!;
     const i = Math.floor((va - a.start) / PAGE_SIZE);
-    const level = a.levels?.[i] ?? BLK_PTE;
+    const k = segIndex(a, i);
+    const level = k < 0 ? BLK_PTE : a.segs[k]!.level;
     const per = level === BLK_GB ? PUD_PAGES : PMD_PAGES;
     const first = i - (((a.start / PAGE_SIZE + i) % per) as number);
     return { a, first, n: per, level };
@@ -248,22 +310,25 @@ export class Vmalloc implements KernelMapRegion {
   }
   setPteAt(va: number, bits: number): void {
     const a = this.findArea(va)!;
-    a.bits[Math.floor((va - a.start) / PAGE_SIZE)] = bits;
+    const i = Math.floor((va - a.start) / PAGE_SIZE);
+    updateRange(a, i, i + 1, (g) => (g.bits = bits));
   }
   setLargeAt(va: number, bits: number): void {
     const { a, first, n } = this.leafPages(va);
-    a.bits.fill(bits, first, first + n);
+    updateRange(a, first, first + n, (g) => (g.bits = bits));
   }
   /** CPA split: a 1 GiB leaf becomes 2 MiB leaves with the same bits; a 2 MiB leaf becomes 4 KiB entries (4 KiB layout). */
   splitAt(va: number): '2m' | '4m' | '1g' {
     const { a, first, n, level } = this.leafPages(va);
     if (level === BLK_GB) {
-      a.levels!.fill(BLK_LARGE, first, first + n);
+      updateRange(a, first, first + n, (g) => (g.level = BLK_LARGE));
       return '1g';
     }
     if (level !== BLK_LARGE) throw new Error('split of a non-large vmalloc leaf');
-    a.bits.fill(protvalLargeTo4k(a.bits[first]!), first, first + n);
-    a.levels!.fill(BLK_PTE, first, first + n);
+    updateRange(a, first, first + n, (g) => {
+      g.bits = protvalLargeTo4k(g.bits);
+      g.level = BLK_PTE;
+    });
     return '2m';
   }
 }
