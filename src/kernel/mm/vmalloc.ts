@@ -113,6 +113,12 @@ function updateRange(a: VmArea, from: number, to: number, f: (g: VmSegment) => v
 function placeSegment(a: VmArea, seg: VmSegment): void {
   const from = seg.at;
   const to = seg.at + seg.n;
+  const last = a.segs[a.segs.length - 1];
+  // ioremap maps an area leaf by leaf in address order: append without a scan.
+  if (!last || last.at + last.n <= from) {
+    if (seg.bits !== 0) a.segs.push(seg);
+    return;
+  }
   cutAt(a, from);
   cutAt(a, to);
   const keep = a.segs.filter((g) => g.at + g.n <= from || g.at >= to);
