@@ -71,10 +71,16 @@ function share(v: unknown, memo: Memo): void {
   else for (const key of Object.keys(v)) share((v as Record<string, unknown>)[key], memo);
 }
 
-/** A kernel in the same state as `k`, sharing nothing `k` can change. */
-export function cloneKernel(k: Kernel): Kernel {
+/** What clones of `k` share with it (its read-only parts, each object mapped to itself): compute once to clone `k` many times. */
+export function sharedParts(k: Kernel): ReadonlyMap<object, unknown> {
   const memo: Memo = new Map<object, unknown>();
   for (const ro of [k.machine, k.hooks, k.flags]) share(ro, memo);
+  return memo;
+}
+
+/** A kernel in the same state as `k`, sharing nothing `k` can change (`shared`: sharedParts(k), when cloning it repeatedly). */
+export function cloneKernel(k: Kernel, shared: ReadonlyMap<object, unknown> = sharedParts(k)): Kernel {
+  const memo: Memo = new Map(shared);
   const c = cloneValue(k, memo) as Kernel;
   c.rewire();
   return c;

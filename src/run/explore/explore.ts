@@ -15,7 +15,7 @@
  */
 
 import type { CallResult, HandleValue } from '../../kernel/api/types.js';
-import { cloneKernel } from '../../kernel/clone.js';
+import { cloneKernel, sharedParts } from '../../kernel/clone.js';
 import { bootKernel, type Kernel } from '../../kernel/kernel.js';
 import type { SelectedPolicy } from '../../policy/registry.js';
 import { judgeUnderPolicy, type JudgedRun } from '../compare.js';
@@ -154,23 +154,26 @@ export interface ExploreContext {
   policy: SelectedPolicy;
   /** The design's kernel booted once; every run starts from a clone of it. */
   template: Kernel;
+  /** What the clones share with it (kernel/clone.ts sharedParts). */
+  shared: ReadonlyMap<object, unknown>;
   wanted: ReadonlySet<InvariantName>;
   booted: JudgedRun['outcome']['kernel'];
   available: ReadonlySet<string>;
 }
 
-function judge(ctx: Pick<ExploreContext, 'vocab' | 'policy' | 'template'>, steps: ScenarioStep[]): JudgedRun | null {
-  const j = judgeUnderPolicy(scenarioOf(ctx.vocab, steps), ctx.policy, { detail: false, boot: () => cloneKernel(ctx.template) });
+function judge(ctx: Pick<ExploreContext, 'vocab' | 'policy' | 'template' | 'shared'>, steps: ScenarioStep[]): JudgedRun | null {
+  const j = judgeUnderPolicy(scenarioOf(ctx.vocab, steps), ctx.policy, { detail: false, boot: () => cloneKernel(ctx.template, ctx.shared) });
   return 'result' in j ? j : null;
 }
 
 /** The booted state of a design, and the context its search runs in. */
 export function exploreContext(vocab: Vocabulary, policy: SelectedPolicy, invariants: readonly InvariantName[]): { ctx: ExploreContext; root: ExploreNode; fingerprint: string } {
   const template = bootKernel(vocab.machine, policy.hooks);
-  const boot = judge({ vocab, policy, template }, [])!;
+  const shared = sharedParts(template);
+  const boot = judge({ vocab, policy, template, shared }, [])!;
   const booted = boot.outcome.kernel;
   const available = new Set(vocab.calls.map((c) => c.call).filter((name) => (KERNEL_DRIVER.calls.get(name)!.available?.(booted) ?? null) === null));
-  const ctx: ExploreContext = { vocab, policy, template, wanted: new Set(invariants), booted, available };
+  const ctx: ExploreContext = { vocab, policy, template, shared, wanted: new Set(invariants), booted, available };
   return { ctx, root: { steps: [], scenarioSteps: [], live: [], made: new Map(), touched: new Set() }, fingerprint: fingerprint(booted, [], []) };
 }
 
