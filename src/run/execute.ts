@@ -95,6 +95,8 @@ export interface RunOptions<K> {
   onStep?: (k: K, step: number, pure: boolean) => void;
   /** Stop after this step (0 = right after boot), leaving the kernel as it was then; the scenario's final `expect:` is not checked. */
   untilStep?: number;
+  /** `current->comm` of a step that names none (default `patlab`; the trace form's is `replay`). */
+  defaultComm?: string;
 }
 
 export function runScenario<K extends KernelContext>(sc: Scenario, driver: KernelDriver<K>, opts: RunOptions<K> = {}): RunOutcome<K> {
@@ -121,7 +123,7 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
     }
     const { args, shown } = resolved;
     k.log.step = st.index;
-    k.current = { comm: st.comm ?? 'patlab', pid: st.pid ?? 1, ...(st.caller !== undefined ? { caller: st.caller } : {}) };
+    k.current = { comm: st.comm ?? opts.defaultComm ?? 'patlab', pid: st.pid ?? 1, ...(st.caller !== undefined ? { caller: st.caller } : {}) };
     let result: CallResult;
     try {
       result = spec.run(k, args);

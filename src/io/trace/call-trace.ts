@@ -25,8 +25,7 @@
  * are not printed (FORMAT §5); the default task is `replay:1`.
  */
 
-import type { ArgKind, CallSpec, HandleValue } from '../../kernel/api/types.js';
-import { KernelFatal } from '../../kernel/fatal.js';
+import type { ArgKind, CallSpec } from '../../kernel/api/types.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
 import { isKernelVersionName, KERNEL_PRESETS, type KernelVersionName } from '../../kernel/version.js';
@@ -36,7 +35,7 @@ import { loadMachine } from '../machine/load-machine.js';
 import { PRESET_YAML, presetNames } from '../machine/presets.js';
 import { parseNumberish } from '../yaml/source.js';
 import { KERNEL_DRIVER } from '../../run/driver.js';
-import { resolveArgs, showRet } from '../../run/execute.js';
+import { runScenario, showRet } from '../../run/execute.js';
 import { parseArgValue } from '../scenario/parse.js';
 import type { RawArg, Scenario, ScenarioStep } from '../../run/scenario.js';
 import { tokenize, type Token } from './lexer.js';
@@ -110,19 +109,29 @@ export function replayCallTrace(text: string, opts: ReplayOptions): string {
   return replayFull(lines, opts, version, fail);
 }
 
+/**
+ * A trace with `machine`: its lines parsed into a scenario and run by the
+ * scenario runner (run/execute.ts), the same one YAML scenarios use, so both
+ * forms position the same errors and reach the same outcomes; `dump` and
+ * `mark` lines act between steps.
+ */
 function replayFull(
   lines: { kw: Token; line: number; toks: Token[] }[],
   opts: ReplayOptions,
   version: KernelVersionName | undefined,
   fail: (line: number, col: number, msg: string) => never,
 ): string {
-  const out: string[] = [];
-  const handles = new Map<string, HandleValue>();
   /** Handle kinds known while parsing (a name exists from its `as=` on). */
   const named = new Map<string, { kind: string }>();
-  const sc = { file: opts.file } as Scenario;
-  let k: Kernel | null = null;
-  let stepIndex = 0;
+  const steps: ScenarioStep[] = [];
+  /** What to do after step N (0: after boot): dump lines and marks, in file order. */
+  const between = new Map<number, ({ t: 'dump' } | { t: 'mark'; label: string })[]>();
+  const after = (n: number, a: { t: 'dump' } | { t: 'mark'; label: string }): void => {
+    let l = between.get(n);
+    if (!l) between.set(n, (l = []));
+    l.push(a);
+  };
+  let machine: Scenario['machine'] | undefined;
   for (const { kw, line, toks } of lines) {
     const name = kw.text;
     if (name === 'machine') {
@@ -132,22 +141,16 @@ function replayFull(
       if (yaml === undefined) fail(line, p!.col, `unknown preset '${p!.text}'${didYouMean(p!.text, presetNames())}: expected one of ${presetNames().join(', ')}`);
       if (toks[2]) fail(line, toks[2].col, `unexpected '${toks[2].text}': expected end of line after 'machine <preset>'`);
       const m = loadMachine(yaml!, `<preset ${p!.text}>`);
-      k = KERNEL_DRIVER.boot(version ? { ...m, kernel: version } : m) as Kernel;
+      machine = version ? { ...m, kernel: version } : m;
       continue;
     }
     if (name === 'kernel') continue;
-    const kernel = k!;
     if (V1_HEADER.includes(name)) fail(line, kw.col, `v1 header line '${name}' in a trace with 'machine': the machine comes from the preset`);
     if (name === 'dump' || name === 'mark') {
       if (toks[1]) {
         if (name === 'dump') fail(line, toks[1].col, `unexpected '${toks[1].text}': expected end of line after 'dump'`);
       } else if (name === 'mark') fail(line, kw.col + 4, "missing <label>: expected 'mark <label>'");
-      if (name === 'mark') opts.onMark?.(toks[1]!.text);
-      else {
-        const list = patMemtypeList(kernel.memtype);
-        if (list === null) out.push('err ENOENT');
-        else for (const l of list) out.push('dump: ' + l);
-      }
+      after(steps.length, name === 'mark' ? { t: 'mark', label: toks[1]!.text } : { t: 'dump' });
       continue;
     }
     if (name in V1_OPS) {
@@ -157,24 +160,35 @@ function replayFull(
     const spec = KERNEL_DRIVER.calls.get(name) as CallSpec<Kernel> | undefined;
     if (!spec)
       fail(line, kw.col, `unknown keyword '${name}'${didYouMean(name, [...KERNEL_DRIVER.calls.keys(), 'dump', 'mark'])}: expected a kernel call (see 'patlab calls'), 'dump' or 'mark'`);
-    const st = parseCallLine(spec!, toks, line, ++stepIndex, named, fail);
-    const why = spec!.available?.(kernel);
-    if (why) fail(line, kw.col, `'${name}' is not available: ${why}`);
-    const { args } = resolveArgs(sc, st, spec!, handles, KERNEL_DRIVER, kernel);
-    kernel.log.step = st.index;
-    kernel.current = { comm: st.comm ?? 'replay', pid: st.pid ?? 1 };
-    try {
-      const r = spec!.run(kernel, args);
-      for (const m of kernel.log.messages(st.index)) out.push('log: ' + m.text);
-      if (st.as && r.handle) handles.set(st.as, r.handle);
-      const fields = Object.entries(r.fields ?? {}).map(([key, v]) => ` ${key}=${/\s/.test(String(v)) ? `"${String(v)}"` : String(v)}`);
-      out.push(`${name}: ${showRet(r) ?? 'void'}${fields.join('')}`);
-    } catch (e) {
-      if (!(e instanceof KernelFatal)) throw e;
-      for (const m of kernel.log.messages(st.index)) out.push('log: ' + m.text);
-      out.push(`${name}: fatal ${e.what} in ${e.where}: ${e.text}`);
+    steps.push(parseCallLine(spec!, toks, line, steps.length + 1, named, fail));
+  }
+  const sc: Scenario = { file: opts.file, name: opts.file, machine: machine!, steps };
+  const dumps = new Map<number, string[]>();
+  const o = runScenario(sc, KERNEL_DRIVER, {
+    defaultComm: 'replay',
+    onStep: (k, step) => {
+      const out: string[] = [];
+      for (const a of between.get(step) ?? []) {
+        if (a.t === 'mark') opts.onMark?.(a.label);
+        else {
+          const list = patMemtypeList(k.memtype);
+          if (list === null) out.push('err ENOENT');
+          else for (const l of list) out.push('dump: ' + l);
+        }
+      }
+      dumps.set(step, out);
+    },
+  });
+  const out: string[] = [...(dumps.get(0) ?? [])];
+  for (const st of o.steps) {
+    for (const m of st.messages) out.push('log: ' + m.text);
+    if (o.fatal && o.fatal.step === st.index) {
+      out.push(`${st.call}: fatal ${o.fatal.what} in ${o.fatal.where}: ${o.fatal.text}`);
       break;
     }
+    const fields = Object.entries(st.result.fields ?? {}).map(([key, v]) => ` ${key}=${/\s/.test(String(v)) ? `"${String(v)}"` : String(v)}`);
+    out.push(`${st.call}: ${showRet(st.result) ?? 'void'}${fields.join('')}`);
+    out.push(...(dumps.get(st.index) ?? []));
   }
   return out.length ? out.join('\n') + '\n' : '';
 }

@@ -127,3 +127,18 @@ test('call-trace errors exit 2 through the CLI with one line and no stack', () =
   assert.equal(r.stdout, '');
   assert.equal(r.stderr, "<stdin>:2:27: missing argument 'size' of ioremap_wc: expected 'ioremap_wc phys=<phys> size=<size>'\n");
 });
+
+test('the trace form runs on the scenario runner: the errors YAML scenarios position are positioned here too', () => {
+  const cases: [string, string][] = [
+    ['machine x86-32-pae-4g\nalloc_pages gfp=GFP_KERNEL pfn=0x0 as=p\n', '<stdin>:2:1: step 1 (alloc_pages): pfn 0x0 is not free\n'],
+    ['machine x86-32-pae-4g\nvmf_insert_pfn_prot addr=0x1000 pfn=0x100 prot=WC\n', '<stdin>:2:1: not modelled: a user-mapping call at 0x1000, where process 1 (replay) has no VMA\n'],
+  ];
+  for (const [input, err] of cases) {
+    const r = spawnSync(process.execPath, [CLI, 'memtype-replay', '-'], { input, encoding: 'utf8' });
+    assert.equal(r.stderr, err);
+    assert.equal(r.status, 2);
+  }
+  // The same call in a YAML scenario gets the same words at its step.
+  const y = spawnSync(process.execPath, [CLI, 'run', '-'], { input: 'name: s\nmachine: x86-32-pae-4g\nsteps:\n  - alloc_pages: { gfp: GFP_KERNEL, pfn: 0x0 }\n', encoding: 'utf8' });
+  assert.equal(y.stderr, '<stdin>:4:5: step 1 (alloc_pages): pfn 0x0 is not free\n');
+});
