@@ -15,7 +15,7 @@ import type { MmContext } from '../mm/mm-context.js';
 import { NotModelledError } from '../not-modelled.js';
 import { applyToPageRange } from '../vm/apply.js';
 import { devmemMmap } from '../vm/devmem.js';
-import { vmFaultName, type VmFault } from '../vm/fault.js';
+import { VM_FAULT_SIGBUS, vmFaultName, type VmFault } from '../vm/fault.js';
 import { VM_DONTCOPY, VM_DONTDUMP, VM_DONTEXPAND, VM_IO, VM_MIXEDMAP, VM_PFNMAP, vmFlagNames, _PAGE_SPECIAL } from '../vm/flags.js';
 import { doFork } from '../vm/fork.js';
 import { followPfnmap, getUserPages, gupPutPage, unpinUserPage } from '../vm/gup.js';
@@ -97,6 +97,13 @@ export const pfnInsertCall = (name: string, doc: string, run: (k: K, vma: Vma, a
   ...(available ? { available } : {}),
   run: (k, a) => {
     const addr = a['addr'] as number;
+    // The vmf_insert_* family checks the address against the VMA it is given first
+    // (mm/memory.c: `if (addr < vma->vm_start || addr >= vma->vm_end) return VM_FAULT_SIGBUS;`);
+    // an address no VMA of the process covers is outside whichever the driver passed.
+    if (!currentMm(k).vmaLookup(addr)) {
+      k.log.refuse(name, `addr ${hex(addr)} < vma->vm_start || addr >= vma->vm_end (no VMA of the process covers it)`, 'VM_FAULT_SIGBUS');
+      return { fields: { fault: vmFaultName(VM_FAULT_SIGBUS) } };
+    }
     const vma = vmaAt(k, addr);
     return faultResult(k, vma, addr, run(k, vma, a));
   },

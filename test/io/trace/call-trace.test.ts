@@ -131,7 +131,7 @@ test('call-trace errors exit 2 through the CLI with one line and no stack', () =
 test('the trace form runs on the scenario runner: the errors YAML scenarios position are positioned here too', () => {
   const cases: [string, string][] = [
     ['machine x86-32-pae-4g\nalloc_pages gfp=GFP_KERNEL pfn=0x0 as=p\n', '<stdin>:2:1: step 1 (alloc_pages): pfn 0x0 is not free\n'],
-    ['machine x86-32-pae-4g\nvmf_insert_pfn_prot addr=0x1000 pfn=0x100 prot=WC\n', '<stdin>:2:1: not modelled: a user-mapping call at 0x1000, where process 1 (replay) has no VMA\n'],
+    ['machine x86-32-pae-4g\nremap_pfn_range addr=0x1000 pfn=0x100 size=4096\n', '<stdin>:2:1: not modelled: a user-mapping call at 0x1000, where process 1 (replay) has no VMA\n'],
   ];
   for (const [input, err] of cases) {
     const r = spawnSync(process.execPath, [CLI, 'memtype-replay', '-'], { input, encoding: 'utf8' });
@@ -141,4 +141,14 @@ test('the trace form runs on the scenario runner: the errors YAML scenarios posi
   // The same call in a YAML scenario gets the same words at its step.
   const y = spawnSync(process.execPath, [CLI, 'run', '-'], { input: 'name: s\nmachine: x86-32-pae-4g\nsteps:\n  - alloc_pages: { gfp: GFP_KERNEL, pfn: 0x0 }\n', encoding: 'utf8' });
   assert.equal(y.stderr, '<stdin>:4:5: step 1 (alloc_pages): pfn 0x0 is not free\n');
+});
+
+test("vmf_insert_* at an address no VMA covers answers the kernel's VM_FAULT_SIGBUS, with the check as its reason", () => {
+  const r = spawnSync(process.execPath, [CLI, 'memtype-replay', '-'], { input: 'machine x86-32-pae-4g\nvmf_insert_pfn_prot addr=0x1000 pfn=0x100 prot=WC\n', encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'vmf_insert_pfn_prot: void fault=VM_FAULT_SIGBUS\n');
+  const j = JSON.parse(spawnSync(process.execPath, [CLI, 'compare', '-', '--policies', 'baseline', '--format', 'json'], { input: 'name: s\nmachine: x86-32-pae-4g\nsteps:\n  - vmf_insert_pfn_prot: { addr: 0x1000, pfn: 0x100, prot: WC }\n', encoding: 'utf8' }).stdout);
+  const err = j.scenarios[0].policies[0].errors[0];
+  assert.equal(err.what, 'VM_FAULT_SIGBUS');
+  assert.match(err.reason, /^vmf_insert_pfn_prot: addr 0x1000 < vma->vm_start \|\| addr >= vma->vm_end .* → VM_FAULT_SIGBUS$/);
 });
