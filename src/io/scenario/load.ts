@@ -17,11 +17,13 @@ import type { Scenario } from '../../run/scenario.js';
 export const SHOW_CHOICES = ['pat_memtype_list', 'directmap', 'pat_config'] as const;
 export type ShowChoice = (typeof SHOW_CHOICES)[number];
 
-/** A scenario has `steps:`; anything else is read as a machine file. */
+/** A scenario has `steps:` or `machine:`; anything else is read as a machine file. */
 export function loadScenarioFile(text: string, file: string): Scenario {
   const src: YamlSource = new YamlSource(file, text);
   const root = src.doc.contents as Node | null;
-  const isScenario = isMap(root) && root.items.some((p) => (p.key as { value?: unknown } | null)?.value === 'steps');
+  // A scenario names its steps, or its machine (a machine file has no 'machine' key): a misspelt
+  // 'steps' is then a scenario's unknown key with a suggestion, not a machine missing 'arch'.
+  const isScenario = isMap(root) && root.items.some((p) => ['steps', 'machine'].includes((p.key as { value?: unknown } | null)?.value as string));
   if (!isScenario) {
     const machine = loadMachine(text, file);
     return { file, name: machine.name, machine, steps: [] };

@@ -26,6 +26,7 @@ import type { ArgKind, CallSpec } from '../../kernel/api/types.js';
 import type { MachineSpec } from '../../kernel/machine.js';
 import { didYouMean } from '../did-you-mean.js';
 import { parseNumberish, YamlSource } from '../yaml/source.js';
+import { parseNumber } from '../numbers.js';
 import type { FinalExpect, Pos, RawArg, Scenario, ScenarioStep, StepExpect } from '../../run/scenario.js';
 
 /** Resolves a scenario's `machine:` value (a preset name or an inline mapping) to a machine. */
@@ -203,7 +204,10 @@ function parseArg(
     const v = n.items.map((it) => parseNumberish(src.scalar(it as Node, 'a pfn')) ?? src.fail(it as Node, `bad pfn in ${what}: expected a number`));
     return { t: 'list', v };
   }
-  return parseArgValue(src.scalar(n, what), kind, what, handles, fail, flags);
+  const v = src.scalar(n, what);
+  // YAML reads 0xffffffffffff000 as an inexact double: quote the number as written.
+  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) && n.range) fail(`bad ${what}: number ${src.text.slice(n.range[0], n.range[1]).trim()} is above 2^53-1, the largest exact address`);
+  return parseArgValue(v, kind, what, handles, fail, flags);
 }
 
 /**
@@ -265,6 +269,9 @@ export function parseArgValue(
     default: {
       const num = parseNumberish(s);
       if (num !== undefined) return { t: 'num', v: num };
+      // A number patlab cannot hold exactly says so, instead of "expected a number".
+      const n = parseNumber(s);
+      if (!n.ok && (typeof s === 'number' || (typeof s === 'string' && /^(0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)$/.test(s)))) fail(`bad ${what}: ${n.why}`);
       if (typeof s === 'string' && (kind === 'phys' || kind === 'pfn' || kind === 'page' || kind === 'vaddr'))
         return ref(s, true, kind === 'vaddr' || kind === 'phys') ?? bad();
       return bad();

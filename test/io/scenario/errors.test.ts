@@ -35,6 +35,20 @@ const CASES: [string, string, number, number, string][] = [
     "unknown key 'stepz' in the scenario (did you mean 'steps'?): expected one of name, description, machine, steps, expect, report, roles",
   ],
   [
+    'step-typo-without-steps',
+    'name: s\nmachine: x86-32-pae-4g\nstep:\n  - alloc_pages: { gfp: GFP_KERNEL }\n',
+    3,
+    1,
+    "unknown key 'step' in the scenario (did you mean 'steps'?): expected one of name, description, machine, steps, expect, report, roles",
+  ],
+  [
+    'phys-beyond-exact',
+    'machine: desktop-x86-64\nsteps:\n  - ioremap: { phys: 0xffffffffffff000, size: 4096 }\n',
+    3,
+    22,
+    "bad ioremap's 'phys': number 0xffffffffffff000 is above 2^53-1, the largest exact address",
+  ],
+  [
     'unknown-call',
     'machine: desktop-x86-64\nsteps:\n  - ioremap_wcc: { phys: 0xd0000000, size: 0x1000 }\n',
     3,
