@@ -1,21 +1,35 @@
 /**
  * The input contract of issue 15, checked on mutated inputs in-process: a
- * scenario or memtype trace either gives a result or an InputError /
- * NotModelledError whose message is one line `FILE:LINE:COL: ...`; any other
- * exception (an internal error) is a violation. Mutators: delete, duplicate
+ * memtype trace, a one-line call trace, a scenario, a machine file, an
+ * explore vocabulary or a capture bundle either gives a result or an
+ * InputError / NotModelledError whose message is one line
+ * `FILE:LINE:COL: ...`; any other exception (an internal error) is a
+ * violation. Mutators: delete, duplicate
  * or replace a line, flip a character, truncate, insert a random token.
  */
 import fc from '../fc.js';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenarioFile } from '../../src/io/scenario/load.js';
 import { replayMemtypeTrace } from '../../src/io/trace/memtype-trace.js';
-import { KERNEL_DRIVER } from '../../src/run/driver.js';
+import { replayCallTrace } from '../../src/io/trace/call-trace.js';
+import { loadMachine } from '../../src/io/machine/load-machine.js';
+import { parseVocabulary } from '../../src/io/explore/vocabulary.js';
+import { importBundle } from '../../src/io/capture/import.js';
+import { bootKernel } from '../../src/kernel/kernel.js';
+import type { MachineSpec } from '../../src/kernel/machine.js';
+import { selectPolicies } from '../../src/policy/registry.js';
+import { exploreDesign } from '../../src/run/explore/explore.js';
+import { INVARIANTS } from '../../src/run/explore/invariants.js';
+import { CALLS, KERNEL_DRIVER } from '../../src/run/driver.js';
 import { runScenario } from '../../src/run/execute.js';
 import { InputError, NotModelledError } from '../../src/run/input-error.js';
 import { filesUnder, REPO_ROOT, SHARED_DIR } from '../shared-dir.js';
 
 export type Outcome = 'result' | 'input-error' | 'not-modelled' | 'violation';
+export const KINDS = ['trace', 'call-trace', 'scenario', 'machine', 'vocabulary', 'capture'] as const;
+export type Kind = (typeof KINDS)[number];
 
 const TOKENS = ['-', ':', '&a', '*a', '|', '>', '0x', '0xffffffffffffffff', '-1', '99999999', 'null', '{', '}', '[', ']', '"', "'", '\t', '\u0000', '\u001b[31m', 'steps:', 'machine:', 'expect:', 'as: p', 'order: 11', 'count: 100000', 'pages: p', 'addr: p', 'GFP_HIGHUSER', 'WC', 'UC-', 'reserve', 'free', '#', '\n  - ', 'é', '%'];
 
@@ -27,6 +41,48 @@ export const TRACES = readdirSync(TRACE_DIR)
   .filter((f) => f.endsWith('.trace'))
   .sort()
   .map((f) => ({ name: f, text: readFileSync(join(TRACE_DIR, f), 'utf8') }));
+
+export const CALL_TRACES = readdirSync(join(REPO_ROOT, 'test', 'fixtures', 'call-traces'))
+  .sort()
+  .map((f) => ({ name: f, text: readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'call-traces', f), 'utf8') }));
+export const MACHINES = readdirSync(join(REPO_ROOT, 'machines'))
+  .filter((f) => f.endsWith('.yaml') && f !== 'index.yaml')
+  .sort()
+  .map((f) => ({ name: `machines/${f}`, text: readFileSync(join(REPO_ROOT, 'machines', f), 'utf8') }));
+export const VOCABULARIES = [{ name: 'explore/default.yaml', text: readFileSync(join(REPO_ROOT, 'explore', 'default.yaml'), 'utf8') }];
+const CAPTURE_ROOT = join(SHARED_DIR, 'captures');
+/** Capture bundles as one input each: their files joined, each after a `=== NAME` line (split back before importing). */
+export const CAPTURES = existsSync(CAPTURE_ROOT)
+  ? readdirSync(CAPTURE_ROOT)
+      .filter((d) => statSync(join(CAPTURE_ROOT, d)).isDirectory())
+      .sort()
+      .map((d) => ({ name: d, text: readdirSync(join(CAPTURE_ROOT, d)).sort().map((f) => `=== ${f}\n${readFileSync(join(CAPTURE_ROOT, d, f), 'utf8')}`).join('\n') }))
+  : [];
+const inputsOf: Record<Kind, () => { name: string; text: string }[]> = {
+  trace: () => TRACES,
+  'call-trace': () => CALL_TRACES,
+  scenario: () => SCENARIOS,
+  machine: () => MACHINES,
+  vocabulary: () => VOCABULARIES,
+  capture: () => CAPTURES,
+};
+const FUZZ_DIR = mkdtempSync(join(tmpdir(), 'patlab-fuzz-'));
+
+/** Write a joined capture back as a bundle folder (a mutated `=== NAME` line makes an odd file name, which the importer must also take). */
+function writeBundle(text: string): string {
+  const dir = mkdtempSync(join(FUZZ_DIR, 'b-'));
+  for (const part of text.split(/^=== /m).slice(1)) {
+    const nl = part.indexOf('\n');
+    const name = (nl < 0 ? part : part.slice(0, nl)).replace(/[\/\u0000]/g, '_').slice(0, 100) || '_';
+    writeFileSync(join(dir, name), nl < 0 ? '' : part.slice(nl + 1));
+  }
+  return dir;
+}
+
+/** Total usable RAM of a machine, to boot only machines that boot fast (mutants may name terabytes). */
+function ramBytes(m: MachineSpec): number {
+  return m.e820.reduce((n, e) => n + (e.type === 'usable' ? e.end - e.start : 0), 0);
+}
 
 /** A mutation of `text`, built from fast-check's draws. */
 export function mutation(): fc.Arbitrary<(text: string) => string> {
@@ -57,26 +113,42 @@ export function mutated(inputs: { name: string; text: string }[]): fc.Arbitrary<
 const MAX_STEPS = 40;
 
 /** Run one input; 'violation' with the exception when the contract breaks. */
-export function classify(kind: 'scenario' | 'trace', inp: { name: string; text: string }): { outcome: Outcome; error?: unknown } {
+export function classify(kind: Kind, inp: { name: string; text: string }): { outcome: Outcome; error?: unknown } {
+  let dir: string | null = null;
   try {
     if (kind === 'scenario') {
       const sc = loadScenarioFile(inp.text, inp.name);
       runScenario(sc, KERNEL_DRIVER, { untilStep: MAX_STEPS });
-    } else replayMemtypeTrace(inp.text, { file: inp.name });
+    } else if (kind === 'trace') replayMemtypeTrace(inp.text, { file: inp.name });
+    else if (kind === 'call-trace') {
+      // Mutants may drop the `machine` header: a v1 replay then, as the CLI does.
+      if (inp.text.split('\n').length <= MAX_STEPS * 2) replayCallTrace(inp.text, { file: inp.name });
+    } else if (kind === 'machine') {
+      const m = loadMachine(inp.text, inp.name);
+      if (ramBytes(m) <= 2 ** 31) bootKernel(m);
+    } else if (kind === 'vocabulary') {
+      const v = parseVocabulary(inp.text, inp.name, CALLS);
+      if (ramBytes(v.machine) <= 2 ** 31) exploreDesign(v, selectPolicies('baseline')[0]!, { depth: 1, maxStates: 50, invariants: INVARIANTS });
+    } else {
+      dir = writeBundle(inp.text);
+      importBundle(dir);
+    }
     return { outcome: 'result' };
   } catch (e) {
     const ok = e instanceof InputError || e instanceof NotModelledError;
     const msg = e instanceof Error ? e.message : String(e);
     if (!ok || msg.includes('\n') || !/^[^\n]+:\d+:\d+: /.test(msg)) return { outcome: 'violation', error: e };
     return { outcome: e instanceof InputError ? 'input-error' : 'not-modelled' };
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** Run `n` mutated inputs of `kind` with `seed`; counts per outcome and the first violations. */
-export function fuzz(kind: 'scenario' | 'trace', n: number, seed: number): { counts: Record<Outcome, number>; violations: string[] } {
+export function fuzz(kind: Kind, n: number, seed: number): { counts: Record<Outcome, number>; violations: string[] } {
   const counts: Record<Outcome, number> = { result: 0, 'input-error': 0, 'not-modelled': 0, violation: 0 };
   const violations: string[] = [];
-  const inputs = kind === 'scenario' ? SCENARIOS : TRACES;
+  const inputs = inputsOf[kind]();
   fc.assert(
     fc.property(mutated(inputs), (inp) => {
       const r = classify(kind, inp);
