@@ -49,7 +49,7 @@ export const MACHINES = readdirSync(join(REPO_ROOT, 'machines'))
   .filter((f) => f.endsWith('.yaml') && f !== 'index.yaml')
   .sort()
   .map((f) => ({ name: `machines/${f}`, text: readFileSync(join(REPO_ROOT, 'machines', f), 'utf8') }));
-export const VOCABULARIES = [{ name: 'explore/default.yaml', text: readFileSync(join(REPO_ROOT, 'explore', 'default.yaml'), 'utf8') }];
+export const VOCABULARIES = ['default.yaml', 'wide.yaml'].map((f) => ({ name: `explore/${f}`, text: readFileSync(join(REPO_ROOT, 'explore', f), 'utf8') }));
 const CAPTURE_ROOT = join(SHARED_DIR, 'captures');
 /** Capture bundles as one input each: their files joined, each after a `=== NAME` line (split back before importing). */
 export const CAPTURES = existsSync(CAPTURE_ROOT)

@@ -160,3 +160,14 @@ test('the shipped explore result (explore/precomputed.json) is what explore comp
     assert.deepEqual(JSON.parse(JSON.stringify(now)), shipped.designs.find((d) => d.policy === name), `${name}: regenerate with patlab explore --depth 6 --format json > explore/precomputed.json`);
   }
 });
+
+test('the wide vocabulary (explore/wide.yaml) runs every call it names under every design, none pruned or refused', () => {
+  const vocab = parseVocabulary(packagedFile('explore/wide.yaml'), 'wide.yaml', CALLS);
+  assert.ok(vocab.calls.length >= 40);
+  for (const d of ['baseline', 'vm-insert-pages-pgprot', 'ram-in-tree']) {
+    const r = exploreDesign(vocab, policy(d), { depth: 2, maxStates: 1e6, invariants: INVARIANTS });
+    assert.equal(r.pruned, 0, d);
+    assert.ok(r.states > 50, `${d}: ${r.states} states`);
+    assertReplays(vocab, d, r.results);
+  }
+});
