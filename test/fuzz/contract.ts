@@ -4,12 +4,13 @@
  * explore vocabulary or a capture bundle either gives a result or an
  * InputError / NotModelledError whose message is one line
  * `FILE:LINE:COL: ...`; any other exception (an internal error) is a
- * violation. Mutators: delete, duplicate
+ * violation, and so is an answer that takes more than 10 s. Mutators: delete, duplicate
  * or replace a line, flip a character, truncate, insert a random token.
  */
 import fc from '../fc.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { loadScenarioFile } from '../../src/io/scenario/load.js';
 import { replayMemtypeTrace } from '../../src/io/trace/memtype-trace.js';
@@ -151,7 +152,11 @@ export function fuzz(kind: Kind, n: number, seed: number): { counts: Record<Outc
   const inputs = inputsOf[kind]();
   fc.assert(
     fc.property(mutated(inputs), (inp) => {
-      const r = classify(kind, inp);
+      const t0 = performance.now();
+      let r = classify(kind, inp);
+      // The contract's time bound: an answer (result or error) within 10 s.
+      const s = (performance.now() - t0) / 1000;
+      if (s > 10 && r.outcome !== 'violation') r = { outcome: 'violation', error: new Error(`took ${s.toFixed(1)} s (the contract allows 10 s)`) };
       counts[r.outcome]++;
       if (r.outcome === 'violation' && violations.length < 10) {
         const e = r.error;
