@@ -100,6 +100,16 @@ function lowestBit(n: bigint): bigint {
   return n & -n;
 }
 
+/** A hex number in a dmesg line above 2^53-1, which a double cannot hold exactly. */
+class TooBig extends Error {}
+
+/** `hexNum`, or TooBig for the line when the number is not exact. */
+function hx(s: string): number {
+  const v = hexNum(s);
+  if (v === undefined) throw new TooBig(`number 0x${s.replace(/^0x/i, '')} is above 2^53-1, the largest exact address`);
+  return v;
+}
+
 export function parseDmesg(text: string, file: string): Parsed<Dmesg> {
   const issues: ParseIssue[] = [];
   const d: Dmesg = {
@@ -127,87 +137,93 @@ export function parseDmesg(text: string, file: string): Parsed<Dmesg> {
     issues.push({ file, line: n, text: t, why });
   };
   for (const l of numberedLines(text)) {
-    const p = PREFIX.exec(l.text)!;
-    if (p[1] === undefined && /^\[/.test(l.text)) {
-      bad(l.n, l.text, 'not a dmesg line (expected "[  seconds.micros] text")');
-      continue;
-    }
-    const t = p[2]!;
-    d.lines.push({ n: l.n, time: p[1] ?? null, text: t });
-    const indented = /^ {2}\S/.test(t);
-    if (!indented) block = 'none';
-    let m: RegExpExecArray | null;
-    if (indented && block !== 'none') {
-      if (block === 'fixed') {
-        m = /^ {2}([0-9A-F]{5})-([0-9A-F]{5}) (\S+)$/.exec(t);
-        if (m && MTRR_TYPES.includes(m[3]!)) d.mtrr.fixed.push({ start: hexNum(m[1]!)!, endIncl: hexNum(m[2]!)!, type: m[3]! });
-        else bad(l.n, t, 'bad MTRR fixed-range line (expected "  XXXXX-XXXXX type")');
-      } else if (block === 'variable') {
-        if ((m = /^ {2}(\d+) disabled$/.exec(t))) d.mtrr.variable.push({ reg: Number(m[1]), base: null, size: null, type: null });
-        else if ((m = /^ {2}(\d+) base ([0-9A-F]+) mask ([0-9A-F]+) (\S+)$/.exec(t)) && MTRR_TYPES.includes(m[4]!)) {
-          const mask = BigInt('0x' + m[3]!);
-          d.mtrr.variable.push({ reg: Number(m[1]), base: hexNum(m[2]!)!, size: Number(lowestBit(mask)), type: m[4]! });
-        } else bad(l.n, t, 'bad MTRR variable-range line (expected "  N base X mask Y type" or "  N disabled")');
-      } else if (block === 'map') {
-        m = /^ {2}\s*(\d+): ([0-9a-f]{16})-([0-9a-f]{16}) (\S+)$/.exec(t);
-        if (m && MTRR_TYPES.includes(m[4]!)) d.mtrr.map.push({ start: hexNum(m[2]!)!, endIncl: hexNum(m[3]!)!, type: m[4]! });
-        else bad(l.n, t, 'bad MTRR map line (expected "  N: start-end type")');
-      } else if (block === 'zones') {
-        if ((m = /^ {2}(\w+)\s+\[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\]$/.exec(t))) {
-          d.zoneRanges!.push({ zone: m[1]!, start: hexNum(m[2]!)!, endIncl: hexNum(m[3]!)! });
-        } else if (!/^ {2}\w+\s+empty$/.test(t)) bad(l.n, t, 'bad zone range line (expected "  Zone [mem 0x...-0x...]" or "  Zone empty")');
+    try {
+      const p = PREFIX.exec(l.text)!;
+      if (p[1] === undefined && /^\[/.test(l.text)) {
+        bad(l.n, l.text, 'not a dmesg line (expected "[  seconds.micros] text")');
+        continue;
       }
-      continue;
-    }
-    if ((m = /^Linux version (\S+) /.exec(t))) d.banner = { release: m[1]!, text: t };
-    else if (t.startsWith('Linux version')) bad(l.n, t, 'bad kernel banner (expected "Linux version RELEASE (...")');
-    else if ((m = /^Command line: ?(.*)$/.exec(t))) d.commandLine = m[1]!;
-    else if (t.startsWith('BIOS-e820:') || t.startsWith('user: [mem')) {
-      // e820__print_table(): "BIOS-e820" for the firmware's map, "user" for the one mem=/memmap= made.
-      m = /^(BIOS-e820|user): \[mem 0x([0-9a-f]{16})-0x([0-9a-f]{16})\] (.+)$/.exec(t);
-      const type = m ? e820TypeOf(m[4]!) : undefined;
-      if (!m || type === undefined) bad(l.n, t, `bad e820 line (expected "BIOS-e820: [mem 0x%016x-0x%016x] TYPE", TYPE one of ${Object.keys(E820_TYPES).join(', ')}, persistent (type N), type N)`);
-      else (m[1] === 'user' ? d.e820User : d.e820).push({ start: hexNum(m[2]!)!, end: hexNum(m[3]!)! + 1, type, line: l.n });
-    } else if (t.startsWith('x86/PAT:')) {
-      d.patLines.push(t);
-      if (t.startsWith('x86/PAT: Configuration')) {
-        if (!/^x86\/PAT: Configuration \[0-7\]: ((WB|WC|UC-|UC|WT|WP) +){8}$/.test(t)) bad(l.n, t, 'bad PAT configuration line (expected 8 cache modes)');
-        else d.patConfig = t;
+      const t = p[2]!;
+      d.lines.push({ n: l.n, time: p[1] ?? null, text: t });
+      const indented = /^ {2}\S/.test(t);
+      if (!indented) block = 'none';
+      let m: RegExpExecArray | null;
+      if (indented && block !== 'none') {
+        if (block === 'fixed') {
+          m = /^ {2}([0-9A-F]{5})-([0-9A-F]{5}) (\S+)$/.exec(t);
+          if (m && MTRR_TYPES.includes(m[3]!)) d.mtrr.fixed.push({ start: hx(m[1]!), endIncl: hx(m[2]!), type: m[3]! });
+          else bad(l.n, t, 'bad MTRR fixed-range line (expected "  XXXXX-XXXXX type")');
+        } else if (block === 'variable') {
+          if ((m = /^ {2}(\d+) disabled$/.exec(t))) d.mtrr.variable.push({ reg: Number(m[1]), base: null, size: null, type: null });
+          else if ((m = /^ {2}(\d+) base ([0-9A-F]+) mask ([0-9A-F]+) (\S+)$/.exec(t)) && MTRR_TYPES.includes(m[4]!)) {
+            const mask = BigInt('0x' + m[3]!);
+            d.mtrr.variable.push({ reg: Number(m[1]), base: hx(m[2]!), size: Number(lowestBit(mask)), type: m[4]! });
+          } else bad(l.n, t, 'bad MTRR variable-range line (expected "  N base X mask Y type" or "  N disabled")');
+        } else if (block === 'map') {
+          m = /^ {2}\s*(\d+): ([0-9a-f]{16})-([0-9a-f]{16}) (\S+)$/.exec(t);
+          if (m && MTRR_TYPES.includes(m[4]!)) d.mtrr.map.push({ start: hx(m[2]!), endIncl: hx(m[3]!), type: m[4]! });
+          else bad(l.n, t, 'bad MTRR map line (expected "  N: start-end type")');
+        } else if (block === 'zones') {
+          if ((m = /^ {2}(\w+)\s+\[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\]$/.exec(t))) {
+            d.zoneRanges!.push({ zone: m[1]!, start: hx(m[2]!), endIncl: hx(m[3]!) });
+          } else if (!/^ {2}\w+\s+empty$/.test(t)) bad(l.n, t, 'bad zone range line (expected "  Zone [mem 0x...-0x...]" or "  Zone empty")');
+        }
+        continue;
       }
-    } else if ((m = /^MTRR default type: (\S+)$/.exec(t))) d.mtrr.defType = m[1]!;
-    else if ((m = /^MTRR fixed ranges (en|dis)abled:$/.exec(t))) {
-      d.mtrr.fixedEnabled = m[1] === 'en';
-      block = 'fixed';
-    } else if ((m = /^MTRR variable ranges (en|dis)abled:$/.exec(t))) {
-      d.mtrr.variableEnabled = m[1] === 'en';
-      block = 'variable';
-    } else if ((m = /^TOM2: ([0-9a-f]{16}) aka (\d+)M$/.exec(t))) d.mtrr.tom2 = hexNum(m[1]!)!;
-    else if (t.startsWith('MTRR map:')) {
-      m = /^MTRR map: \d+ entries \(\d+ fixed \+ \d+ variable; max \d+\), built from (\d+) variable MTRRs$/.exec(t);
-      if (m) d.mtrr.mapBuiltFromVariable = Number(m[1]);
-      else bad(l.n, t, 'bad MTRR map header');
-      block = 'map';
-    } else if (/^MTRR |^mtrr: /.test(t)) d.mtrr.notes.push(t);
-    else if (t === 'Zone ranges:') {
-      d.zoneRanges = [];
-      d.zoneRangesLine = l.n;
-      block = 'zones';
-    } else if (t.startsWith('Memory: ')) {
-      m = /^Memory: (\d+)K\/(\d+)K available/.exec(t);
-      if (m) d.memory = { availableK: Number(m[1]), totalK: Number(m[2]), text: t };
-      else bad(l.n, t, 'bad Memory: line (expected "Memory: NK/NK available ...")');
-    } else if ((m = /^ACPI: ([A-Z0-9_]{4}) 0x([0-9A-F]{16}) ([0-9A-F]{6})(?: |$)/.exec(t))) {
-      d.acpiTables.push({ sig: m[1]!, start: hexNum(m[2]!)!, length: hexNum(m[3]!)! });
-    } else if ((m = /^ACPI: HPET id: 0x[0-9a-f]+ base: 0x([0-9a-f]+)$/.exec(t))) d.hpetBase = hexNum(m[1]!)!;
-    else if ((m = /^PCI: MMCONFIG for domain ([0-9a-f]{4}) \[bus ([0-9a-f]{2})-([0-9a-f]{2})\] at \[mem 0x[0-9a-f]+-0x[0-9a-f]+[^\]]*\] \(base 0x([0-9a-f]+)\)$/.exec(t))) {
-      // arch/x86/pci/mmconfig-shared.c pci_mmconfig_add()
-      d.mmconfig.push({ segment: parseInt(m[1]!, 16), startBus: parseInt(m[2]!, 16), endBus: parseInt(m[3]!, 16), base: hexNum(m[4]!)! });
-    } else if (t.startsWith('PCI: MMCONFIG for domain')) bad(l.n, t, 'bad MMCONFIG line (expected "PCI: MMCONFIG for domain %04x [bus %02x-%02x] at [mem ...] (base 0x...)")');
-    else if (t === 'PCI: not using MMCONFIG') d.mmconfig = []; // pci_mmcfg_reject_broken() / free_all_mmcfg()
-    else if ((m = /^smp: Brought up \d+ nodes?, (\d+) CPUs?$/.exec(t))) d.cpus = Number(m[1]);
-    else if ((m = /^smpboot: Allowing (\d+) CPUs/.exec(t))) d.cpus ??= Number(m[1]);
-    else if ((m = /^(\d+)MB LOWMEM available\.$/.exec(t))) d.lowmemMiB = Number(m[1]);
-    else if ((m = /^DMI: (.*)$/.exec(t))) d.dmi = m[1]!;
+      if ((m = /^Linux version (\S+) /.exec(t))) d.banner = { release: m[1]!, text: t };
+      else if (t.startsWith('Linux version')) bad(l.n, t, 'bad kernel banner (expected "Linux version RELEASE (...")');
+      else if ((m = /^Command line: ?(.*)$/.exec(t))) d.commandLine = m[1]!;
+      else if (t.startsWith('BIOS-e820:') || t.startsWith('user: [mem')) {
+        // e820__print_table(): "BIOS-e820" for the firmware's map, "user" for the one mem=/memmap= made.
+        m = /^(BIOS-e820|user): \[mem 0x([0-9a-f]{16})-0x([0-9a-f]{16})\] (.+)$/.exec(t);
+        const type = m ? e820TypeOf(m[4]!) : undefined;
+        if (!m || type === undefined) bad(l.n, t, `bad e820 line (expected "BIOS-e820: [mem 0x%016x-0x%016x] TYPE", TYPE one of ${Object.keys(E820_TYPES).join(', ')}, persistent (type N), type N)`);
+        else (m[1] === 'user' ? d.e820User : d.e820).push({ start: hx(m[2]!), end: hx(m[3]!) + 1, type, line: l.n });
+      } else if (t.startsWith('x86/PAT:')) {
+        d.patLines.push(t);
+        if (t.startsWith('x86/PAT: Configuration')) {
+          if (!/^x86\/PAT: Configuration \[0-7\]: ((WB|WC|UC-|UC|WT|WP) +){8}$/.test(t)) bad(l.n, t, 'bad PAT configuration line (expected 8 cache modes)');
+          else d.patConfig = t;
+        }
+      } else if ((m = /^MTRR default type: (\S+)$/.exec(t))) d.mtrr.defType = m[1]!;
+      else if ((m = /^MTRR fixed ranges (en|dis)abled:$/.exec(t))) {
+        d.mtrr.fixedEnabled = m[1] === 'en';
+        block = 'fixed';
+      } else if ((m = /^MTRR variable ranges (en|dis)abled:$/.exec(t))) {
+        d.mtrr.variableEnabled = m[1] === 'en';
+        block = 'variable';
+      } else if ((m = /^TOM2: ([0-9a-f]{16}) aka (\d+)M$/.exec(t))) d.mtrr.tom2 = hx(m[1]!);
+      else if (t.startsWith('MTRR map:')) {
+        m = /^MTRR map: \d+ entries \(\d+ fixed \+ \d+ variable; max \d+\), built from (\d+) variable MTRRs$/.exec(t);
+        if (m) d.mtrr.mapBuiltFromVariable = Number(m[1]);
+        else bad(l.n, t, 'bad MTRR map header');
+        block = 'map';
+      } else if (/^MTRR |^mtrr: /.test(t)) d.mtrr.notes.push(t);
+      else if (t === 'Zone ranges:') {
+        d.zoneRanges = [];
+        d.zoneRangesLine = l.n;
+        block = 'zones';
+      } else if (t.startsWith('Memory: ')) {
+        m = /^Memory: (\d+)K\/(\d+)K available/.exec(t);
+        if (m) d.memory = { availableK: Number(m[1]), totalK: Number(m[2]), text: t };
+        else bad(l.n, t, 'bad Memory: line (expected "Memory: NK/NK available ...")');
+      } else if ((m = /^ACPI: ([A-Z0-9_]{4}) 0x([0-9A-F]{16}) ([0-9A-F]{6})(?: |$)/.exec(t))) {
+        d.acpiTables.push({ sig: m[1]!, start: hx(m[2]!), length: hx(m[3]!) });
+      } else if ((m = /^ACPI: HPET id: 0x[0-9a-f]+ base: 0x([0-9a-f]+)$/.exec(t))) d.hpetBase = hx(m[1]!);
+      else if ((m = /^PCI: MMCONFIG for domain ([0-9a-f]{4}) \[bus ([0-9a-f]{2})-([0-9a-f]{2})\] at \[mem 0x[0-9a-f]+-0x[0-9a-f]+[^\]]*\] \(base 0x([0-9a-f]+)\)$/.exec(t))) {
+        // arch/x86/pci/mmconfig-shared.c pci_mmconfig_add()
+        d.mmconfig.push({ segment: parseInt(m[1]!, 16), startBus: parseInt(m[2]!, 16), endBus: parseInt(m[3]!, 16), base: hx(m[4]!) });
+      } else if (t.startsWith('PCI: MMCONFIG for domain')) bad(l.n, t, 'bad MMCONFIG line (expected "PCI: MMCONFIG for domain %04x [bus %02x-%02x] at [mem ...] (base 0x...)")');
+      else if (t === 'PCI: not using MMCONFIG') d.mmconfig = []; // pci_mmcfg_reject_broken() / free_all_mmcfg()
+      else if ((m = /^smp: Brought up \d+ nodes?, (\d+) CPUs?$/.exec(t))) d.cpus = Number(m[1]);
+      else if ((m = /^smpboot: Allowing (\d+) CPUs/.exec(t))) d.cpus ??= Number(m[1]);
+      else if ((m = /^(\d+)MB LOWMEM available\.$/.exec(t))) d.lowmemMiB = Number(m[1]);
+      else if ((m = /^DMI: (.*)$/.exec(t))) d.dmi = m[1]!;
+    } catch (e) {
+      // A number the parser cannot hold exactly (mutated or corrupt): that line is bad, the rest is read.
+      if (!(e instanceof TooBig)) throw e;
+      bad(l.n, l.text, e.message);
+    }
   }
   return { value: d, issues };
 }

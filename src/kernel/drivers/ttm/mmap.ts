@@ -13,6 +13,7 @@
  */
 
 import { EINVAL } from '../../errno.js';
+import { warnOnce } from '../../mm/warn.js';
 import type { MmContext } from '../../mm/mm-context.js';
 import { isCowMapping, VM_DONTDUMP, VM_DONTEXPAND, VM_IO, VM_MIXEDMAP, VM_PFNMAP } from '../../vm/flags.js';
 import { currentMm, vmState } from '../../vm/mm.js';
@@ -98,7 +99,14 @@ function releaseBo(k: MmContext, bo: TtmBo): void {
 
 /** `ttm_bo_put(bo)`: drop the creator's reference; released now if no VMA maps it, else when the last VMA goes. */
 export function ttmBoPut(k: MmContext, bo: TtmBo): void {
-  if (bo.dead || bo.refs <= 0) throw new Error(`ttm_bo_put: BO ${bo.id} has no reference left`);
+  // A put with no reference left: kref_put's refcount_dec_and_test() on a zero
+  // count saturates and WARNs once (lib/refcount.c refcount_warn_saturate,
+  // REFCOUNT_SUB_UAF); nothing is freed again.
+  if (bo.dead || bo.refs <= 0) {
+    warnOnce(k, 'refcount_warn_saturate', 'refcount_t: underflow; use-after-free.');
+    k.log.refuse('ttm_bo_put', `BO ${bo.id}: kref is already 0`, 'refcount saturated, nothing freed');
+    return;
+  }
   bo.refs--;
   ttmReap(k);
 }
