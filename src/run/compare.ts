@@ -13,7 +13,7 @@ import { debugWarns } from '../check/debug-warns.js';
 import { EffectiveTypes } from '../check/effective.js';
 import { hazardsOf } from '../check/hazards.js';
 import { TimelineRecorder, type MappingLife, type Timeline } from '../check/timeline.js';
-import type { HandleValue } from '../kernel/api/types.js';
+import type { CallResult, HandleValue } from '../kernel/api/types.js';
 import type { KernelEvent } from '../kernel/events.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { NotModelledError } from '../kernel/not-modelled.js';
@@ -148,18 +148,22 @@ function detailOf(k: Kernel, tl: Timeline, o: RunOutcome<Kernel>, eff: Effective
   };
 }
 
+/** How a call failed as its caller sees it (docs/checks.md §5): NULL, a negative errno, a fault other than NOPAGE, a KVM pfn error; undefined when it did not. */
+export function callFailure(r: CallResult): string | undefined {
+  const f = r.fields ?? {};
+  if (r.isNull) return 'NULL';
+  if (r.ret !== undefined && r.ret < 0) return showRet(r);
+  if (typeof f['fault'] === 'string' && f['fault'] !== 'VM_FAULT_NOPAGE') return `${f['fault']}${f['at'] ? ` at ${f['at']}` : ''}`;
+  if (typeof f['err'] === 'string') return f['err'];
+  return undefined;
+}
+
 /** Steps whose call failed, as the kernel would report it to its caller. */
 function failedSteps(o: RunOutcome<Kernel>): FailedCall[] {
   const out: FailedCall[] = [];
   for (const st of o.steps) {
     if (st.pure) continue;
-    const r = st.result;
-    const f = r.fields ?? {};
-    let what: string | undefined;
-    if (r.isNull) what = 'NULL';
-    else if (r.ret !== undefined && r.ret < 0) what = showRet(r);
-    else if (typeof f['fault'] === 'string' && f['fault'] !== 'VM_FAULT_NOPAGE') what = `${f['fault']}${f['at'] ? ` at ${f['at']}` : ''}`;
-    else if (typeof f['err'] === 'string') what = f['err'];
+    const what = callFailure(st.result);
     if (!what) continue;
     // The check that refused, else the kernel's own message of that step (its reason in its words).
     const reason = st.reason ?? st.messages[0]?.text;

@@ -71,18 +71,23 @@ export function segPfn(g: VmSegment, i: number): number {
   return g.list ? g.list[i - g.at]! : g.pfn + (i - g.at);
 }
 
-/** Index of the segment holding page `i`, or -1. */
-function segIndex(a: VmArea, i: number): number {
+/** Index of the item of `xs` (sorted, disjoint `[start, end)`) that holds `x`, or -1. */
+function coveringIndex<T>(xs: readonly T[], x: number, start: (t: T) => number, end: (t: T) => number): number {
   let lo = 0;
-  let hi = a.segs.length - 1;
+  let hi = xs.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const g = a.segs[mid]!;
-    if (i < g.at) hi = mid - 1;
-    else if (i >= g.at + g.n) lo = mid + 1;
+    const t = xs[mid]!;
+    if (x < start(t)) hi = mid - 1;
+    else if (x >= end(t)) lo = mid + 1;
     else return mid;
   }
   return -1;
+}
+
+/** Index of the segment holding page `i`, or -1. */
+function segIndex(a: VmArea, i: number): number {
+  return coveringIndex(a.segs, i, (g) => g.at, (g) => g.at + g.n);
 }
 
 /** Split the segment holding page `p` so that one starts at `p` (no-op on a boundary or a hole). */
@@ -221,16 +226,7 @@ export class Vmalloc implements KernelMapRegion {
 
   /** The area containing `va` (guard page included), or null. */
   findArea(va: number): VmArea | null {
-    let lo = 0;
-    let hi = this.areas.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const a = this.areas[mid]!;
-      if (va < a.start) hi = mid - 1;
-      else if (va >= a.start + a.size) lo = mid + 1;
-      else return a;
-    }
-    return null;
+    return this.areas[coveringIndex(this.areas, va, (a) => a.start, (a) => a.start + a.size)] ?? null;
   }
 
   /** `free_vm_area()`/`remove_vm_area()`: unmap now, release the address at the next purge. */

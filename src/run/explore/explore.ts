@@ -14,11 +14,11 @@
  * reported, whatever the thread count.
  */
 
-import type { CallResult, HandleValue } from '../../kernel/api/types.js';
+import type { HandleValue } from '../../kernel/api/types.js';
 import { cloneKernel, sharedParts } from '../../kernel/clone.js';
 import { bootKernel, type Kernel } from '../../kernel/kernel.js';
 import type { SelectedPolicy } from '../../policy/registry.js';
-import { judgeUnderPolicy, type JudgedRun } from '../compare.js';
+import { callFailure, judgeUnderPolicy, type JudgedRun } from '../compare.js';
 import { KERNEL_DRIVER } from '../driver.js';
 import { showRet } from '../execute.js';
 import type { RawArg, Scenario, ScenarioStep } from '../scenario.js';
@@ -90,12 +90,6 @@ export interface ExploreNode {
   /** Handles made so far, per class (names are CLASS + ordinal). */
   made: Map<string, number>;
   touched: Set<number>;
-}
-
-/** A call failed as its caller sees it: negative return, NULL, a fault other than NOPAGE, a KVM pfn error. */
-function failed(r: CallResult): boolean {
-  const f = r.fields ?? {};
-  return r.isNull === true || (r.ret !== undefined && r.ret < 0) || (typeof f['fault'] === 'string' && f['fault'] !== 'VM_FAULT_NOPAGE') || typeof f['err'] === 'string';
 }
 
 function pfnsOf(v: HandleValue | undefined): number[] {
@@ -211,7 +205,7 @@ export function childOf(ctx: ExploreContext, n: ExploreNode, s: Successor): { no
   if (!j) return null;
   const o = j.outcome;
   const last = o.steps[o.steps.length - 1];
-  const ok = last !== undefined && last.index === index && !o.fatal && !failed(last.result);
+  const ok = last !== undefined && last.index === index && !o.fatal && callFailure(last.result) === undefined;
   // The universe after the step: what it made, consumed, held and released.
   let live = n.live.map((h) => ({ ...h, holds: [...h.holds] }));
   const pickName = (arg: string): string | undefined => s.picks[s.call.args.findIndex((a) => a.name === arg)]?.name;
