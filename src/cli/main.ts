@@ -16,6 +16,7 @@ import { registerCheckCapture } from './check-capture.js';
 import { registerPolicies } from './policies.js';
 import { registerExplain } from './explain.js';
 import { registerExplore } from './explore.js';
+import { registerProbe } from './probe.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerMemtypeReplay(program);
   registerCompare(program);
   registerRun(program);
+  registerProbe(program);
   registerCalls(program);
   registerImport(program);
   registerCheckCapture(program);

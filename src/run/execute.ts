@@ -97,6 +97,8 @@ export interface RunOptions<K> {
   untilStep?: number;
   /** `current->comm` of a step that names none (default `patlab`; the trace form's is `replay`). */
   defaultComm?: string;
+  /** `current->pid` of a step that names none (default 1; `patlab probe` gives the insmod process's). */
+  defaultPid?: number;
 }
 
 export function runScenario<K extends KernelContext>(sc: Scenario, driver: KernelDriver<K>, opts: RunOptions<K> = {}): RunOutcome<K> {
@@ -123,7 +125,7 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
     }
     const { args, shown } = resolved;
     k.log.step = st.index;
-    k.current = { comm: st.comm ?? opts.defaultComm ?? 'patlab', pid: st.pid ?? 1, ...(st.caller !== undefined ? { caller: st.caller } : {}) };
+    k.current = { comm: st.comm ?? opts.defaultComm ?? 'patlab', pid: st.pid ?? opts.defaultPid ?? 1, ...(st.caller !== undefined ? { caller: st.caller } : {}) };
     let result: CallResult;
     try {
       result = spec.run(k, args);

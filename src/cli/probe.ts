@@ -1,0 +1,105 @@
+/**
+ * `patlab probe SCENARIO... [--kernel K] [--emit DIR] [--keep DIR]`: run a
+ * scenario's calls in a real Debian kernel under qemu and compare, observation
+ * by observation, with what patlab predicts on the machine imported from the
+ * same boot (docs/probe.md). `--emit DIR` writes the module, Makefile and init
+ * script without booting. Exit 0 when every observation agrees, 1 when one
+ * differs, 2 for bad input or a machine qemu cannot be made to match, 3 when
+ * the kernel tools are not installed.
+ */
+
+import type { Command } from 'commander';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../run/input-error.js';
+import { loadScenarioFile } from '../io/scenario/load.js';
+import { runScenario } from '../run/execute.js';
+import { KERNEL_DRIVER } from '../run/driver.js';
+import { moduleSource } from '../io/probe/module-c.js';
+import { PROBE_KERNELS, type ProbeKernel, findKernel, qemuShape, buildModule, buildInitramfs, boot, splitConsole, writeBundle, INIT_SCRIPT } from '../io/probe/harness.js';
+import { parseProbeDmesg, observations, observationsToText } from '../io/probe/observe.js';
+import { importBundle } from '../io/capture/import.js';
+import { formatIssues } from '../io/capture/lines.js';
+import { readInput } from './read-input.js';
+import { writeStdout } from './write-stdout.js';
+
+export function registerProbe(program: Command): void {
+  program
+    .command('probe')
+    .description('run a scenario in a real Debian kernel under qemu and compare each observation with patlab')
+    .argument('<scenario...>', 'scenario YAML files')
+    .option('--kernel <kernel>', `one of ${PROBE_KERNELS.join(', ')} (default: by the machine's arch)`)
+    .option('--emit <dir>', 'write the module source, Makefile and init script here, and do not boot')
+    .option('--keep <dir>', 'keep the build folder, console log and capture bundle here')
+    .action(async (paths: string[], o: { kernel?: string; emit?: string; keep?: string }) => {
+      if (o.kernel !== undefined && !(PROBE_KERNELS as readonly string[]).includes(o.kernel))
+        throw new InputError('<command line>', 1, 1, `unknown --kernel '${o.kernel}': expected one of ${PROBE_KERNELS.join(', ')}`);
+      let worst = 0;
+      for (const path of paths) {
+        const { text, name } = readInput(path);
+        const sc = loadScenarioFile(text, name);
+        const key = (o.kernel ?? (sc.machine.arch === 'x86-64' ? '6.1-amd64' : '6.1-686-pae')) as ProbeKernel;
+        const mod = moduleSource(sc);
+        let out = `probe ${sc.name} on ${key}\n`;
+        if (mod.unsupported) out += `  probe: not supported: ${mod.unsupported.reason}; steps from ${mod.unsupported.step} on are not run\n`;
+        if (o.emit !== undefined) {
+          const dir = paths.length > 1 ? join(o.emit, sc.name) : o.emit;
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(join(dir, 'patprobe.c'), mod.c);
+          writeFileSync(join(dir, 'Makefile'), 'obj-m := patprobe.o\n');
+          writeFileSync(join(dir, 'init'), INIT_SCRIPT);
+          out += `  wrote ${dir}/patprobe.c, Makefile, init (build: make -C /lib/modules/$(uname -r)/build M=$PWD modules)\n`;
+          await writeStdout(out);
+          continue;
+        }
+        const k = findKernel(key);
+        if ('missing' in k) {
+          process.stderr.write(`patlab: probe: ${k.missing}\n`);
+          process.exitCode = 3;
+          return;
+        }
+        const shape = qemuShape(sc.machine, k);
+        if ('refused' in shape) {
+          await writeStdout(out + `  probe refused: ${shape.refused}\n`);
+          worst = 2;
+          continue;
+        }
+        for (const n of shape.notes) out += `  note: ${n}\n`;
+        const dir = o.keep ?? mkdtempSync(join(tmpdir(), 'patlab-probe-'));
+        try {
+          const built = buildModule(join(dir, 'module'), mod.c, k);
+          if ('error' in built) throw new Error(built.error);
+          const initrd = buildInitramfs(dir, built.ko, k);
+          if (typeof initrd !== 'string') throw new Error(initrd.error);
+          const b = boot(k, shape, initrd);
+          if ('error' in b) throw new Error(b.error);
+          writeFileSync(join(dir, 'console.txt'), b.text);
+          const { files, insmodRc } = splitConsole(b.text);
+          const bundleDir = join(dir, 'capture');
+          writeBundle(bundleDir, files, b.cmd);
+          const imp = importBundle(bundleDir);
+          if (imp.issues.length > 0) throw new Error(`the boot's capture does not import: ${formatIssues(imp.issues).split('\n')[0]}`);
+          const real = parseProbeDmesg(files.get('probe-dmesg.txt') ?? '');
+          if (real.errors.length > 0 || insmodRc !== 0) throw new Error(`the module did not run: ${real.errors.join('; ') || `insmod exited ${insmodRc}`}`);
+          const predicted = runScenario({ ...sc, machine: imp.machine, steps: sc.steps.filter((s) => mod.steps.includes(s.index)), expect: undefined } as typeof sc, KERNEL_DRIVER, {
+            defaultComm: 'insmod',
+            ...(real.pid !== null ? { defaultPid: real.pid } : {}),
+          });
+          out += `  booted ${k.release}: ${b.cmd.split(' -kernel ')[0]}\n`;
+          const atBoot = runScenario({ ...sc, machine: imp.machine, steps: [], expect: undefined } as typeof sc, KERNEL_DRIVER);
+          const obs = observations(real, predicted, mod.steps, atBoot.final.directmap);
+          out += observationsToText(obs);
+          if (obs.some((x) => !x.agrees)) worst = Math.max(worst, 1);
+        } catch (e) {
+          if (!(e instanceof Error) || e instanceof InputError) throw e;
+          out += `  probe failed: ${e.message}\n`;
+          worst = Math.max(worst, 1);
+        } finally {
+          if (o.keep === undefined) rmSync(dir, { recursive: true, force: true });
+        }
+        await writeStdout(out);
+      }
+      if (worst > 0) process.exitCode = worst;
+    });
+}

@@ -1,0 +1,184 @@
+/**
+ * The qemu side of `patlab probe` (docs/probe.md §1): find a Debian kernel that
+ * scripts/probe/install.sh unpacked, build the generated module with that
+ * kernel's kbuild, pack a busybox initramfs, boot it under qemu-system-x86
+ * (TCG), and split what the serial console printed into a capture bundle (the
+ * format of ../shared/captures) and the module's observation lines.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, chmodSync, copyFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { MachineSpec } from '../../kernel/machine.js';
+
+export const PROBE_KERNELS = ['6.1-amd64', '6.1-686-pae', '6.12-amd64'] as const;
+export type ProbeKernel = (typeof PROBE_KERNELS)[number];
+
+export interface KernelInstall {
+  key: ProbeKernel;
+  release: string;
+  arch: 'x86-64' | 'x86-32-pae';
+  vmlinuz: string;
+  build: string;
+  busybox: string;
+}
+
+export function probeCache(): string {
+  return process.env['PATLAB_PROBE_CACHE'] ?? join(homedir(), '.cache', 'patlab-probe');
+}
+
+/** The installed kernel, or why it is not there (one line). */
+export function findKernel(key: ProbeKernel): KernelInstall | { missing: string } {
+  const dir = join(probeCache(), key);
+  const relFile = join(dir, 'release');
+  const hint = `run scripts/probe/install.sh (as root) to install it`;
+  if (!existsSync(relFile)) return { missing: `kernel ${key} is not installed in ${probeCache()}: ${hint}` };
+  const release = readFileSync(relFile, 'utf8').trim();
+  const vmlinuz = join(dir, 'root', 'boot', `vmlinuz-${release}`);
+  const build = join(dir, 'root', 'usr', 'src', `linux-headers-${release}`);
+  const arch = key.endsWith('686-pae') ? 'x86-32-pae' : 'x86-64';
+  const busybox = arch === 'x86-32-pae' ? join(probeCache(), 'busybox-i386', 'bin', 'busybox') : '/bin/busybox';
+  const qemu = arch === 'x86-32-pae' ? 'qemu-system-i386' : 'qemu-system-x86_64';
+  for (const [what, p] of [['kernel image', vmlinuz], ['headers', build], ['busybox', busybox]] as const)
+    if (!existsSync(p)) return { missing: `kernel ${key}: ${what} ${p} is missing: ${hint}` };
+  if (spawnSync('sh', ['-c', `command -v ${qemu}`]).status !== 0) return { missing: `${qemu} is not installed: ${hint}` };
+  return { key, release, arch, vmlinuz, build, busybox };
+}
+
+/** How the machine description becomes a qemu command line, or why it cannot (docs/probe.md §1). */
+export interface QemuShape {
+  args: string[];
+  append: string;
+  /** Where the booted machine differs from the description, said to the user. */
+  notes: string[];
+}
+
+const MiB = 1024 * 1024;
+
+export function qemuShape(m: MachineSpec, k: KernelInstall): QemuShape | { refused: string } {
+  const notes: string[] = [];
+  if (m.arch !== k.arch)
+    return { refused: `machine ${m.name} is ${m.arch}; kernel ${k.key} runs on ${k.arch}` };
+  let ram = 0;
+  for (const e of m.e820) if (e.type === 'usable') ram += e.end - e.start;
+  let memMiB = Math.max(128, Math.ceil(ram / MiB / 64) * 64);
+  if (k.arch === 'x86-32-pae' && memMiB > 3072) {
+    notes.push(`machine ${m.name}: ${memMiB} MiB of RAM hangs qemu-system-i386 under TCG (../shared/qemu/README.md); booting 3072 MiB, and patlab predicts for the machine that booted (imported from its capture)`);
+    memMiB = 3072;
+  }
+  // Guest RAM is host RAM under TCG: this is what a CI machine of 24 GiB can give one boot.
+  if (memMiB > 16384) return { refused: `machine ${m.name} has ${memMiB} MiB of RAM; the probe boots at most 16384 MiB under qemu here` };
+  const cpu: string[] = [];
+  if (!m.cpu.pat && !m.boot.nopat) notes.push(`machine ${m.name}: a CPU without PAT is booted as -cpu max with nopat`);
+  cpu.push('-cpu', m.cpu.gbpages || k.arch === 'x86-32-pae' ? 'max' : 'qemu64,+pat');
+  const append = ['console=ttyS0', 'panic=-1', 'loglevel=7'];
+  if (m.boot.nopat || !m.cpu.pat) append.push('nopat');
+  if (m.boot.debugpat) append.push('debugpat');
+  if (m.boot.nogbpages) append.push('nogbpages');
+  if (m.boot.mtrrDebug) append.push('mtrr.debug');
+  if (m.boot.debugPagealloc) append.push('debug_pagealloc=on');
+  const smp = Math.max(1, Math.min(4, m.cpu.nCpus));
+  if (smp !== m.cpu.nCpus) notes.push(`machine ${m.name}: ${m.cpu.nCpus} CPUs booted as -smp ${smp}`);
+  return { args: ['-accel', 'tcg', '-m', String(memMiB), ...cpu, '-smp', String(smp), '-nographic', '-no-reboot'], append: append.join(' '), notes };
+}
+
+/** Build `patprobe.ko` from the C source with the kernel's own kbuild. */
+export function buildModule(dir: string, c: string, k: KernelInstall): { ko: string } | { error: string } {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'patprobe.c'), c);
+  writeFileSync(join(dir, 'Makefile'), 'obj-m := patprobe.o\n');
+  const r = spawnSync('make', ['-C', k.build, `M=${dir}`, 'modules'], { encoding: 'utf8', maxBuffer: 64 * MiB });
+  if (r.status !== 0) {
+    const err = (r.stdout + r.stderr).split('\n').filter((l) => /error|Error/.test(l)).slice(0, 3).join(' | ');
+    return { error: `building the module against ${k.release} failed: ${err || 'make exited ' + r.status}` };
+  }
+  return { ko: join(dir, 'patprobe.ko') };
+}
+
+/** The initramfs's /init: capture files first (console quiet), then the module, then its dmesg. */
+export const INIT_SCRIPT = `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+dmesg -n 1
+f() { echo "=== FILE $1"; cat "$2" 2>/dev/null; echo "=== ENDFILE"; }
+echo "=== FILE uname.txt"; uname -a; echo "=== ENDFILE"
+f cmdline.txt /proc/cmdline
+echo "=== FILE cpuinfo.txt"; sed '/^$/q' /proc/cpuinfo; echo "=== ENDFILE"
+[ -e /proc/mtrr ] && f proc-mtrr.txt /proc/mtrr
+f proc-iomem.txt /proc/iomem
+f proc-meminfo.txt /proc/meminfo
+[ -e /sys/kernel/debug/x86/pat_memtype_list ] && f pat_memtype_list.txt /sys/kernel/debug/x86/pat_memtype_list
+echo "=== FILE dmesg.txt"; dmesg; echo "=== ENDFILE"
+dmesg -c > /dev/null
+echo "=== INSMOD"
+insmod /patprobe.ko; echo "=== INSMOD rc=$?"
+echo "=== FILE probe-dmesg.txt"; dmesg; echo "=== ENDFILE"
+echo "=== END"
+poweroff -f
+`;
+
+/** Pack busybox, /init and the module into a gzip'd newc cpio. */
+export function buildInitramfs(dir: string, ko: string, k: KernelInstall): string | { error: string } {
+  const root = join(dir, 'initramfs');
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  for (const d of ['proc', 'sys', 'dev']) mkdirSync(join(root, d), { recursive: true });
+  copyFileSync(k.busybox, join(root, 'bin', 'busybox'));
+  chmodSync(join(root, 'bin', 'busybox'), 0o755);
+  writeFileSync(join(root, 'init'), INIT_SCRIPT);
+  chmodSync(join(root, 'init'), 0o755);
+  copyFileSync(ko, join(root, 'patprobe.ko'));
+  const out = join(dir, 'initrd.cpio.gz');
+  const r = spawnSync('sh', ['-c', `cd '${root}' && find . | cpio -o -H newc --quiet | gzip -1 > '${out}'`], { encoding: 'utf8' });
+  if (r.status !== 0) return { error: `packing the initramfs failed: ${r.stderr.trim()}` };
+  return out;
+}
+
+/** Boot and return the serial console's text (\r removed). */
+export function boot(k: KernelInstall, shape: QemuShape, initrd: string, timeoutS = 300): { text: string; cmd: string } | { error: string } {
+  const qemu = k.arch === 'x86-32-pae' ? 'qemu-system-i386' : 'qemu-system-x86_64';
+  const args = [...shape.args, '-kernel', k.vmlinuz, '-initrd', initrd, '-append', shape.append];
+  const r = spawnSync(qemu, args, { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 256 * MiB });
+  const text = (r.stdout ?? '').replace(/\r/g, '');
+  const cmd = [qemu, ...args.map((a) => (/\s/.test(a) ? `"${a}"` : a))].join(' ');
+  if (r.error && !text.includes('=== END')) return { error: `${qemu} did not finish: ${r.error.message}` };
+  if (!text.includes('=== END')) {
+    const tail = (text.trim() || (r.stderr ?? '').trim()).split('\n').slice(-1)[0] ?? '';
+    return { error: `the kernel did not reach the end of the probe (last line: ${tail.slice(0, 200)})` };
+  }
+  return { text, cmd };
+}
+
+/** Split the console text into capture files. */
+export function splitConsole(text: string): { files: Map<string, string>; insmodRc: number | null } {
+  const files = new Map<string, string>();
+  const lines = text.split('\n');
+  let cur: string | null = null;
+  let buf: string[] = [];
+  let insmodRc: number | null = null;
+  for (const l of lines) {
+    const m = /^=== FILE (\S+)$/.exec(l);
+    if (m) { cur = m[1]!; buf = []; continue; }
+    if (l === '=== ENDFILE' && cur !== null) { files.set(cur, buf.join('\n') + '\n'); cur = null; continue; }
+    const rc = /^=== INSMOD rc=(\d+)$/.exec(l);
+    if (rc) insmodRc = Number(rc[1]);
+    if (cur !== null) buf.push(l);
+  }
+  return { files, insmodRc };
+}
+
+/** Write a capture bundle folder (../shared/captures format) from the split console. */
+export function writeBundle(dir: string, files: Map<string, string>, qemuCmd: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, body] of files) if (name !== 'probe-dmesg.txt') writeFileSync(join(dir, name), body);
+  const ver = spawnSync('sh', ['-c', 'qemu-system-x86_64 --version | head -1'], { encoding: 'utf8' }).stdout.trim();
+  writeFileSync(join(dir, 'qemu.txt'), `${qemuCmd}\n# ${ver}\n`);
+  writeFileSync(join(dir, 'NOTES.txt'), 'Written by patlab probe: the files were read by the initramfs right after boot, before the probe module was loaded.\n');
+}
+
+export function listDir(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
