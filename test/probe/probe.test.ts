@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { REPO_ROOT } from '../shared-dir.js';
 import { loadScenarioFile } from '../../src/io/scenario/load.js';
 import { moduleSource } from '../../src/io/probe/module-c.js';
-import { directmapDelta, parseProbeDmesg } from '../../src/io/probe/observe.js';
+import { collapseSplats, directmapDelta, fatalKind, parseProbeDmesg } from '../../src/io/probe/observe.js';
 import { findKernel } from '../../src/io/probe/harness.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -85,6 +85,68 @@ test('the observation parser reads markers, observations and messages between th
   assert.deepEqual(r.directmap, ['DirectMap4k:       10232 kB']);
 });
 
+test('user-mapping calls: remap_pfn_range and vm_insert_page take mmap_lock for writing, gup pins into its own handle', () => {
+  const text = [
+    'name: t',
+    'machine: desktop-x86-64',
+    'steps:',
+    '  - alloc_pages: { gfp: GFP_KERNEL, order: 1 }',
+    '    as: p',
+    '  - mmap: { size: 8K }',
+    '    as: m',
+    '  - vm_insert_page: { addr: m, page: p.1 }',
+    '  - get_user_pages: { addr: m, count: 1 }',
+    '    as: g',
+    '  - put_page: { pages: g }',
+    '  - mmap: { size: 8K }',
+    '    as: n',
+    '  - remap_pfn_range: { addr: n, pfn: p.0, size: 8K, prot: UC- }',
+    '  - vmf_insert_mixed: { addr: n, pfn: 0xc0000 }',
+    '  - page_ref_count: { page: p.0 }',
+  ].join('\n');
+  const m = moduleSource(loadScenarioFile(text, 't.yaml'));
+  assert.equal(m.unsupported, undefined);
+  assert.deepEqual(m.steps, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.match(m.c, /mmap_write_lock\(current->mm\); vma = find_vma[^\n]*\n[^\n]*\n\t {2}r = vm_insert_page\(vma, va, h_p\[1\]\);/);
+  assert.match(m.c, /r = remap_pfn_range\(vma, va, page_to_pfn\(h_p\[0\]\), 0x2000ULL, __pgprot\(.*_PAGE_CACHE_MODE_UC_MINUS\)\)\);/);
+  assert.match(m.c, /vmf_insert_mixed\(vma, va, pfn_to_pfn_t\(0xc0000ULL\)\)/);
+  assert.match(m.c, /static struct page \*h_g\[1\];/);
+  assert.match(m.c, /for \(j = 0; j < h_g_pinned; j\+\+\) put_page\(h_g\[j\]\); h_g_pinned = 0;/);
+  assert.match(m.c, /probe_page_refs\(9, h_p\[0\]\);/);
+  assert.match(m.c, /patprobe: ALLOC 1 %d %#lx/);
+});
+
+test('a BUG inside a step is its fatal outcome: the splat collapses to its first line and the register dump is not a message', () => {
+  const dmesg = [
+    '[    3.5] patprobe: PID 115',
+    '[    3.6] patprobe: STEP 1 alloc_pages BEGIN',
+    '[    3.6] patprobe: ALLOC 1 0 0x3fa380',
+    '[    3.6] patprobe: OBS 1 ret=ok',
+    '[    3.6] patprobe: STEP 1 END',
+    '[    3.7] patprobe: STEP 2 remap_pfn_range BEGIN',
+    '[    3.7] ------------[ cut here ]------------',
+    '[    3.7] kernel BUG at mm/memory.c:2402!',
+    '[    3.7] invalid opcode: 0000 [#1] PREEMPT SMP NOPTI',
+    '[    3.7] RIP: 0010:remap_pfn_range_internal+0x3bd/0x580',
+    '[    3.7] ---[ end trace 0000000000000000 ]---',
+  ].join('\n');
+  const r = parseProbeDmesg(dmesg);
+  assert.deepEqual([...r.allocs], [[1, [0x3fa380]]]);
+  assert.equal(r.steps.get(1)!.ended, true);
+  const s = r.steps.get(2)!;
+  assert.equal(s.ended, false);
+  assert.deepEqual(collapseSplats(s.messages), ['kernel BUG at mm/memory.c:2402!']);
+  assert.equal(fatalKind('', 'kernel BUG at mm/memory.c:2402!'), 'BUG at mm/memory.c');
+  assert.equal(fatalKind('BUG', 'kernel BUG at mm/memory.c: remap_pte_range: !pte_none(*pte)'), 'BUG at mm/memory.c');
+  assert.equal(fatalKind('', 'BUG: unable to handle page fault for address: ffff8880c0000000'), 'Oops');
+  assert.equal(fatalKind('', 'x86/PAT: insmod:1 map pfn RAM range req write-combining'), 'none');
+  // A WARN's block is still one message, and the lines after it are kept.
+  assert.deepEqual(
+    collapseSplats(['------------[ cut here ]------------', 'refcount_t: underflow; use-after-free.', 'WARNING: CPU: 0 PID: 1 at lib/refcount.c:28 refcount_warn_saturate+0x1/0x2', 'RIP: x', '---[ end trace 0000000000000000 ]---', 'after']),
+    ['WARNING: refcount_t: underflow; use-after-free.', 'after'],
+  );
+});
+
 test('DirectMap change: split of one 2 MiB leaf is +2048 4k, -2048 2M; no change is none', () => {
   const before = ['DirectMap4k:        4088 kB', 'DirectMap2M:      897024 kB'];
   assert.equal(directmapDelta(before, before), 'none');
@@ -106,4 +168,39 @@ test('real 6.1-686-pae kernel: vmf_insert_pfn_prot with WC on a highmem page ins
   assert.match(r.out, /^ {2}agrees {3}step 3 vmf_insert_pfn_prot: PTE type: write-back$/m);
   assert.match(r.out, /^ {2}agrees {3}step 3 vmf_insert_pfn_prot: fault: VM_FAULT_NOPAGE$/m);
   assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m);
+});
+
+// ioremap's outcomes (spec 03 §4.3) with and without PAT, read back through lookup_address, on
+// both 64-bit kernels: return values, messages, PTE levels, pfns, PAT indices and types,
+// pat_memtype_list's change and the DirectMap change must all agree.
+for (const key of ['6.1-amd64', '6.12-amd64'] as const) {
+  const k = findKernel(key);
+  test(`real ${key} kernel: ioremap outcomes and nopat agree observation by observation`, (t) => {
+    if ('missing' in k) return t.skip(`kernel tests skipped: ${k.missing}`);
+    const files = ['ioremap-outcomes.yaml', 'ioremap-nopat.yaml'].map((f) => join(REPO_ROOT, 'scenarios', 'spec03', f));
+    const r = cli(...files, '--kernel', key);
+    assert.equal(r.code, 0, r.out + r.err);
+    const totals = [...r.out.matchAll(/^ {2}(\d+)\/(\d+) observations agree$/gm)];
+    assert.equal(totals.length, 2, r.out);
+    for (const m of totals) assert.equal(m[1], m[2], r.out);
+    assert.match(r.out, /agrees {3}step 2 lookup_address: PTE type: write-combining$/m);
+    assert.match(r.out, /agrees {3}step 2 lookup_address: PTE type: uncached-minus$/m);
+  });
+}
+
+// remap_pfn_range of RAM with WC (spec 04 case 6): the real allocator's page is replayed, so the
+// kernel's pr_warn, naming that page's addresses, agrees byte for byte. A second whole-VMA
+// remap (case 8) is a BUG at mm/memory.c on 6.1 (remap_pte_range finds the PTE present).
+const k61 = findKernel('6.1-amd64');
+test('real 6.1-amd64 kernel: remap_pfn_range of RAM warns with the real page; a second full remap is the BUG patlab predicts', (t) => {
+  if ('missing' in k61) return t.skip(`kernel tests skipped: ${k61.missing}`);
+  const files = ['case06-remap-ram-wc.yaml', 'case08-double-full-remap.yaml'].map((f) => join(REPO_ROOT, 'scenarios', 'spec04', f));
+  const r = cli(...files, '--kernel', '6.1-amd64');
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /^ {2}agrees {3}step 3 remap_pfn_range: messages: \["x86\/PAT: insmod:\d+ map pfn RAM range req write-combining for \[mem 0x[0-9a-f]+-0x[0-9a-f]+\], got write-back"\]$/m);
+  assert.match(r.out, /^ {2}agrees {3}step 3 remap_pfn_range: fatal outcome: BUG at mm\/memory\.c$/m);
+  assert.match(r.out, /^ {2}note {5}final state: not read: the module stopped in step 3$/m);
+  const totals = [...r.out.matchAll(/^ {2}(\d+)\/(\d+) observations agree$/gm)];
+  assert.equal(totals.length, 2, r.out);
+  for (const m of totals) assert.equal(m[1], m[2], r.out);
 });

@@ -23,7 +23,8 @@ export interface ModuleSource {
 
 type Role = 'pfn' | 'phys' | 'vaddr' | 'num';
 interface Handle {
-  kind: 'pages' | 'addr';
+  /** `gup`: pages pinned by get_user_pages, given back by put_page. */
+  kind: 'pages' | 'addr' | 'gup';
   count: number;
 }
 
@@ -84,6 +85,23 @@ function pagesArg(a: RawArg | undefined, handles: Map<string, Handle>): { arr: s
   return { arr: cName(a.name), count: h.count };
 }
 
+/** One page of a pages handle, as `struct page *`. */
+function pageArg(a: RawArg | undefined, handles: Map<string, Handle>): string {
+  if (a?.t !== 'ref' || a.offset) throw new Unsupported("'page' must name a page of a pages handle");
+  const h = handles.get(a.name);
+  if (!h || h.kind === 'addr') throw new Unsupported(`'${a.name}' is not a pages handle the probe made`);
+  return `${cName(a.name)}[${a.index ?? 0}]`;
+}
+
+/** Open a block with `va` and the VMA that covers it, mmap_lock held; no VMA prints `none` and skips the step. */
+function withVma(i: number, addr: string, lock: 'read' | 'write', none: string): string[] {
+  return [
+    `\t{ unsigned long va = ${addr}; struct vm_area_struct *vma;`,
+    `\t  mmap_${lock}_lock(current->mm); vma = find_vma(current->mm, va);`,
+    `\t  if (!vma || vma->vm_start > va) { mmap_${lock}_unlock(current->mm); pr_info("patprobe: OBS ${i} ${none}\\n"); goto step${i}_end; }`,
+  ];
+}
+
 /** The body of one step, or Unsupported. */
 function stepBody(s: ScenarioStep, handles: Map<string, Handle>): string[] {
   const a = s.args;
@@ -104,8 +122,9 @@ function stepBody(s: ScenarioStep, handles: Map<string, Handle>): string[] {
       out.push(`	{ struct page *pg = NULL; int b, j;`);
       out.push(`	  for (b = 0; b < ${count}; b++) {`);
       out.push(`	    pg = alloc_pages(${gfp}, ${order});`);
-      out.push(`	    if (!pg) { pr_info("patprobe: OBS ${i} ret=null\\n"); goto out; }`);
+      out.push(`	    if (!pg) { pr_info("patprobe: OBS ${i} ret=NULL\\n"); goto out; }`);
       out.push(`	    for (j = 0; j < ${1 << order}; j++) ${n}[b * ${1 << order} + j] = pg + j;`);
+      out.push(`	    pr_info("patprobe: ALLOC ${i} %d %#lx\\n", b, page_to_pfn(pg));`);
       out.push(`	    ${n}_blocks = b + 1; }`);
       out.push(`	  ${n}_order = ${order};`);
       out.push(`	  pr_info("patprobe: OBS ${i} ret=ok\\n");`);
@@ -137,20 +156,74 @@ function stepBody(s: ScenarioStep, handles: Map<string, Handle>): string[] {
       out.push(`\tr = vm_munmap(${expr(a['addr'], 'vaddr', handles, 'addr')}, ${num(a['size'])});`, obsRet);
       return out;
     case 'vmf_insert_pfn_prot':
-    case 'vmf_insert_pfn': {
+    case 'vmf_insert_pfn':
+    case 'vmf_insert_mixed': {
       const addr = expr(a['addr'], 'vaddr', handles, 'addr');
       const pfn = expr(a['pfn'], 'pfn', handles, 'pfn');
-      out.push(`\t{ unsigned long va = ${addr}; struct vm_area_struct *vma; vm_fault_t f;`);
-      out.push(`\t  mmap_read_lock(current->mm); vma = find_vma(current->mm, va);`);
-      out.push(`\t  if (!vma || vma->vm_start > va) { mmap_read_unlock(current->mm); pr_info("patprobe: OBS ${i} fault=VM_FAULT_SIGBUS\\n"); goto step${i}_end; }`);
-      if (s.call === 'vmf_insert_pfn_prot') {
-        const m = mode(a['prot'], 'prot');
-        out.push(`\t  f = vmf_insert_pfn_prot(vma, va, ${pfn}, __pgprot((pgprot_val(vma->vm_page_prot) & ~_PAGE_CACHE_MASK) | cachemode2protval(${PCM[m]})));`);
-      } else out.push(`\t  f = vmf_insert_pfn(vma, va, ${pfn});`);
-      out.push(`\t  mmap_read_unlock(current->mm);`);
+      // As a fault handler calls them: mmap_lock held for reading.
+      const call =
+        s.call === 'vmf_insert_pfn_prot'
+          ? `vmf_insert_pfn_prot(vma, va, ${pfn}, __pgprot((pgprot_val(vma->vm_page_prot) & ~_PAGE_CACHE_MASK) | cachemode2protval(${PCM[mode(a['prot'], 'prot')]})))`
+          : s.call === 'vmf_insert_mixed'
+            ? `vmf_insert_mixed(vma, va, pfn_to_pfn_t(${pfn}))`
+            : `vmf_insert_pfn(vma, va, ${pfn})`;
+      out.push(...withVma(i, addr, 'read', 'fault=VM_FAULT_SIGBUS'));
+      out.push(`\t  { vm_fault_t f = ${call};`, `\t  mmap_read_unlock(current->mm);`);
       out.push(`\t  pr_info("patprobe: OBS ${i} fault=%s\\n", fault_name(f));`);
-      out.push(`\t  if (f == VM_FAULT_NOPAGE) probe_user_pte(${i}, va); }`);
-      out.push(`step${i}_end:`);
+      out.push(`\t  if (f == VM_FAULT_NOPAGE) probe_user_pte(${i}, va); } }`, `step${i}_end:`);
+      return out;
+    }
+    case 'remap_pfn_range': {
+      const addr = expr(a['addr'], 'vaddr', handles, 'addr');
+      const pfn = expr(a['pfn'], 'pfn', handles, 'pfn');
+      const prot = a['prot'] ? `__pgprot((pgprot_val(vma->vm_page_prot) & ~_PAGE_CACHE_MASK) | cachemode2protval(${PCM[mode(a['prot'], 'prot')]}))` : 'vma->vm_page_prot';
+      // remap_pfn_range() sets VM_IO | VM_PFNMAP: the caller (a driver's ->mmap) holds mmap_lock for writing.
+      out.push(...withVma(i, addr, 'write', 'ret=-22'));
+      out.push(`\t  r = remap_pfn_range(vma, va, ${pfn}, ${num(a['size'])}, ${prot});`);
+      out.push(`\t  mmap_write_unlock(current->mm);`, `\t  pr_info("patprobe: OBS ${i} ret=%d\\n", r);`);
+      out.push(`\t  if (r == 0) probe_user_pte(${i}, va); }`, `step${i}_end:`);
+      return out;
+    }
+    case 'vm_insert_page': {
+      const addr = expr(a['addr'], 'vaddr', handles, 'addr');
+      const pg = pageArg(a['page'], handles);
+      // vm_insert_page() sets VM_MIXEDMAP on first use, which needs mmap_lock held for writing.
+      out.push(...withVma(i, addr, 'write', 'ret=-14'));
+      out.push(`\t  r = vm_insert_page(vma, va, ${pg});`, `\t  mmap_write_unlock(current->mm);`, `\t  pr_info("patprobe: OBS ${i} ret=%d\\n", r);`);
+      out.push(`\t  if (r == 0) probe_user_pte(${i}, va);`, `\t  probe_page_refs(${i}, ${pg}); }`, `step${i}_end:`);
+      return out;
+    }
+    case 'vm_insert_pages': {
+      const addr = expr(a['addr'], 'vaddr', handles, 'addr');
+      const { arr, count } = pagesArg(a['pages'], handles);
+      out.push(...withVma(i, addr, 'write', 'ret=-14'));
+      out.push(`\t  { unsigned long nr = ${count}; r = vm_insert_pages(vma, va, ${arr}, &nr);`, `\t  mmap_write_unlock(current->mm);`);
+      out.push(`\t  pr_info("patprobe: OBS ${i} ret=%d\\n", r); pr_info("patprobe: OBS ${i} num=%lu\\n", nr); }`);
+      out.push(`\t  if (r == 0) probe_user_pte(${i}, va); }`, `step${i}_end:`);
+      return out;
+    }
+    case 'page_ref_count':
+      out.push(`\tprobe_page_refs(${i}, ${pageArg(a['page'], handles)});`);
+      return out;
+    case 'get_user_pages': {
+      if (!s.as) throw new Unsupported('get_user_pages without as:');
+      const count = a['count']?.t === 'num' ? a['count'].v : 1;
+      if (count > 4096) throw new Unsupported(`${count} pages (the probe pins at most 4096)`);
+      const n = cName(s.as);
+      handles.set(s.as, { kind: 'gup', count });
+      // The kernel's return is the number pinned; patlab's call returns 0 and says `pinned`.
+      out.push(`\t{ long got = probe_gup(${expr(a['addr'], 'vaddr', handles, 'addr')}, ${count}, ${n});`);
+      out.push(`\t  if (got < 0) { pr_info("patprobe: OBS ${i} ret=%ld\\n", got); } else { ${n}_pinned = got; pr_info("patprobe: OBS ${i} ret=0\\n"); pr_info("patprobe: OBS ${i} pinned=%ld\\n", got); } }`);
+      return out;
+    }
+    case 'put_page': {
+      const p = a['pages'] ?? a['page'];
+      if (p?.t !== 'ref') throw new Unsupported("'pages' must name a handle");
+      const h = handles.get(p.name);
+      const n = cName(p.name);
+      if (h?.kind === 'gup') out.push(`\t{ long j; for (j = 0; j < ${n}_pinned; j++) put_page(${n}[j]); ${n}_pinned = 0; }`);
+      else if (h?.kind === 'pages') out.push(`\tput_page(${n}[${p.index ?? 0}]);`);
+      else throw new Unsupported(`'${p.name}' is not a handle the probe made`);
       return out;
     }
     case 'set_pages_array_wc':
@@ -179,15 +252,22 @@ function stepBody(s: ScenarioStep, handles: Map<string, Handle>): string[] {
     case 'ioremap_wc':
     case 'ioremap_wt':
     case 'ioremap_cache': {
-      if (!s.as) throw new Unsupported(`${s.call} without as:`);
-      handles.set(s.as, { kind: 'addr', count: 0 });
-      const n = cName(s.as);
+      // A mapping nobody names later still needs a variable.
+      const as = s.as ?? `__step${i}`;
+      handles.set(as, { kind: 'addr', count: 0 });
+      const n = cName(as);
       out.push(`\t{ void __iomem *v = ${s.call}(${expr(a['phys'], 'phys', handles, 'phys')}, ${num(a['size'])});`);
-      out.push(`\t  if (!v) { pr_info("patprobe: OBS ${i} ret=null\\n"); goto step${i}_end; }`);
-      out.push(`\t  ${n} = (unsigned long)v; pr_info("patprobe: OBS ${i} ret=ok\\n"); probe_kernel_pte(${i}, ${n}); }`);
+      out.push(`\t  if (!v) { pr_info("patprobe: OBS ${i} ret=NULL\\n"); goto step${i}_end; }`);
+      out.push(`\t  ${n} = (unsigned long)v; pr_info("patprobe: OBS ${i} ret=ok\\n"); }`);
       out.push(`step${i}_end:`);
       return out;
     }
+    case 'lookup_address':
+      // The pfn of an allocated page is the allocator's choice, not the model's: not compared.
+      const ad = a['addr'];
+      const fixed = !(ad?.t === 'ref' && handles.get(ad.name)?.kind === 'pages');
+      out.push(`\tprobe_kernel_pte(${i}, ${expr(ad, 'vaddr', handles, 'addr')}, ${fixed ? 1 : 0});`);
+      return out;
     case 'iounmap':
       out.push(`\tiounmap((void __iomem *)${expr(a['addr'], 'vaddr', handles, 'addr')});`);
       return out;
@@ -214,7 +294,8 @@ export const PROBE_CALLS = [
   'alloc_pages', '__free_pages', 'mmap', 'munmap', 'vmf_insert_pfn_prot', 'vmf_insert_pfn',
   'set_pages_array_wc', 'set_pages_array_uc', 'set_pages_array_wb', 'set_pages_array_wt',
   'set_memory_wc', 'set_memory_uc', 'set_memory_wb', 'set_memory_wt', 'set_pages_uc', 'set_pages_wb',
-  'ioremap', 'ioremap_uc', 'ioremap_wc', 'ioremap_wt', 'ioremap_cache', 'iounmap', 'memtype_reserve', 'memtype_free',
+  'ioremap', 'ioremap_uc', 'ioremap_wc', 'ioremap_wt', 'ioremap_cache', 'iounmap', 'lookup_address', 'memtype_reserve', 'memtype_free',
+  'remap_pfn_range', 'vm_insert_page', 'vm_insert_pages', 'vmf_insert_mixed', 'page_ref_count', 'get_user_pages', 'put_page',
 ] as const;
 
 /** The module for a scenario's steps, stopping at the first step it cannot write. */
@@ -242,6 +323,9 @@ export function moduleSource(sc: Scenario): ModuleSource {
     if (h.kind === 'pages') {
       decls.push(`static struct page *${n}[${h.count}];`, `static int ${n}_order, ${n}_blocks;`);
       frees.push(`\t{ int b; for (b = 0; b < ${n}_blocks; b++) __free_pages(${n}[b << ${n}_order], ${n}_order); }`);
+    } else if (h.kind === 'gup') {
+      decls.push(`static struct page *${n}[${h.count}];`, `static long ${n}_pinned;`);
+      frees.push(`\t{ long j; for (j = 0; j < ${n}_pinned; j++) put_page(${n}[j]); }`);
     } else decls.push(`static unsigned long ${n};`);
   }
   const c = [
@@ -257,6 +341,7 @@ export function moduleSource(sc: Scenario): ModuleSource {
     '\tpr_info("patprobe: BEGIN\\n");',
     '\tpr_info("patprobe: PID %d\\n", current->pid);',
     '\tprobe_print_file("/proc/meminfo", "MEMINFO_BEGIN", "DirectMap");',
+    '\tprobe_print_file("/sys/kernel/debug/x86/pat_memtype_list", "LIST_BEGIN", NULL);',
     ...bodies,
     'out:',
     '\t(void)r;',
@@ -289,6 +374,7 @@ const TEMPLATE_HEAD = String.raw`#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/err.h>
 #include <linux/uaccess.h>
+#include <linux/pfn_t.h>
 #include <asm/set_memory.h>
 #include <asm/pgtable.h>
 #include <asm/msr.h>
@@ -318,21 +404,30 @@ static const char *fault_name(vm_fault_t f)
 	return "other";
 }
 
+static int pat_idx(u64 flags, int large)
+{
+	return ((flags & _PAGE_PWT) ? 1 : 0) | ((flags & _PAGE_PCD) ? 2 : 0) | ((flags & (large ? _PAGE_PAT_LARGE : _PAGE_PAT)) ? 4 : 0);
+}
+
 /* The memory type a PTE's PWT/PCD/PAT bits select, through IA32_PAT as the kernel programmed it. */
 static const char *pte_type(u64 flags, int large)
 {
 	u64 pat; int idx; static const char *const t[8] = { "uncached", "write-combining", "?2", "?3", "write-through", "write-protected", "write-back", "uncached-minus" };
 	if (!boot_cpu_has(X86_FEATURE_PAT)) return "no-pat";
 	rdmsrl(MSR_IA32_CR_PAT, pat);
-	idx = ((flags & _PAGE_PWT) ? 1 : 0) | ((flags & _PAGE_PCD) ? 2 : 0) | ((flags & (large ? _PAGE_PAT_LARGE : _PAGE_PAT)) ? 4 : 0);
+	idx = pat_idx(flags, large);
 	return t[(pat >> (idx * 8)) & 7];
 }
 
-static void __maybe_unused probe_kernel_pte(int step, unsigned long va)
+static void __maybe_unused probe_kernel_pte(int step, unsigned long va, int show_pfn)
 {
-	unsigned int level; pte_t *pte = lookup_address(va, &level);
-	if (!pte) { pr_info("patprobe: OBS %d pte=none\n", step); return; }
-	pr_info("patprobe: OBS %d pte_type=%s\n", step, pte_type(pte_flags(*pte), level != PG_LEVEL_4K));
+	unsigned int level; pte_t *pte = lookup_address(va, &level); int large = level != PG_LEVEL_4K;
+	static const char *const lv[] = { "none", "4k", "2M", "1G", "512G" };
+	if (!pte || !pte_present(*pte)) { pr_info("patprobe: OBS %d type=none\n", step); return; }
+	pr_info("patprobe: OBS %d level=%s\n", step, level < 5 ? lv[level] : "?");
+	if (show_pfn) pr_info("patprobe: OBS %d pfn=%#lx\n", step, large ? (unsigned long)(pte_pfn(*pte) + ((va & ~(level == PG_LEVEL_2M ? PMD_MASK : PUD_MASK)) >> PAGE_SHIFT)) : (unsigned long)pte_pfn(*pte));
+	pr_info("patprobe: OBS %d type=%s\n", step, pte_type(pte_flags(*pte), large));
+	pr_info("patprobe: OBS %d pat_index=%d\n", step, pat_idx(pte_flags(*pte), large));
 }
 
 /* Walk the user page tables of the current process (the insmod process). */
@@ -353,6 +448,31 @@ static void __maybe_unused probe_user_pte(int step, unsigned long va)
 #endif
 	if (!found) { pr_info("patprobe: OBS %d type=none\n", step); return; }
 	pr_info("patprobe: OBS %d type=%s\n", step, pte_type(flags, 0));
+}
+
+static void __maybe_unused probe_page_refs(int step, struct page *pg)
+{
+	pr_info("patprobe: OBS %d refcount=%d\n", step, page_ref_count(pg));
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	/* page_mapcount() is gone; a page that is not part of a large folio is its own folio. */
+	pr_info("patprobe: OBS %d mapcount=%d\n", step, folio_mapcount(page_folio(pg)));
+#else
+	pr_info("patprobe: OBS %d mapcount=%d\n", step, page_mapcount(pg));
+#endif
+}
+
+/* get_user_pages() of the insmod process's own mapping (gup_flags 0: read access). */
+static long __maybe_unused probe_gup(unsigned long va, unsigned long nr, struct page **pages)
+{
+	long got;
+	mmap_read_lock(current->mm);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	got = get_user_pages(va, nr, 0, pages);
+#else
+	got = get_user_pages(va, nr, 0, pages, NULL);
+#endif
+	mmap_read_unlock(current->mm);
+	return got;
 }
 
 static int probe_mmap(struct file *f, struct vm_area_struct *vma)

@@ -13,6 +13,8 @@ export interface RealStep {
   obs: Map<string, string>;
   /** Kernel messages between the step's markers, timestamps removed, in order. */
   messages: string[];
+  /** The step's END marker was printed (a BUG or an oops kills the module's init inside it). */
+  ended: boolean;
 }
 
 export interface RealRun {
@@ -21,27 +23,40 @@ export interface RealRun {
   directmap: string[];
   /** DirectMap lines once the module is loaded (loading it splits leaves of its own). */
   directmapBegin: string[];
+  /** pat_memtype_list once the module is loaded. */
+  patMemtypeListBegin: string[];
   pid: number | null;
+  /** The first pfn of each block an `alloc_pages` step got from the real allocator. */
+  allocs: Map<number, number[]>;
   errors: string[];
 }
 
 /** Read the module's dmesg (`probe-dmesg.txt`). */
 export function parseProbeDmesg(text: string): RealRun {
-  const run: RealRun = { steps: new Map(), patMemtypeList: [], directmap: [], directmapBegin: [], pid: null, errors: [] };
+  const run: RealRun = { steps: new Map(), patMemtypeList: [], directmap: [], directmapBegin: [], patMemtypeListBegin: [], pid: null, allocs: new Map(), errors: [] };
   let cur: RealStep | null = null;
   for (const raw of text.split('\n')) {
     const l = raw.replace(/^\[\s*\d+\.\d+\]\s?/, '');
     if (l === '') continue;
     let m: RegExpExecArray | null;
     if ((m = /^patprobe: STEP (\d+) (\S+) BEGIN$/.exec(l))) {
-      cur = { call: m[2]!, obs: new Map(), messages: [] };
+      cur = { call: m[2]!, obs: new Map(), messages: [], ended: false };
       run.steps.set(Number(m[1]), cur);
-    } else if (/^patprobe: STEP \d+ END$/.test(l)) cur = null;
+    } else if ((m = /^patprobe: STEP (\d+) END$/.exec(l))) {
+      const st = run.steps.get(Number(m[1]));
+      if (st) st.ended = true;
+      cur = null;
+    }
     else if ((m = /^patprobe: OBS (\d+) ([a-z_]+)=(.*)$/.exec(l))) run.steps.get(Number(m[1]))?.obs.set(m[2]!, m[3]!);
     else if ((m = /^patprobe: LIST (.*)$/.exec(l))) run.patMemtypeList.push(m[1]!);
+    else if ((m = /^patprobe: LIST_BEGIN (.*)$/.exec(l))) run.patMemtypeListBegin.push(m[1]!);
     else if ((m = /^patprobe: MEMINFO (.*)$/.exec(l))) run.directmap.push(m[1]!);
     else if ((m = /^patprobe: MEMINFO_BEGIN (.*)$/.exec(l))) run.directmapBegin.push(m[1]!);
     else if ((m = /^patprobe: PID (\d+)$/.exec(l))) run.pid = Number(m[1]);
+    else if ((m = /^patprobe: ALLOC (\d+) (\d+) 0x([0-9a-f]+)$/.exec(l))) {
+      const st = Number(m[1]);
+      run.allocs.set(st, [...(run.allocs.get(st) ?? []), parseInt(m[3]!, 16)]);
+    }
     else if ((m = /^patprobe: ERROR (.*)$/.exec(l))) run.errors.push(m[1]!);
     else if (/^patprobe: (BEGIN|DONE)$/.test(l)) continue;
     else if (cur) cur.messages.push(l);
@@ -54,6 +69,8 @@ export interface Observation {
   real: string;
   predicted: string;
   agrees: boolean;
+  /** Said, not compared (not counted). */
+  info?: boolean;
 }
 
 /** patlab's `ret` in the probe's terms: a pointer or page is `ok`/`null`, an int is its value. */
@@ -68,6 +85,7 @@ export function observations(
   predicted: RunOutcome<KernelContext>,
   steps: number[],
   bootPredicted: string[],
+  bootList: string[] | null,
 ): Observation[] {
   interface JStep { index: number; call: string; ret: string | null; fields?: Record<string, unknown>; messages: string[] }
   const j = runToJson(predicted) as { steps: JStep[]; fatal: unknown; final: { pat_memtype_list: string[]; directmap: string[] } };
@@ -90,13 +108,28 @@ export function observations(
     const fields = (ps.fields ?? {}) as Record<string, unknown>;
     for (const [k, v] of rs.obs) {
       if (k === 'ret') add(`${name}: return value`, v, predictedRet(ps.ret));
-      else if (k === 'pte_type') add(`${name}: PTE type`, v, String(fields['type'] ?? fields['mode'] ?? '(not predicted)'));
       else if (k === 'type') add(`${name}: PTE type`, v, String(fields['type'] ?? '(not predicted)'));
       else add(`${name}: ${k}`, v, String(fields[k] ?? '(not predicted)'));
     }
-    add(`${name}: messages`, JSON.stringify(rs.messages), JSON.stringify(ps.messages));
+    const texts = (ps.messages as unknown[]).map((m) => (typeof m === 'string' ? m : String((m as { text?: unknown }).text)));
+    const realMsgs = collapseSplats(rs.messages);
+    const fatal = j.fatal as { step: number; what: string; text: string } | null;
+    const predFatal = fatal && fatal.step === i ? fatalKind(fatal.what, fatal.text) : 'none';
+    const realFatal = rs.ended ? 'none' : (realMsgs.map((m) => fatalKind('', m)).find((x) => x !== 'none') ?? 'the module stopped without a message');
+    if (!rs.ended || predFatal !== 'none') add(`${name}: fatal outcome`, realFatal, predFatal);
+    // The oops itself is the fatal outcome above; the lines it printed are not messages.
+    const cut = realMsgs.findIndex((m) => fatalKind('', m) !== 'none');
+    const predTexts = predFatal !== 'none' ? texts.filter((t) => t !== fatal?.text) : texts;
+    add(`${name}: messages`, JSON.stringify(rs.ended || cut < 0 ? realMsgs : realMsgs.slice(0, cut)), JSON.stringify(predTexts));
   }
-  add('pat_memtype_list', JSON.stringify(real.patMemtypeList), JSON.stringify(j.final.pat_memtype_list));
+  const stopped = [...real.steps].find(([, st]) => !st.ended);
+  if (stopped) {
+    out.push({ what: 'final state', real: `not read: the module stopped in step ${stopped[0]}`, predicted: '', agrees: true, info: true });
+    return out;
+  }
+  // The list as the steps changed it: the boot's entries are the boot model's (check-capture).
+  const list = (l: string[] | null): string[] | null => (l === null || (l.length === 1 && l[0] === '(absent)') ? null : l);
+  add('pat_memtype_list change', listDelta(list(real.patMemtypeListBegin), list(real.patMemtypeList)), listDelta(bootList, j.final.pat_memtype_list));
   // DirectMap as the scenario's steps changed it: boot's split differs by a known model limit
   // (late-boot permission changes, docs/capture-differences.md), and loading the module splits
   // leaves of its own (set_memory_ro/x on its text); the steps' own change must agree.
@@ -104,14 +137,27 @@ export function observations(
   return out;
 }
 
+/**
+ * A fatal outcome as both sides can name it: `BUG at FILE` (the kernel's `kernel BUG at
+ * FILE:LINE!`, lib/bug.c; patlab names the file, not the line), `Oops` (a fault in kernel
+ * mode, arch/x86/mm/fault.c; a general protection fault), or `none`.
+ */
+export function fatalKind(what: string, text: string): string {
+  const bug = /^kernel BUG at ([^:!\s]+)/.exec(text);
+  if (bug) return `BUG at ${bug[1]}`;
+  if (/^BUG: unable to handle page fault|^BUG: kernel NULL pointer dereference|^general protection fault|^Oops/.test(text)) return 'Oops';
+  return what === '' ? 'none' : what;
+}
+
 export function observationsToText(obs: Observation[]): string {
   const lines: string[] = [];
   for (const o of obs) {
-    if (o.agrees) lines.push(`  agrees   ${o.what}: ${o.real}`);
+    if (o.info) lines.push(`  note     ${o.what}: ${o.real}`);
+    else if (o.agrees) lines.push(`  agrees   ${o.what}: ${o.real}`);
     else lines.push(`  differs  ${o.what}: real ${o.real}, patlab ${o.predicted}`);
   }
-  const n = obs.filter((o) => o.agrees).length;
-  lines.push(`  ${n}/${obs.length} observations agree`);
+  const compared = obs.filter((o) => !o.info);
+  lines.push(`  ${compared.filter((o) => o.agrees).length}/${compared.length} observations agree`);
   return lines.join('\n') + '\n';
 }
 
@@ -133,4 +179,44 @@ export function directmapDelta(before: string[], after: string[]): string {
     if (d !== 0) parts.push(`${k} ${d > 0 ? '+' : ''}${d}`);
   }
   return parts.length ? parts.join(' ') : 'none';
+}
+
+/**
+ * A WARN's console block as patlab writes it: `WARNING: message`. The kernel prints
+ * `------------[ cut here ]------------`, the message, `WARNING: CPU: n PID: p at FILE:LINE`,
+ * registers and a call trace, then `---[ end trace ... ]---` (lib/bug.c, kernel/panic.c
+ * __warn); the backtrace is the machine's, not the model's, and is not compared.
+ */
+export function collapseSplats(lines: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] !== '------------[ cut here ]------------') {
+      out.push(lines[i]!);
+      continue;
+    }
+    const msg: string[] = [];
+    let j = i + 1;
+    if (/^kernel BUG at /.test(lines[j] ?? '')) {
+      // A BUG ends the step: its line is the outcome, the register dump after it is the machine's.
+      out.push(lines[j]!);
+      break;
+    }
+    while (j < lines.length && !lines[j]!.startsWith('WARNING: CPU: ')) msg.push(lines[j++]!);
+    const at = lines[j] ?? '';
+    while (j < lines.length && !/^---\[ end trace [0-9a-f]+ \]---$/.test(lines[j]!)) j++;
+    out.push(msg.length > 0 ? `WARNING: ${msg.join(' ')}` : at.replace(/^WARNING: CPU: \d+ PID: \d+ /, 'WARNING: '));
+    i = j;
+  }
+  return out;
+}
+
+/** `+line` / `-line` between two pat_memtype_list snapshots (multisets), "none" when equal. */
+export function listDelta(before: string[] | null, after: string[] | null): string {
+  if (before === null || after === null) return before === after ? 'none (no list)' : `${before === null ? 'absent' : 'present'} -> ${after === null ? 'absent' : 'present'}`;
+  const count = new Map<string, number>();
+  for (const l of before) count.set(l, (count.get(l) ?? 0) - 1);
+  for (const l of after) count.set(l, (count.get(l) ?? 0) + 1);
+  const parts: string[] = [];
+  for (const [l, n] of count) for (let i = 0; i < Math.abs(n); i++) parts.push(`${n > 0 ? '+' : '-'}${l.replace(/^PAT: /, '')}`);
+  return parts.length ? parts.join('; ') : 'none';
 }
