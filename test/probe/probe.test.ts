@@ -43,20 +43,20 @@ test('a call the generator cannot write stops the module there and says so', () 
     'steps:',
     '  - alloc_pages: { gfp: GFP_KERNEL }',
     '    as: p',
-    '  - kmap_local_page: { page: p.0 }',
+    '  - track_pfn_insert: { pfn: p.0, prot: WC }',
     '  - __free_pages: { pages: p }',
   ].join('\n');
   const m = moduleSource(loadScenarioFile(text, 't.yaml'));
   assert.deepEqual(m.steps, [1]);
   assert.equal(m.unsupported?.step, 2);
-  assert.match(m.unsupported!.reason, /^step 2 kmap_local_page: /);
+  assert.match(m.unsupported!.reason, /^step 2 track_pfn_insert: /);
   assert.doesNotMatch(m.c, /h_p_blocks = 0;/);
   const dir = mkdtempSync(join(tmpdir(), 'probe-'));
   const f = join(dir, 't.yaml');
   writeFileSync(f, text);
   const r = cli(f, '--emit', join(dir, 'out'));
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /probe: not supported: step 2 kmap_local_page: .*; steps from 2 on are not run/);
+  assert.match(r.out, /probe: not supported: step 2 track_pfn_insert: .*; steps from 2 on are not run/);
   assert.match(readFileSync(join(dir, 'out', 'patprobe.c'), 'utf8'), /module_init\(patprobe_init\)/);
   assert.equal(readFileSync(join(dir, 'out', 'Makefile'), 'utf8'), 'obj-m := patprobe.o\n');
 });
@@ -203,4 +203,29 @@ test('real 6.1-amd64 kernel: remap_pfn_range of RAM warns with the real page; a 
   const totals = [...r.out.matchAll(/^ {2}(\d+)\/(\d+) observations agree$/gm)];
   assert.equal(totals.length, 2, r.out);
   for (const m of totals) assert.equal(m[1], m[2], r.out);
+});
+
+// Kernel mappings of a highmem page (kmap_local_page, kmap_local_page_prot WC, vmap UC-) read back
+// with lookup_address, and lookup_memtype through kallsyms: the page stays WB in PAT's record.
+test('real 6.1-686-pae kernel: kmap_local, kmap_local_page_prot and vmap of a highmem page agree, PTE by PTE', (t) => {
+  if ('missing' in k686) return t.skip(`kernel tests skipped: ${k686.missing}`);
+  const r = cli(join(REPO_ROOT, 'scenarios', 'spec03', 'highmem-686-pae.yaml'));
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /^ {2}probe: not supported: step 12 track_pfn_insert: /m);
+  assert.match(r.out, /^ {2}agrees {3}step 5 lookup_address: PTE type: write-combining$/m);
+  assert.match(r.out, /^ {2}agrees {3}step 10 lookup_address: pat_index: 2$/m);
+  assert.match(r.out, /^ {2}agrees {3}step 11 lookup_memtype: memtype: write-back$/m);
+  assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m);
+});
+
+// 6.12 has no per-VMA tracking context yet: munmap of part of a whole-VMA remap frees a memtype
+// that was never reserved ('freeing invalid memtype', twice) and the reservation outlives the VMA.
+const k612 = findKernel('6.12-amd64');
+test('real 6.12-amd64 kernel: partial munmaps of a tracked remap print what patlab predicts and leave the reservation', (t) => {
+  if ('missing' in k612) return t.skip(`kernel tests skipped: ${k612.missing}`);
+  const r = cli(join(REPO_ROOT, 'scenarios', 'spec04', 'case10-munmap-middle-third.yaml'), '--kernel', '6.12-amd64');
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /^ {2}agrees {3}step 3 munmap: messages: \["x86\/PAT: insmod:\d+ freeing invalid memtype \[mem 0xc0001000-0xc0001fff\]"\]$/m);
+  assert.match(r.out, /^ {2}agrees {3}pat_memtype_list change: \+\[mem 0x00000000c0000000-/m);
+  assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m);
 });

@@ -102,6 +102,21 @@ function withVma(i: number, addr: string, lock: 'read' | 'write', none: string):
   ];
 }
 
+/**
+ * A call that returns a kernel pointer: `ret=ok`/`NULL`, kept in the step's handle, and (when
+ * patlab predicts the mapping's type) the type its kernel PTE decodes to.
+ */
+function kernelPointer(i: number, as: string | undefined, handles: Map<string, Handle>, call: string, withType: boolean): string[] {
+  const n = cName(as ?? `__step${i}`);
+  handles.set(as ?? `__step${i}`, { kind: 'addr', count: 0 });
+  return [
+    `\t{ void *v = ${call};`,
+    `\t  if (!v) { pr_info("patprobe: OBS ${i} ret=NULL\\n"); goto step${i}_end; }`,
+    `\t  ${n} = (unsigned long)v; pr_info("patprobe: OBS ${i} ret=ok\\n");${withType ? ` probe_kernel_type(${i}, ${n});` : ''} }`,
+    `step${i}_end:`,
+  ];
+}
+
 /** The body of one step, or Unsupported. */
 function stepBody(s: ScenarioStep, handles: Map<string, Handle>): string[] {
   const a = s.args;
@@ -281,6 +296,40 @@ function stepBody(s: ScenarioStep, handles: Map<string, Handle>): string[] {
       out.push(`\t}`);
       return out;
     }
+    case 'vmap': {
+      const { arr, count } = pagesArg(a['pages'], handles);
+      const prot = a['prot'] ? PCM[mode(a['prot'], 'prot')] : '_PAGE_CACHE_MODE_WB';
+      return kernelPointer(i, s.as, handles, `vmap(${arr}, ${count}, VM_MAP, __pgprot((pgprot_val(PAGE_KERNEL) & ~_PAGE_CACHE_MASK) | cachemode2protval(${prot})))`, true);
+    }
+    case 'vunmap':
+      out.push(`\tvunmap((void *)${expr(a['addr'], 'vaddr', handles, 'addr')});`);
+      return out;
+    case 'memremap':
+      return kernelPointer(i, s.as, handles, `memremap(${expr(a['offset'], 'phys', handles, 'offset')}, ${num(a['size'])}, ${num(a['flags'])})`, true);
+    case 'memunmap':
+      out.push(`\tmemunmap((void *)${expr(a['addr'], 'vaddr', handles, 'addr')});`);
+      return out;
+    case 'kmap':
+      return kernelPointer(i, s.as, handles, `kmap(${pageArg(a['page'], handles)})`, false);
+    case 'kunmap':
+      out.push(`\tkunmap(${pageArg(a['page'], handles)});`);
+      return out;
+    case 'kmap_local_page':
+      return kernelPointer(i, s.as, handles, `kmap_local_page(${pageArg(a['page'], handles)})`, false);
+    case 'kmap_local_page_prot':
+      return kernelPointer(i, s.as, handles, `kmap_local_page_prot(${pageArg(a['page'], handles)}, __pgprot((pgprot_val(PAGE_KERNEL) & ~_PAGE_CACHE_MASK) | cachemode2protval(${PCM[mode(a['prot'], 'prot')]})))`, false);
+    case 'kunmap_local':
+      out.push(`\tkunmap_local((void *)${expr(a['addr'], 'vaddr', handles, 'addr')});`);
+      return out;
+    case 'arch_io_reserve_memtype_wc':
+      out.push(`\tr = arch_io_reserve_memtype_wc(${expr(a['start'], 'phys', handles, 'start')}, ${num(a['size'])});`, obsRet);
+      return out;
+    case 'arch_io_free_memtype_wc':
+      out.push(`\tarch_io_free_memtype_wc(${expr(a['start'], 'phys', handles, 'start')}, ${num(a['size'])});`);
+      return out;
+    case 'lookup_memtype':
+      out.push(`\tprobe_lookup_memtype(${i}, ${expr(a['addr'], 'phys', handles, 'addr')});`);
+      return out;
     case 'memtype_free':
       out.push(`\tr = p_memtype_free(${expr(a['start'], 'phys', handles, 'start')}, ${expr(a['end'], 'phys', handles, 'end')});`, obsRet);
       return out;
@@ -295,7 +344,8 @@ export const PROBE_CALLS = [
   'set_pages_array_wc', 'set_pages_array_uc', 'set_pages_array_wb', 'set_pages_array_wt',
   'set_memory_wc', 'set_memory_uc', 'set_memory_wb', 'set_memory_wt', 'set_pages_uc', 'set_pages_wb',
   'ioremap', 'ioremap_uc', 'ioremap_wc', 'ioremap_wt', 'ioremap_cache', 'iounmap', 'lookup_address', 'memtype_reserve', 'memtype_free',
-  'remap_pfn_range', 'vm_insert_page', 'vm_insert_pages', 'vmf_insert_mixed', 'page_ref_count', 'get_user_pages', 'put_page',
+  'vmap', 'vunmap', 'memremap', 'memunmap', 'kmap', 'kunmap', 'kmap_local_page', 'kmap_local_page_prot', 'kunmap_local',
+  'arch_io_reserve_memtype_wc', 'arch_io_free_memtype_wc', 'lookup_memtype', 'remap_pfn_range', 'vm_insert_page', 'vm_insert_pages', 'vmf_insert_mixed', 'page_ref_count', 'get_user_pages', 'put_page',
 ] as const;
 
 /** The module for a scenario's steps, stopping at the first step it cannot write. */
@@ -387,6 +437,7 @@ static int probe_vm_cm = -1;
 static struct file *probe_file;
 static int (*p_memtype_reserve)(u64 start, u64 end, enum page_cache_mode req, enum page_cache_mode *new_type);
 static void (*p_memtype_free)(u64 start, u64 end);
+static enum page_cache_mode (*p_lookup_memtype)(u64 paddr);
 #define p_memtype_free(s, e) (p_memtype_free((s), (e)), 0)
 
 static const char * __maybe_unused pcm_name(enum page_cache_mode m)
@@ -430,6 +481,14 @@ static void __maybe_unused probe_kernel_pte(int step, unsigned long va, int show
 	pr_info("patprobe: OBS %d pat_index=%d\n", step, pat_idx(pte_flags(*pte), large));
 }
 
+/* The type the kernel PTE of a kernel address decodes to. */
+static void __maybe_unused probe_kernel_type(int step, unsigned long va)
+{
+	unsigned int level; pte_t *pte = lookup_address(va, &level);
+	if (!pte || !pte_present(*pte)) { pr_info("patprobe: OBS %d type=none\n", step); return; }
+	pr_info("patprobe: OBS %d type=%s\n", step, pte_type(pte_flags(*pte), level != PG_LEVEL_4K));
+}
+
 /* Walk the user page tables of the current process (the insmod process). */
 static void __maybe_unused probe_user_pte(int step, unsigned long va)
 {
@@ -448,6 +507,13 @@ static void __maybe_unused probe_user_pte(int step, unsigned long va)
 #endif
 	if (!found) { pr_info("patprobe: OBS %d type=none\n", step); return; }
 	pr_info("patprobe: OBS %d type=%s\n", step, pte_type(flags, 0));
+}
+
+/* lookup_memtype() is static in arch/x86/mm/pat/memtype.c: called through kallsyms when it is there. */
+static void __maybe_unused probe_lookup_memtype(int step, u64 paddr)
+{
+	if (!p_lookup_memtype) { pr_info("patprobe: OBS %d type=(lookup_memtype is not in kallsyms)\n", step); return; }
+	pr_info("patprobe: OBS %d type=%s\n", step, pcm_name(p_lookup_memtype(paddr)));
 }
 
 static void __maybe_unused probe_page_refs(int step, struct page *pg)
@@ -500,6 +566,7 @@ static int probe_setup(void)
 	if (!p_kln) { pr_info("patprobe: ERROR no kallsyms_lookup_name\n"); return -1; }
 	p_memtype_reserve = (void *)p_kln("memtype_reserve");
 	p_memtype_free = (void *)p_kln("memtype_free");
+	p_lookup_memtype = (void *)p_kln("lookup_memtype");
 	if (misc_register(&probe_dev)) { pr_info("patprobe: ERROR misc_register\n"); return -1; }
 	probe_file = filp_open("/dev/patprobe", O_RDWR, 0);
 	if (IS_ERR(probe_file)) { pr_info("patprobe: ERROR open /dev/patprobe %ld\n", PTR_ERR(probe_file)); misc_deregister(&probe_dev); return -1; }

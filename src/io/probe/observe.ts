@@ -108,7 +108,7 @@ export function observations(
     const fields = (ps.fields ?? {}) as Record<string, unknown>;
     for (const [k, v] of rs.obs) {
       if (k === 'ret') add(`${name}: return value`, v, predictedRet(ps.ret));
-      else if (k === 'type') add(`${name}: PTE type`, v, String(fields['type'] ?? '(not predicted)'));
+      else if (k === 'type') add(`${name}: ${rs.call === 'lookup_memtype' ? 'memtype' : 'PTE type'}`, v, String(fields['type'] ?? '(not predicted)'));
       else add(`${name}: ${k}`, v, String(fields[k] ?? '(not predicted)'));
     }
     const texts = (ps.messages as unknown[]).map((m) => (typeof m === 'string' ? m : String((m as { text?: unknown }).text)));
