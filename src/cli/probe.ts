@@ -109,8 +109,8 @@ export function registerProbe(program: Command): void {
 
 /**
  * The steps patlab predicts, as the real kernel ran them: every step runs in the insmod
- * process (a step's `comm:`/`pid:` is the model's alone), and an allocation of one block
- * gets the page the real allocator returned, so addresses in messages, the list and the
+ * process (a step's `comm:`/`pid:` is the model's alone), and each allocation gets the
+ * page the real allocator returned, so addresses in messages, the list and the
  * direct map are the real ones (docs/probe.md §3).
  */
 function replayableSteps(steps: ScenarioStep[], ran: number[], allocs: Map<number, number[]>): ScenarioStep[] {
@@ -120,7 +120,7 @@ function replayableSteps(steps: ScenarioStep[], ran: number[], allocs: Map<numbe
       const { comm: _c, pid: _p, ...rest } = s;
       const got = allocs.get(s.index);
       const count = s.args['count']?.t === 'num' ? s.args['count'].v : 1;
-      if (s.call !== 'alloc_pages' || got?.length !== 1 || count !== 1) return rest;
-      return { ...rest, args: { ...s.args, pfn: { t: 'num', v: got[0]! } } };
+      if (s.call !== 'alloc_pages' || got?.length !== count) return rest;
+      return { ...rest, args: { ...s.args, pfns: { t: 'list', v: got } } };
     });
 }

@@ -72,7 +72,9 @@ export function qemuShape(m: MachineSpec, k: KernelInstall): QemuShape | { refus
   const cpu: string[] = [];
   if (!m.cpu.pat && !m.boot.nopat) notes.push(`machine ${m.name}: a CPU without PAT is booted as -cpu max with nopat`);
   cpu.push('-cpu', m.cpu.gbpages || k.arch === 'x86-32-pae' ? 'max' : 'qemu64,+pat');
-  const append = ['console=ttyS0', 'panic=-1', 'loglevel=7'];
+  // nokaslr: the model's layout (page_offset_base, vmalloc_base) is the unrandomized one (decisions P6).
+  // no_hash_pointers: the kernel's %p prints the address, as patlab's messages do (decisions P6).
+  const append = ['console=ttyS0', 'panic=-1', 'loglevel=7', 'nokaslr', 'no_hash_pointers'];
   if (m.boot.nopat || !m.cpu.pat) append.push('nopat');
   if (m.boot.debugpat) append.push('debugpat');
   if (m.boot.nogbpages) append.push('nogbpages');

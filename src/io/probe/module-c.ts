@@ -28,6 +28,9 @@ interface Handle {
   count: number;
 }
 
+/** The handles the module has made, and the bias of a kernel virtual address given as a number. */
+type Handles = Map<string, Handle> & { vbias: bigint };
+
 class Unsupported extends Error {}
 
 /** The cache-mode index of `enum page_cache_mode` (arch/x86/include/asm/pgtable_types.h). */
@@ -42,9 +45,11 @@ function hex(n: number): string {
 }
 
 /** The C expression of one argument in the role the call gives it. */
-function expr(a: RawArg | undefined, role: Role, handles: Map<string, Handle>, what: string): string {
+function expr(a: RawArg | undefined, role: Role, handles: Handles, what: string): string {
   if (a === undefined) throw new Unsupported(`missing argument '${what}'`);
-  if (a.t === 'num') return hex(a.v);
+  // A kernel address in a scenario is patlab's stored form (docs/scenarios.md): the real one adds
+  // the bias (0xffff000000000000 on x86-64; the probe boots with nokaslr, so the layout is the model's).
+  if (a.t === 'num') return role === 'vaddr' && handles.vbias !== 0n ? '0x' + (handles.vbias + BigInt(a.v)).toString(16) + 'ULL' : hex(a.v);
   if (a.t !== 'ref') throw new Unsupported(`argument '${what}' of kind ${a.t}`);
   const h = handles.get(a.name);
   if (!h) throw new Unsupported(`'${a.name}' is not a handle the probe made`);
@@ -78,7 +83,7 @@ function mode(a: RawArg | undefined, what: string): number {
   throw new Unsupported(`argument '${what}' is not a cache mode`);
 }
 
-function pagesArg(a: RawArg | undefined, handles: Map<string, Handle>): { arr: string; count: number } {
+function pagesArg(a: RawArg | undefined, handles: Handles): { arr: string; count: number } {
   if (a?.t !== 'ref' || a.index !== undefined) throw new Unsupported("'pages' must name a pages handle");
   const h = handles.get(a.name);
   if (!h || h.kind !== 'pages') throw new Unsupported(`'${a.name}' is not a pages handle the probe made`);
@@ -86,7 +91,9 @@ function pagesArg(a: RawArg | undefined, handles: Map<string, Handle>): { arr: s
 }
 
 /** One page of a pages handle, as `struct page *`. */
-function pageArg(a: RawArg | undefined, handles: Map<string, Handle>): string {
+function pageArg(a: RawArg | undefined, handles: Handles): string {
+  // A page named by its pfn (a page the scenario did not allocate, e.g. kmap of low RAM).
+  if (a?.t === 'num') return `pfn_to_page(${hex(a.v)})`;
   if (a?.t !== 'ref' || a.offset) throw new Unsupported("'page' must name a page of a pages handle");
   const h = handles.get(a.name);
   if (!h || h.kind === 'addr') throw new Unsupported(`'${a.name}' is not a pages handle the probe made`);
@@ -106,7 +113,7 @@ function withVma(i: number, addr: string, lock: 'read' | 'write', none: string):
  * A call that returns a kernel pointer: `ret=ok`/`NULL`, kept in the step's handle, and (when
  * patlab predicts the mapping's type) the type its kernel PTE decodes to.
  */
-function kernelPointer(i: number, as: string | undefined, handles: Map<string, Handle>, call: string, withType: boolean): string[] {
+function kernelPointer(i: number, as: string | undefined, handles: Handles, call: string, withType: boolean): string[] {
   const n = cName(as ?? `__step${i}`);
   handles.set(as ?? `__step${i}`, { kind: 'addr', count: 0 });
   return [
@@ -118,7 +125,7 @@ function kernelPointer(i: number, as: string | undefined, handles: Map<string, H
 }
 
 /** The body of one step, or Unsupported. */
-function stepBody(s: ScenarioStep, handles: Map<string, Handle>): string[] {
+function stepBody(s: ScenarioStep, handles: Handles): string[] {
   const a = s.args;
   const i = s.index;
   const out: string[] = [];
@@ -350,7 +357,7 @@ export const PROBE_CALLS = [
 
 /** The module for a scenario's steps, stopping at the first step it cannot write. */
 export function moduleSource(sc: Scenario): ModuleSource {
-  const handles = new Map<string, Handle>();
+  const handles: Handles = Object.assign(new Map<string, Handle>(), { vbias: sc.machine.arch === 'x86-64' ? 0xffff000000000000n : 0n });
   const bodies: string[] = [];
   const steps: number[] = [];
   let unsupported: ModuleSource['unsupported'];
@@ -473,8 +480,8 @@ static const char *pte_type(u64 flags, int large)
 static void __maybe_unused probe_kernel_pte(int step, unsigned long va, int show_pfn)
 {
 	unsigned int level; pte_t *pte = lookup_address(va, &level); int large = level != PG_LEVEL_4K;
-	static const char *const lv[] = { "none", "4k", "2M", "1G", "512G" };
-	if (!pte || !pte_present(*pte)) { pr_info("patprobe: OBS %d type=none\n", step); return; }
+	static const char *const lv[] = { "none", "4k", "2m", "1g", "512g" }; /* patlab's names */
+	if (!pte || !pte_present(*pte)) { pr_info("patprobe: OBS %d ret=NULL\n", step); return; }
 	pr_info("patprobe: OBS %d level=%s\n", step, level < 5 ? lv[level] : "?");
 	if (show_pfn) pr_info("patprobe: OBS %d pfn=%#lx\n", step, large ? (unsigned long)(pte_pfn(*pte) + ((va & ~(level == PG_LEVEL_2M ? PMD_MASK : PUD_MASK)) >> PAGE_SHIFT)) : (unsigned long)pte_pfn(*pte));
 	pr_info("patprobe: OBS %d type=%s\n", step, pte_type(pte_flags(*pte), large));

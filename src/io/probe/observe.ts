@@ -7,6 +7,7 @@
 import type { KernelContext } from '../../kernel/context.js';
 import type { RunOutcome } from '../../run/execute.js';
 import { runToJson } from '../render/run-json.js';
+import { ERRNO_VALUES } from '../../kernel/errno.js';
 
 export interface RealStep {
   call: string;
@@ -73,9 +74,11 @@ export interface Observation {
   info?: boolean;
 }
 
-/** patlab's `ret` in the probe's terms: a pointer or page is `ok`/`null`, an int is its value. */
+/** patlab's `ret` in the probe's terms: a pointer or page is `ok`/`NULL`, an errno its number, as the module prints it. */
 function predictedRet(ret: string | null): string {
   if (ret === null) return '(none)';
+  const e = /^-(E[A-Z0-9]+)$/.exec(ret);
+  if (e && ERRNO_VALUES[e[1]!] !== undefined) return String(-ERRNO_VALUES[e[1]!]!);
   return ret;
 }
 
@@ -111,8 +114,8 @@ export function observations(
       else if (k === 'type') add(`${name}: ${rs.call === 'lookup_memtype' ? 'memtype' : 'PTE type'}`, v, String(fields['type'] ?? '(not predicted)'));
       else add(`${name}: ${k}`, v, String(fields[k] ?? '(not predicted)'));
     }
-    const texts = (ps.messages as unknown[]).map((m) => (typeof m === 'string' ? m : String((m as { text?: unknown }).text)));
-    const realMsgs = collapseSplats(rs.messages);
+    const texts = (ps.messages as unknown[]).map((m) => (typeof m === 'string' ? m : String((m as { text?: unknown }).text))).map(bareWarn);
+    const realMsgs = collapseSplats(rs.messages).map(bareWarn);
     const fatal = j.fatal as { step: number; what: string; text: string } | null;
     const predFatal = fatal && fatal.step === i ? fatalKind(fatal.what, fatal.text) : 'none';
     const realFatal = rs.ended ? 'none' : (realMsgs.map((m) => fatalKind('', m)).find((x) => x !== 'none') ?? 'the module stopped without a message');
@@ -190,6 +193,14 @@ export function directmapDelta(before: string[], after: string[]): string {
 export function collapseSplats(lines: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
+    // dump_stack() after a message (iounmap's "bad address"): the machine's backtrace, not a message.
+    if (/^CPU: \d+ PID: \d+ Comm: /.test(lines[i]!)) {
+      const end = lines.indexOf(' </TASK>', i);
+      if (end >= 0) {
+        i = end;
+        continue;
+      }
+    }
     if (lines[i] !== '------------[ cut here ]------------') {
       out.push(lines[i]!);
       continue;
@@ -208,6 +219,16 @@ export function collapseSplats(lines: string[]): string[] {
     i = j;
   }
   return out;
+}
+
+/**
+ * A WARN with no message: the kernel's splat names FILE:LINE and the function it was inlined
+ * into (`WARNING: at arch/x86/mm/pat/memtype.c:515 memtype_reserve+0x197/0x2c0`), patlab names
+ * the macro and the function that has it (`WARNING: WARN_ON_ONCE in reserve_ram_pages_type`):
+ * both are compared as the fact of the WARN.
+ */
+export function bareWarn(m: string): string {
+  return /^WARNING: at \S+:\d+ \S+$/.test(m) || /^WARNING: WARN_ON(_ONCE)? in \S+$/.test(m) ? 'WARNING: (a WARN without a message)' : m;
 }
 
 /** `+line` / `-line` between two pat_memtype_list snapshots (multisets), "none" when equal. */

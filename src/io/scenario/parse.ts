@@ -20,6 +20,7 @@
  * calls and arguments get a "did you mean".
  */
 
+import { ERRNO_VALUES } from '../../kernel/errno.js';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { cacheModeFromAnyName } from '../../hw/cache-mode.js';
 import type { ArgKind, CallSpec } from '../../kernel/api/types.js';
@@ -308,7 +309,7 @@ function parseStepExpect(src: YamlSource, node: Node, index: number): StepExpect
   return ex;
 }
 
-const ERRNO: Record<string, number> = { EPERM: 1, ENOENT: 2, ENOMEM: 12, EFAULT: 14, EBUSY: 16, EINVAL: 22, EAGAIN: 11, ENOSPC: 28 };
+const ERRNO = ERRNO_VALUES;
 
 function errnoValue(src: YamlSource, n: Node, s: string): number {
   const name = s.replace(/^-/, '');

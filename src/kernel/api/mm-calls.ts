@@ -113,13 +113,17 @@ export const MM_CALLS: CallSpec<K>[] = [
       { name: 'order', kind: 'count', optional: true },
       { name: 'count', kind: 'count', optional: true, doc: 'number of allocations (default 1)' },
       { name: 'pfn', kind: 'pfn', optional: true, doc: 'the page the allocator returns (must be free): replays a real machine' },
+      { name: 'pfns', kind: 'pages', optional: true, doc: 'the first page of each of the count allocations (each must be free): replays a real machine' },
     ],
     produces: 'pages',
     run(k, a): CallResult {
       const order = (a['order'] as number | undefined) ?? 0;
       const count = (a['count'] as number | undefined) ?? 1;
+      const pfnList = a['pfns'] as number[] | undefined;
+      if (pfnList !== undefined && a['pfn'] !== undefined) throw new ImpossibleRequestError('pfn and pfns both name the pages: keep one');
+      if (pfnList !== undefined && pfnList.length !== count) throw new ImpossibleRequestError(`pfns names ${pfnList.length} allocation(s), count is ${count}`);
       const at = a['pfn'] as number | undefined;
-      if (at !== undefined && count !== 1) throw new ImpossibleRequestError('pfn names one allocation: drop count');
+      if (at !== undefined && count !== 1) throw new ImpossibleRequestError('pfn names one allocation: drop count, or give pfns');
       const gfp = a['gfp'] as Gfp;
       // __alloc_pages(): `if (WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)) return NULL;` (order >= MAX_ORDER before v6.4).
       if (order > MAX_ORDER) {
@@ -128,7 +132,8 @@ export const MM_CALLS: CallSpec<K>[] = [
       }
       const pfns: number[] = [];
       for (let i = 0; i < count; i++) {
-        const pfn = at !== undefined ? k.allocator.allocPagesAt(gfp, order, at) : k.allocator.allocPages(gfp, order);
+        const want = pfnList?.[i] ?? at;
+        const pfn = want !== undefined ? k.allocator.allocPagesAt(gfp, order, want) : k.allocator.allocPages(gfp, order);
         if (pfn < 0) return { isNull: true, fields: { allocated: i } };
         for (let j = 0; j < 1 << order; j++) pfns.push(pfn + j);
       }
