@@ -121,6 +121,8 @@ function replayableSteps(steps: ScenarioStep[], ran: number[], allocs: Map<numbe
       const got = allocs.get(s.index);
       const count = s.args['count']?.t === 'num' ? s.args['count'].v : 1;
       if (s.call !== 'alloc_pages' || got?.length !== count) return rest;
-      return { ...rest, args: { ...s.args, pfns: { t: 'list', v: got } } };
+      // The real pages replace any `pfn:` the scenario gave (alloc_pages refuses both).
+      const { pfn: _pfn, ...args } = s.args;
+      return { ...rest, args: { ...args, pfns: { t: 'list', v: got } } };
     });
 }

@@ -309,12 +309,10 @@ function parseStepExpect(src: YamlSource, node: Node, index: number): StepExpect
   return ex;
 }
 
-const ERRNO = ERRNO_VALUES;
-
 function errnoValue(src: YamlSource, n: Node, s: string): number {
   const name = s.replace(/^-/, '');
-  const v = ERRNO[name];
-  if (v === undefined) src.fail(n, `unknown errno '${s}'${didYouMean(name, Object.keys(ERRNO))}: expected one of ${Object.keys(ERRNO).join(', ')}`);
+  const v = ERRNO_VALUES[name];
+  if (v === undefined) src.fail(n, `unknown errno '${s}'${didYouMean(name, Object.keys(ERRNO_VALUES))}: expected one of ${Object.keys(ERRNO_VALUES).join(', ')}`);
   return -v;
 }
 
