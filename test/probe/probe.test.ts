@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { REPO_ROOT } from '../shared-dir.js';
 import { loadScenarioFile } from '../../src/io/scenario/load.js';
 import { moduleSource } from '../../src/io/probe/module-c.js';
-import { collapseSplats, directmapDelta, fatalKind, parseProbeDmesg } from '../../src/io/probe/observe.js';
+import { bareWarn, collapseSplats, directmapDelta, fatalKind, parseProbeDmesg } from '../../src/io/probe/observe.js';
 import { findKernel } from '../../src/io/probe/harness.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -228,4 +228,11 @@ test('real 6.12-amd64 kernel: partial munmaps of a tracked remap print what patl
   assert.match(r.out, /^ {2}agrees {3}step 3 munmap: messages: \["x86\/PAT: insmod:\d+ freeing invalid memtype \[mem 0xc0001000-0xc0001fff\]"\]$/m);
   assert.match(r.out, /^ {2}agrees {3}pat_memtype_list change: \+\[mem 0x00000000c0000000-/m);
   assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m);
+});
+
+test('"caller %pS mapping multiple BARs" is compared without the caller symbol; other messages are untouched', () => {
+  assert.equal(bareWarn('caller patprobe_init+0xa2/0x1000 [patprobe] mapping multiple BARs'), bareWarn('caller pattest_init+0x6d mapping multiple BARs'));
+  assert.equal(bareWarn('caller pattest_init+0x6d mapping multiple BARs'), 'caller (the calling function) mapping multiple BARs');
+  assert.equal(bareWarn('x86/PAT: caller mapping multiple BARs'), 'x86/PAT: caller mapping multiple BARs');
+  assert.equal(bareWarn('WARNING: at arch/x86/mm/pat/memtype.c:515 memtype_reserve+0x197/0x2c0'), 'WARNING: (a WARN without a message)');
 });
