@@ -52,13 +52,49 @@ export interface KernelFlags {
    * Spec 03 §3 "Absent in 2025 kernels".
    */
   setPagesArrayWt: boolean;
+  /**
+   * `__vm_insert_mixed()` starts with `BUG_ON(!vm_mixed_ok(vma, pfn))`: a
+   * VMA that is neither `VM_MIXEDMAP` nor given a special/devmap/zero pfn is a
+   * BUG, before the address check. From v6.10 ("mm/memory: cleanly support
+   * zeropage in vm_insert_page*(), vm_map_pages*() and vmf_insert_mixed()",
+   * David Hildenbrand) it is `VM_FAULT_SIGBUS`. Read in Debian's 6.1.192
+   * and 6.12.118 mm/memory.c (docs/decisions.md V1).
+   */
+  vmMixedOkBug: boolean;
+  /**
+   * `vm_insert_page()` checks `page_count(page)` (-EINVAL) itself, before
+   * the `VM_MIXEDMAP` step and its `BUG_ON(vma->vm_flags & VM_PFNMAP)`. From
+   * v6.10 ("mm/memory: move page_count() check into
+   * validate_page_before_insert()") the check is in `insert_page()`, after
+   * the BUG_ON. Same sources (docs/decisions.md V2).
+   */
+  insertPageCountFirst: boolean;
+  /**
+   * `ttm_bo_vm_fault_reserved()` answers `VM_FAULT_OOM` for any
+   * `ttm_tt_populate()` failure, without a message. From "drm/ttm: Make the
+   * call to ttm_tt_populate() interruptible when faulting" (Thomas
+   * Hellström, v6.4) -EINTR/-ERESTARTSYS/-EAGAIN are `VM_FAULT_NOPAGE`, the
+   * rest `pr_debug("TTM fault hit %pe.")` and `VM_FAULT_SIGBUS`. Read in
+   * Debian's 6.1.192 and 6.12.118 ttm_bo_vm.c (docs/decisions.md V3).
+   */
+  ttmPopulateFailOom: boolean;
+  /**
+   * KVM takes no reference on the pages of a `VM_PFNMAP` mapping
+   * (`hva_to_pfn_remapped`), and has the `allow_unsafe_mappings` module
+   * parameter without which it refuses to pin one (`__kvm_vcpu_map`): v6.13,
+   * Sean Christopherson's "KVM: Stop grabbing references to PFNMAP'd pages,
+   * overhaul usage of struct page". Before, `kvm_try_get_pfn` took a
+   * reference on a refcounted page and the parameter does not exist (absent
+   * from Debian's 6.1.192 and 6.12.118 virt/kvm; docs/decisions.md V4).
+   */
+  kvmPfnmapNoRef: boolean;
 }
 
 export const KERNEL_PRESETS = {
-  mainline: { memtypeEraseEndMatch: false, mtrrLegacyLookup: false, legacyTrackPfn: false, patInitFromMtrr: false, setPagesArrayWt: false },
-  '6.12': { memtypeEraseEndMatch: true, mtrrLegacyLookup: false, legacyTrackPfn: true, patInitFromMtrr: false, setPagesArrayWt: false },
-  '6.6': { memtypeEraseEndMatch: true, mtrrLegacyLookup: false, legacyTrackPfn: true, patInitFromMtrr: false, setPagesArrayWt: false },
-  '6.1': { memtypeEraseEndMatch: true, mtrrLegacyLookup: true, legacyTrackPfn: true, patInitFromMtrr: true, setPagesArrayWt: false },
+  mainline: { memtypeEraseEndMatch: false, mtrrLegacyLookup: false, legacyTrackPfn: false, patInitFromMtrr: false, setPagesArrayWt: false, vmMixedOkBug: false, insertPageCountFirst: false, ttmPopulateFailOom: false, kvmPfnmapNoRef: true },
+  '6.12': { memtypeEraseEndMatch: true, mtrrLegacyLookup: false, legacyTrackPfn: true, patInitFromMtrr: false, setPagesArrayWt: false, vmMixedOkBug: false, insertPageCountFirst: false, ttmPopulateFailOom: false, kvmPfnmapNoRef: false },
+  '6.6': { memtypeEraseEndMatch: true, mtrrLegacyLookup: false, legacyTrackPfn: true, patInitFromMtrr: false, setPagesArrayWt: false, vmMixedOkBug: true, insertPageCountFirst: true, ttmPopulateFailOom: false, kvmPfnmapNoRef: false },
+  '6.1': { memtypeEraseEndMatch: true, mtrrLegacyLookup: true, legacyTrackPfn: true, patInitFromMtrr: true, setPagesArrayWt: false, vmMixedOkBug: true, insertPageCountFirst: true, ttmPopulateFailOom: true, kvmPfnmapNoRef: false },
 } as const satisfies Record<string, KernelFlags>;
 
 export type KernelVersionName = keyof typeof KERNEL_PRESETS;

@@ -238,7 +238,8 @@ export const VM_CALLS: CallSpec<K>[] = [
     'vmf_insert_pfn_prot_mkwrite(vma, addr, pfn, prot, mkwrite): modelled identical to vmf_insert_pfn_prot with mkwrite forwarded (spec says "presumably identical") — spec 04 §4',
     (k, v, a) => vmfInsertPfnProtMkwrite(k, v, a['addr'] as number, a['pfn'] as number, protOf(k, v, a['prot'] as CacheMode), (a['mkwrite'] as boolean | undefined) ?? false),
     [PROT, { name: 'mkwrite', kind: 'bool', optional: true }],
-    (k) => (k.flags.legacyTrackPfn ? 'vmf_insert_pfn_prot_mkwrite is only in the newest trees (spec 04 §4)' : null),
+    // Settled from the trees (docs/decisions.md V5): only linux-mm at c6ed7499 has it, no release does.
+    () => 'it is in no kernel a preset stands for: only linux-mm at c6ed7499 has it (TTM "never map prefaulted PTEs writable"); Debian 6.1.192, 6.12.118 and linux-mm at 009857a2 have vmf_insert_pfn_prot without it',
   ),
   pfnInsertCall('vmf_insert_mixed', 'vmf_insert_mixed(vma, addr, pfn): VM_MIXEDMAP only; PAT lookup; special PTE on x86 — spec 04 §5', (k, v, a) => vmfInsertMixed(k, v, a['addr'] as number, a['pfn'] as number)),
   pfnInsertCall('vmf_insert_mixed_mkwrite', 'vmf_insert_mixed_mkwrite(vma, addr, pfn) — spec 04 §5', (k, v, a) => vmfInsertMixedMkwrite(k, v, a['addr'] as number, a['pfn'] as number)),

@@ -88,12 +88,23 @@ export function ensureMixedmap(k: MmContext, vma: Vma, fn: string): void {
   vma.flags |= VM_MIXEDMAP;
 }
 
+/**
+ * Before v6.10 `vm_insert_page()` itself refused a page with `page_count == 0`
+ * (-EINVAL), before the `VM_MIXEDMAP` step and its BUG_ON (KernelFlags.insertPageCountFirst).
+ */
+function pageCountFirstRefuses(k: MmContext, fn: string, pfn: number): boolean {
+  if (!k.flags.insertPageCountFirst || !k.pages.pfnValid(pfn) || k.pages.refcount[pfn] !== 0) return false;
+  k.log.refuse(fn, `!page_count(page) at pfn 0x${pfn.toString(16)}`, '-EINVAL');
+  return true;
+}
+
 /** `vm_insert_page(vma, addr, page)` (spec 04 §6). */
 export function vmInsertPage(k: MmContext, vma: Vma, addr: number, pfn: number): number {
   if (!vma.contains(addr)) {
     k.log.refuse('vm_insert_page', `addr 0x${addr.toString(16)} outside the vma`, '-EFAULT');
     return -EFAULT;
   }
+  if (pageCountFirstRefuses(k, 'vm_insert_page', pfn)) return -EINVAL;
   ensureMixedmap(k, vma, 'vm_insert_page');
   return insertPage(k, vma, addr, pfn, vma.pageProt, false, 'vm_insert_page');
 }
@@ -134,6 +145,8 @@ export function vmMapPages(k: MmContext, vma: Vma, pfns: ArrayLike<number>, zero
   if (offset >= num) return -ENXIO;
   if (vma.pages > num - offset) return -ENXIO;
   const slice = Array.from({ length: vma.pages }, (_, i) => pfns[offset + i]!);
+  // __vm_map_pages() calls vm_insert_page() per page: its own count check comes before the first page's VM_MIXEDMAP step.
+  if (slice.length > 0 && pageCountFirstRefuses(k, 'vm_insert_page', slice[0]!)) return -EINVAL;
   return insertPagesProt(k, vma, vma.start, slice, vma.pageProt, zero ? 'vm_map_pages_zero' : 'vm_map_pages').ret;
 }
 

@@ -135,7 +135,8 @@ function vmMixedOk(vma: Vma): boolean {
  * RAM pfn gets a special, non-refcounted PTE.
  */
 function vmInsertMixed(k: MmContext, vma: Vma, addr: number, pfn: number, mkwrite: boolean, call: string): VmFault {
-  if (!vmMixedOk(vma)) return VM_FAULT_SIGBUS;
+  // Before v6.10 the check was a BUG_ON, and it came before the address check (KernelFlags.vmMixedOkBug).
+  if (!vmMixedOk(vma)) return k.flags.vmMixedOkBug ? bugOn(k, '__vm_insert_mixed', '!vm_mixed_ok(vma, pfn)') : VM_FAULT_SIGBUS;
   if (!vma.contains(addr)) return VM_FAULT_SIGBUS;
   const mark = chainMark(k.log);
   k.log.chain?.push({ fn: call, read: `vm_page_prot ${cacheModeShort(protMode(k, vma.pageProt))}`, result: 'PAT lookup' });

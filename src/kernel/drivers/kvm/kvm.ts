@@ -67,14 +67,17 @@ const KVM = subsystemKey<Kvm>('kvm', () => {
 
 /** The default refcount mode of a kernel version. */
 export function kvmRefModeOf(k: MmContext): KvmRefMode {
-  return k.machine.kernel === 'mainline' ? 'no-ref' : 'try-get';
+  return k.flags.kvmPfnmapNoRef ? 'no-ref' : 'try-get';
 }
 
 /** `kvm_create_vm` (one VM per kernel in the model; created on first use). */
 export function kvmOf(k: MmContext, opts: { legacyGetPage?: boolean; allowUnsafeMappings?: boolean } = {}): Kvm {
   let vm = k.subsystems.peek(KVM);
   if (!vm) {
-    vm = k.subsystems.set(KVM, new Kvm(opts.legacyGetPage ? 'get-page' : kvmRefModeOf(k), opts.allowUnsafeMappings ?? false));
+    // load_module() → unknown_module_param_cb: a parameter the module does not have is ignored with a warning.
+    if (opts.allowUnsafeMappings !== undefined && !k.flags.kvmPfnmapNoRef) k.log.emit('warn', "kvm: unknown parameter 'allow_unsafe_mappings' ignored");
+    const allow = k.flags.kvmPfnmapNoRef && (opts.allowUnsafeMappings ?? false);
+    vm = k.subsystems.set(KVM, new Kvm(opts.legacyGetPage ? 'get-page' : kvmRefModeOf(k), allow));
     // MMU-notifier protection, checked lazily: a no-reference pfn whose user PTE is gone was invalidated.
     pageRefs(k).stillMapped.set('kvm', kvmHoldStillMapped);
   }

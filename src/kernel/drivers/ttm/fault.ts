@@ -53,7 +53,8 @@ export interface TtmFaultResult {
  * then up to `num_prefault` pages through `vmf_insert_pfn_prot` — whose PAT
  * lookup replaces the cache bits of `prot` (04 §4 step 7). A missing page
  * at i = 0 → OOM; an insert error at i = 0 → NOPAGE (swallowed), later →
- * stop. Under RFC 1/3 the loop is one `apply_to_page_range`.
+ * stop. Under RFC 1/3 the loop is one `apply_to_page_range`. Before v6.4 (KernelFlags.ttmPopulateFailOom)
+ * every populate failure was VM_FAULT_OOM.
  */
 export function ttmBoVmFaultReserved(k: MmContext, vma: Vma, bo: TtmBo, address: number, protIn: number, numPrefault: number): TtmFaultResult {
   // TTM's caching choice holds for every page this fault inserts, and ends with it.
@@ -79,6 +80,8 @@ function faultReserved(k: MmContext, vma: Vma, bo: TtmBo, address: number, protI
     if (r.ret) {
       const f = k.hooks.ttmFaultInsert?.populateFailed?.(k, r.ret);
       if (f !== undefined && f !== null) return { ...res, ret: f };
+      // Before v6.4 every populate failure was VM_FAULT_OOM, silently (KernelFlags.ttmPopulateFailOom).
+      if (k.flags.ttmPopulateFailOom) return { ...res, ret: VM_FAULT_OOM };
       k.log.emit('debug', `[TTM] TTM fault hit ${errName(r.ret)}.`);
       return { ...res, ret: VM_FAULT_SIGBUS };
     }
