@@ -214,11 +214,16 @@ export function parseDmesg(text: string, file: string): Parsed<Dmesg> {
         // arch/x86/pci/mmconfig-shared.c pci_mmconfig_add()
         d.mmconfig.push({ segment: parseInt(m[1]!, 16), startBus: parseInt(m[2]!, 16), endBus: parseInt(m[3]!, 16), base: hx(m[4]!) });
       } else if (t.startsWith('PCI: MMCONFIG for domain')) bad(l.n, t, 'bad MMCONFIG line (expected "PCI: MMCONFIG for domain %04x [bus %02x-%02x] at [mem ...] (base 0x...)")');
-      else if (t === 'PCI: not using MMCONFIG') d.mmconfig = []; // pci_mmcfg_reject_broken() / free_all_mmcfg()
+      else if ((m = /^PCI: ECAM \[mem 0x[0-9a-f]+-0x[0-9a-f]+[^\]]*\] \(base 0x([0-9a-f]+)\) for domain ([0-9a-f]{4}) \[bus ([0-9a-f]{2})-([0-9a-f]{2})\]$/.exec(t))) {
+        // The same pci_mmconfig_add() line as Debian 6.12.118 words it (6.1.192 says MMCONFIG).
+        d.mmconfig.push({ segment: parseInt(m[2]!, 16), startBus: parseInt(m[3]!, 16), endBus: parseInt(m[4]!, 16), base: hx(m[1]!) });
+      } else if (/^PCI: ECAM \[mem [^\]]*\] \(base /.test(t)) bad(l.n, t, 'bad ECAM line (expected "PCI: ECAM [mem ...] (base 0x...) for domain %04x [bus %02x-%02x]")');
+      else if (t === 'PCI: not using MMCONFIG' || t.startsWith('PCI: not using ECAM (')) d.mmconfig = []; // pci_mmcfg_reject_broken() / free_all_mmcfg()
       else if ((m = /^smp: Brought up \d+ nodes?, (\d+) CPUs?$/.exec(t))) d.cpus = Number(m[1]);
       else if ((m = /^smpboot: Allowing (\d+) CPUs/.exec(t))) d.cpus ??= Number(m[1]);
       else if ((m = /^(\d+)MB LOWMEM available\.$/.exec(t))) d.lowmemMiB = Number(m[1]);
-      else if ((m = /^DMI: (.*)$/.exec(t))) d.dmi = m[1]!;
+      // dmi_setup()'s system line; later kernels (6.12.118, not 6.1.192) add "DMI: Memory slots populated: N/M", which is not it.
+      else if ((m = /^DMI: (.*)$/.exec(t)) && !m[1]!.startsWith('Memory slots populated:')) d.dmi = m[1]!;
     } catch (e) {
       // A number the parser cannot hold exactly (mutated or corrupt): that line is bad, the rest is read.
       if (!(e instanceof TooBig)) throw e;

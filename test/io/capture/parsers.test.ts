@@ -97,6 +97,22 @@ test('dmesg: MMCONFIG regions in use; "not using MMCONFIG" drops those before it
   assert.equal(r.issues[0]?.line, 1);
 });
 
+test('dmesg: 6.12 words the ECAM line differently and says "not using ECAM (...)"; same regions', () => {
+  const line = '[    1.18] PCI: ECAM [mem 0xb0000000-0xbfffffff] (base 0xb0000000) for domain 0000 [bus 00-ff]';
+  let r = parseDmesg([line, '[    1.18] PCI: ECAM [mem 0xb0000000-0xbfffffff] reserved as E820 entry'].join('\n'), 'd');
+  assert.deepEqual(r.issues, []);
+  assert.deepEqual(r.value.mmconfig, [{ segment: 0, startBus: 0, endBus: 0xff, base: 0xb0000000 }]);
+  r = parseDmesg([line, '[    1.2] PCI: not using ECAM ([mem 0xb0000000-0xbfffffff] not reserved)'].join('\n'), 'd');
+  assert.deepEqual(r.value.mmconfig, []);
+  r = parseDmesg('[    0.0] PCI: ECAM [mem 0xb0000000-0xbfffffff] (base 0xb0000000) for somewhere', 'd');
+  assert.equal(r.issues[0]?.line, 1);
+});
+
+test('dmesg: the DMI system line, not 6.12\'s "DMI: Memory slots populated" after it', () => {
+  const r = parseDmesg(['[    0.0] DMI: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014', '[    0.0] DMI: Memory slots populated: 1/1'].join('\n'), 'd');
+  assert.equal(r.value.dmi, 'QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014');
+});
+
 test('dmesg: print_mtrr_state lines and the v6.2+ MTRR map', () => {
   const text = [
     '[    0.0] MTRR default type: write-back',
