@@ -22,11 +22,22 @@
  * from `bpf_jit_binary_alloc()` (module_alloc, highmem first) made read-only
  * by `bpf_jit_binary_lock_ro()`.
  *
- * Model choices: the pack's pages are one naturally aligned 2 MiB block from
- * the page allocator (the kernel's bulk order-0 allocation on a fresh system
- * takes neighbouring pages; which 2 MiB it is cannot be known).
+ * Where the pages are (measured with lookup_address() on Debian 6.1 and 6.12
+ * under qemu, docs/capture-differences.md): the bulk order-0 allocation takes
+ * the smallest free blocks first, and at boot those are what
+ * `pcpu_embed_first_chunk()` gave back of CPU 0's unit, at the top of memory
+ * below the memmap (memblock allocates top-down). About half the pack lies
+ * there and the rest in the lowest free memory, so on a machine with more than
+ * about 1 GiB above 4 GiB the pack's aliases are in two GB leaves and both
+ * split (DirectMap1G one lower than a single block would give).
+ *
+ * Model choices: an order-8 block at the start of the 2 MiB block 6 MiB below
+ * the memmap (measured 4–6 MiB below on the sweep's boots: NODE_DATA and the
+ * vmemmap's page tables are allocated above it), and an order-8 block from the
+ * page allocator; one block of order 9 when the first is not free memory.
  */
 
+import { ImpossibleRequestError } from '../impossible.js';
 import { splitPage, type Gfp } from '../mm/page-alloc.js';
 import { changePageAttrSetClr } from '../mm/cpa.js';
 import { PAGE_KERNEL_BITS, PAGE_RW } from '../mm/linear-map.js';
@@ -46,14 +57,50 @@ export function ptpClassifierJit(k: MmContext & { modules: Vmalloc; machine: { c
   const n = k.is64 ? PACK_PAGES : 1;
   // module_alloc() is vmalloc: GFP_KERNEL, plus __GFP_HIGHMEM on x86-32.
   const gfp: Gfp = k.is64 ? 'GFP_KERNEL' : 'GFP_HIGHUSER';
-  const order = Math.log2(n);
-  const first = k.allocator.allocPages(gfp, order);
-  if (first < 0) return [];
-  // vmalloc uses order-0 pages: the block becomes n pages of one reference each.
-  splitPage(k.pages, first, order);
-  const pfns = Array.from({ length: n }, (_, i) => first + i);
+  const pfns: number[] = [];
+  // vmalloc uses order-0 pages: each block becomes pages of one reference each.
+  const take = (first: number, order: number): void => {
+    splitPage(k.pages, first, order);
+    for (let i = 0; i < 2 ** order; i++) pfns.push(first + i);
+  };
+  const pcpu = k.is64 ? pcpuFreedBlock(k) : null;
+  if (pcpu !== null) {
+    take(pcpu, 8);
+    const rest = k.allocator.allocPages(gfp, 8);
+    if (rest < 0) return [];
+    take(rest, 8);
+  } else {
+    const first = k.allocator.allocPages(gfp, Math.log2(n));
+    if (first < 0) return [];
+    take(first, Math.log2(n));
+  }
   const va = k.modules.vmap(pfns, PAGE_KERNEL_BITS, 'module_alloc');
   if (va === null) return [];
   changePageAttrSetClr(k, { caller: 'set_memory_ro', vaddr: va, numpages: n, maskSet: 0, maskClr: PAGE_RW });
   return pfns;
+}
+
+/** x86-64 SECTION_SIZE_BITS 27: 128 MiB sections; the vmemmap holds 64 bytes per page of each present one. */
+const SECTION_PFNS = 32768;
+const MEMMAP_PFNS_PER_SECTION = (SECTION_PFNS * 64) / 4096;
+
+/**
+ * The order-8 block of what `pcpu_embed_first_chunk()` freed of CPU 0's unit
+ * (model choice above), allocated from the page allocator, or null when that
+ * is not free memory (then the pack is one order-9 block).
+ */
+function pcpuFreedBlock(k: MmContext & { machine: { e820: readonly { start: number; end: number; type: string }[] } }): number | null {
+  const ram = k.machine.e820.filter((e) => e.type === 'usable').map((e) => ({ s: Math.ceil(e.start / 4096), e: Math.floor(e.end / 4096) }));
+  if (ram.length === 0) return null;
+  const sections = new Set<number>();
+  for (const r of ram) for (let x = Math.floor(r.s / SECTION_PFNS); x * SECTION_PFNS < r.e; x++) sections.add(x);
+  const top = Math.max(...ram.map((r) => r.e));
+  const block = Math.floor((top - sections.size * MEMMAP_PFNS_PER_SECTION) / 512) * 512 - 3 * 512;
+  if (block < 0 || !ram.some((r) => r.s <= block && block + 256 <= r.e)) return null;
+  try {
+    return k.allocator.allocPagesAt('GFP_KERNEL', 8, block);
+  } catch (e) {
+    if (e instanceof ImpossibleRequestError) return null;
+    throw e;
+  }
 }
