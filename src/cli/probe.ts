@@ -24,18 +24,29 @@ import { importBundle } from '../io/capture/import.js';
 import { formatIssues } from '../io/capture/lines.js';
 import { readInput } from './read-input.js';
 import { writeStdout } from './write-stdout.js';
+import { DEFAULT_SWEEP, probeCapture } from './probe-capture.js';
 
 export function registerProbe(program: Command): void {
   program
     .command('probe')
     .description('run a scenario in a real Debian kernel under qemu and compare each observation with patlab')
-    .argument('<scenario...>', 'scenario YAML files')
+    .argument('[scenario...]', 'scenario YAML files')
     .option('--kernel <kernel>', `one of ${PROBE_KERNELS.join(', ')} (default: by the machine's arch)`)
     .option('--emit <dir>', 'write the module source, Makefile and init script here, and do not boot')
     .option('--keep <dir>', 'keep the build folder, console log and capture bundle here')
-    .action(async (paths: string[], o: { kernel?: string; emit?: string; keep?: string }) => {
+    .option('--capture <shape|machine>', `boot a shape of ${DEFAULT_SWEEP}, a machine preset or a machine file with nothing loaded, write its capture bundle to -o DIR and check it`)
+    .option('--sweep [file]', `boot every shape of the sweep file (default ${DEFAULT_SWEEP}), one bundle per shape under -o DIR, each checked`)
+    .option('-o, --out <dir>', 'where --capture/--sweep write bundles')
+    .action(async (paths: string[], o: { kernel?: string; emit?: string; keep?: string; capture?: string; sweep?: string | boolean; out?: string }) => {
       if (o.kernel !== undefined && !(PROBE_KERNELS as readonly string[]).includes(o.kernel))
         throw new InputError('<command line>', 1, 1, `unknown --kernel '${o.kernel}': expected one of ${PROBE_KERNELS.join(', ')}`);
+      if (o.capture !== undefined || o.sweep !== undefined) {
+        if (paths.length > 0) throw new InputError('<command line>', 1, 1, `--capture and --sweep boot machines, not scenarios: drop ${paths[0]}`);
+        if (o.capture !== undefined && o.sweep !== undefined) throw new InputError('<command line>', 1, 1, '--capture and --sweep: give one');
+        process.exitCode = await probeCapture(o);
+        return;
+      }
+      if (paths.length === 0) throw new InputError('<command line>', 1, 1, 'expected a scenario file, --capture SHAPE|MACHINE or --sweep');
       let worst = 0;
       for (const path of paths) {
         const { text, name } = readInput(path);

@@ -82,7 +82,9 @@ export function qemuShape(m: MachineSpec, k: KernelInstall): QemuShape | { refus
   if (m.boot.debugPagealloc) append.push('debug_pagealloc=on');
   const smp = Math.max(1, Math.min(4, m.cpu.nCpus));
   if (smp !== m.cpu.nCpus) notes.push(`machine ${m.name}: ${m.cpu.nCpus} CPUs booted as -smp ${smp}`);
-  return { args: ['-accel', 'tcg', '-m', String(memMiB), ...cpu, '-smp', String(smp), '-nographic', '-no-reboot'], append: append.join(' '), notes };
+  // ECAM windows (ACPI MCFG) are what QEMU's q35 has and its default pc (i440FX) has not.
+  const chipset = (m.firmware?.mmconfig.length ?? 0) > 0 ? 'q35' : 'pc';
+  return { args: ['-accel', 'tcg', '-machine', chipset, '-m', String(memMiB), ...cpu, '-smp', String(smp), '-nographic', '-no-reboot'], append: append.join(' '), notes };
 }
 
 /** Build `patprobe.ko` from the C source with the kernel's own kbuild. */
@@ -98,8 +100,8 @@ export function buildModule(dir: string, c: string, k: KernelInstall): { ko: str
   return { ko: join(dir, 'patprobe.ko') };
 }
 
-/** The initramfs's /init: capture files first (console quiet), then the module, then its dmesg. */
-export const INIT_SCRIPT = `#!/bin/busybox sh
+/** What the initramfs's /init reads right after boot (console quiet): the capture bundle's files. */
+const CAPTURE_PART = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -115,7 +117,10 @@ f proc-iomem.txt /proc/iomem
 f proc-meminfo.txt /proc/meminfo
 [ -e /sys/kernel/debug/x86/pat_memtype_list ] && f pat_memtype_list.txt /sys/kernel/debug/x86/pat_memtype_list
 echo "=== FILE dmesg.txt"; dmesg; echo "=== ENDFILE"
-dmesg -c > /dev/null
+`;
+
+/** The initramfs's /init: capture files first, then the module, then its dmesg. */
+export const INIT_SCRIPT = `${CAPTURE_PART}dmesg -c > /dev/null
 echo "=== INSMOD"
 insmod /patprobe.ko & p=$!; n=0
 # A BUG in a step kills insmod with mmap_lock held, so its exit never ends: wait 30 s, then read dmesg anyway.
@@ -126,16 +131,21 @@ echo "=== END"
 poweroff -f
 `;
 
-/** Pack busybox, /init and the module into a gzip'd newc cpio. */
-export function buildInitramfs(dir: string, ko: string, k: KernelInstall): string | { error: string } {
+/** The /init of a boot capture (\`probe --capture\`): the files, nothing loaded. */
+export const CAPTURE_INIT_SCRIPT = `${CAPTURE_PART}echo "=== END"
+poweroff -f
+`;
+
+/** Pack busybox, /init and the module (none for a boot capture) into a gzip'd newc cpio. */
+export function buildInitramfs(dir: string, ko: string | null, k: KernelInstall): string | { error: string } {
   const root = join(dir, 'initramfs');
   mkdirSync(join(root, 'bin'), { recursive: true });
   for (const d of ['proc', 'sys', 'dev']) mkdirSync(join(root, d), { recursive: true });
   copyFileSync(k.busybox, join(root, 'bin', 'busybox'));
   chmodSync(join(root, 'bin', 'busybox'), 0o755);
-  writeFileSync(join(root, 'init'), INIT_SCRIPT);
+  writeFileSync(join(root, 'init'), ko === null ? CAPTURE_INIT_SCRIPT : INIT_SCRIPT);
   chmodSync(join(root, 'init'), 0o755);
-  copyFileSync(ko, join(root, 'patprobe.ko'));
+  if (ko !== null) copyFileSync(ko, join(root, 'patprobe.ko'));
   const out = join(dir, 'initrd.cpio.gz');
   const r = spawnSync('sh', ['-c', `cd '${root}' && find . | cpio -o -H newc --quiet | gzip -1 > '${out}'`], { encoding: 'utf8' });
   if (r.status !== 0) return { error: `packing the initramfs failed: ${r.stderr.trim()}` };
@@ -176,12 +186,12 @@ export function splitConsole(text: string): { files: Map<string, string>; insmod
 }
 
 /** Write a capture bundle folder (../shared/captures format) from the split console. */
-export function writeBundle(dir: string, files: Map<string, string>, qemuCmd: string): void {
+export function writeBundle(dir: string, files: Map<string, string>, qemuCmd: string, notes = 'the files were read by the initramfs right after boot, before the probe module was loaded.'): void {
   mkdirSync(dir, { recursive: true });
   for (const [name, body] of files) if (name !== 'probe-dmesg.txt') writeFileSync(join(dir, name), body);
   const ver = spawnSync('sh', ['-c', 'qemu-system-x86_64 --version | head -1'], { encoding: 'utf8' }).stdout.trim();
-  writeFileSync(join(dir, 'qemu.txt'), `${qemuCmd}\n# ${ver}\n`);
-  writeFileSync(join(dir, 'NOTES.txt'), 'Written by patlab probe: the files were read by the initramfs right after boot, before the probe module was loaded.\n');
+  writeFileSync(join(dir, 'qemu.txt'), `${qemuCmd}\n# ${ver}; accelerator TCG (no KVM)\n`);
+  writeFileSync(join(dir, 'NOTES.txt'), `Written by patlab probe: ${notes}\n`);
 }
 
 export function listDir(dir: string): string[] {
