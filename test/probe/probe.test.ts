@@ -236,3 +236,23 @@ test('"caller %pS mapping multiple BARs" is compared without the caller symbol; 
   assert.equal(bareWarn('x86/PAT: caller mapping multiple BARs'), 'x86/PAT: caller mapping multiple BARs');
   assert.equal(bareWarn('WARNING: at arch/x86/mm/pat/memtype.c:515 memtype_reserve+0x197/0x2c0'), 'WARNING: (a WARN without a message)');
 });
+
+// Kernel history settled from the sources (docs/decisions.md V1, V2), checked on both 64-bit kernels:
+// vmf_insert_mixed without VM_MIXEDMAP is the BUG on 6.1 and SIGBUS on 6.12; vm_insert_page of a
+// refcount-0 page into a VM_PFNMAP VMA is -EINVAL on 6.1 and the VM_PFNMAP BUG on 6.12. Steps after
+// a fatal outcome run on neither side and are not compared.
+test('real 6.1-amd64 and 6.12-amd64 kernels: the pre-6.10 and 6.10+ insert checks are what each preset predicts', (t) => {
+  if ('missing' in k61) return t.skip(`kernel tests skipped: ${k61.missing}`);
+  if ('missing' in k612) return t.skip(`kernel tests skipped: ${k612.missing}`);
+  const mixed = join(REPO_ROOT, 'scenarios', 'history', 'vm-mixed-ok-bug.yaml');
+  const count = join(REPO_ROOT, 'scenarios', 'history', 'vm-insert-page-count-order.yaml');
+  const a = cli(mixed, count, '--kernel', '6.1-amd64');
+  assert.equal(a.code, 0, a.out + a.err);
+  assert.match(a.out, /agrees {3}step 2 vmf_insert_mixed: fatal outcome: BUG at mm\/memory\.c$/m);
+  assert.match(a.out, /agrees {3}step 3 vm_insert_page: return value: -22$/m);
+  const b = cli(mixed, count, '--kernel', '6.12-amd64');
+  assert.equal(b.code, 0, b.out + b.err);
+  assert.match(b.out, /agrees {3}step 2 vmf_insert_mixed: fault: VM_FAULT_SIGBUS$/m);
+  assert.match(b.out, /agrees {3}step 3 vm_insert_page: fatal outcome: BUG at mm\/memory\.c$/m);
+  assert.doesNotMatch(b.out, /step 4 .*: ran/);
+});

@@ -101,7 +101,8 @@ export function observations(
     const rs = real.steps.get(i);
     const name = `step ${i} ${ps?.call ?? rs?.call ?? '?'}`;
     if (!rs) {
-      add(`${name}: ran`, 'no', 'yes');
+      // Both stopped before it (a fatal outcome at an earlier step): nothing to compare.
+      if (ps) add(`${name}: ran`, 'no', 'yes');
       continue;
     }
     if (!ps) {
