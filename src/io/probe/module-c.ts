@@ -496,15 +496,42 @@ static void __maybe_unused probe_kernel_type(int step, unsigned long va)
 	pr_info("patprobe: OBS %d type=%s\n", step, pte_type(pte_flags(*pte), level != PG_LEVEL_4K));
 }
 
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0) && defined(CONFIG_X86_64)
+/*
+ * follow_pfnmap_start() walks only VM_IO/VM_PFNMAP VMAs: the normal PTEs vm_insert_page writes
+ * are read by walking the tables by hand (under mmap_lock; x86-64 page tables are never highmem).
+ */
+static int __maybe_unused walk_user_ptes(struct mm_struct *mm, unsigned long va, u64 *flags, int *large)
+{
+	pgd_t *pgd = pgd_offset(mm, va); p4d_t *p4d; pud_t *pud; pmd_t *pmd; pte_t *pte;
+	if (pgd_none(*pgd)) return 0;
+	p4d = p4d_offset(pgd, va);
+	if (p4d_none(*p4d)) return 0;
+	pud = pud_offset(p4d, va);
+	if (pud_none(*pud)) return 0;
+	if (pud_leaf(*pud)) { *flags = pud_flags(*pud); *large = 1; return pud_present(*pud); }
+	pmd = pmd_offset(pud, va);
+	if (pmd_none(*pmd)) return 0;
+	if (pmd_leaf(*pmd)) { *flags = pmd_flags(*pmd); *large = 1; return pmd_present(*pmd); }
+	pte = pte_offset_kernel(pmd, va);
+	if (!pte_present(*pte)) return 0;
+	*flags = pte_flags(*pte);
+	return 1;
+}
+#endif
+
 /* Walk the user page tables of the current process (the insmod process). */
 static void __maybe_unused probe_user_pte(int step, unsigned long va)
 {
-	u64 flags = 0; int found = 0;
+	u64 flags = 0; int found = 0, large = 0;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
 	struct vm_area_struct *vma; struct follow_pfnmap_args args = { 0 };
 	mmap_read_lock(current->mm); vma = find_vma(current->mm, va);
 	if (vma) { args.vma = vma; args.address = va;
 		if (!follow_pfnmap_start(&args)) { flags = pgprot_val(args.pgprot); found = 1; follow_pfnmap_end(&args); } }
+#if defined(CONFIG_X86_64)
+	if (!found) found = walk_user_ptes(current->mm, va, &flags, &large);
+#endif
 	mmap_read_unlock(current->mm);
 #else
 	pte_t *ptep; spinlock_t *ptl;
@@ -513,7 +540,7 @@ static void __maybe_unused probe_user_pte(int step, unsigned long va)
 	mmap_read_unlock(current->mm);
 #endif
 	if (!found) { pr_info("patprobe: OBS %d type=none\n", step); return; }
-	pr_info("patprobe: OBS %d type=%s\n", step, pte_type(flags, 0));
+	pr_info("patprobe: OBS %d type=%s\n", step, pte_type(flags, large));
 }
 
 /* lookup_memtype() is static in arch/x86/mm/pat/memtype.c: called through kallsyms when it is there. */
