@@ -268,3 +268,14 @@ test('real 6.1-amd64 and 6.12-amd64 kernels: vm_insert_page keeps a WC vm_page_p
     assert.match(r.out, /^ {2}agrees {3}step 3 vm_insert_page: PTE type: write-combining$/m, key);
   }
 });
+
+// The 32-bit io_mapping path (iomap_create_wc, __iomap_local_pfn_prot, io_mapping_*): prot, PTE
+// types of the fixmap slots and the UC- an existing reservation forces, observation by observation.
+test('real 6.1-686-pae kernel: io_mapping_create_wc / map_local_wc and iomap_* agree, UC- under an existing reservation included', (t) => {
+  if ('missing' in k686) return t.skip(`kernel tests skipped: ${k686.missing}`);
+  const r = cli(join(REPO_ROOT, 'scenarios', 'spec03', 'io-mapping-686-pae.yaml'));
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /^ {2}agrees {3}step 12 io_mapping_map_local_wc: PTE type: uncached-minus$/m);
+  assert.match(r.out, /^ {2}agrees {3}step 1 iomap_create_wc: prot: write-combining$/m);
+  assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m);
+});

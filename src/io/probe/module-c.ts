@@ -24,7 +24,8 @@ export interface ModuleSource {
 type Role = 'pfn' | 'phys' | 'vaddr' | 'num';
 interface Handle {
   /** `gup`: pages pinned by get_user_pages, given back by put_page. */
-  kind: 'pages' | 'addr' | 'gup';
+  /** `iomap`: a struct io_mapping pointer. */
+  kind: 'pages' | 'addr' | 'gup' | 'iomap';
   count: number;
 }
 
@@ -122,6 +123,12 @@ function kernelPointer(i: number, as: string | undefined, handles: Handles, call
     `\t  ${n} = (unsigned long)v; pr_info("patprobe: OBS ${i} ret=ok\\n");${withType ? ` probe_kernel_type(${i}, ${n});` : ''} }`,
     `step${i}_end:`,
   ];
+}
+
+/** The struct io_mapping an `io_mapping_create_wc` step made. */
+function iomapArg(a: RawArg | undefined, handles: Handles): string {
+  if (a?.t !== 'ref' || handles.get(a.name)?.kind !== 'iomap') throw new Unsupported('mapping: is not an io_mapping the probe made');
+  return cName(a.name);
 }
 
 /** The body of one step, or Unsupported. */
@@ -284,6 +291,44 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       out.push(`step${i}_end:`);
       return out;
     }
+    case 'ioremap_prot': {
+      // Only the cache bits of prot_val count: __ioremap_caller(..., pgprot2cachemode(prot_val), ...).
+      const as = s.as ?? `__step${i}`;
+      handles.set(as, { kind: 'addr', count: 0 });
+      out.push(`\t{ void __iomem *v = ioremap_prot(${expr(a['phys'], 'phys', handles, 'phys')}, ${num(a['size'])}, (pgprot_val(PAGE_KERNEL_IO) & ~_PAGE_CACHE_MASK) | cachemode2protval(${PCM[mode(a['prot'], 'prot')]}));`);
+      out.push(`\t  if (!v) { pr_info("patprobe: OBS ${i} ret=NULL\\n"); goto step${i}_end; }`);
+      out.push(`\t  ${cName(as)} = (unsigned long)v; pr_info("patprobe: OBS ${i} ret=ok\\n"); }`);
+      out.push(`step${i}_end:`);
+      return out;
+    }
+    case 'iomap_create_wc':
+      // arch/x86/mm/iomap_32.c (32-bit only): the prot it chose is the observation.
+      out.push(`#ifdef CONFIG_X86_32`, `\t{ pgprot_t prot = __pgprot(0); r = iomap_create_wc(${expr(a['base'], 'phys', handles, 'base')}, ${num(a['size'])}, &prot);`, `\t  pr_info("patprobe: OBS ${i} ret=%d\\n", r); if (!r) pr_info("patprobe: OBS ${i} prot=%s\\n", pte_type(pgprot_val(prot), 0)); }`, `#endif`);
+      return out;
+    case 'iomap_free':
+      out.push(`#ifdef CONFIG_X86_32`, `\tiomap_free(${expr(a['base'], 'phys', handles, 'base')}, ${num(a['size'])});`, `#endif`);
+      return out;
+    case '__iomap_local_pfn_prot':
+      if (handles.vbias !== 0n) throw new Unsupported('__iomap_local_pfn_prot exists on 32-bit x86 only');
+      return kernelPointer(i, s.as, handles, `(void *)__iomap_local_pfn_prot(${expr(a['pfn'], 'pfn', handles, 'pfn')}, __pgprot((pgprot_val(PAGE_KERNEL) & ~_PAGE_CACHE_MASK) | cachemode2protval(${PCM[mode(a['prot'], 'prot')]})))`, true);
+    case 'io_mapping_create_wc': {
+      // include/linux/io-mapping.h: iomap_create_wc on 32-bit, ioremap_wc on x86-64; its prot is the observation.
+      const as = s.as ?? `__step${i}`;
+      handles.set(as, { kind: 'iomap', count: 0 });
+      out.push(`\t{ struct io_mapping *m = io_mapping_create_wc(${expr(a['base'], 'phys', handles, 'base')}, ${num(a['size'])});`);
+      out.push(`\t  if (!m) { pr_info("patprobe: OBS ${i} ret=NULL\\n"); goto step${i}_end; }`);
+      out.push(`\t  ${cName(as)} = (unsigned long)m; pr_info("patprobe: OBS ${i} ret=ok\\n"); pr_info("patprobe: OBS ${i} type=%s\\n", pte_type(pgprot_val(m->prot), 0)); }`);
+      out.push(`step${i}_end:`);
+      return out;
+    }
+    case 'io_mapping_map_local_wc':
+      return kernelPointer(i, s.as, handles, `(void *)io_mapping_map_local_wc((struct io_mapping *)${iomapArg(a['mapping'], handles)}, ${num(a['offset'])})`, true);
+    case 'io_mapping_unmap_local':
+      out.push(`\tio_mapping_unmap_local((void __iomem *)${expr(a['addr'], 'vaddr', handles, 'addr')});`);
+      return out;
+    case 'io_mapping_free':
+      out.push(`\tio_mapping_free((struct io_mapping *)${iomapArg(a['mapping'], handles)});`);
+      return out;
     case 'lookup_address':
       // The pfn of an allocated page is the allocator's choice, not the model's: not compared.
       const ad = a['addr'];
@@ -428,6 +473,7 @@ const TEMPLATE_HEAD = String.raw`#include <linux/module.h>
 #include <linux/mman.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
+#include <linux/io-mapping.h>
 #include <linux/slab.h>
 #include <linux/err.h>
 #include <linux/uaccess.h>
