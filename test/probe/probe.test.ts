@@ -259,13 +259,17 @@ test('real 6.1-amd64 and 6.12-amd64 kernels: the pre-6.10 and 6.10+ insert check
 
 // vm_insert_page writes a normal PTE; 6.12's follow_pfnmap_start() will not walk it, so the module
 // walks the tables itself (docs/probe-differences.md). Both kernels: the WC vm_page_prot is kept.
-test('real 6.1-amd64 and 6.12-amd64 kernels: vm_insert_page keeps a WC vm_page_prot (case 12), read from the normal PTE', (t) => {
+// apply_to_page_range (spec 04 §7): the callback's WC special PTEs over a BAR and over RAM whose
+// page flag stays WB; nothing consults PAT on either kernel.
+test('real 6.1-amd64 and 6.12-amd64 kernels: vm_insert_page keeps a WC vm_page_prot (case 12), read from the normal PTE; apply_to_page_range writes WC over RAM', (t) => {
   if ('missing' in k61) return t.skip(`kernel tests skipped: ${k61.missing}`);
   if ('missing' in k612) return t.skip(`kernel tests skipped: ${k612.missing}`);
   for (const key of ['6.1-amd64', '6.12-amd64']) {
-    const r = cli(join(REPO_ROOT, 'scenarios', 'spec04', 'case12-insert-page-wc.yaml'), '--kernel', key);
+    const r = cli(join(REPO_ROOT, 'scenarios', 'spec04', 'case12-insert-page-wc.yaml'), join(REPO_ROOT, 'scenarios', 'spec04', 'apply-to-page-range.yaml'), '--kernel', key);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /^ {2}agrees {3}step 3 vm_insert_page: PTE type: write-combining$/m, key);
+    assert.match(r.out, /^ {2}agrees {3}step 5 apply_to_page_range: PTE type: write-combining$/m, key);
+    assert.match(r.out, /^ {2}agrees {3}step 6 lookup_memtype: memtype: write-back$/m, key);
   }
 });
 

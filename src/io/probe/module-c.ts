@@ -231,6 +231,20 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       out.push(`\t  if (r == 0) probe_user_pte(${i}, va); }`, `step${i}_end:`);
       return out;
     }
+    case 'apply_to_page_range': {
+      // The callback writes special(pfn + i, prot) in every slot, as TTM's RFC 1/3 fault does (spec 04 §7).
+      const addr = expr(a['addr'], 'vaddr', handles, 'addr');
+      let src: string;
+      if (a['pages'] !== undefined) {
+        const { arr, count } = pagesArg(a['pages'], handles);
+        src = `.pages = ${arr}, .npages = ${count}`;
+      } else src = `.first_pfn = ${expr(a['pfn'], 'pfn', handles, 'pfn')}`;
+      out.push(...withVma(i, addr, 'read', 'ret=-14'));
+      out.push(`\t  { struct probe_atpr d = { .start = va, .mm = current->mm, ${src}, .prot = __pgprot((pgprot_val(vma->vm_page_prot) & ~_PAGE_CACHE_MASK) | cachemode2protval(${PCM[mode(a['prot'], 'prot')]})) };`);
+      out.push(`\t    r = apply_to_page_range(current->mm, va, ${num(a['size'])}, probe_atpr_fn, &d); }`, `\t  mmap_read_unlock(current->mm);`, `\t  pr_info("patprobe: OBS ${i} ret=%d\\n", r);`);
+      out.push(`\t  if (r == 0) probe_user_pte(${i}, va); }`, `step${i}_end:`);
+      return out;
+    }
     case 'page_ref_count':
       out.push(`\tprobe_page_refs(${i}, ${pageArg(a['page'], handles)});`);
       return out;
@@ -565,6 +579,16 @@ static int __maybe_unused walk_user_ptes(struct mm_struct *mm, unsigned long va,
 	return 1;
 }
 #endif
+
+/* apply_to_page_range()'s callback: a special PTE of the next pfn (or page) with the step's prot. */
+struct probe_atpr { unsigned long start, first_pfn, npages; struct page **pages; pgprot_t prot; struct mm_struct *mm; };
+static int __maybe_unused probe_atpr_fn(pte_t *pte, unsigned long addr, void *data)
+{
+	struct probe_atpr *d = data; unsigned long i = (addr - d->start) >> PAGE_SHIFT, pfn;
+	if (d->pages) { if (i >= d->npages) return -ENOMEM; pfn = page_to_pfn(d->pages[i]); } else pfn = d->first_pfn + i;
+	set_pte_at(d->mm, addr, pte, pte_mkspecial(pfn_pte(pfn, d->prot)));
+	return 0;
+}
 
 /* Walk the user page tables of the current process (the insmod process). */
 static void __maybe_unused probe_user_pte(int step, unsigned long va)
