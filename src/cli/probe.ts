@@ -92,12 +92,16 @@ export function registerProbe(program: Command): void {
           writeBundle(bundleDir, files, b.cmd);
           const imp = importBundle(bundleDir);
           if (imp.issues.length > 0) throw new Error(`the boot's capture does not import: ${formatIssues(imp.issues).split('\n')[0]}`);
+          // qemu's firmware decides the MTRRs and e820: say where they are not the scenario's (patlab predicts for the booted machine).
+          const mtrrOf = (m: typeof sc.machine): string => JSON.stringify(m.mtrr === null ? null : { def: m.mtrr.enabled ? m.mtrr.defType : null, v: m.mtrr.variable });
+          if (mtrrOf(sc.machine) !== mtrrOf(imp.machine)) out += `  note: the booted machine's MTRRs (set by qemu's firmware) are not machine ${sc.machine.name}'s; patlab predicts for the booted machine\n`;
           const real = parseProbeDmesg(files.get('probe-dmesg.txt') ?? '');
           if (real.errors.length > 0 || real.pid === null) throw new Error(`the module did not run: ${real.errors.join('; ') || (insmodRc === null ? 'insmod hung' : `insmod exited ${insmodRc}`)}`);
           // A step's BUG or oops ends insmod (and may leave it hung on a lock): the steps before it still compare.
           if (insmodRc !== 0) out += `  note: insmod ${insmodRc === null ? 'hung (a fatal outcome held a lock); dmesg read after 30 s' : `exited ${insmodRc}`}\n`;
           const predicted = runScenario({ ...sc, machine: imp.machine, steps: replayableSteps(sc.steps, mod.steps, real.allocs), expect: undefined } as typeof sc, KERNEL_DRIVER, {
             defaultComm: 'insmod',
+            stopOnUnboundHandle: true,
             ...(real.pid !== null ? { defaultPid: real.pid } : {}),
           });
           out += `  booted ${k.release}: ${b.cmd.split(' -kernel ')[0]}\n`;

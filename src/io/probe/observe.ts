@@ -96,7 +96,14 @@ export function observations(
   const add = (what: string, r: string, p: string): void => {
     out.push({ what, real: r, predicted: p, agrees: r === p });
   };
+  // patlab stops before a step that names a handle an earlier failed call left empty (the
+  // module goes on with a NULL): from there on nothing is compared, the final state included.
+  const unbound = predicted.stopped;
   for (const i of steps) {
+    if (unbound && i >= unbound.step) {
+      out.push({ what: `steps from ${unbound.step} on`, real: `not compared: step ${unbound.step} ${unbound.call} names '${unbound.handle}', which its step did not return`, predicted: '', agrees: true, info: true });
+      return out;
+    }
     const ps = j.steps.find((s) => s.index === i);
     const rs = real.steps.get(i);
     const name = `step ${i} ${ps?.call ?? rs?.call ?? '?'}`;
