@@ -82,7 +82,7 @@ export function registerProbe(program: Command): void {
         try {
           const built = buildModule(join(dir, 'module'), mod.c, k);
           if ('error' in built) throw new Error(built.error);
-          const initrd = buildInitramfs(dir, built.ko, k);
+          const initrd = buildInitramfs(dir, built.ko, k, mod.ttm);
           if (typeof initrd !== 'string') throw new Error(initrd.error);
           const b = boot(k, shape, initrd);
           if ('error' in b) throw new Error(b.error);
@@ -99,7 +99,7 @@ export function registerProbe(program: Command): void {
           if (real.errors.length > 0 || real.pid === null) throw new Error(`the module did not run: ${real.errors.join('; ') || (insmodRc === null ? 'insmod hung' : `insmod exited ${insmodRc}`)}`);
           // A step's BUG or oops ends insmod (and may leave it hung on a lock): the steps before it still compare.
           if (insmodRc !== 0) out += `  note: insmod ${insmodRc === null ? 'hung (a fatal outcome held a lock); dmesg read after 30 s' : `exited ${insmodRc}`}\n`;
-          const predicted = runScenario({ ...sc, machine: imp.machine, steps: replayableSteps(sc.steps, mod.steps, real.allocs), expect: undefined } as typeof sc, KERNEL_DRIVER, {
+          const predicted = runScenario({ ...sc, machine: imp.machine, steps: replayableSteps(sc.steps, mod.steps, real.allocs, real.ttPages), expect: undefined } as typeof sc, KERNEL_DRIVER, {
             defaultComm: 'insmod',
             stopOnUnboundHandle: true,
             ...(real.pid !== null ? { defaultPid: real.pid } : {}),
@@ -128,11 +128,14 @@ export function registerProbe(program: Command): void {
  * page the real allocator returned, so addresses in messages, the list and the
  * direct map are the real ones (docs/probe.md §3).
  */
-function replayableSteps(steps: ScenarioStep[], ran: number[], allocs: Map<number, number[]>): ScenarioStep[] {
+function replayableSteps(steps: ScenarioStep[], ran: number[], allocs: Map<number, number[]>, ttPages: Map<number, number[]>): ScenarioStep[] {
   return steps
     .filter((s) => ran.includes(s.index))
     .map((s) => {
       const { comm: _c, pid: _p, ...rest } = s;
+      const tt = ttPages.get(s.index);
+      // TTM's pool: the tt's real pages, one per index (a fresh block is taken at its real pfn).
+      if ((s.call === 'ttm_tt_populate' || s.call === 'ttm_pool_alloc') && tt && tt.every((p) => p !== undefined)) return { ...rest, args: { ...s.args, pfns: { t: 'list', v: tt } } };
       const got = allocs.get(s.index);
       const count = s.args['count']?.t === 'num' ? s.args['count'].v : 1;
       if (s.call !== 'alloc_pages' || got?.length !== count) return rest;

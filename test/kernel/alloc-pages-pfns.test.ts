@@ -39,3 +39,14 @@ test('pfn and pfns together, or pfns of the wrong length, are bad input with the
   assert.throws(() => run(`  - alloc_pages: { gfp: GFP_KERNEL, count: 2, pfns: [${hex(base[0]!)}] }\n`), (e: unknown) => e instanceof InputError && /^pfns\.yaml:4:5: step 1 \(alloc_pages\): pfns names 1 allocation\(s\), count is 2$/.test(e.message));
   assert.throws(() => run(`  - alloc_pages: { gfp: GFP_KERNEL, count: 2, pfn: ${hex(base[0]!)} }\n`), (e: unknown) => e instanceof InputError && /pfn names one allocation/.test(e.message));
 });
+
+test('ttm_tt_populate pfns: fresh blocks are taken at the real pool\'s pages; a wrong count is refused', () => {
+  const base = '  - ttm_device_init: {}\n  - ttm_bo_create: { size: 16K, caching: WC }\n    as: bo\n';
+  const free = pfnsOf(run('  - alloc_pages: { gfp: GFP_KERNEL, order: 3 }\n'), 0);
+  // The upper half of a free order-3 block: an order-2 block the model's own allocator would not pick first.
+  const want = [free[4]!, free[4]! + 1, free[4]! + 2, free[4]! + 3];
+  const o = run(`${base}  - ttm_tt_populate: { bo: bo, pfns: [${want.map(hex).join(', ')}] }\n  - ttm_tt_pages: { bo: bo }\n    as: pg\n`);
+  assert.deepEqual(pfnsOf(o, 3), want);
+  assert.notDeepEqual(pfnsOf(run(`${base}  - ttm_tt_populate: { bo: bo }\n  - ttm_tt_pages: { bo: bo }\n    as: pg\n`), 3), want);
+  assert.throws(() => run(`${base}  - ttm_tt_populate: { bo: bo, pfns: [${hex(want[0]!)}] }\n`), (e: unknown) => e instanceof InputError && /pfns names 1 page\(s\), the tt has 4/.test(e.message));
+});

@@ -283,3 +283,38 @@ test('real 6.1-686-pae kernel: io_mapping_create_wc / map_local_wc and iomap_* a
   assert.match(r.out, /^ {2}agrees {3}step 1 iomap_create_wc: prot: write-combining$/m);
   assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m);
 });
+
+// TTM's page pool through ttm.ko itself (drm.ko and ttm.ko loaded first): on 686-pae a WC tt's
+// pages are highmem and their PAT record stays WB; on x86-64 they get WC, the pool keeps it, and the
+// direct-map split agrees because the tt's real pages are replayed (TTRUN lines, ttm_tt_populate pfns:).
+test('real kernels: TTM pool through ttm.ko: highmem pages stay WB on 686-pae; lowmem pages get WC and keep it in the pool on 6.1 and 6.12', (t) => {
+  if ('missing' in k686) return t.skip(`kernel tests skipped: ${k686.missing}`);
+  if ('missing' in k61) return t.skip(`kernel tests skipped: ${k61.missing}`);
+  if ('missing' in k612) return t.skip(`kernel tests skipped: ${k612.missing}`);
+  const pae = cli(join(REPO_ROOT, 'scenarios', 'drivers', 'ttm-pool-686-pae.yaml'));
+  assert.equal(pae.code, 0, pae.out + pae.err);
+  assert.match(pae.out, /^ {2}agrees {3}step 3 ttm_tt_populate: highmem_pages: 16$/m);
+  assert.match(pae.out, /^ {2}agrees {3}step 3 ttm_tt_populate: page_memtype: write-back$/m);
+  for (const key of ['6.1-amd64', '6.12-amd64']) {
+    const r = cli(join(REPO_ROOT, 'scenarios', 'drivers', 'ttm-pool-x86-64.yaml'), '--kernel', key);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /^ {2}agrees {3}step 7 lookup_memtype: memtype: write-combining$/m, key);
+    // Whether set_pages_array_wc splits a leaf depends on where the real pool's pages are: replayed, it agrees either way.
+    assert.match(r.out, /^ {2}agrees {3}DirectMap change during the scenario \(kB\): /m, key);
+    assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m, key);
+  }
+});
+
+test('a TTM scenario makes a module that needs ttm.ko; its mmap is said to be not supported', () => {
+  const sc = loadScenarioFile(
+    ['name: t', 'machine: debian-6.1-amd64-qemu', 'steps:', '  - ttm_device_init: { page_pool_size: 512 }', '  - ttm_bo_create: { size: 8K, caching: WC }', '    as: bo', '  - ttm_tt_populate: { bo: bo }', '  - ttm_bo_mmap_obj: { bo: bo }'].join('\n'),
+    't.yaml',
+  );
+  const m = moduleSource(sc);
+  assert.deepEqual(m.ttm, { pagePoolSize: 512 });
+  assert.match(m.c, /^#define PATPROBE_TTM 1$/m);
+  assert.match(m.c, /r = ttm_tt_populate\(&probe_bdev, h_bo->bo\.ttm, &ctx\);/);
+  assert.deepEqual(m.steps, [1, 2, 3]);
+  assert.match(m.unsupported!.reason, /^step 4 ttm_bo_mmap_obj: /);
+  assert.equal(moduleSource(loadScenarioFile('name: n\nmachine: debian-6.1-amd64-qemu\nsteps:\n  - mmap: { size: 4K }\n', 'n.yaml')).ttm, undefined);
+});

@@ -120,7 +120,8 @@ echo "=== FILE dmesg.txt"; dmesg; echo "=== ENDFILE"
 `;
 
 /** The initramfs's /init: capture files first, then the module, then its dmesg. */
-export const INIT_SCRIPT = `${CAPTURE_PART}dmesg -c > /dev/null
+export const INIT_SCRIPT = `${CAPTURE_PART}for m in drm ttm; do [ -e /$m.ko ] && insmod /$m.ko $(cat /$m.args 2>/dev/null); done
+dmesg -c > /dev/null
 echo "=== INSMOD"
 insmod /patprobe.ko & p=$!; n=0
 # A BUG in a step kills insmod with mmap_lock held, so its exit never ends: wait 30 s, then read dmesg anyway.
@@ -136,8 +137,21 @@ export const CAPTURE_INIT_SCRIPT = `${CAPTURE_PART}echo "=== END"
 poweroff -f
 `;
 
-/** Pack busybox, /init and the module (none for a boot capture) into a gzip'd newc cpio. */
-export function buildInitramfs(dir: string, ko: string | null, k: KernelInstall): string | { error: string } {
+/** The kernel's own drm.ko and ttm.ko (decompressed: busybox insmod reads plain ELF), or why not. */
+function ttmModules(k: KernelInstall): { name: string; path: string }[] | { error: string } {
+  const base = join(probeCache(), k.key, 'root', 'lib', 'modules', k.release, 'kernel', 'drivers', 'gpu', 'drm');
+  const out: { name: string; path: string }[] = [];
+  for (const [name, rel] of [['drm', 'drm.ko'], ['ttm', join('ttm', 'ttm.ko')]] as const) {
+    const p = join(base, rel);
+    if (existsSync(p)) out.push({ name, path: p });
+    else if (existsSync(p + '.xz')) out.push({ name, path: p + '.xz' });
+    else return { error: `${k.release} has no ${rel} in ${base}: run scripts/probe/install.sh again` };
+  }
+  return out;
+}
+
+/** Pack busybox, /init and the module (none for a boot capture) into a gzip'd newc cpio; with `ttm`, drm.ko and ttm.ko too. */
+export function buildInitramfs(dir: string, ko: string | null, k: KernelInstall, ttm?: { pagePoolSize: number | null }): string | { error: string } {
   const root = join(dir, 'initramfs');
   mkdirSync(join(root, 'bin'), { recursive: true });
   for (const d of ['proc', 'sys', 'dev']) mkdirSync(join(root, d), { recursive: true });
@@ -146,6 +160,19 @@ export function buildInitramfs(dir: string, ko: string | null, k: KernelInstall)
   writeFileSync(join(root, 'init'), ko === null ? CAPTURE_INIT_SCRIPT : INIT_SCRIPT);
   chmodSync(join(root, 'init'), 0o755);
   if (ko !== null) copyFileSync(ko, join(root, 'patprobe.ko'));
+  if (ttm) {
+    const mods = ttmModules(k);
+    if ('error' in mods) return mods;
+    for (const m of mods) {
+      const dst = join(root, `${m.name}.ko`);
+      if (m.path.endsWith('.xz')) {
+        const r = spawnSync('xz', ['-dc', m.path], { maxBuffer: 256 * MiB });
+        if (r.status !== 0) return { error: `xz -d ${m.path} failed` };
+        writeFileSync(dst, r.stdout);
+      } else copyFileSync(m.path, dst);
+    }
+    if (ttm.pagePoolSize !== null) writeFileSync(join(root, 'ttm.args'), `page_pool_size=${ttm.pagePoolSize}\n`);
+  }
   const out = join(dir, 'initrd.cpio.gz');
   const r = spawnSync('sh', ['-c', `cd '${root}' && find . | cpio -o -H newc --quiet | gzip -1 > '${out}'`], { encoding: 'utf8' });
   if (r.status !== 0) return { error: `packing the initramfs failed: ${r.stderr.trim()}` };

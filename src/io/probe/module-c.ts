@@ -19,18 +19,20 @@ export interface ModuleSource {
   steps: number[];
   /** `probe: not supported: ...` for the first step that could not be generated, if any. */
   unsupported?: { step: number; reason: string };
+  /** The module uses ttm.ko: drm.ko and ttm.ko are loaded first (with ttm's page_pool_size when the scenario sets one). */
+  ttm?: { pagePoolSize: number | null };
 }
 
 type Role = 'pfn' | 'phys' | 'vaddr' | 'num';
 interface Handle {
   /** `gup`: pages pinned by get_user_pages, given back by put_page. */
-  /** `iomap`: a struct io_mapping pointer. */
-  kind: 'pages' | 'addr' | 'gup' | 'iomap';
+  /** `iomap`: a struct io_mapping pointer; `bo`: a TTM BO (count = its pages); `ttpages`: a tt's pages (TTM frees them). */
+  kind: 'pages' | 'addr' | 'gup' | 'iomap' | 'bo' | 'ttpages';
   count: number;
 }
 
 /** The handles the module has made, and the bias of a kernel virtual address given as a number. */
-type Handles = Map<string, Handle> & { vbias: bigint };
+type Handles = Map<string, Handle> & { vbias: bigint; ttm?: { pagePoolSize: number | null } };
 
 class Unsupported extends Error {}
 
@@ -123,6 +125,12 @@ function kernelPointer(i: number, as: string | undefined, handles: Handles, call
     `\t  ${n} = (unsigned long)v; pr_info("patprobe: OBS ${i} ret=ok\\n");${withType ? ` probe_kernel_type(${i}, ${n});` : ''} }`,
     `step${i}_end:`,
   ];
+}
+
+/** The TTM BO a `ttm_bo_create` step made, as its `struct probe_bo *`. */
+function boArg(a: RawArg | undefined, handles: Handles): string {
+  if (a?.t !== 'ref' || handles.get(a.name)?.kind !== 'bo') throw new Unsupported('bo: is not a BO the probe made');
+  return cName(a.name);
 }
 
 /** The struct io_mapping an `io_mapping_create_wc` step made. */
@@ -245,6 +253,55 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       out.push(`\t  if (r == 0) probe_user_pte(${i}, va); }`, `step${i}_end:`);
       return out;
     }
+    case 'ttm_device_init': {
+      // ttm.ko's own code on a device of the module's (docs/probe.md §3): the page pool is TTM's.
+      if (a['use_dma_alloc']?.t === 'bool' && a['use_dma_alloc'].v) throw new Unsupported('use_dma_alloc needs a DMA-capable device');
+      if (handles.ttm) throw new Unsupported('a second TTM device');
+      handles.ttm = { pagePoolSize: a['page_pool_size']?.t === 'num' ? a['page_pool_size'].v : null };
+      const dma32 = a['use_dma32']?.t === 'bool' && a['use_dma32'].v ? 'true' : 'false';
+      out.push(`\tr = probe_ttm_device_init(${dma32});`, obsRet);
+      return out;
+    }
+    case 'ttm_bo_create': {
+      if (!handles.ttm) throw new Unsupported('ttm_bo_create before ttm_device_init');
+      if (!s.as) throw new Unsupported('ttm_bo_create without as:');
+      if (a['bus_offset'] !== undefined) throw new Unsupported('a VRAM BO needs a device with VRAM');
+      const size = a['size']?.t === 'num' ? a['size'].v : -1;
+      if (size <= 0) throw new Unsupported('size is not a number');
+      const m = mode(a['caching'], 'caching');
+      const caching = m === 0 ? 'ttm_cached' : m === 1 ? 'ttm_write_combined' : 'ttm_uncached';
+      handles.set(s.as, { kind: 'bo', count: Math.ceil(size / 4096) });
+      out.push(`\t{ struct probe_bo *b = probe_bo_create(${hex(Math.ceil(size / 4096) * 4096)}, ${caching}, &r);`);
+      out.push(`\t  if (!b) { pr_info("patprobe: OBS ${i} ret=%d\\n", r); goto step${i}_end; }`);
+      out.push(`\t  ${cName(s.as)} = b; pr_info("patprobe: OBS ${i} ret=ok\\n"); }`, `step${i}_end:`);
+      return out;
+    }
+    case 'ttm_tt_populate':
+    case 'ttm_pool_alloc': {
+      const b = boArg(a['bo'], handles);
+      const call = s.call === 'ttm_tt_populate' ? `ttm_tt_populate(&probe_bdev, ${b}->bo.ttm, &ctx)` : `ttm_pool_alloc(&probe_bdev.pool, ${b}->bo.ttm, &ctx)`;
+      out.push(`\t{ struct ttm_operation_ctx ctx = { .interruptible = false, .no_wait_gpu = false }; r = ${call}; }`, obsRet);
+      out.push(`\tif (r == 0) probe_tt_obs(${i}, ${b}->bo.ttm, 1);`);
+      return out;
+    }
+    case 'ttm_tt_unpopulate':
+    case 'ttm_pool_free': {
+      // ttm_tt_unpopulate() is not exported: what it does, without ttm_tt's page accounting.
+      const b = boArg(a['bo'], handles);
+      out.push(`\tif (ttm_tt_is_populated(${b}->bo.ttm)) { ttm_pool_free(&probe_bdev.pool, ${b}->bo.ttm);${s.call === 'ttm_tt_unpopulate' ? ` ${b}->bo.ttm->page_flags &= ~TTM_TT_FLAG_PRIV_POPULATED;` : ''} }`);
+      return out;
+    }
+    case 'ttm_tt_pages': {
+      const b = boArg(a['bo'], handles);
+      const n = handles.get((a['bo'] as { name: string }).name)!.count;
+      const as = s.as ?? `__step${i}`;
+      handles.set(as, { kind: 'ttpages', count: n });
+      out.push(`\t{ int j; for (j = 0; j < ${n}; j++) ${cName(as)}[j] = ${b}->bo.ttm->pages[j]; }`, `\tprobe_tt_obs(${i}, ${b}->bo.ttm, 0);`);
+      return out;
+    }
+    case 'ttm_bo_put':
+      out.push(`\tttm_bo_put(&${boArg(a['bo'], handles)}->bo);`);
+      return out;
     case 'page_ref_count':
       out.push(`\tprobe_page_refs(${i}, ${pageArg(a['page'], handles)});`);
       return out;
@@ -442,12 +499,16 @@ export function moduleSource(sc: Scenario): ModuleSource {
     } else if (h.kind === 'gup') {
       decls.push(`static struct page *${n}[${h.count}];`, `static long ${n}_pinned;`);
       frees.push(`\t{ long j; for (j = 0; j < ${n}_pinned; j++) put_page(${n}[j]); }`);
-    } else decls.push(`static unsigned long ${n};`);
+    } else if (h.kind === 'bo') decls.push(`static struct probe_bo *${n};`);
+    else if (h.kind === 'ttpages') decls.push(`static struct page *${n}[${h.count}];`);
+    else decls.push(`static unsigned long ${n};`);
   }
   const c = [
     '// SPDX-License-Identifier: GPL-2.0',
     `/* Generated by patlab probe from ${sc.file.replace(/\*\//g, '* /')} (scenario ${sc.name.replace(/\*\//g, '* /')}). */`,
+    ...(handles.ttm ? ['#define PATPROBE_TTM 1'] : []),
     TEMPLATE_HEAD,
+    ...(handles.ttm ? [TEMPLATE_TTM] : []),
     ...decls,
     '',
     'static int __init patprobe_init(void)',
@@ -473,8 +534,104 @@ export function moduleSource(sc: Scenario): ModuleSource {
     'module_exit(patprobe_exit);',
     '',
   ].join('\n');
-  return { c, steps, ...(unsupported ? { unsupported } : {}) };
+  return { c, steps, ...(unsupported ? { unsupported } : {}), ...(handles.ttm ? { ttm: handles.ttm } : {}) };
 }
+
+/**
+ * TTM through ttm.ko (and drm.ko), loaded before the module: a `ttm_device` on the module's misc
+ * device with a VMA offset manager and a system-memory BO whose tt the driver callback creates
+ * with the BO's caching; `ttm_tt_populate` is then TTM's own pool (ttm_pool_alloc, caching applied
+ * by set_pages_array_*). A BO's CPU mapping (mmap, fault) needs a DRM device: not generated.
+ */
+const TEMPLATE_TTM = String.raw`#include <drm/drm_device.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_vma_manager.h>
+#include <drm/ttm/ttm_device.h>
+#include <drm/ttm/ttm_tt.h>
+#include <drm/ttm/ttm_placement.h>
+#include <drm/ttm/ttm_resource.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#include <drm/ttm/ttm_bo.h>
+#else
+#include <drm/ttm/ttm_bo_api.h>
+#include <drm/ttm/ttm_bo_driver.h>
+#endif
+
+struct probe_bo { struct ttm_buffer_object bo; enum ttm_caching caching; };
+static struct ttm_device probe_bdev;
+static struct drm_vma_offset_manager probe_vma_mgr;
+static struct drm_driver probe_drm_driver;
+static struct drm_device probe_drm;
+
+static struct ttm_tt *probe_tt_create(struct ttm_buffer_object *bo, uint32_t page_flags)
+{
+	struct ttm_tt *tt = kzalloc(sizeof(*tt), GFP_KERNEL);
+	if (!tt) return NULL;
+	if (ttm_tt_init(tt, bo, page_flags, container_of(bo, struct probe_bo, bo)->caching, 0)) { kfree(tt); return NULL; }
+	return tt;
+}
+static void probe_tt_destroy(struct ttm_device *bdev, struct ttm_tt *tt) { ttm_tt_fini(tt); kfree(tt); }
+static void probe_evict_flags(struct ttm_buffer_object *bo, struct ttm_placement *p) { p->num_placement = 0; }
+/* Only system memory: placing a BO (6.12 moves a new BO into its first resource) is a null move. */
+static int probe_move(struct ttm_buffer_object *bo, bool evict, struct ttm_operation_ctx *ctx, struct ttm_resource *new_mem, struct ttm_place *hop)
+{
+	ttm_bo_move_null(bo, new_mem);
+	return 0;
+}
+static struct ttm_device_funcs probe_ttm_funcs = { .ttm_tt_create = probe_tt_create, .ttm_tt_destroy = probe_tt_destroy, .evict_flags = probe_evict_flags, .move = probe_move };
+
+static int probe_ttm_device_init(bool use_dma32)
+{
+	probe_drm.driver = &probe_drm_driver;
+	drm_vma_offset_manager_init(&probe_vma_mgr, 0x100000, 0x100000);
+	return ttm_device_init(&probe_bdev, &probe_ttm_funcs, probe_dev.this_device, NULL, &probe_vma_mgr, false, use_dma32);
+}
+
+static void probe_bo_destroy(struct ttm_buffer_object *bo) { dma_resv_fini(&bo->base._resv); kfree(container_of(bo, struct probe_bo, bo)); }
+
+static struct probe_bo *probe_bo_create(size_t size, enum ttm_caching caching, int *ret)
+{
+	struct ttm_operation_ctx ctx = { .interruptible = false, .no_wait_gpu = false };
+	struct ttm_place place = { .mem_type = TTM_PL_SYSTEM };
+	struct ttm_placement placement = { .num_placement = 1, .placement = &place,
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+		.num_busy_placement = 1, .busy_placement = &place,
+#endif
+	};
+	struct probe_bo *b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b) { *ret = -ENOMEM; return NULL; }
+	b->caching = caching;
+	drm_gem_private_object_init(&probe_drm, &b->bo.base, size);
+	/* On error ttm_bo_init_reserved() calls the destroy callback itself. */
+	*ret = ttm_bo_init_reserved(&probe_bdev, &b->bo, ttm_bo_type_kernel, &placement, 0, &ctx, NULL, NULL, probe_bo_destroy);
+	if (*ret) return NULL;
+	dma_resv_unlock(b->bo.base.resv);
+	return b;
+}
+
+/* What a populated tt shows: how many of its pages are highmem, and the first page's. */
+static void probe_tt_obs(int step, struct ttm_tt *tt, int populate)
+{
+	unsigned long j, hi = 0, n = 0;
+	for (j = 0; j < tt->num_pages; j++) if (tt->pages[j]) { n++; if (PageHighMem(tt->pages[j])) hi++; }
+	if (populate) {
+		/* The pages, as runs, for patlab's replay (alloc_pages' ALLOC lines for a tt). */
+		for (j = 0; j < tt->num_pages; ) {
+			unsigned long e = j + 1;
+			if (!tt->pages[j]) { j++; continue; }
+			while (e < tt->num_pages && tt->pages[e] && page_to_pfn(tt->pages[e]) == page_to_pfn(tt->pages[j]) + (e - j)) e++;
+			pr_info("patprobe: TTRUN %d %lu %lu %#lx\n", step, j, e - j, page_to_pfn(tt->pages[j]));
+			j = e;
+		}
+		pr_info("patprobe: OBS %d highmem_pages=%lu\n", step, hi);
+	}
+	else pr_info("patprobe: OBS %d pages=%lu\n", step, n);
+	if (!n) return;
+	pr_info("patprobe: OBS %d highmem=%s\n", step, PageHighMem(tt->pages[0]) ? "true" : "false");
+	if (p_lookup_memtype) pr_info("patprobe: OBS %d page_memtype=%s\n", step, pcm_name(p_lookup_memtype(page_to_phys(tt->pages[0]))));
+}
+`;
 
 /** What every module shares: the misc device, kallsyms look-ups, PTE decoding, final state. */
 const TEMPLATE_HEAD = String.raw`#include <linux/module.h>

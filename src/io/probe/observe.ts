@@ -29,12 +29,14 @@ export interface RealRun {
   pid: number | null;
   /** The first pfn of each block an `alloc_pages` step got from the real allocator. */
   allocs: Map<number, number[]>;
+  /** Per `ttm_tt_populate`/`ttm_pool_alloc` step: the tt's pages, one per page index (TTRUN lines). */
+  ttPages: Map<number, number[]>;
   errors: string[];
 }
 
 /** Read the module's dmesg (`probe-dmesg.txt`). */
 export function parseProbeDmesg(text: string): RealRun {
-  const run: RealRun = { steps: new Map(), patMemtypeList: [], directmap: [], directmapBegin: [], patMemtypeListBegin: [], pid: null, allocs: new Map(), errors: [] };
+  const run: RealRun = { steps: new Map(), patMemtypeList: [], directmap: [], directmapBegin: [], patMemtypeListBegin: [], pid: null, allocs: new Map(), ttPages: new Map(), errors: [] };
   let cur: RealStep | null = null;
   for (const raw of text.split('\n')) {
     const l = raw.replace(/^\[\s*\d+\.\d+\]\s?/, '');
@@ -57,6 +59,13 @@ export function parseProbeDmesg(text: string): RealRun {
     else if ((m = /^patprobe: ALLOC (\d+) (\d+) 0x([0-9a-f]+)$/.exec(l))) {
       const st = Number(m[1]);
       run.allocs.set(st, [...(run.allocs.get(st) ?? []), parseInt(m[3]!, 16)]);
+    }
+    else if ((m = /^patprobe: TTRUN (\d+) (\d+) (\d+) 0x([0-9a-f]+)$/.exec(l))) {
+      // A populated tt's pages, as runs of consecutive pfns: index, length, first pfn.
+      const st = Number(m[1]);
+      const pages = run.ttPages.get(st) ?? [];
+      for (let i = 0; i < Number(m[3]); i++) pages[Number(m[2]) + i] = parseInt(m[4]!, 16) + i;
+      run.ttPages.set(st, pages);
     }
     else if ((m = /^patprobe: ERROR (.*)$/.exec(l))) run.errors.push(m[1]!);
     else if (/^patprobe: (BEGIN|DONE)$/.test(l)) continue;

@@ -14,6 +14,7 @@ import { cattrName, CM, type CacheMode } from '../../hw/cache-mode.js';
 import { PAGE_CACHE_MASK } from '../../hw/pte.js';
 import type { MmContext } from '../mm/mm-context.js';
 import { NotModelledError } from '../not-modelled.js';
+import { ImpossibleRequestError } from '../impossible.js';
 import { vmFaultName } from '../vm/fault.js';
 import { LV_NONE } from '../vm/user-ptes.js';
 import { hvaToPfn, kvmReleasePfn, kvmVcpuMap, kvmVcpuUnmap } from '../drivers/kvm/hva-to-pfn.js';
@@ -27,7 +28,7 @@ import { ttmBoKmap, ttmBoKunmap, ttmBoVmap, ttmKmapIterTtMapLocal, type TtmBoKma
 import { ttmBoMmap, ttmBoPut, ttmBoUnmapVirtual, ttmReap } from '../drivers/ttm/mmap.js';
 import { ttmPoolAlloc, ttmPoolBackup, ttmPoolFree, ttmPoolShrinkerScan } from '../drivers/ttm/pool.js';
 import { ttmGlobalOf } from '../drivers/ttm/ttm-global.js';
-import type { Args, CallResult, CallSpec } from './types.js';
+import type { ArgSpec, Args, CallResult, CallSpec } from './types.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
 type K = MmContext;
@@ -75,6 +76,9 @@ function pageFields(k: K, pfn: number): Record<string, string | number | boolean
   return { pfn: hex(pfn), highmem: k.pages.isHighMem(pfn), page_memtype: cattrName(k.memtype.pages.get(pfn)) };
 }
 
+/** `pfns:` of a populate: the pages a real kernel's pool gave the tt, one per page (patlab probe's replay). */
+const replayPfnsSpec: ArgSpec = { name: 'pfns', kind: 'pages', optional: true, doc: "the tt's pages as a real machine's pool gave them, one per page: fresh blocks are taken there (replays a real machine)" };
+
 const TTM_CALLS: CallSpec<K>[] = [
   {
     name: 'ttm_device_init',
@@ -116,22 +120,22 @@ const TTM_CALLS: CallSpec<K>[] = [
   {
     name: 'ttm_tt_populate',
     doc: 'ttm_tt_populate(bdev, ttm, ctx) → ttm_pool_alloc: pages from the pool or GFP_HIGHUSER/GFP_DMA32, caching applied to lowmem pages — spec 05 §3.2, §3.3',
-    args: [boArgSpec],
+    args: [boArgSpec, replayPfnsSpec],
     run(k, a) {
       const bo = boArg(k, a);
-      const r = ttmTtPopulate(k, bo);
+      const r = withReplay(bo, a['pfns'] as number[] | undefined, () => ttmTtPopulate(k, bo));
       return populateResult(k, bo, r.ret, r.stats);
     },
   },
   {
     name: 'ttm_pool_alloc',
     doc: 'ttm_pool_alloc(pool, tt, ctx) directly (no ttm_tt page accounting) — spec 05 §3.2',
-    args: [boArgSpec],
+    args: [boArgSpec, replayPfnsSpec],
     run(k, a) {
       const bo = boArg(k, a);
       const t = tt(bo);
       if (t.populated) return { ret: 0 };
-      const r = ttmPoolAlloc(k, bo.dev.pool, t);
+      const r = withReplay(bo, a['pfns'] as number[] | undefined, () => ttmPoolAlloc(k, bo.dev.pool, t));
       return populateResult(k, bo, r.ret, r.stats);
     },
   },
@@ -305,6 +309,18 @@ const TTM_CALLS: CallSpec<K>[] = [
     },
   },
 ];
+
+function withReplay<T>(bo: TtmBo, pfns: number[] | undefined, f: () => T): T {
+  const t = bo.ttm;
+  if (!t || pfns === undefined) return f();
+  if (pfns.length !== t.numPages) throw new ImpossibleRequestError(`pfns names ${pfns.length} page(s), the tt has ${t.numPages}`);
+  t.replay = pfns;
+  try {
+    return f();
+  } finally {
+    t.replay = null;
+  }
+}
 
 function populateResult(k: K, bo: TtmBo, ret: number, s: { fromPool: number; fresh: number; highmem: number; cachingApplied: number } | null): CallResult {
   const fields: Record<string, string | number | boolean> = {};

@@ -13,6 +13,7 @@
 
 import { CM } from '../../../hw/cache-mode.js';
 import { EBUSY, EINVAL, ENOMEM } from '../../errno.js';
+import { ImpossibleRequestError } from '../../impossible.js';
 import type { MmContext } from '../../mm/mm-context.js';
 import { MAX_ORDER, splitPage, type Gfp } from '../../mm/page-alloc.js';
 import { setPagesArrayUc, setPagesArrayWb, setPagesArrayWc, setPagesWb } from '../../mm/set-memory.js';
@@ -80,6 +81,18 @@ export function ttmPoolSelectType(k: MmContext, pool: TtmPool, caching: TtmCachi
 export function ttmPoolAllocPage(k: MmContext, pool: TtmPool, gfp: Gfp, order: number): number {
   if (pool.useDmaAlloc) return k.allocator.allocPages(pool.useDma32 ? 'GFP_DMA32' : 'GFP_KERNEL', order);
   return k.allocator.allocPages(gfp, order);
+}
+
+/** The block a real kernel's pool put at tt index `i` (TtmTt.replay), when it is a free, aligned block of `order`; else null. */
+function replayedBlock(k: MmContext, tt: TtmTt, i: number, order: number): number | null {
+  const want = tt.replay?.[i];
+  if (want === undefined || want % 2 ** order !== 0) return null;
+  try {
+    return k.allocator.allocPagesAt('GFP_HIGHUSER', order, want);
+  } catch (e) {
+    if (e instanceof ImpossibleRequestError) return null;
+    throw e;
+  }
 }
 
 /**
@@ -156,7 +169,7 @@ export function ttmPoolAlloc(k: MmContext, pool: TtmPool, tt: TtmTt): { ret: num
     else {
       pageCaching = TTM_CACHING.cached;
       allowPools = false;
-      p = ttmPoolAllocPage(k, pool, gfp, order);
+      p = replayedBlock(k, tt, st.pages, order) ?? ttmPoolAllocPage(k, pool, gfp, order);
       if (p >= 0) stats.fresh += 2 ** order;
     }
     if (p < 0) {

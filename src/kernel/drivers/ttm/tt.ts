@@ -20,6 +20,11 @@ export class TtmTt {
   backedUp = false;
   /** Pages counted in `ttm_pages_allocated` (and dma32) by `ttm_tt_populate`. */
   accounted = false;
+  /**
+   * The pages a real kernel's pool gave this tt, per page index (patlab probe's replay, like
+   * alloc_pages `pfns:`): a fresh block for index i is taken at `replay[i]` when that is free.
+   */
+  replay: readonly number[] | null = null;
 
   constructor(
     readonly numPages: number,
