@@ -318,3 +318,9 @@ test('a TTM scenario makes a module that needs ttm.ko; its mmap is said to be no
   assert.match(m.unsupported!.reason, /^step 4 ttm_bo_mmap_obj: /);
   assert.equal(moduleSource(loadScenarioFile('name: n\nmachine: debian-6.1-amd64-qemu\nsteps:\n  - mmap: { size: 4K }\n', 'n.yaml')).ttm, undefined);
 });
+
+test('6.12\'s "CPU: 0 UID: 0 PID: ..." dump_stack and WARN lines collapse as 6.1\'s do', () => {
+  const stack = ['iounmap: bad address ffffc90040000000', 'CPU: 0 UID: 0 PID: 170 Comm: insmod Tainted: G        W  OE      6.12.118+deb12-amd64 #1', 'Call Trace:', ' <TASK>', ' dump_stack_lvl+0x64/0x80', ' </TASK>', 'next'];
+  assert.deepEqual(collapseSplats(stack), ['iounmap: bad address ffffc90040000000', 'next']);
+  assert.deepEqual(collapseSplats(['------------[ cut here ]------------', 'WARNING: CPU: 0 UID: 0 PID: 9 at mm/x.c:1 f+0x1/0x2', '---[ end trace 0000000000000000 ]---']), ['WARNING: at mm/x.c:1 f+0x1/0x2']);
+});

@@ -71,7 +71,10 @@ export function qemuShape(m: MachineSpec, k: KernelInstall): QemuShape | { refus
   if (memMiB > 16384) return { refused: `machine ${m.name} has ${memMiB} MiB of RAM; the probe boots at most 16384 MiB under qemu here` };
   const cpu: string[] = [];
   if (!m.cpu.pat && !m.boot.nopat) notes.push(`machine ${m.name}: a CPU without PAT is booted as -cpu max with nopat`);
-  cpu.push('-cpu', m.cpu.gbpages || k.arch === 'x86-32-pae' ? 'max' : 'qemu64,+pat');
+  // -cpu max has LA57, and Debian's x86-64 kernels then use 5-level paging: PAGE_OFFSET and the
+  // vmalloc base move (0xff11..., 0xffa0...), so a scenario's kernel addresses (the model's 4-level
+  // layout, decisions P6) would name other memory. The probe boots 4-level, as patlab models.
+  cpu.push('-cpu', k.arch === 'x86-32-pae' ? 'max' : m.cpu.gbpages ? 'max,-la57' : 'qemu64,+pat');
   // nokaslr: the model's layout (page_offset_base, vmalloc_base) is the unrandomized one (decisions P6).
   // no_hash_pointers: the kernel's %p prints the address, as patlab's messages do (decisions P6).
   const append = ['console=ttyS0', 'panic=-1', 'loglevel=7', 'nokaslr', 'no_hash_pointers'];

@@ -643,6 +643,7 @@ const TEMPLATE_HEAD = String.raw`#include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/highmem.h>
+#include <linux/vmalloc.h>
 #include <linux/io.h>
 #include <linux/io-mapping.h>
 #include <linux/slab.h>

@@ -211,7 +211,8 @@ export function collapseSplats(lines: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     // dump_stack() after a message (iounmap's "bad address"): the machine's backtrace, not a message.
-    if (/^CPU: \d+ PID: \d+ Comm: /.test(lines[i]!)) {
+    // 6.12 prints "CPU: 0 UID: 0 PID: ...".
+    if (/^CPU: \d+ (?:UID: \d+ )?PID: \d+ Comm: /.test(lines[i]!)) {
       const end = lines.indexOf(' </TASK>', i);
       if (end >= 0) {
         i = end;
@@ -232,7 +233,7 @@ export function collapseSplats(lines: string[]): string[] {
     while (j < lines.length && !lines[j]!.startsWith('WARNING: CPU: ')) msg.push(lines[j++]!);
     const at = lines[j] ?? '';
     while (j < lines.length && !/^---\[ end trace [0-9a-f]+ \]---$/.test(lines[j]!)) j++;
-    out.push(msg.length > 0 ? `WARNING: ${msg.join(' ')}` : at.replace(/^WARNING: CPU: \d+ PID: \d+ /, 'WARNING: '));
+    out.push(msg.length > 0 ? `WARNING: ${msg.join(' ')}` : at.replace(/^WARNING: CPU: \d+ (?:UID: \d+ )?PID: \d+ /, 'WARNING: '));
     i = j;
   }
   return out;
