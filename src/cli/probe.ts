@@ -135,7 +135,9 @@ function replayableSteps(steps: ScenarioStep[], ran: number[], allocs: Map<numbe
       const { comm: _c, pid: _p, ...rest } = s;
       const tt = ttPages.get(s.index);
       // TTM's pool: the tt's real pages, one per index (a fresh block is taken at its real pfn).
-      if ((s.call === 'ttm_tt_populate' || s.call === 'ttm_pool_alloc') && tt && tt.every((p) => p !== undefined)) return { ...rest, args: { ...s.args, pfns: { t: 'list', v: tt } } };
+      // A fault populates the tt too (a replay of a tt populated before is not used).
+      const populates = s.call === 'ttm_tt_populate' || s.call === 'ttm_pool_alloc' || s.call === 'ttm_bo_vm_fault';
+      if (populates && tt && tt.every((p) => p !== undefined)) return { ...rest, args: { ...s.args, pfns: { t: 'list', v: tt } } };
       const got = allocs.get(s.index);
       const count = s.args['count']?.t === 'num' ? s.args['count'].v : 1;
       if (s.call !== 'alloc_pages' || got?.length !== count) return rest;
@@ -144,3 +146,4 @@ function replayableSteps(steps: ScenarioStep[], ran: number[], allocs: Map<numbe
       return { ...rest, args: { ...args, pfns: { t: 'list', v: got } } };
     });
 }
+

@@ -324,3 +324,15 @@ test('6.12\'s "CPU: 0 UID: 0 PID: ..." dump_stack and WARN lines collapse as 6.1
   assert.deepEqual(collapseSplats(stack), ['iounmap: bad address ffffc90040000000', 'next']);
   assert.deepEqual(collapseSplats(['------------[ cut here ]------------', 'WARNING: CPU: 0 UID: 0 PID: 9 at mm/x.c:1 f+0x1/0x2', '---[ end trace 0000000000000000 ]---']), ['WARNING: at mm/x.c:1 f+0x1/0x2']);
 });
+
+// The debate's case through TTM itself: ttm_bo_mmap_obj, the fault (ttm_bo_vm_fault_reserved asks
+// for WC, vmf_insert_pfn_prot installs WB on the highmem page), and TTM's WC kmap_local of that page.
+test('real 6.1-686-pae kernel: TTM\'s fault on a WC BO installs WB on highmem while TTM\'s own kmap_local maps it WC', (t) => {
+  if ('missing' in k686) return t.skip(`kernel tests skipped: ${k686.missing}`);
+  const r = cli(join(REPO_ROOT, 'scenarios', 'drivers', 'ttm-highmem-wc-686-pae.yaml'));
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /^ {2}agrees {3}step 4 ttm_bo_vm_fault: requested: write-combining$/m);
+  assert.match(r.out, /^ {2}agrees {3}step 4 ttm_bo_vm_fault: PTE type: write-back$/m);
+  assert.match(r.out, /^ {2}agrees {3}step 7 ttm_kmap_iter_tt_map_local: PTE type: write-combining$/m);
+  assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m);
+});

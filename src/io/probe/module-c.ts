@@ -299,6 +299,48 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       out.push(`\t{ int j; for (j = 0; j < ${n}; j++) ${cName(as)}[j] = ${b}->bo.ttm->pages[j]; }`, `\tprobe_tt_obs(${i}, ${b}->bo.ttm, 0);`);
       return out;
     }
+    case 'ttm_bo_mmap_obj': {
+      // mmap of the device whose ->mmap is ttm_bo_mmap_obj(vma, bo), as a TTM driver's is.
+      if (!s.as) throw new Unsupported('ttm_bo_mmap_obj without as:');
+      for (const k of ['offset', 'pages']) if (a[k]) throw new Unsupported(`ttm_bo_mmap_obj '${k}:'`);
+      const b = boArg(a['bo'], handles);
+      const n = handles.get((a['bo'] as { name: string }).name)!.count;
+      const shared = !(a['shared']?.t === 'bool' && !a['shared'].v);
+      const write = !(a['write']?.t === 'bool' && !a['write'].v);
+      handles.set(s.as, { kind: 'addr', count: 0 });
+      out.push(`\tprobe_vm_flags = 0; probe_vm_cm = -1; probe_mmap_bo = &${b}->bo;`);
+      out.push(`\t{ unsigned long va = vm_mmap(probe_file, 0, ${hex(n * 4096)}, PROT_READ${write ? ' | PROT_WRITE' : ''}, ${shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}, 0);`);
+      out.push(`\t  probe_mmap_bo = NULL;`);
+      out.push(`\t  if (IS_ERR_VALUE(va)) { pr_info("patprobe: OBS ${i} ret=%ld\\n", (long)va); goto step${i}_end; }`);
+      out.push(`\t  ${cName(s.as)} = va; pr_info("patprobe: OBS ${i} ret=ok\\n"); probe_vma_prot(${i}, va); }`, `step${i}_end:`);
+      return out;
+    }
+    case 'ttm_bo_vm_fault': {
+      const write = a['write']?.t === 'bool' && a['write'].v ? 1 : 0;
+      out.push(`\tprobe_ttm_fault(${i}, ${expr(a['addr'], 'vaddr', handles, 'addr')}, ${write});`);
+      return out;
+    }
+    case 'ttm_bo_vmap': {
+      const as = s.as ?? `__step${i}`;
+      handles.set(as, { kind: 'addr', count: 0 });
+      out.push(`\t{ unsigned long v = probe_ttm_vmap(&${boArg(a['bo'], handles)}->bo, &r);`);
+      out.push(`\t  if (!v) { pr_info("patprobe: OBS ${i} ret=%d\\n", r); goto step${i}_end; }`);
+      out.push(`\t  ${cName(as)} = v; pr_info("patprobe: OBS ${i} ret=ok\\n"); probe_kernel_type(${i}, v); }`, `step${i}_end:`);
+      return out;
+    }
+    case 'ttm_bo_vunmap':
+      out.push(`\tprobe_ttm_vunmap(${expr(a['addr'], 'vaddr', handles, 'addr')});`);
+      return out;
+    case 'ttm_kmap_iter_tt_map_local': {
+      const as = s.as ?? `__step${i}`;
+      handles.set(as, { kind: 'addr', count: 0 });
+      const idx = a['index']?.t === 'num' ? a['index'].v : 0;
+      out.push(`\t${cName(as)} = probe_ttm_map_local(${i}, ${boArg(a['bo'], handles)}->bo.ttm, ${idx});`);
+      return out;
+    }
+    case 'ttm_bo_unmap_virtual':
+      out.push(`\tttm_bo_unmap_virtual(&${boArg(a['bo'], handles)}->bo);`);
+      return out;
     case 'ttm_bo_put':
       out.push(`\tttm_bo_put(&${boArg(a['bo'], handles)}->bo);`);
       return out;
@@ -457,6 +499,8 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       out.push(`\tr = p_memtype_free(${expr(a['start'], 'phys', handles, 'start')}, ${expr(a['end'], 'phys', handles, 'end')});`, obsRet);
       return out;
     default:
+      // KVM needs a VM with vCPUs, and qemu's TCG gives the guest no hardware virtualisation (VMX/SVM).
+      if (/^(kvm_|hva_to_pfn)/.test(s.call)) throw new Unsupported(`${s.call}: KVM cannot run under qemu's TCG (no VMX/SVM in the guest)`);
       throw new Unsupported(`${s.call} (the probe's module generator does not write it yet)`);
   }
 }
@@ -551,6 +595,7 @@ const TEMPLATE_TTM = String.raw`#include <drm/drm_device.h>
 #include <drm/ttm/ttm_tt.h>
 #include <drm/ttm/ttm_placement.h>
 #include <drm/ttm/ttm_resource.h>
+#include <linux/iosys-map.h>
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
 #include <drm/ttm/ttm_bo.h>
 #else
@@ -559,6 +604,7 @@ const TEMPLATE_TTM = String.raw`#include <drm/drm_device.h>
 #endif
 
 struct probe_bo { struct ttm_buffer_object bo; enum ttm_caching caching; };
+static int probe_ttm_mmap(struct vm_area_struct *vma);
 static struct ttm_device probe_bdev;
 static struct drm_vma_offset_manager probe_vma_mgr;
 static struct drm_driver probe_drm_driver;
@@ -583,9 +629,11 @@ static struct ttm_device_funcs probe_ttm_funcs = { .ttm_tt_create = probe_tt_cre
 
 static int probe_ttm_device_init(bool use_dma32)
 {
+	probe_mmap_hook = probe_ttm_mmap;
 	probe_drm.driver = &probe_drm_driver;
 	drm_vma_offset_manager_init(&probe_vma_mgr, 0x100000, 0x100000);
-	return ttm_device_init(&probe_bdev, &probe_ttm_funcs, probe_dev.this_device, NULL, &probe_vma_mgr, false, use_dma32);
+	/* The device's address space is the misc file's: BO mappings are its VMAs (ttm_bo_unmap_virtual zaps them). */
+	return ttm_device_init(&probe_bdev, &probe_ttm_funcs, probe_dev.this_device, probe_file->f_mapping, &probe_vma_mgr, false, use_dma32);
 }
 
 static void probe_bo_destroy(struct ttm_buffer_object *bo) { dma_resv_fini(&bo->base._resv); kfree(container_of(bo, struct probe_bo, bo)); }
@@ -610,6 +658,107 @@ static struct probe_bo *probe_bo_create(size_t size, enum ttm_caching caching, i
 	return b;
 }
 
+/* The module's ->mmap for a BO mapping (probe_mmap_hook): what a TTM driver's mmap does. */
+static int probe_ttm_mmap(struct vm_area_struct *vma) { return ttm_bo_mmap_obj(vma, probe_mmap_bo); }
+
+static void probe_vma_prot(int step, unsigned long va)
+{
+	struct vm_area_struct *vma;
+	mmap_read_lock(current->mm); vma = find_vma(current->mm, va);
+	if (vma) pr_info("patprobe: OBS %d type=%s\n", step, pte_type(pgprot_val(vma->vm_page_prot), 0));
+	mmap_read_unlock(current->mm);
+}
+
+static void probe_tt_runs(int step, struct ttm_tt *tt)
+{
+	unsigned long j, e;
+	for (j = 0; j < tt->num_pages; j = e) {
+		e = j + 1;
+		if (!tt->pages[j]) continue;
+		while (e < tt->num_pages && tt->pages[e] && page_to_pfn(tt->pages[e]) == page_to_pfn(tt->pages[j]) + (e - j)) e++;
+		pr_info("patprobe: TTRUN %d %lu %lu %#lx\n", step, j, e - j, page_to_pfn(tt->pages[j]));
+	}
+}
+
+/*
+ * A CPU fault on a BO mapping, as ttm_bo_vm_fault() makes it: the BO reserved, then
+ * ttm_bo_vm_fault_reserved() with vm_page_prot and TTM_BO_VM_NUM_PREFAULT (it populates the tt
+ * and inserts through vmf_insert_pfn_prot). Observed: the fault, the PTEs present from the address
+ * over the prefault window, the prot TTM asked for, and the PTE and page at the address.
+ */
+static void probe_ttm_fault(int step, unsigned long va, int write)
+{
+	struct vm_area_struct *vma; struct ttm_buffer_object *bo; vm_fault_t f; pgprot_t prot;
+	unsigned long q, end, pfn = 0; u64 flags = 0; int large = 0, n = 0, found;
+	mmap_read_lock(current->mm); vma = find_vma(current->mm, va);
+	if (!vma || vma->vm_start > va || !vma->vm_private_data) { mmap_read_unlock(current->mm); pr_info("patprobe: OBS %d fault=VM_FAULT_SIGSEGV\n", step); return; }
+	bo = vma->vm_private_data;
+	prot = vma->vm_page_prot;
+	{
+		struct vm_fault vmf = { .vma = vma, .address = va & PAGE_MASK, .flags = write ? FAULT_FLAG_WRITE : 0 };
+		dma_resv_lock(bo->base.resv, NULL);
+		f = ttm_bo_vm_fault_reserved(&vmf, prot, TTM_BO_VM_NUM_PREFAULT);
+		dma_resv_unlock(bo->base.resv);
+	}
+	end = min(vma->vm_end, (va & PAGE_MASK) + TTM_BO_VM_NUM_PREFAULT * PAGE_SIZE);
+	for (q = va & PAGE_MASK; q < end; q += PAGE_SIZE) { u64 fl; int lg; unsigned long pf; if (probe_user_lookup(q, &fl, &lg, &pf)) n++; }
+	found = probe_user_lookup(va, &flags, &large, &pfn);
+	mmap_read_unlock(current->mm);
+	pr_info("patprobe: OBS %d fault=%s\n", step, fault_name(f));
+	pr_info("patprobe: OBS %d prefaulted=%d\n", step, n);
+	pr_info("patprobe: OBS %d requested=%s\n", step, pte_type(pgprot_val(ttm_io_prot(bo, bo->resource, prot)), 0));
+	if (bo->ttm) probe_tt_runs(step, bo->ttm);
+	if (!found) return;
+	pr_info("patprobe: OBS %d type=%s\n", step, pte_type(flags, large));
+	if (!pfn_valid(pfn)) return;
+	pr_info("patprobe: OBS %d highmem=%s\n", step, PageHighMem(pfn_to_page(pfn)) ? "true" : "false");
+	if (p_lookup_memtype) pr_info("patprobe: OBS %d page_memtype=%s\n", step, pcm_name(p_lookup_memtype((u64)pfn << PAGE_SHIFT)));
+}
+
+/* ttm_bo_vmap()/ttm_bo_vunmap() need the BO reserved and the iosys_map: kept per address. */
+static struct { unsigned long va; struct ttm_buffer_object *bo; struct iosys_map map; } probe_vmaps[8];
+static unsigned long probe_ttm_vmap(struct ttm_buffer_object *bo, int *ret)
+{
+	int j;
+	for (j = 0; j < 8 && probe_vmaps[j].va; j++) ;
+	if (j == 8) { *ret = -ENOSPC; return 0; }
+	dma_resv_lock(bo->base.resv, NULL);
+	*ret = ttm_bo_vmap(bo, &probe_vmaps[j].map);
+	dma_resv_unlock(bo->base.resv);
+	if (*ret) return 0;
+	probe_vmaps[j].bo = bo;
+	probe_vmaps[j].va = (unsigned long)(probe_vmaps[j].map.is_iomem ? (void __force *)probe_vmaps[j].map.vaddr_iomem : probe_vmaps[j].map.vaddr);
+	return probe_vmaps[j].va;
+}
+static void probe_ttm_vunmap(unsigned long va)
+{
+	int j;
+	for (j = 0; j < 8; j++) if (probe_vmaps[j].va == va) {
+		dma_resv_lock(probe_vmaps[j].bo->base.resv, NULL);
+		ttm_bo_vunmap(probe_vmaps[j].bo, &probe_vmaps[j].map);
+		dma_resv_unlock(probe_vmaps[j].bo->base.resv);
+		probe_vmaps[j].va = 0;
+	}
+}
+
+/* TTM's copy path: ttm_kmap_iter_tt's map_local of page i (kmap_local_page_prot with the tt's caching). */
+static unsigned long probe_ttm_map_local(int step, struct ttm_tt *tt, unsigned long i)
+{
+	struct ttm_kmap_iter_tt it; struct iosys_map dmap; struct ttm_kmap_iter *iter;
+	unsigned long va; struct page *pg;
+	if (!tt || i >= tt->num_pages || !tt->pages[i]) { pr_info("patprobe: OBS %d ret=%d\n", step, -EINVAL); return 0; }
+	pg = tt->pages[i];
+	iter = ttm_kmap_iter_tt_init(&it, tt);
+	iter->ops->map_local(iter, &dmap, i);
+	va = (unsigned long)dmap.vaddr;
+	pr_info("patprobe: OBS %d ret=ok\n", step);
+	probe_kernel_type(step, va);
+	pr_info("patprobe: OBS %d new_mapping=%s\n", step, PageHighMem(pg) || va != (unsigned long)page_address(pg) ? "true" : "false");
+	pr_info("patprobe: OBS %d highmem=%s\n", step, PageHighMem(pg) ? "true" : "false");
+	if (p_lookup_memtype) pr_info("patprobe: OBS %d page_memtype=%s\n", step, pcm_name(p_lookup_memtype(page_to_phys(pg))));
+	return va;
+}
+
 /* What a populated tt shows: how many of its pages are highmem, and the first page's. */
 static void probe_tt_obs(int step, struct ttm_tt *tt, int populate)
 {
@@ -617,13 +766,7 @@ static void probe_tt_obs(int step, struct ttm_tt *tt, int populate)
 	for (j = 0; j < tt->num_pages; j++) if (tt->pages[j]) { n++; if (PageHighMem(tt->pages[j])) hi++; }
 	if (populate) {
 		/* The pages, as runs, for patlab's replay (alloc_pages' ALLOC lines for a tt). */
-		for (j = 0; j < tt->num_pages; ) {
-			unsigned long e = j + 1;
-			if (!tt->pages[j]) { j++; continue; }
-			while (e < tt->num_pages && tt->pages[e] && page_to_pfn(tt->pages[e]) == page_to_pfn(tt->pages[j]) + (e - j)) e++;
-			pr_info("patprobe: TTRUN %d %lu %lu %#lx\n", step, j, e - j, page_to_pfn(tt->pages[j]));
-			j = e;
-		}
+		probe_tt_runs(step, tt);
 		pr_info("patprobe: OBS %d highmem_pages=%lu\n", step, hi);
 	}
 	else pr_info("patprobe: OBS %d pages=%lu\n", step, n);
@@ -719,7 +862,7 @@ static void __maybe_unused probe_kernel_type(int step, unsigned long va)
  * follow_pfnmap_start() walks only VM_IO/VM_PFNMAP VMAs: the normal PTEs vm_insert_page writes
  * are read by walking the tables by hand (under mmap_lock; x86-64 page tables are never highmem).
  */
-static int __maybe_unused walk_user_ptes(struct mm_struct *mm, unsigned long va, u64 *flags, int *large)
+static int __maybe_unused walk_user_ptes(struct mm_struct *mm, unsigned long va, u64 *flags, int *large, unsigned long *pfn)
 {
 	pgd_t *pgd = pgd_offset(mm, va); p4d_t *p4d; pud_t *pud; pmd_t *pmd; pte_t *pte;
 	if (pgd_none(*pgd)) return 0;
@@ -727,46 +870,47 @@ static int __maybe_unused walk_user_ptes(struct mm_struct *mm, unsigned long va,
 	if (p4d_none(*p4d)) return 0;
 	pud = pud_offset(p4d, va);
 	if (pud_none(*pud)) return 0;
-	if (pud_leaf(*pud)) { *flags = pud_flags(*pud); *large = 1; return pud_present(*pud); }
+	if (pud_leaf(*pud)) { *flags = pud_flags(*pud); *large = 1; *pfn = pud_pfn(*pud) + ((va & ~PUD_MASK) >> PAGE_SHIFT); return pud_present(*pud); }
 	pmd = pmd_offset(pud, va);
 	if (pmd_none(*pmd)) return 0;
-	if (pmd_leaf(*pmd)) { *flags = pmd_flags(*pmd); *large = 1; return pmd_present(*pmd); }
+	if (pmd_leaf(*pmd)) { *flags = pmd_flags(*pmd); *large = 1; *pfn = pmd_pfn(*pmd) + ((va & ~PMD_MASK) >> PAGE_SHIFT); return pmd_present(*pmd); }
 	pte = pte_offset_kernel(pmd, va);
 	if (!pte_present(*pte)) return 0;
-	*flags = pte_flags(*pte);
+	*flags = pte_flags(*pte); *pfn = pte_pfn(*pte);
 	return 1;
 }
 #endif
 
-/* apply_to_page_range()'s callback: a special PTE of the next pfn (or page) with the step's prot. */
-struct probe_atpr { unsigned long start, first_pfn, npages; struct page **pages; pgprot_t prot; struct mm_struct *mm; };
-static int __maybe_unused probe_atpr_fn(pte_t *pte, unsigned long addr, void *data)
+/* The user PTE of the current process (the insmod process) at va, mmap_lock held by the caller. */
+static int __maybe_unused probe_user_lookup(unsigned long va, u64 *flags, int *large, unsigned long *pfn)
 {
-	struct probe_atpr *d = data; unsigned long i = (addr - d->start) >> PAGE_SHIFT, pfn;
-	if (d->pages) { if (i >= d->npages) return -ENOMEM; pfn = page_to_pfn(d->pages[i]); } else pfn = d->first_pfn + i;
-	set_pte_at(d->mm, addr, pte, pte_mkspecial(pfn_pte(pfn, d->prot)));
-	return 0;
+	int found = 0;
+	*large = 0;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	{
+		struct vm_area_struct *vma = find_vma(current->mm, va); struct follow_pfnmap_args args = { 0 };
+		if (vma) { args.vma = vma; args.address = va;
+			if (!follow_pfnmap_start(&args)) { *flags = pgprot_val(args.pgprot); *pfn = args.pfn; found = 1; follow_pfnmap_end(&args); } }
+	}
+#if defined(CONFIG_X86_64)
+	if (!found) found = walk_user_ptes(current->mm, va, flags, large, pfn);
+#endif
+#else
+	{
+		pte_t *ptep; spinlock_t *ptl;
+		if (!follow_pte(current->mm, va, &ptep, &ptl)) { *flags = pte_flags(*ptep); *pfn = pte_pfn(*ptep); found = 1; pte_unmap_unlock(ptep, ptl); }
+	}
+#endif
+	return found;
 }
 
 /* Walk the user page tables of the current process (the insmod process). */
 static void __maybe_unused probe_user_pte(int step, unsigned long va)
 {
-	u64 flags = 0; int found = 0, large = 0;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-	struct vm_area_struct *vma; struct follow_pfnmap_args args = { 0 };
-	mmap_read_lock(current->mm); vma = find_vma(current->mm, va);
-	if (vma) { args.vma = vma; args.address = va;
-		if (!follow_pfnmap_start(&args)) { flags = pgprot_val(args.pgprot); found = 1; follow_pfnmap_end(&args); } }
-#if defined(CONFIG_X86_64)
-	if (!found) found = walk_user_ptes(current->mm, va, &flags, &large);
-#endif
-	mmap_read_unlock(current->mm);
-#else
-	pte_t *ptep; spinlock_t *ptl;
+	u64 flags = 0; int found, large = 0; unsigned long pfn = 0;
 	mmap_read_lock(current->mm);
-	if (!follow_pte(current->mm, va, &ptep, &ptl)) { flags = pte_flags(*ptep); found = 1; pte_unmap_unlock(ptep, ptl); }
+	found = probe_user_lookup(va, &flags, &large, &pfn);
 	mmap_read_unlock(current->mm);
-#endif
 	if (!found) { pr_info("patprobe: OBS %d type=none\n", step); return; }
 	pr_info("patprobe: OBS %d type=%s\n", step, pte_type(flags, large));
 }
@@ -803,8 +947,13 @@ static long __maybe_unused probe_gup(unsigned long va, unsigned long nr, struct 
 	return got;
 }
 
+static struct ttm_buffer_object *probe_mmap_bo;
+static int (*probe_mmap_hook)(struct vm_area_struct *vma);
+
 static int probe_mmap(struct file *f, struct vm_area_struct *vma)
 {
+	/* A TTM BO's mapping: the driver's ->mmap is ttm_bo_mmap_obj() (probe_ttm_mmap). */
+	if (probe_mmap_bo && probe_mmap_hook) return probe_mmap_hook(vma);
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 	vm_flags_set(vma, probe_vm_flags);
 #else

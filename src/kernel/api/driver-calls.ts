@@ -25,7 +25,8 @@ import { ttmCachingFromMode, ttmCachingName } from '../drivers/ttm/caching.js';
 import { ttmDeviceInit, type TtmDevice } from '../drivers/ttm/device.js';
 import { ttmBoVmFault } from '../drivers/ttm/fault.js';
 import { ttmBoKmap, ttmBoKunmap, ttmBoVmap, ttmKmapIterTtMapLocal, type TtmBoKmapObj } from '../drivers/ttm/kmap.js';
-import { ttmBoMmap, ttmBoPut, ttmBoUnmapVirtual, ttmReap } from '../drivers/ttm/mmap.js';
+import { ttmBoMmap, ttmBoOfVma, ttmBoPut, ttmBoUnmapVirtual, ttmReap } from '../drivers/ttm/mmap.js';
+import { currentMm } from '../vm/mm.js';
 import { ttmPoolAlloc, ttmPoolBackup, ttmPoolFree, ttmPoolShrinkerScan } from '../drivers/ttm/pool.js';
 import { ttmGlobalOf } from '../drivers/ttm/ttm-global.js';
 import type { ArgSpec, Args, CallResult, CallSpec } from './types.js';
@@ -230,11 +231,15 @@ const TTM_CALLS: CallSpec<K>[] = [
     args: [
       { name: 'addr', kind: 'vaddr', doc: 'user address (a ttm_bo_mmap_obj handle, +offset)' },
       { name: 'write', kind: 'bool', optional: true },
+      replayPfnsSpec,
     ],
     run(k, a) {
       ttmReap(k);
       const addr = a['addr'] as number;
-      const r = ttmBoVmFault(k, addr);
+      // The fault populates the tt: a replay gives its pages where a real kernel's pool put them.
+      const vma = currentMm(k).vmaLookup(addr);
+      const faulted = vma ? ttmBoOfVma(k, vma) : null;
+      const r = faulted ? withReplay(faulted, a['pfns'] as number[] | undefined, () => ttmBoVmFault(k, addr)) : ttmBoVmFault(k, addr);
       const fields: Record<string, string | number | boolean> = { fault: vmFaultName(r.ret), prefaulted: r.inserted };
       if (r.bo) fields['requested'] = cattrName(k.tables.pgprot2cachemode(r.requestedProt & PAGE_CACHE_MASK));
       const v = r.vma;
