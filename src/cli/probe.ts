@@ -17,6 +17,9 @@ import { loadScenarioFile } from '../io/scenario/load.js';
 import { runScenario } from '../run/execute.js';
 import type { ScenarioStep } from '../run/scenario.js';
 import { KERNEL_DRIVER } from '../run/driver.js';
+import type { KernelContext } from '../kernel/context.js';
+import type { DirectMap } from '../kernel/mm/direct-map.js';
+import { replayLateBootSplits } from '../kernel/setup/late-boot-splits.js';
 import { moduleSource } from '../io/probe/module-c.js';
 import { PROBE_KERNELS, type ProbeKernel, findKernel, qemuShape, buildModule, buildInitramfs, boot, splitConsole, writeBundle, INIT_SCRIPT } from '../io/probe/harness.js';
 import { parseProbeDmesg, observations, observationsToText } from '../io/probe/observe.js';
@@ -85,7 +88,10 @@ export function registerProbe(program: Command): void {
           const initrd = buildInitramfs(dir, built.ko, k, mod.ttm);
           if (typeof initrd !== 'string') throw new Error(initrd.error);
           const b = boot(k, shape, initrd);
-          if ('error' in b) throw new Error(b.error);
+          if ('error' in b) {
+            if (b.text) writeFileSync(join(dir, 'console.txt'), b.text);
+            throw new Error(b.error);
+          }
           writeFileSync(join(dir, 'console.txt'), b.text);
           const { files, insmodRc } = splitConsole(b.text);
           const bundleDir = join(dir, 'capture');
@@ -99,13 +105,18 @@ export function registerProbe(program: Command): void {
           if (real.errors.length > 0 || real.pid === null) throw new Error(`the module did not run: ${real.errors.join('; ') || (insmodRc === null ? 'insmod hung' : `insmod exited ${insmodRc}`)}`);
           // A step's BUG or oops ends insmod (and may leave it hung on a lock): the steps before it still compare.
           if (insmodRc !== 0) out += `  note: insmod ${insmodRc === null ? 'hung (a fatal outcome held a lock); dmesg read after 30 s' : `exited ${insmodRc}`}\n`;
+          // The prediction starts from the direct map the real boot left (its late 4 KiB splits replayed).
+          const bootShape = (kk: KernelContext, step: number): void => {
+            if (step === 0) replayLateBootSplits((kk as unknown as { directMap: DirectMap }).directMap, real.split4k);
+          };
           const predicted = runScenario({ ...sc, machine: imp.machine, steps: replayableSteps(sc.steps, mod.steps, real.allocs, real.ttPages), expect: undefined } as typeof sc, KERNEL_DRIVER, {
             defaultComm: 'insmod',
             stopOnUnboundHandle: true,
+            onStep: bootShape,
             ...(real.pid !== null ? { defaultPid: real.pid } : {}),
           });
           out += `  booted ${k.release}: ${b.cmd.split(' -kernel ')[0]}\n`;
-          const atBoot = runScenario({ ...sc, machine: imp.machine, steps: [], expect: undefined } as typeof sc, KERNEL_DRIVER);
+          const atBoot = runScenario({ ...sc, machine: imp.machine, steps: [], expect: undefined } as typeof sc, KERNEL_DRIVER, { onStep: bootShape });
           const obs = observations(real, predicted, mod.steps, atBoot.final.directmap, atBoot.final.patMemtypeList);
           out += observationsToText(obs);
           if (obs.some((x) => !x.agrees)) worst = Math.max(worst, 1);

@@ -183,16 +183,18 @@ export function buildInitramfs(dir: string, ko: string | null, k: KernelInstall,
 }
 
 /** Boot and return the serial console's text (\r removed). */
-export function boot(k: KernelInstall, shape: QemuShape, initrd: string, timeoutS = 300): { text: string; cmd: string } | { error: string } {
+export function boot(k: KernelInstall, shape: QemuShape, initrd: string, timeoutS = 300): { text: string; cmd: string } | { error: string; text?: string } {
   const qemu = k.arch === 'x86-32-pae' ? 'qemu-system-i386' : 'qemu-system-x86_64';
   const args = [...shape.args, '-kernel', k.vmlinuz, '-initrd', initrd, '-append', shape.append];
   const r = spawnSync(qemu, args, { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 256 * MiB });
   const text = (r.stdout ?? '').replace(/\r/g, '');
   const cmd = [qemu, ...args.map((a) => (/\s/.test(a) ? `"${a}"` : a))].join(' ');
-  if (r.error && !text.includes('=== END')) return { error: `${qemu} did not finish: ${r.error.message}` };
+  if (r.error && !text.includes('=== END')) return { error: `${qemu} did not finish: ${r.error.message}`, text };
   if (!text.includes('=== END')) {
-    const tail = (text.trim() || (r.stderr ?? '').trim()).split('\n').slice(-1)[0] ?? '';
-    return { error: `the kernel did not reach the end of the probe (last line: ${tail.slice(0, 200)})` };
+    const lines = (text.trim() || (r.stderr ?? '').trim()).split('\n');
+    // A panic ends with "Kernel Offset: ..." and "---[ end Kernel panic ...": name what panicked.
+    const why = lines.find((l) => /Kernel panic - not syncing|BUG: |Oops: /.test(l)) ?? lines.slice(-1)[0] ?? '';
+    return { error: `the kernel did not reach the end of the probe (${why.replace(/^\[[^\]]*\] /, '').slice(0, 200)})`, text };
   }
   return { text, cmd };
 }

@@ -562,6 +562,7 @@ export function moduleSource(sc: Scenario): ModuleSource {
     '\tpr_info("patprobe: BEGIN\\n");',
     '\tpr_info("patprobe: PID %d\\n", current->pid);',
     '\tprobe_print_file("/proc/meminfo", "MEMINFO_BEGIN", "DirectMap");',
+    '\tprobe_print_4k_blocks();',
     '\tprobe_print_file("/sys/kernel/debug/x86/pat_memtype_list", "LIST_BEGIN", NULL);',
     ...bodies,
     'out:',
@@ -902,6 +903,19 @@ static int __maybe_unused probe_user_lookup(unsigned long va, u64 *flags, int *l
 	}
 #endif
 	return found;
+}
+
+/*
+ * The 2 MiB blocks of the direct map the boot left in 4 KiB pages (late-boot permission changes
+ * the boot model does not make): patlab replays them before the first step (setup/late-boot-splits.ts).
+ */
+static void probe_print_4k_blocks(void)
+{
+	unsigned long va; unsigned int level;
+	for (va = PAGE_OFFSET; va < (unsigned long)high_memory; va += PMD_SIZE) {
+		pte_t *pte = lookup_address(va, &level);
+		if (pte && level == PG_LEVEL_4K) pr_info("patprobe: DMAP4K %#lx\n", (unsigned long)(__pa(va) >> PAGE_SHIFT));
+	}
 }
 
 /* Walk the user page tables of the current process (the insmod process). */

@@ -31,12 +31,14 @@ export interface RealRun {
   allocs: Map<number, number[]>;
   /** Per `ttm_tt_populate`/`ttm_pool_alloc` step: the tt's pages, one per page index (TTRUN lines). */
   ttPages: Map<number, number[]>;
+  /** First pfn of each 2 MiB block the boot left 4 KiB-mapped in the direct map (DMAP4K lines, before step 1). */
+  split4k: number[];
   errors: string[];
 }
 
 /** Read the module's dmesg (`probe-dmesg.txt`). */
 export function parseProbeDmesg(text: string): RealRun {
-  const run: RealRun = { steps: new Map(), patMemtypeList: [], directmap: [], directmapBegin: [], patMemtypeListBegin: [], pid: null, allocs: new Map(), ttPages: new Map(), errors: [] };
+  const run: RealRun = { steps: new Map(), patMemtypeList: [], directmap: [], directmapBegin: [], patMemtypeListBegin: [], pid: null, allocs: new Map(), ttPages: new Map(), split4k: [], errors: [] };
   let cur: RealStep | null = null;
   for (const raw of text.split('\n')) {
     const l = raw.replace(/^\[\s*\d+\.\d+\]\s?/, '');
@@ -67,6 +69,7 @@ export function parseProbeDmesg(text: string): RealRun {
       for (let i = 0; i < Number(m[3]); i++) pages[Number(m[2]) + i] = parseInt(m[4]!, 16) + i;
       run.ttPages.set(st, pages);
     }
+    else if ((m = /^patprobe: DMAP4K 0x([0-9a-f]+)$/.exec(l))) run.split4k.push(parseInt(m[1]!, 16));
     else if ((m = /^patprobe: ERROR (.*)$/.exec(l))) run.errors.push(m[1]!);
     else if (/^patprobe: (BEGIN|DONE)$/.test(l)) continue;
     else if (cur) cur.messages.push(l);
