@@ -336,3 +336,11 @@ test('real 6.1-686-pae kernel: TTM\'s fault on a WC BO installs WB on highmem wh
   assert.match(r.out, /^ {2}agrees {3}step 7 ttm_kmap_iter_tt_map_local: PTE type: write-combining$/m);
   assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m);
 });
+
+test('the module lists the boot\'s 4 KiB-mapped direct-map blocks before step 1, and the parser reads them', () => {
+  const sc = loadScenarioFile('name: n\nmachine: debian-6.1-amd64-qemu\nsteps:\n  - mmap: { size: 4K }\n    as: m\n', 'n.yaml');
+  const c = moduleSource(sc).c;
+  assert.ok(c.indexOf('probe_print_4k_blocks();') < c.indexOf('patprobe: STEP 1 mmap BEGIN'));
+  const r = parseProbeDmesg(['patprobe: BEGIN', 'patprobe: PID 9', 'patprobe: DMAP4K 0x0', 'patprobe: DMAP4K 0x1e00', 'patprobe: DONE'].join('\n'));
+  assert.deepEqual(r.split4k, [0, 0x1e00]);
+});

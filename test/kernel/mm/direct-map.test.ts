@@ -169,3 +169,20 @@ test('property: splits and cache changes conserve the DirectMap total', () => {
     { numRuns: 60, seed: 7 },
   );
 });
+
+test('late-boot splits a real boot made are replayed as split_large_page leaves them; a block already in 4K costs nothing', async () => {
+  const { replayLateBootSplits } = await import('../../../src/kernel/setup/late-boot-splits.js');
+  const k = bootKernel(amd64_4g());
+  const before = k.meminfoDirectMap();
+  const inGb = (1 * GiB + 64 * MiB) / 4096;
+  assert.equal(k.pgtable.lookupAddress(k.va(inGb))!.level, '1g');
+  assert.equal(replayLateBootSplits(k.directMap, [inGb, 0]), 2, 'the GB leaf, then its 2M leaf; pfn 0 is 4K already');
+  assert.equal(k.pgtable.lookupAddress(k.va(inGb))!.level, '4k');
+  assert.equal(k.pgtable.lookupAddress(k.va(inGb + 512))!.level, '2m');
+  const after = k.meminfoDirectMap();
+  assert.equal(totalKb(after), totalKb(before));
+  assert.equal(Number(after[0]!.split(/\s+/)[1]) - Number(before[0]!.split(/\s+/)[1]), 2048);
+  assert.equal(Number(before[2]!.split(/\s+/)[1]) - Number(after[2]!.split(/\s+/)[1]), 1048576);
+  assert.equal(k.counters.split2M + k.counters.split1G, 0, 'not scenario work');
+  assert.equal(replayLateBootSplits(k.directMap, [inGb]), 0);
+});
