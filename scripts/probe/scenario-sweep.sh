@@ -11,6 +11,7 @@ out="${2:-/tmp/patlab-scenario-sweep-$kernel.txt}"
 : > "$out"
 agree=0; total=0; ran=0; refused=0; failed=0
 for f in scenarios/*/*.yaml; do
+  case "$f" in */index.yaml) continue ;; esac
   r=$(node dist/src/cli/main.js probe "$f" --kernel "$kernel" 2>&1)
   line=$(printf '%s\n' "$r" | grep -E '^  [0-9]+/[0-9]+ observations agree$' | tail -1)
   if [ -n "$line" ]; then

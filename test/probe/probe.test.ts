@@ -344,3 +344,11 @@ test('the module lists the boot\'s 4 KiB-mapped direct-map blocks before step 1,
   const r = parseProbeDmesg(['patprobe: BEGIN', 'patprobe: PID 9', 'patprobe: DMAP4K 0x0', 'patprobe: DMAP4K 0x1e00', 'patprobe: DONE'].join('\n'));
   assert.deepEqual(r.split4k, [0, 0x1e00]);
 });
+
+test('apply_to_page_range is written with its callback, which the module defines', () => {
+  const sc = loadScenarioFile('name: a\nmachine: debian-6.1-amd64-qemu\nsteps:\n  - mmap: { size: 8K, flags: VM_PFNMAP|VM_IO }\n    as: m\n  - apply_to_page_range: { addr: m, size: 8K, pfn: 0xfd000, prot: WC }\n', 'a.yaml');
+  const c = moduleSource(sc).c;
+  assert.match(c, /r = apply_to_page_range\(current->mm, va, 0x2000ULL, probe_atpr_fn, &d\);/);
+  assert.match(c, /^struct probe_atpr \{/m);
+  assert.match(c, /^static int __maybe_unused probe_atpr_fn\(pte_t \*pte, unsigned long addr, void \*data\)$/m);
+});

@@ -918,6 +918,16 @@ static void probe_print_4k_blocks(void)
 	}
 }
 
+/* apply_to_page_range()'s callback: a special PTE of the next pfn (or page) with the step's prot. */
+struct probe_atpr { unsigned long start, first_pfn, npages; struct page **pages; pgprot_t prot; struct mm_struct *mm; };
+static int __maybe_unused probe_atpr_fn(pte_t *pte, unsigned long addr, void *data)
+{
+	struct probe_atpr *d = data; unsigned long i = (addr - d->start) >> PAGE_SHIFT, pfn;
+	if (d->pages) { if (i >= d->npages) return -ENOMEM; pfn = page_to_pfn(d->pages[i]); } else pfn = d->first_pfn + i;
+	set_pte_at(d->mm, addr, pte, pte_mkspecial(pfn_pte(pfn, d->prot)));
+	return 0;
+}
+
 /* Walk the user page tables of the current process (the insmod process). */
 static void __maybe_unused probe_user_pte(int step, unsigned long va)
 {
