@@ -33,11 +33,13 @@
  *
  * Model choices: an order-8 block at the start of the 2 MiB block 6 MiB below
  * the memmap (measured 4–6 MiB below on the sweep's boots: NODE_DATA and the
- * vmemmap's page tables are allocated above it), and an order-8 block from the
- * page allocator; one block of order 9 when the first is not free memory.
+ * vmemmap's page tables are allocated above it), and the upper order-8 block of
+ * the 2 MiB block after the lowest free one (measured at 4 GiB + 3 MiB); one
+ * block of order 9 when the first is not free memory.
  */
 
 import { ImpossibleRequestError } from '../impossible.js';
+import { PG_BUDDY } from '../mm/page.js';
 import { splitPage, type Gfp } from '../mm/page-alloc.js';
 import { changePageAttrSetClr } from '../mm/cpa.js';
 import { PAGE_KERNEL_BITS, PAGE_RW } from '../mm/linear-map.js';
@@ -66,7 +68,7 @@ export function ptpClassifierJit(k: MmContext & { modules: Vmalloc; machine: { c
   const pcpu = k.is64 ? pcpuFreedBlock(k) : null;
   if (pcpu !== null) {
     take(pcpu, 8);
-    const rest = k.allocator.allocPages(gfp, 8);
+    const rest = lowBlock(k, gfp) ?? k.allocator.allocPages(gfp, 8);
     if (rest < 0) return [];
     take(rest, 8);
   } else {
@@ -78,6 +80,34 @@ export function ptpClassifierJit(k: MmContext & { modules: Vmalloc; machine: { c
   if (va === null) return [];
   changePageAttrSetClr(k, { caller: 'set_memory_ro', vaddr: va, numpages: n, maskSet: 0, maskClr: PAGE_RW });
   return pfns;
+}
+
+/**
+ * The low half: the upper order-8 block of the 2 MiB block after the lowest free one of the first
+ * zone GFP_KERNEL uses (measured at 4 GiB + 3 MiB on the sweep's boots; the lowest pages stay free
+ * for later allocations, as the real kernel's module-time allocations showed), or null.
+ */
+function lowBlock(k: MmContext, gfp: Gfp): number | null {
+  for (const zone of k.allocator.zonelist(gfp)) {
+    const z = k.zones.ranges.find((r) => r.zone === zone);
+    if (!z) continue;
+    const free = (s: number, n: number): boolean => {
+      for (let q = s; q < s + n; q++) if (q >= z.end || !(k.pages.flags[q]! & PG_BUDDY)) return false;
+      return true;
+    };
+    for (let b = Math.ceil(z.start / 512) * 512; b + 1024 <= z.end; b += 512) {
+      if (!free(b, 512)) continue;
+      const at = b + 512 + 256;
+      if (!free(at, 256)) return null;
+      try {
+        return k.allocator.allocPagesAt(gfp, 8, at);
+      } catch (e) {
+        if (e instanceof ImpossibleRequestError) return null;
+        throw e;
+      }
+    }
+  }
+  return null;
 }
 
 /** x86-64 SECTION_SIZE_BITS 27: 128 MiB sections; the vmemmap holds 64 bytes per page of each present one. */

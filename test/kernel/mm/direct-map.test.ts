@@ -66,13 +66,15 @@ test('x86-64 boot: the BPF JIT pack makes its pages\' direct-map alias read-only
   const lines = k.meminfoDirectMap();
   assert.equal(lines[2], cap[2], 'one of the boot walk\'s 4 counted GB leaves is split');
   assert.equal(totalKb(lines), totalKb(cap));
-  // The pack: 256 pages of low ZONE_NORMAL (first GFP_KERNEL zone) and 256 of the per-cpu
-  // unit's freed block 6 MiB below the memmap at the top ([4G, 5G) holds both here, as measured).
-  const first = (4 * GiB) / 4096;
+  // The pack: 256 pages of low ZONE_NORMAL (first GFP_KERNEL zone: the upper half of the 2 MiB
+  // block after the lowest free one, 4 GiB + 3 MiB) and 256 of the per-cpu unit's freed block
+  // 6 MiB below the memmap at the top ([4G, 5G) holds both here, as measured).
+  const first = (4 * GiB + 3 * MiB) / 4096;
   const ref = k.pgtable.lookupAddress(k.va(first))!;
   assert.equal(ref.level, '4k');
   assert.equal(ref.bits & PAGE_RW, 0);
-  assert.equal(k.pgtable.lookupAddress(k.va(first + 256))!.bits & PAGE_RW, PAGE_RW, 'only 256 pages of that block');
+  assert.equal(k.pgtable.lookupAddress(k.va(first - 256))!.bits & PAGE_RW, PAGE_RW, 'only 256 pages of that block');
+  assert.equal(k.pgtable.lookupAddress(k.va((4 * GiB) / 4096))!.level, '2m', 'the lowest 2 MiB of the zone stay free and unsplit');
   // 32 sections of memmap (64 MiB) below 5 GiB, then 6 MiB lower.
   const top = (5 * GiB - 64 * MiB - 6 * MiB) / 4096;
   assert.equal(k.pgtable.lookupAddress(k.va(top))!.bits & PAGE_RW, 0);
