@@ -212,6 +212,16 @@ export class PageAllocator {
     return this.claim(z, pfn, order);
   }
 
+  /** `allocPagesAt`, or null where it would refuse (not free, not aligned, a zone `gfp` does not allow): for replays that fall back. */
+  tryAllocPagesAt(gfp: Gfp, order: number, pfn: number): number | null {
+    try {
+      return this.allocPagesAt(gfp, order, pfn);
+    } catch (e) {
+      if (e instanceof ImpossibleRequestError) return null;
+      throw e;
+    }
+  }
+
   /** `__free_pages(page, order)`: give 2^order pages back (refcount to 0, PG_buddy). */
   free(pfn: number, order = 0): void {
     const size = 2 ** order;

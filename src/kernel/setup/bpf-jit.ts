@@ -38,7 +38,6 @@
  * block of order 9 when the first is not free memory.
  */
 
-import { ImpossibleRequestError } from '../impossible.js';
 import { PG_BUDDY } from '../mm/page.js';
 import { splitPage, type Gfp } from '../mm/page-alloc.js';
 import { changePageAttrSetClr } from '../mm/cpa.js';
@@ -91,21 +90,11 @@ function lowBlock(k: MmContext, gfp: Gfp): number | null {
   for (const zone of k.allocator.zonelist(gfp)) {
     const z = k.zones.ranges.find((r) => r.zone === zone);
     if (!z) continue;
-    const free = (s: number, n: number): boolean => {
-      for (let q = s; q < s + n; q++) if (q >= z.end || !(k.pages.flags[q]! & PG_BUDDY)) return false;
+    const free2M = (b: number): boolean => {
+      for (let q = b; q < b + 512; q++) if (!(k.pages.flags[q]! & PG_BUDDY)) return false;
       return true;
     };
-    for (let b = Math.ceil(z.start / 512) * 512; b + 1024 <= z.end; b += 512) {
-      if (!free(b, 512)) continue;
-      const at = b + 512 + 256;
-      if (!free(at, 256)) return null;
-      try {
-        return k.allocator.allocPagesAt(gfp, 8, at);
-      } catch (e) {
-        if (e instanceof ImpossibleRequestError) return null;
-        throw e;
-      }
-    }
+    for (let b = Math.ceil(z.start / 512) * 512; b + 1024 <= z.end; b += 512) if (free2M(b)) return k.allocator.tryAllocPagesAt(gfp, 8, b + 512 + 256);
   }
   return null;
 }
@@ -127,10 +116,5 @@ function pcpuFreedBlock(k: MmContext & { machine: { e820: readonly { start: numb
   const top = Math.max(...ram.map((r) => r.e));
   const block = Math.floor((top - sections.size * MEMMAP_PFNS_PER_SECTION) / 512) * 512 - 3 * 512;
   if (block < 0 || !ram.some((r) => r.s <= block && block + 256 <= r.e)) return null;
-  try {
-    return k.allocator.allocPagesAt('GFP_KERNEL', 8, block);
-  } catch (e) {
-    if (e instanceof ImpossibleRequestError) return null;
-    throw e;
-  }
+  return k.allocator.tryAllocPagesAt('GFP_KERNEL', 8, block);
 }

@@ -13,7 +13,6 @@
 
 import { CM } from '../../../hw/cache-mode.js';
 import { EBUSY, EINVAL, ENOMEM } from '../../errno.js';
-import { ImpossibleRequestError } from '../../impossible.js';
 import type { MmContext } from '../../mm/mm-context.js';
 import { MAX_ORDER, splitPage, type Gfp } from '../../mm/page-alloc.js';
 import { setPagesArrayUc, setPagesArrayWb, setPagesArrayWc, setPagesWb } from '../../mm/set-memory.js';
@@ -86,13 +85,7 @@ export function ttmPoolAllocPage(k: MmContext, pool: TtmPool, gfp: Gfp, order: n
 /** The block a real kernel's pool put at tt index `i` (TtmTt.replay), when it is a free, aligned block of `order`; else null. */
 function replayedBlock(k: MmContext, tt: TtmTt, i: number, order: number): number | null {
   const want = tt.replay?.[i];
-  if (want === undefined || want % 2 ** order !== 0) return null;
-  try {
-    return k.allocator.allocPagesAt('GFP_HIGHUSER', order, want);
-  } catch (e) {
-    if (e instanceof ImpossibleRequestError) return null;
-    throw e;
-  }
+  return want === undefined ? null : k.allocator.tryAllocPagesAt('GFP_HIGHUSER', order, want);
 }
 
 /**
