@@ -2,8 +2,10 @@
  * `patlab probe SCENARIO... [--kernel K] [--emit DIR] [--keep DIR]`: run a
  * scenario's calls in a real Debian kernel under qemu and compare, observation
  * by observation, with what patlab predicts on the machine imported from the
- * same boot (docs/probe.md). `--emit DIR` writes the module, Makefile and init
- * script without booting. Exit 0 when every observation agrees, 1 when one
+ * same boot (docs/probe.md). Scenarios that boot the same kernel on the same
+ * qemu command line share a boot (`--batch N` of them at most), each its own
+ * module loaded in turn; one whose shared run differs is run again alone.
+ * `--emit DIR` writes the module, Makefile and init script without booting. Exit 0 when every observation agrees, 1 when one
  * differs, 2 for bad input or a machine qemu cannot be made to match, 3 when
  * the kernel tools are not installed.
  */
@@ -19,10 +21,12 @@ import type { ScenarioStep } from '../run/scenario.js';
 import { KERNEL_DRIVER } from '../run/driver.js';
 import type { KernelContext } from '../kernel/context.js';
 import type { DirectMap } from '../kernel/mm/direct-map.js';
-import { replayLateBootSplits } from '../kernel/setup/late-boot-splits.js';
-import { moduleSource } from '../io/probe/module-c.js';
-import { PROBE_KERNELS, type ProbeKernel, findKernel, qemuShape, buildModule, buildInitramfs, boot, splitConsole, writeBundle, INIT_SCRIPT } from '../io/probe/harness.js';
-import { parseProbeDmesg, observations, observationsToText } from '../io/probe/observe.js';
+import { replayLateBootSplits, replayMemtypeEntries } from '../kernel/setup/late-boot-splits.js';
+import { moduleSource, type ModuleSource } from '../io/probe/module-c.js';
+import { PROBE_KERNELS, type ProbeKernel, type KernelInstall, type QemuShape, type ProbeModule, findKernel, qemuShape, buildModules, buildInitramfs, boot, splitConsole, writeBundle, probeInitScript } from '../io/probe/harness.js';
+import { parseProbeDmesg, observations, observationsToText, leftoverEntries } from '../io/probe/observe.js';
+import { planBoots } from '../io/probe/batch.js';
+import type { Scenario } from '../run/scenario.js';
 import { importBundle } from '../io/capture/import.js';
 import { formatIssues } from '../io/capture/lines.js';
 import { readInput } from './read-input.js';
@@ -36,13 +40,16 @@ export function registerProbe(program: Command): void {
     .argument('[scenario...]', 'scenario YAML files')
     .option('--kernel <kernel>', `one of ${PROBE_KERNELS.join(', ')} (default: by the machine's arch)`)
     .option('--emit <dir>', 'write the module source, Makefile and init script here, and do not boot')
-    .option('--keep <dir>', 'keep the build folder, console log and capture bundle here')
+    .option('--keep <dir>', 'keep the build folder, console log and capture bundle here (one folder per boot when there are several)')
+    .option('--batch <n>', 'at most this many scenarios share one boot (1: each its own boot)', '20')
     .option('--capture <shape|machine>', `boot a shape of ${DEFAULT_SWEEP}, a machine preset or a machine file with nothing loaded, write its capture bundle to -o DIR and check it`)
     .option('--sweep [file]', `boot every shape of the sweep file (default ${DEFAULT_SWEEP}), one bundle per shape under -o DIR, each checked`)
     .option('-o, --out <dir>', 'where --capture/--sweep write bundles')
-    .action(async (paths: string[], o: { kernel?: string; emit?: string; keep?: string; capture?: string; sweep?: string | boolean; out?: string }) => {
+    .action(async (paths: string[], o: { kernel?: string; emit?: string; keep?: string; batch: string; capture?: string; sweep?: string | boolean; out?: string }) => {
       if (o.kernel !== undefined && !(PROBE_KERNELS as readonly string[]).includes(o.kernel))
         throw new InputError('<command line>', 1, 1, `unknown --kernel '${o.kernel}': expected one of ${PROBE_KERNELS.join(', ')}`);
+      const batch = /^[1-9][0-9]{0,3}$/.test(o.batch) ? Number(o.batch) : NaN;
+      if (Number.isNaN(batch)) throw new InputError('<command line>', 1, 1, `--batch '${o.batch}': expected a whole number from 1 to 9999`);
       if (o.capture !== undefined || o.sweep !== undefined) {
         if (paths.length > 0) throw new InputError('<command line>', 1, 1, `--capture and --sweep boot machines, not scenarios: drop ${paths[0]}`);
         if (o.capture !== undefined && o.sweep !== undefined) throw new InputError('<command line>', 1, 1, '--capture and --sweep: give one');
@@ -50,95 +57,216 @@ export function registerProbe(program: Command): void {
         return;
       }
       if (paths.length === 0) throw new InputError('<command line>', 1, 1, 'expected a scenario file, --capture SHAPE|MACHINE or --sweep');
-      let worst = 0;
-      for (const path of paths) {
+      const items: Item[] = paths.map((path) => {
         const { text, name } = readInput(path);
         const sc = loadScenarioFile(text, name);
         const key = (o.kernel ?? (sc.machine.arch === 'x86-64' ? '6.1-amd64' : '6.1-686-pae')) as ProbeKernel;
         const mod = moduleSource(sc);
-        let out = `probe ${sc.name} on ${key}\n`;
-        if (mod.unsupported) out += `  probe: not supported: ${mod.unsupported.reason}; steps from ${mod.unsupported.step} on are not run\n`;
-        if (o.emit !== undefined) {
-          const dir = paths.length > 1 ? join(o.emit, sc.name) : o.emit;
+        let head = `probe ${sc.name} on ${key}\n`;
+        if (mod.unsupported) head += `  probe: not supported: ${mod.unsupported.reason}; steps from ${mod.unsupported.step} on are not run\n`;
+        return { sc, key, mod, head, out: null, worst: 0 };
+      });
+      if (o.emit !== undefined) {
+        for (const it of items) {
+          const dir = paths.length > 1 ? join(o.emit, it.sc.name) : o.emit;
           mkdirSync(dir, { recursive: true });
-          writeFileSync(join(dir, 'patprobe.c'), mod.c);
+          writeFileSync(join(dir, 'patprobe.c'), it.mod.c);
           writeFileSync(join(dir, 'Makefile'), 'obj-m := patprobe.o\n');
-          writeFileSync(join(dir, 'init'), INIT_SCRIPT);
-          out += `  wrote ${dir}/patprobe.c, Makefile, init (build: make -C /lib/modules/$(uname -r)/build M=$PWD modules)\n`;
-          await writeStdout(out);
-          continue;
+          writeFileSync(join(dir, 'init'), probeInitScript([{ name: 'patprobe', ...(it.mod.ttm ? { ttm: it.mod.ttm } : {}) }]));
+          await writeStdout(it.head + `  wrote ${dir}/patprobe.c, Makefile, init (build: make -C /lib/modules/$(uname -r)/build M=$PWD modules)\n`);
         }
-        const k = findKernel(key);
+        return;
+      }
+      const kernels = new Map<ProbeKernel, KernelInstall>();
+      for (const it of items) {
+        if (kernels.has(it.key)) continue;
+        const k = findKernel(it.key);
         if ('missing' in k) {
           process.stderr.write(`patlab: probe: ${k.missing}\n`);
           process.exitCode = 3;
           return;
         }
-        const shape = qemuShape(sc.machine, k);
-        if ('refused' in shape) {
-          await writeStdout(out + `  probe refused: ${shape.refused}\n`);
-          worst = 2;
-          continue;
-        }
-        for (const n of shape.notes) out += `  note: ${n}\n`;
-        const dir = o.keep ?? mkdtempSync(join(tmpdir(), 'patlab-probe-'));
-        try {
-          const built = buildModule(join(dir, 'module'), mod.c, k);
-          if ('error' in built) throw new Error(built.error);
-          const initrd = buildInitramfs(dir, built.ko, k, mod.ttm);
-          if (typeof initrd !== 'string') throw new Error(initrd.error);
-          let b = boot(k, shape, initrd);
-          // A boot that dies before the end of /init (a step's BUG or oops does not: insmod hangs and
-          // /init goes on) is the guest's, not the scenario's: TCG SMP guests rarely oops in text
-          // patching (docs/probe-differences.md). Boot once more, and say so.
-          if ('error' in b && b.error.startsWith('the kernel did not reach the end')) {
-            out += `  note: the first boot did not finish (${b.error.replace(/^the kernel did not reach the end of the probe /, '')}); booted again\n`;
-            if (b.text) writeFileSync(join(dir, 'console-first-boot.txt'), b.text);
-            b = boot(k, shape, initrd);
-          }
-          if ('error' in b) {
-            if (b.text) writeFileSync(join(dir, 'console.txt'), b.text);
-            throw new Error(b.error);
-          }
-          writeFileSync(join(dir, 'console.txt'), b.text);
-          const { files, insmodRc } = splitConsole(b.text);
-          const bundleDir = join(dir, 'capture');
-          writeBundle(bundleDir, files, b.cmd);
-          const imp = importBundle(bundleDir);
-          if (imp.issues.length > 0) throw new Error(`the boot's capture does not import: ${formatIssues(imp.issues).split('\n')[0]}`);
-          // qemu's firmware decides the MTRRs and e820: say where they are not the scenario's (patlab predicts for the booted machine).
-          const mtrrOf = (m: typeof sc.machine): string => JSON.stringify(m.mtrr === null ? null : { def: m.mtrr.enabled ? m.mtrr.defType : null, v: m.mtrr.variable });
-          if (mtrrOf(sc.machine) !== mtrrOf(imp.machine)) out += `  note: the booted machine's MTRRs (set by qemu's firmware) are not machine ${sc.machine.name}'s; patlab predicts for the booted machine\n`;
-          const real = parseProbeDmesg(files.get('probe-dmesg.txt') ?? '');
-          if (real.errors.length > 0 || real.pid === null) throw new Error(`the module did not run: ${real.errors.join('; ') || (insmodRc === null ? 'insmod hung' : `insmod exited ${insmodRc}`)}`);
-          // A step's BUG or oops ends insmod (and may leave it hung on a lock): the steps before it still compare.
-          if (insmodRc !== 0) out += `  note: insmod ${insmodRc === null ? 'hung (a fatal outcome held a lock); dmesg read after 30 s' : `exited ${insmodRc}`}\n`;
-          // The prediction starts from the direct map the real boot left (its late 4 KiB splits replayed).
-          const bootShape = (kk: KernelContext, step: number): void => {
-            if (step === 0) replayLateBootSplits((kk as unknown as { directMap: DirectMap }).directMap, real.split4k);
-          };
-          const predicted = runScenario({ ...sc, machine: imp.machine, steps: replayableSteps(sc.steps, mod.steps, real.allocs, real.ttPages), expect: undefined } as typeof sc, KERNEL_DRIVER, {
-            defaultComm: 'insmod',
-            stopOnUnboundHandle: true,
-            onStep: bootShape,
-            ...(real.pid !== null ? { defaultPid: real.pid } : {}),
-          });
-          out += `  booted ${k.release}: ${b.cmd.split(' -kernel ')[0]}\n`;
-          const atBoot = runScenario({ ...sc, machine: imp.machine, steps: [], expect: undefined } as typeof sc, KERNEL_DRIVER, { onStep: bootShape });
-          const obs = observations(real, predicted, mod.steps, atBoot.final.directmap, atBoot.final.patMemtypeList);
-          out += observationsToText(obs);
-          if (obs.some((x) => !x.agrees)) worst = Math.max(worst, 1);
-        } catch (e) {
-          if (!(e instanceof Error) || e instanceof InputError) throw e;
-          out += `  probe failed: ${e.message}\n`;
-          worst = Math.max(worst, 1);
-        } finally {
-          if (o.keep === undefined) rmSync(dir, { recursive: true, force: true });
-        }
-        await writeStdout(out);
+        kernels.set(it.key, k);
       }
+      const bootable: number[] = [];
+      items.forEach((it, i) => {
+        const shape = qemuShape(it.sc.machine, kernels.get(it.key)!);
+        if ('refused' in shape) {
+          it.out = it.head + `  probe refused: ${shape.refused}\n`;
+          it.worst = 2;
+          return;
+        }
+        it.shape = shape;
+        for (const n of shape.notes) it.head += `  note: ${n}\n`;
+        bootable.push(i);
+      });
+      let printed = 0;
+      const flush = async (): Promise<void> => {
+        while (printed < items.length && items[printed]!.out !== null) await writeStdout(items[printed++]!.out!);
+      };
+      await flush();
+      const group = (it: Item): string => `${it.key} ${it.shape!.args.join(' ')} -append ${it.shape!.append}`;
+      const queue = planBoots(bootable.map((i) => ({ index: i, group: group(items[i]!), fatal: predictsFatal(items[i]!.sc, items[i]!.mod) })), batch);
+      let boots = 0;
+      while (queue.length > 0) {
+        const ids = queue.shift()!;
+        const first = items[ids[0]!]!;
+        const keep = o.keep === undefined ? undefined : items.length === 1 ? o.keep : join(o.keep, `boot-${boots + 1}`);
+        boots++;
+        const res = runBoot(ids.map((i) => items[i]!), kernels.get(first.key)!, first.shape!, keep);
+        const unreached: number[] = [];
+        ids.forEach((i, j) => {
+          const it = items[i]!;
+          let r = res[j]!;
+          // The first module is always loaded: not reaching it is the boot's failure, not a module's.
+          if (r === 'unreached' && res[0] === 'unreached') r = { text: '  probe failed: /init did not reach the module\n', worst: 1, differing: '' };
+          if (r === 'unreached') return void unreached.push(i);
+          // A shared boot's difference may be an earlier module's leftover: the scenario's own boot decides.
+          if (ids.length > 1 && r.worst > 0) {
+            it.retry = r.differing;
+            queue.unshift([i]);
+            return;
+          }
+          it.out = it.head + (it.retry !== undefined ? `  note: run again in a boot of its own: ${it.retry}\n` : '') + r.text;
+          it.worst = r.worst;
+        });
+        // A module that did not load cleanly ended its boot: the ones after it boot again.
+        if (unreached.length > 0) queue.unshift(unreached);
+        await flush();
+      }
+      await flush();
+      const worst = Math.max(0, ...items.map((it) => it.worst));
       if (worst > 0) process.exitCode = worst;
     });
+}
+
+interface Item {
+  sc: Scenario;
+  key: ProbeKernel;
+  mod: ModuleSource;
+  /** The output's first lines (name, not supported, qemu notes). */
+  head: string;
+  shape?: QemuShape;
+  /** The finished output; null until then. */
+  out: string | null;
+  worst: number;
+  /** Why it was run again alone (what differed in the shared boot). */
+  retry?: string;
+}
+
+/** Whether patlab predicts a fatal outcome for the steps the module runs (such a scenario is the last of its boot). */
+function predictsFatal(sc: Scenario, mod: ModuleSource): boolean {
+  try {
+    const r = runScenario({ ...sc, steps: sc.steps.filter((s) => mod.steps.includes(s.index)), expect: undefined } as typeof sc, KERNEL_DRIVER, { defaultComm: 'insmod', stopOnUnboundHandle: true });
+    return r.fatal !== undefined;
+  } catch {
+    // A prediction that cannot be made here is made again after the boot, where it is said.
+    return true;
+  }
+}
+
+type BootResult = { text: string; worst: number; differing: string } | 'unreached';
+
+/**
+ * One boot: build every item's module, load them in turn, compare each with patlab's
+ * prediction on the machine the boot's capture describes. An item after a module that did
+ * not load cleanly is `unreached`.
+ */
+function runBoot(its: Item[], k: KernelInstall, shape: QemuShape, keep: string | undefined): BootResult[] {
+  const dir = keep ?? mkdtempSync(join(tmpdir(), 'patlab-probe-'));
+  const fail = (why: string): BootResult => ({ text: `  probe failed: ${why}\n`, worst: 1, differing: why });
+  try {
+    const mods: ProbeModule[] = its.map((it, j) => ({ name: its.length === 1 ? 'patprobe' : `patprobe_${j + 1}`, c: it.mod.c, ...(it.mod.ttm ? { ttm: it.mod.ttm } : {}) }));
+    const built = buildModules(join(dir, 'module'), mods, k);
+    if ('error' in built) {
+      // The module that does not build fails alone; the others boot without it.
+      const bad = mods.findIndex((m) => m.name === built.module);
+      if (bad < 0 || its.length === 1) return its.map(() => fail(built.error));
+      const rest = runBoot(its.filter((_, j) => j !== bad), k, shape, keep === undefined ? undefined : join(keep, 'without-' + mods[bad]!.name));
+      return its.map((_, j) => (j === bad ? fail(built.error) : rest[j < bad ? j : j - 1]!));
+    }
+    const initrd = buildInitramfs(dir, mods.map((m, j) => ({ ...m, ko: built.kos[j]! })), k);
+    if (typeof initrd !== 'string') return its.map(() => fail(initrd.error));
+    const timeout = 300 + 60 * (its.length - 1);
+    let b = boot(k, shape, initrd, timeout);
+    // A boot that dies before the end of /init (a step's BUG or oops does not: insmod hangs and
+    // /init goes on) is the guest's, not the scenario's: TCG SMP guests rarely oops in text
+    // patching (docs/probe-differences.md). Boot once more, and say so.
+    let again = '';
+    if ('error' in b && b.error.startsWith('the kernel did not reach the end')) {
+      again = `  note: the first boot did not finish (${b.error.replace(/^the kernel did not reach the end of the probe /, '')}); booted again\n`;
+      if (b.text) writeFileSync(join(dir, 'console-first-boot.txt'), b.text);
+      b = boot(k, shape, initrd, timeout);
+    }
+    if ('error' in b) {
+      if (b.text) writeFileSync(join(dir, 'console.txt'), b.text);
+      const err = b.error;
+      return its.map(() => fail(err));
+    }
+    writeFileSync(join(dir, 'console.txt'), b.text);
+    const { files, insmod } = splitConsole(b.text);
+    const bundleDir = join(dir, 'capture');
+    writeBundle(bundleDir, files, b.cmd);
+    const imp = importBundle(bundleDir);
+    if (imp.issues.length > 0) return its.map(() => fail(`the boot's capture does not import: ${formatIssues(imp.issues).split('\n')[0]}`));
+    const cmd = b.cmd;
+    return its.map((it, j): BootResult => {
+      const name = mods[j]!.name;
+      const end = insmod.get(name);
+      if (end === undefined) return 'unreached';
+      let out = again;
+      if (its.length > 1) out += `  note: one boot of ${its.length} scenarios; this module was loaded ${ordinal(j + 1)}\n`;
+      try {
+        out += compareOne(it.sc, it.mod, imp.machine, files.get(`probe-dmesg-${name}.txt`) ?? '', end.rc, cmd, k);
+      } catch (e) {
+        if (!(e instanceof Error) || e instanceof InputError) throw e;
+        return { text: out + `  probe failed: ${e.message}\n`, worst: 1, differing: e.message };
+      }
+      const differs = out.split('\n').filter((l) => l.startsWith('  differs')).map((l) => l.replace(/^ {2}differs {2}/, '').replace(/: real .*$/, ''));
+      const named = differs.slice(0, 3).join('; ') + (differs.length > 3 ? `; ${differs.length - 3} more` : '');
+      return { text: out, worst: differs.length > 0 ? 1 : 0, differing: `in a boot shared with ${its.length - 1} other scenario${its.length === 2 ? '' : 's'}, ${differs.length} observation${differs.length === 1 ? '' : 's'} differed (${named})` };
+    });
+  } finally {
+    if (keep === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function ordinal(n: number): string {
+  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${s}`;
+}
+
+/** One module's observations against patlab's prediction for the machine the boot's capture describes. */
+function compareOne(sc: Scenario, mod: ModuleSource, machine: Scenario['machine'], dmesg: string, insmodRc: number | null, cmd: string, k: KernelInstall): string {
+  let out = '';
+  // qemu's firmware decides the MTRRs and e820: say where they are not the scenario's (patlab predicts for the booted machine).
+  const mtrrOf = (m: typeof sc.machine): string => JSON.stringify(m.mtrr === null ? null : { def: m.mtrr.enabled ? m.mtrr.defType : null, v: m.mtrr.variable });
+  if (mtrrOf(sc.machine) !== mtrrOf(machine)) out += `  note: the booted machine's MTRRs (set by qemu's firmware) are not machine ${sc.machine.name}'s; patlab predicts for the booted machine\n`;
+  const real = parseProbeDmesg(dmesg);
+  if (real.errors.length > 0 || real.pid === null) throw new Error(`the module did not run: ${real.errors.join('; ') || (insmodRc === null ? 'insmod hung' : `insmod exited ${insmodRc}`)}`);
+  // A step's BUG or oops ends insmod (and may leave it hung on a lock): the steps before it still compare.
+  if (insmodRc !== 0) out += `  note: insmod ${insmodRc === null ? 'hung (a fatal outcome held a lock); dmesg read once its splat was printed' : `exited ${insmodRc}`}\n`;
+  // The prediction starts from the direct map the module found (the boot's and earlier modules' splits
+  // replayed) and the memtype entries earlier modules of the boot left (docs/probe.md §1).
+  const splits = (kk: KernelContext): void => void replayLateBootSplits((kk as unknown as { directMap: DirectMap }).directMap, real.split4k, real.split1g);
+  const booted = runScenario({ ...sc, machine, steps: [], expect: undefined } as typeof sc, KERNEL_DRIVER, { onStep: (kk, step) => step === 0 && splits(kk) });
+  const left = leftoverEntries(real.patMemtypeListBegin, booted.final.patMemtypeList);
+  if (left.length > 0) out += `  note: ${left.length} memtype entr${left.length === 1 ? 'y' : 'ies'} an earlier module of this boot left ${left.length === 1 ? 'is' : 'are'} replayed into the prediction's tree\n`;
+  const bootShape = (kk: KernelContext, step: number): void => {
+    if (step !== 0) return;
+    splits(kk);
+    replayMemtypeEntries(kk.memtype, left);
+  };
+  const predicted = runScenario({ ...sc, machine, steps: replayableSteps(sc.steps, mod.steps, real.allocs, real.ttPages), expect: undefined } as typeof sc, KERNEL_DRIVER, {
+    defaultComm: 'insmod',
+    stopOnUnboundHandle: true,
+    onStep: bootShape,
+    ...(real.pid !== null ? { defaultPid: real.pid } : {}),
+  });
+  out += `  booted ${k.release}: ${cmd.split(' -kernel ')[0]}\n`;
+  const atBoot = runScenario({ ...sc, machine, steps: [], expect: undefined } as typeof sc, KERNEL_DRIVER, { onStep: bootShape });
+  const obs = observations(real, predicted, mod.steps, atBoot.final.directmap, atBoot.final.patMemtypeList);
+  return out + observationsToText(obs);
 }
 
 /**

@@ -90,17 +90,37 @@ export function qemuShape(m: MachineSpec, k: KernelInstall): QemuShape | { refus
   return { args: ['-accel', 'tcg', '-machine', chipset, '-m', String(memMiB), ...cpu, '-smp', String(smp), '-nographic', '-no-reboot'], append: append.join(' '), notes };
 }
 
-/** Build `patprobe.ko` from the C source with the kernel's own kbuild. */
-export function buildModule(dir: string, c: string, k: KernelInstall): { ko: string } | { error: string } {
+/** One generated module of a boot: its name (the .ko's and the module's), its C source, whether it needs ttm.ko. */
+export interface ProbeModule {
+  name: string;
+  c: string;
+  ttm?: { pagePoolSize: number | null };
+}
+
+/**
+ * Build the modules with the kernel's own kbuild, all in one `make` (one folder, `obj-m` lists
+ * them; two jobs). When that fails, each is built alone so the error names its module.
+ */
+export function buildModules(dir: string, mods: readonly ProbeModule[], k: KernelInstall): { kos: string[] } | { error: string; module?: string } {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'patprobe.c'), c);
-  writeFileSync(join(dir, 'Makefile'), 'obj-m := patprobe.o\n');
-  const r = spawnSync('make', ['-C', k.build, `M=${dir}`, 'modules'], { encoding: 'utf8', maxBuffer: 64 * MiB });
-  if (r.status !== 0) {
+  for (const m of mods) writeFileSync(join(dir, `${m.name}.c`), m.c);
+  const make = (names: string[]): { error: string } | null => {
+    writeFileSync(join(dir, 'Makefile'), `obj-m := ${names.map((n) => `${n}.o`).join(' ')}\n`);
+    const r = spawnSync('make', ['-C', k.build, `M=${dir}`, '-j2', 'modules'], { encoding: 'utf8', maxBuffer: 64 * MiB });
+    if (r.status === 0) return null;
     const err = (r.stdout + r.stderr).split('\n').filter((l) => /error|Error/.test(l)).slice(0, 3).join(' | ');
     return { error: `building the module against ${k.release} failed: ${err || 'make exited ' + r.status}` };
+  };
+  const all = make(mods.map((m) => m.name));
+  if (all !== null) {
+    if (mods.length === 1) return { ...all, module: mods[0]!.name };
+    for (const m of mods) {
+      const one = make([m.name]);
+      if (one !== null) return { ...one, module: m.name };
+    }
+    return all;
   }
-  return { ko: join(dir, 'patprobe.ko') };
+  return { kos: mods.map((m) => join(dir, `${m.name}.ko`)) };
 }
 
 /** What the initramfs's /init reads right after boot (console quiet): the capture bundle's files. */
@@ -122,18 +142,38 @@ f proc-meminfo.txt /proc/meminfo
 echo "=== FILE dmesg.txt"; dmesg; echo "=== ENDFILE"
 `;
 
-/** The initramfs's /init: capture files first, then the module, then its dmesg. */
-export const INIT_SCRIPT = `${CAPTURE_PART}for m in drm ttm; do [ -e /$m.ko ] && insmod /$m.ko $(cat /$m.args 2>/dev/null); done
-dmesg -c > /dev/null
-echo "=== INSMOD"
-insmod /patprobe.ko & p=$!; n=0
-# A BUG in a step kills insmod with mmap_lock held, so its exit never ends: wait 30 s, then read dmesg anyway.
-while [ $n -lt 60 ] && [ -d /proc/$p ] && ! grep -q '^State:.*Z' /proc/$p/status 2>/dev/null; do sleep 0.5; n=$((n+1)); done
-if [ $n -ge 60 ]; then echo "=== INSMOD hung"; else wait $p; echo "=== INSMOD rc=$?"; fi
-echo "=== FILE probe-dmesg.txt"; dmesg; echo "=== ENDFILE"
-echo "=== END"
+/**
+ * The initramfs's /init: the capture files first, then each module in turn (drm.ko and ttm.ko
+ * loaded once, before the first, when one needs them), each module's dmesg after it. A module
+ * that does not load cleanly (a step's BUG or oops, an init that fails) ends the boot's run:
+ * what comes after it would start from a kernel in an unknown state (docs/probe.md §1).
+ */
+export function probeInitScript(mods: readonly { name: string; ttm?: { pagePoolSize: number | null } }[]): string {
+  const ttm = mods.some((m) => m.ttm);
+  const runs = mods.map((m) => `run ${m.name}${m.ttm ? ` ${m.ttm.pagePoolSize ?? 0}` : ''}`);
+  return `${CAPTURE_PART}${ttm ? 'for m in drm ttm; do insmod /$m.ko; done\n' : ''}run() {
+  # ttm's page_pool_size is read when the first device comes (ttm_global_init); 0 is its default.
+  [ -n "$2" ] && echo "$2" > /sys/module/ttm/parameters/page_pool_size
+  dmesg -c > /dev/null
+  echo "=== INSMOD $1"
+  insmod /$1.ko & p=$!; n=0; f=0
+  # A BUG or oops in a step kills insmod, often with mmap_lock held, so its exit never ends: once
+  # the splat is printed (1 s after its first line), or after 30 s, dmesg is read anyway.
+  while [ $n -lt 60 ] && [ -d /proc/$p ] && ! grep -q '^State:.*Z' /proc/$p/status 2>/dev/null; do
+    if [ $f -eq 0 ]; then dmesg | grep -q -e 'kernel BUG at' -e 'Oops: ' -e 'BUG: unable to handle' -e 'BUG: kernel NULL pointer' -e 'general protection fault' && f=1
+    else f=$((f+1)); [ $f -gt 2 ] && break; fi
+    sleep 0.5; n=$((n+1))
+  done
+  if [ -d /proc/$p ] && ! grep -q '^State:.*Z' /proc/$p/status 2>/dev/null; then echo "=== INSMOD $1 hung"; h=1
+  else wait $p; h=$?; echo "=== INSMOD $1 rc=$h"; fi
+  echo "=== FILE probe-dmesg-$1.txt"; dmesg; echo "=== ENDFILE"
+  [ $h -eq 0 ] && rmmod $1
+  return $h
+}
+${runs.length > 0 ? runs.join(' && \\\n') + '\n' : ''}echo "=== END"
 poweroff -f
 `;
+}
 
 /** The /init of a boot capture (\`probe --capture\`): the files, nothing loaded. */
 export const CAPTURE_INIT_SCRIPT = `${CAPTURE_PART}echo "=== END"
@@ -153,20 +193,20 @@ function ttmModules(k: KernelInstall): { name: string; path: string }[] | { erro
   return out;
 }
 
-/** Pack busybox, /init and the module (none for a boot capture) into a gzip'd newc cpio; with `ttm`, drm.ko and ttm.ko too. */
-export function buildInitramfs(dir: string, ko: string | null, k: KernelInstall, ttm?: { pagePoolSize: number | null }): string | { error: string } {
+/** Pack busybox, /init and the modules (none for a boot capture) into a gzip'd newc cpio; with a module that needs TTM, drm.ko and ttm.ko too. */
+export function buildInitramfs(dir: string, mods: readonly { name: string; ko: string; ttm?: { pagePoolSize: number | null } }[] | null, k: KernelInstall): string | { error: string } {
   const root = join(dir, 'initramfs');
   mkdirSync(join(root, 'bin'), { recursive: true });
   for (const d of ['proc', 'sys', 'dev']) mkdirSync(join(root, d), { recursive: true });
   copyFileSync(k.busybox, join(root, 'bin', 'busybox'));
   chmodSync(join(root, 'bin', 'busybox'), 0o755);
-  writeFileSync(join(root, 'init'), ko === null ? CAPTURE_INIT_SCRIPT : INIT_SCRIPT);
+  writeFileSync(join(root, 'init'), mods === null ? CAPTURE_INIT_SCRIPT : probeInitScript(mods));
   chmodSync(join(root, 'init'), 0o755);
-  if (ko !== null) copyFileSync(ko, join(root, 'patprobe.ko'));
-  if (ttm) {
-    const mods = ttmModules(k);
-    if ('error' in mods) return mods;
-    for (const m of mods) {
+  for (const m of mods ?? []) copyFileSync(m.ko, join(root, `${m.name}.ko`));
+  if (mods?.some((m) => m.ttm)) {
+    const tm = ttmModules(k);
+    if ('error' in tm) return tm;
+    for (const m of tm) {
       const dst = join(root, `${m.name}.ko`);
       if (m.path.endsWith('.xz')) {
         const r = spawnSync('xz', ['-dc', m.path], { maxBuffer: 256 * MiB });
@@ -174,7 +214,6 @@ export function buildInitramfs(dir: string, ko: string | null, k: KernelInstall,
         writeFileSync(dst, r.stdout);
       } else copyFileSync(m.path, dst);
     }
-    if (ttm.pagePoolSize !== null) writeFileSync(join(root, 'ttm.args'), `page_pool_size=${ttm.pagePoolSize}\n`);
   }
   const out = join(dir, 'initrd.cpio.gz');
   const r = spawnSync('sh', ['-c', `cd '${root}' && find . | cpio -o -H newc --quiet | gzip -1 > '${out}'`], { encoding: 'utf8' });
@@ -199,28 +238,33 @@ export function boot(k: KernelInstall, shape: QemuShape, initrd: string, timeout
   return { text, cmd };
 }
 
-/** Split the console text into capture files. */
-export function splitConsole(text: string): { files: Map<string, string>; insmodRc: number | null } {
+/** How one module's insmod ended: its exit code, or null when it hung (a fatal outcome held a lock). */
+export interface InsmodEnd {
+  rc: number | null;
+}
+
+/** Split the console text into capture files and each module's insmod end (modules not reached are absent). */
+export function splitConsole(text: string): { files: Map<string, string>; insmod: Map<string, InsmodEnd> } {
   const files = new Map<string, string>();
+  const insmod = new Map<string, InsmodEnd>();
   const lines = text.split('\n');
   let cur: string | null = null;
   let buf: string[] = [];
-  let insmodRc: number | null = null;
   for (const l of lines) {
     const m = /^=== FILE (\S+)$/.exec(l);
     if (m) { cur = m[1]!; buf = []; continue; }
     if (l === '=== ENDFILE' && cur !== null) { files.set(cur, buf.join('\n') + '\n'); cur = null; continue; }
-    const rc = /^=== INSMOD rc=(\d+)$/.exec(l);
-    if (rc) insmodRc = Number(rc[1]);
+    const rc = /^=== INSMOD (\S+) (?:rc=(\d+)|hung)$/.exec(l);
+    if (rc) insmod.set(rc[1]!, { rc: rc[2] === undefined ? null : Number(rc[2]) });
     if (cur !== null) buf.push(l);
   }
-  return { files, insmodRc };
+  return { files, insmod };
 }
 
 /** Write a capture bundle folder (../shared/captures format) from the split console. */
 export function writeBundle(dir: string, files: Map<string, string>, qemuCmd: string, notes = 'the files were read by the initramfs right after boot, before the probe module was loaded.'): void {
   mkdirSync(dir, { recursive: true });
-  for (const [name, body] of files) if (name !== 'probe-dmesg.txt') writeFileSync(join(dir, name), body);
+  for (const [name, body] of files) if (!name.startsWith('probe-dmesg')) writeFileSync(join(dir, name), body);
   const ver = spawnSync('sh', ['-c', 'qemu-system-x86_64 --version | head -1'], { encoding: 'utf8' }).stdout.trim();
   writeFileSync(join(dir, 'qemu.txt'), `${qemuCmd}\n# ${ver}; accelerator TCG (no KVM)\n`);
   writeFileSync(join(dir, 'NOTES.txt'), `Written by patlab probe: ${notes}\n`);

@@ -628,13 +628,28 @@ static int probe_move(struct ttm_buffer_object *bo, bool evict, struct ttm_opera
 }
 static struct ttm_device_funcs probe_ttm_funcs = { .ttm_tt_create = probe_tt_create, .ttm_tt_destroy = probe_tt_destroy, .evict_flags = probe_evict_flags, .move = probe_move };
 
+static bool probe_ttm_inited;
 static int probe_ttm_device_init(bool use_dma32)
 {
+	int r;
 	probe_mmap_hook = probe_ttm_mmap;
 	probe_drm.driver = &probe_drm_driver;
 	drm_vma_offset_manager_init(&probe_vma_mgr, 0x100000, 0x100000);
 	/* The device's address space is the misc file's: BO mappings are its VMAs (ttm_bo_unmap_virtual zaps them). */
-	return ttm_device_init(&probe_bdev, &probe_ttm_funcs, probe_dev.this_device, probe_file->f_mapping, &probe_vma_mgr, false, use_dma32);
+	r = ttm_device_init(&probe_bdev, &probe_ttm_funcs, probe_dev.this_device, probe_file->f_mapping, &probe_vma_mgr, false, use_dma32);
+	probe_ttm_inited = r == 0;
+	return r;
+}
+
+/*
+ * After the last observation: the device goes, and with the last device TTM's global pools
+ * (ttm_global_release -> ttm_pool_mgr_fini), so the next module of a shared boot starts from
+ * TTM as freshly loaded (docs/probe.md, "Several scenarios per boot").
+ */
+static void probe_ttm_fini(void)
+{
+	if (probe_ttm_inited) ttm_device_fini(&probe_bdev);
+	probe_ttm_inited = false;
 }
 
 static void probe_bo_destroy(struct ttm_buffer_object *bo) { dma_resv_fini(&bo->base._resv); kfree(container_of(bo, struct probe_bo, bo)); }
@@ -916,6 +931,14 @@ static void probe_print_4k_blocks(void)
 		pte_t *pte = lookup_address(va, &level);
 		if (pte && level == PG_LEVEL_4K) pr_info("patprobe: DMAP4K %#lx\n", (unsigned long)(__pa(va) >> PAGE_SHIFT));
 	}
+#ifdef CONFIG_X86_64
+	/* 1 GiB blocks wholly in RAM's direct map that are not one 1 GiB leaf (a split left by a boot or an earlier module). */
+	if (boot_cpu_has(X86_FEATURE_GBPAGES))
+		for (va = PAGE_OFFSET; va + PUD_SIZE <= (unsigned long)high_memory; va += PUD_SIZE) {
+			pte_t *pte = lookup_address(va, &level);
+			if (pte && level != PG_LEVEL_1G) pr_info("patprobe: DMAP2M %#lx\n", (unsigned long)(__pa(va) >> PAGE_SHIFT));
+		}
+#endif
 }
 
 /* apply_to_page_range()'s callback: a special PTE of the next pfn (or page) with the step's prot. */
@@ -993,6 +1016,9 @@ static const struct file_operations probe_fops = { .owner = THIS_MODULE, .mmap =
 static struct miscdevice probe_dev = { .minor = MISC_DYNAMIC_MINOR, .name = "patprobe", .fops = &probe_fops };
 
 static unsigned long (*p_kln)(const char *);
+#ifdef PATPROBE_TTM
+static void probe_ttm_fini(void);
+#endif
 
 static int probe_setup(void)
 {
@@ -1045,6 +1071,9 @@ static void probe_final(void)
 
 static void probe_teardown(void)
 {
+#ifdef PATPROBE_TTM
+	probe_ttm_fini();
+#endif
 	filp_close(probe_file, NULL);
 	misc_deregister(&probe_dev);
 }

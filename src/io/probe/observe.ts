@@ -8,6 +8,8 @@ import type { KernelContext } from '../../kernel/context.js';
 import type { RunOutcome } from '../../run/execute.js';
 import { runToJson } from '../render/run-json.js';
 import { ERRNO_VALUES } from '../../kernel/errno.js';
+import { cacheModeFromName } from '../../hw/cache-mode.js';
+import type { MemtypeEntryState } from '../../kernel/setup/late-boot-splits.js';
 
 export interface RealStep {
   call: string;
@@ -33,12 +35,14 @@ export interface RealRun {
   ttPages: Map<number, number[]>;
   /** First pfn of each 2 MiB block the boot left 4 KiB-mapped in the direct map (DMAP4K lines, before step 1). */
   split4k: number[];
+  /** First pfn of each 1 GiB block of RAM (x86-64 with GB pages) the direct map does not hold as one leaf before step 1 (DMAP2M lines). */
+  split1g: number[];
   errors: string[];
 }
 
 /** Read the module's dmesg (`probe-dmesg.txt`). */
 export function parseProbeDmesg(text: string): RealRun {
-  const run: RealRun = { steps: new Map(), patMemtypeList: [], directmap: [], directmapBegin: [], patMemtypeListBegin: [], pid: null, allocs: new Map(), ttPages: new Map(), split4k: [], errors: [] };
+  const run: RealRun = { steps: new Map(), patMemtypeList: [], directmap: [], directmapBegin: [], patMemtypeListBegin: [], pid: null, allocs: new Map(), ttPages: new Map(), split4k: [], split1g: [], errors: [] };
   let cur: RealStep | null = null;
   for (const raw of text.split('\n')) {
     const l = raw.replace(/^\[\s*\d+\.\d+\]\s?/, '');
@@ -70,6 +74,7 @@ export function parseProbeDmesg(text: string): RealRun {
       run.ttPages.set(st, pages);
     }
     else if ((m = /^patprobe: DMAP4K 0x([0-9a-f]+)$/.exec(l))) run.split4k.push(parseInt(m[1]!, 16));
+    else if ((m = /^patprobe: DMAP2M 0x([0-9a-f]+)$/.exec(l))) run.split1g.push(parseInt(m[1]!, 16));
     else if ((m = /^patprobe: ERROR (.*)$/.exec(l))) run.errors.push(m[1]!);
     else if (/^patprobe: (BEGIN|DONE)$/.test(l)) continue;
     else if (cur) cur.messages.push(l);
@@ -272,4 +277,26 @@ export function listDelta(before: string[] | null, after: string[] | null): stri
   const parts: string[] = [];
   for (const [l, n] of count) for (let i = 0; i < Math.abs(n); i++) parts.push(`${n > 0 ? '+' : '-'}${l.replace(/^PAT: /, '')}`);
   return parts.length ? parts.join('; ') : 'none';
+}
+
+/**
+ * The entries of the real list when the module started (`LIST_BEGIN`) that the predicted boot list
+ * lacks (as multisets): what an earlier module of the same boot left in the tree, to be replayed
+ * into the prediction. A line that is not an entry (the header, `(absent)`) is skipped.
+ */
+export function leftoverEntries(realBegin: readonly string[], bootList: readonly string[] | null): MemtypeEntryState[] {
+  const have = new Map<string, number>();
+  for (const l of bootList ?? []) have.set(l, (have.get(l) ?? 0) + 1);
+  const out: MemtypeEntryState[] = [];
+  for (const l of realBegin) {
+    const n = have.get(l) ?? 0;
+    if (n > 0) {
+      have.set(l, n - 1);
+      continue;
+    }
+    const m = /^PAT: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] (\S+)$/.exec(l);
+    const type = m ? cacheModeFromName(m[3]!) : undefined;
+    if (m && type !== undefined) out.push({ start: parseInt(m[1]!, 16), end: parseInt(m[2]!, 16), type });
+  }
+  return out;
 }

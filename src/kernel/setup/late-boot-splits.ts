@@ -13,10 +13,21 @@
 
 import type { DirectMap } from '../mm/direct-map.js';
 import { BLK_GB, BLK_LARGE } from '../mm/linear-map.js';
+import type { CacheMode } from '../../hw/cache-mode.js';
+import type { Memtype } from '../pat/memtype.js';
 
-/** Split the direct-map leaves holding each block (first pfn of a 2 MiB/4 MiB block) down to 4 KiB. */
-export function replayLateBootSplits(dm: DirectMap, blocks: readonly number[]): number {
+/**
+ * Split the direct-map leaves holding each block (first pfn of a 2 MiB/4 MiB block) down to 4 KiB,
+ * and each 1 GiB leaf holding a `gbBlocks` pfn (a 1 GiB block the real kernel maps with smaller
+ * leaves) into 2 MiB leaves. Returns the splits made.
+ */
+export function replayLateBootSplits(dm: DirectMap, blocks: readonly number[], gbBlocks: readonly number[] = []): number {
   let n = 0;
+  for (const pfn of gbBlocks) {
+    if (dm.map.levelOf(pfn) !== BLK_GB) continue;
+    dm.splitPageCount(dm.map.split(pfn));
+    n++;
+  }
   for (const pfn of blocks) {
     // A GB leaf splits into large leaves first, then the large leaf holding the block.
     for (let l = dm.map.levelOf(pfn); l === BLK_GB || l === BLK_LARGE; l = dm.map.levelOf(pfn)) {
@@ -25,4 +36,23 @@ export function replayLateBootSplits(dm: DirectMap, blocks: readonly number[]): 
     }
   }
   return n;
+}
+
+/** One `pat_memtype_list` entry: [start, end) and its cache mode. */
+export interface MemtypeEntryState {
+  start: number;
+  end: number;
+  type: CacheMode;
+}
+
+/**
+ * Entries a real kernel's memtype tree holds before the scenario's first step that the boot model
+ * does not: reservations an earlier module of the same boot left (a remap whose reservation
+ * outlived its VMA, docs/probe.md "Several scenarios per boot"). They are put in the tree as
+ * `memtype_check_insert()` leaves an entry (arch/x86/mm/pat/memtype_interval.c), with no checks:
+ * the real kernel already accepted them. Returns the entries inserted.
+ */
+export function replayMemtypeEntries(mt: Memtype, entries: readonly MemtypeEntryState[]): number {
+  for (const e of entries) mt.tree.insert(e.start, e.end, e.type);
+  return entries.length;
 }
