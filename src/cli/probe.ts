@@ -32,6 +32,7 @@ import { formatIssues } from '../io/capture/lines.js';
 import { readInput } from './read-input.js';
 import { writeStdout } from './write-stdout.js';
 import { DEFAULT_SWEEP, probeCapture } from './probe-capture.js';
+import { packagedFile } from '../io/data/files.js';
 
 export function registerProbe(program: Command): void {
   program
@@ -72,8 +73,14 @@ export function registerProbe(program: Command): void {
           mkdirSync(dir, { recursive: true });
           writeFileSync(join(dir, 'patprobe.c'), it.mod.c);
           writeFileSync(join(dir, 'Makefile'), 'obj-m := patprobe.o\n');
-          writeFileSync(join(dir, 'init'), probeInitScript([{ name: 'patprobe', ...(it.mod.ttm ? { ttm: it.mod.ttm } : {}) }]));
-          await writeStdout(it.head + `  wrote ${dir}/patprobe.c, Makefile, init (build: make -C /lib/modules/$(uname -r)/build M=$PWD modules)\n`);
+          writeFileSync(join(dir, 'init'), probeInitScript([{ name: 'patprobe', ...(it.mod.ttm ? { ttm: it.mod.ttm } : {}), ...(it.mod.plan ? { plan: it.mod.plan } : {}) }]));
+          let wrote = `  wrote ${dir}/patprobe.c, Makefile, init (build: make -C /lib/modules/$(uname -r)/build M=$PWD modules)\n`;
+          if (it.mod.plan) {
+            writeFileSync(join(dir, 'patprobe-user.c'), packagedFile('probe/patprobe-user.c'));
+            writeFileSync(join(dir, 'patprobe.plan'), it.mod.plan.join(' ') + '\n');
+            wrote += `  wrote ${dir}/patprobe-user.c, patprobe.plan (the scenario's processes: gcc -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector -fno-pic -no-pie -O1 -o patprobe-user patprobe-user.c; after insmod, run ./patprobe-user $(cat patprobe.plan))\n`;
+          }
+          await writeStdout(it.head + wrote);
         }
         return;
       }
@@ -176,7 +183,7 @@ function runBoot(its: Item[], k: KernelInstall, shape: QemuShape, keep: string |
   const dir = keep ?? mkdtempSync(join(tmpdir(), 'patlab-probe-'));
   const fail = (why: string): BootResult => ({ text: `  probe failed: ${why}\n`, worst: 1, differing: why });
   try {
-    const mods: ProbeModule[] = its.map((it, j) => ({ name: its.length === 1 ? 'patprobe' : `patprobe_${j + 1}`, c: it.mod.c, ...(it.mod.ttm ? { ttm: it.mod.ttm } : {}) }));
+    const mods: ProbeModule[] = its.map((it, j) => ({ name: its.length === 1 ? 'patprobe' : `patprobe_${j + 1}`, c: it.mod.c, ...(it.mod.ttm ? { ttm: it.mod.ttm } : {}), ...(it.mod.plan ? { plan: it.mod.plan } : {}) }));
     const built = buildModules(join(dir, 'module'), mods, k);
     if ('error' in built) {
       // The module that does not build fails alone; the others boot without it.
@@ -257,8 +264,9 @@ function compareOne(sc: Scenario, mod: ModuleSource, machine: Scenario['machine'
     splits(kk);
     replayMemtypeEntries(kk.memtype, left);
   };
-  const predicted = runScenario({ ...sc, machine, steps: replayableSteps(sc.steps, mod.steps, real.allocs, real.ttPages), expect: undefined } as typeof sc, KERNEL_DRIVER, {
-    defaultComm: 'insmod',
+  const predicted = runScenario({ ...sc, machine, steps: replayableSteps(sc.steps, mod.steps, real.allocs, real.ttPages, mod.plan ? { ...real, plan: mod.plan } : undefined), expect: undefined } as typeof sc, KERNEL_DRIVER, {
+    // The steps run in insmod, or in the user program's processes (their comm is its name).
+    defaultComm: mod.plan ? 'patprobe-user' : 'insmod',
     stopOnUnboundHandle: true,
     onStep: bootShape,
     ...(real.pid !== null ? { defaultPid: real.pid } : {}),
@@ -275,11 +283,26 @@ function compareOne(sc: Scenario, mod: ModuleSource, machine: Scenario['machine'
  * page the real allocator returned, so addresses in messages, the list and the
  * direct map are the real ones (docs/probe.md §3).
  */
-function replayableSteps(steps: ScenarioStep[], ran: number[], allocs: Map<number, number[]>, ttPages: Map<number, number[]>): ScenarioStep[] {
+function replayableSteps(steps: ScenarioStep[], ran: number[], allocs: Map<number, number[]>, ttPages: Map<number, number[]>, procs?: { pid: number | null; ctl: number | null; forks: Map<number, number>; plan: string[] }): ScenarioStep[] {
+  // With the user program, each scenario pid is a real process: pid 1 the first, a fork's child_pid its real child.
+  const real = new Map<number, number>();
+  if (procs?.pid != null) real.set(1, procs.pid);
+  for (const s of steps) {
+    const child = s.args['child_pid'];
+    const got = procs?.forks.get(s.index);
+    if (s.call === 'fork' && child?.t === 'num' && got !== undefined) real.set(child.v, got);
+  }
   return steps
     .filter((s) => ran.includes(s.index))
     .map((s) => {
-      const { comm: _c, pid: _p, ...rest } = s;
+      const { comm: _c, pid: scPid, ...bare } = s;
+      const ctl = procs?.plan.includes(`0:R${s.index}`) && procs.ctl !== null ? procs.ctl : undefined;
+      const pid = ctl ?? (procs ? real.get(scPid ?? 1) : undefined);
+      let rest: ScenarioStep = pid !== undefined && (scPid !== undefined || ctl !== undefined) ? { ...bare, pid } : bare;
+      if (s.call === 'fork' && procs) {
+        const got = procs.forks.get(s.index);
+        if (got !== undefined) rest = { ...rest, args: { ...s.args, child_pid: { t: 'num', v: got } } };
+      }
       const tt = ttPages.get(s.index);
       // TTM's pool: the tt's real pages, one per index (a fresh block is taken at its real pfn).
       // A fault populates the tt too (a replay of a tt populated before is not used).

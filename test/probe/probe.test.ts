@@ -159,7 +159,8 @@ test('probe --kernel with an unknown name is one positioned line, exit 2', () =>
   assert.match(r.err, /^<command line>:1:1: unknown --kernel '5\.10-amd64': expected one of 6\.1-amd64, 6\.1-686-pae, 6\.12-amd64\n$/);
 });
 
-// Real kernels under qemu: scripts/probe/install.sh puts them in place (.ci/run runs it).
+// Real kernels under qemu: scripts/probe/install.sh puts them in place (.ci/run runs it). The
+// issue's own command, one scenario in a boot of its own; every scenario, batched, is kernels.test.ts.
 const k686 = findKernel('6.1-686-pae');
 test('real 6.1-686-pae kernel: vmf_insert_pfn_prot with WC on a highmem page installs WB, as patlab predicts', (t) => {
   if ('missing' in k686) return t.skip(`kernel tests skipped: ${k686.missing}`);
@@ -170,139 +171,11 @@ test('real 6.1-686-pae kernel: vmf_insert_pfn_prot with WC on a highmem page ins
   assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m);
 });
 
-// ioremap's outcomes (spec 03 §4.3) with and without PAT, read back through lookup_address, on
-// both 64-bit kernels: return values, messages, PTE levels, pfns, PAT indices and types,
-// pat_memtype_list's change and the DirectMap change must all agree.
-for (const key of ['6.1-amd64', '6.12-amd64'] as const) {
-  const k = findKernel(key);
-  test(`real ${key} kernel: ioremap outcomes and nopat agree observation by observation`, (t) => {
-    if ('missing' in k) return t.skip(`kernel tests skipped: ${k.missing}`);
-    const files = ['ioremap-outcomes.yaml', 'ioremap-nopat.yaml'].map((f) => join(REPO_ROOT, 'scenarios', 'spec03', f));
-    const r = cli(...files, '--kernel', key);
-    assert.equal(r.code, 0, r.out + r.err);
-    const totals = [...r.out.matchAll(/^ {2}(\d+)\/(\d+) observations agree$/gm)];
-    assert.equal(totals.length, 2, r.out);
-    for (const m of totals) assert.equal(m[1], m[2], r.out);
-    assert.match(r.out, /agrees {3}step 2 lookup_address: PTE type: write-combining$/m);
-    assert.match(r.out, /agrees {3}step 2 lookup_address: PTE type: uncached-minus$/m);
-  });
-}
-
-// remap_pfn_range of RAM with WC (spec 04 case 6): the real allocator's page is replayed, so the
-// kernel's pr_warn, naming that page's addresses, agrees byte for byte. A second whole-VMA
-// remap (case 8) is a BUG at mm/memory.c on 6.1 (remap_pte_range finds the PTE present).
-const k61 = findKernel('6.1-amd64');
-test('real 6.1-amd64 kernel: remap_pfn_range of RAM warns with the real page; a second full remap is the BUG patlab predicts', (t) => {
-  if ('missing' in k61) return t.skip(`kernel tests skipped: ${k61.missing}`);
-  const files = ['case06-remap-ram-wc.yaml', 'case08-double-full-remap.yaml'].map((f) => join(REPO_ROOT, 'scenarios', 'spec04', f));
-  const r = cli(...files, '--kernel', '6.1-amd64');
-  assert.equal(r.code, 0, r.out + r.err);
-  assert.match(r.out, /^ {2}agrees {3}step 3 remap_pfn_range: messages: \["x86\/PAT: insmod:\d+ map pfn RAM range req write-combining for \[mem 0x[0-9a-f]+-0x[0-9a-f]+\], got write-back"\]$/m);
-  assert.match(r.out, /^ {2}agrees {3}step 3 remap_pfn_range: fatal outcome: BUG at mm\/memory\.c$/m);
-  assert.match(r.out, /^ {2}note {5}final state: not read: the module stopped in step 3$/m);
-  const totals = [...r.out.matchAll(/^ {2}(\d+)\/(\d+) observations agree$/gm)];
-  assert.equal(totals.length, 2, r.out);
-  for (const m of totals) assert.equal(m[1], m[2], r.out);
-});
-
-// Kernel mappings of a highmem page (kmap_local_page, kmap_local_page_prot WC, vmap UC-) read back
-// with lookup_address, and lookup_memtype through kallsyms: the page stays WB in PAT's record.
-test('real 6.1-686-pae kernel: kmap_local, kmap_local_page_prot and vmap of a highmem page agree, PTE by PTE', (t) => {
-  if ('missing' in k686) return t.skip(`kernel tests skipped: ${k686.missing}`);
-  const r = cli(join(REPO_ROOT, 'scenarios', 'spec03', 'highmem-686-pae.yaml'));
-  assert.equal(r.code, 0, r.out + r.err);
-  assert.match(r.out, /^ {2}probe: not supported: step 12 track_pfn_insert: /m);
-  assert.match(r.out, /^ {2}agrees {3}step 5 lookup_address: PTE type: write-combining$/m);
-  assert.match(r.out, /^ {2}agrees {3}step 10 lookup_address: pat_index: 2$/m);
-  assert.match(r.out, /^ {2}agrees {3}step 11 lookup_memtype: memtype: write-back$/m);
-  assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m);
-});
-
-// 6.12 has no per-VMA tracking context yet: munmap of part of a whole-VMA remap frees a memtype
-// that was never reserved ('freeing invalid memtype', twice) and the reservation outlives the VMA.
-const k612 = findKernel('6.12-amd64');
-test('real 6.12-amd64 kernel: partial munmaps of a tracked remap print what patlab predicts and leave the reservation', (t) => {
-  if ('missing' in k612) return t.skip(`kernel tests skipped: ${k612.missing}`);
-  const r = cli(join(REPO_ROOT, 'scenarios', 'spec04', 'case10-munmap-middle-third.yaml'), '--kernel', '6.12-amd64');
-  assert.equal(r.code, 0, r.out + r.err);
-  assert.match(r.out, /^ {2}agrees {3}step 3 munmap: messages: \["x86\/PAT: insmod:\d+ freeing invalid memtype \[mem 0xc0001000-0xc0001fff\]"\]$/m);
-  assert.match(r.out, /^ {2}agrees {3}pat_memtype_list change: \+\[mem 0x00000000c0000000-/m);
-  assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m);
-});
-
 test('"caller %pS mapping multiple BARs" is compared without the caller symbol; other messages are untouched', () => {
   assert.equal(bareWarn('caller patprobe_init+0xa2/0x1000 [patprobe] mapping multiple BARs'), bareWarn('caller pattest_init+0x6d mapping multiple BARs'));
   assert.equal(bareWarn('caller pattest_init+0x6d mapping multiple BARs'), 'caller (the calling function) mapping multiple BARs');
   assert.equal(bareWarn('x86/PAT: caller mapping multiple BARs'), 'x86/PAT: caller mapping multiple BARs');
   assert.equal(bareWarn('WARNING: at arch/x86/mm/pat/memtype.c:515 memtype_reserve+0x197/0x2c0'), 'WARNING: (a WARN without a message)');
-});
-
-// Kernel history settled from the sources (docs/decisions.md V1, V2), checked on both 64-bit kernels:
-// vmf_insert_mixed without VM_MIXEDMAP is the BUG on 6.1 and SIGBUS on 6.12; vm_insert_page of a
-// refcount-0 page into a VM_PFNMAP VMA is -EINVAL on 6.1 and the VM_PFNMAP BUG on 6.12. Steps after
-// a fatal outcome run on neither side and are not compared.
-test('real 6.1-amd64 and 6.12-amd64 kernels: the pre-6.10 and 6.10+ insert checks are what each preset predicts', (t) => {
-  if ('missing' in k61) return t.skip(`kernel tests skipped: ${k61.missing}`);
-  if ('missing' in k612) return t.skip(`kernel tests skipped: ${k612.missing}`);
-  const mixed = join(REPO_ROOT, 'scenarios', 'history', 'vm-mixed-ok-bug.yaml');
-  const count = join(REPO_ROOT, 'scenarios', 'history', 'vm-insert-page-count-order.yaml');
-  const a = cli(mixed, count, '--kernel', '6.1-amd64');
-  assert.equal(a.code, 0, a.out + a.err);
-  assert.match(a.out, /agrees {3}step 2 vmf_insert_mixed: fatal outcome: BUG at mm\/memory\.c$/m);
-  assert.match(a.out, /agrees {3}step 3 vm_insert_page: return value: -22$/m);
-  const b = cli(mixed, count, '--kernel', '6.12-amd64');
-  assert.equal(b.code, 0, b.out + b.err);
-  assert.match(b.out, /agrees {3}step 2 vmf_insert_mixed: fault: VM_FAULT_SIGBUS$/m);
-  assert.match(b.out, /agrees {3}step 3 vm_insert_page: fatal outcome: BUG at mm\/memory\.c$/m);
-  assert.doesNotMatch(b.out, /step 4 .*: ran/);
-});
-
-// vm_insert_page writes a normal PTE; 6.12's follow_pfnmap_start() will not walk it, so the module
-// walks the tables itself (docs/probe-differences.md). Both kernels: the WC vm_page_prot is kept.
-// apply_to_page_range (spec 04 §7): the callback's WC special PTEs over a BAR and over RAM whose
-// page flag stays WB; nothing consults PAT on either kernel.
-test('real 6.1-amd64 and 6.12-amd64 kernels: vm_insert_page keeps a WC vm_page_prot (case 12), read from the normal PTE; apply_to_page_range writes WC over RAM', (t) => {
-  if ('missing' in k61) return t.skip(`kernel tests skipped: ${k61.missing}`);
-  if ('missing' in k612) return t.skip(`kernel tests skipped: ${k612.missing}`);
-  for (const key of ['6.1-amd64', '6.12-amd64']) {
-    const r = cli(join(REPO_ROOT, 'scenarios', 'spec04', 'case12-insert-page-wc.yaml'), join(REPO_ROOT, 'scenarios', 'spec04', 'apply-to-page-range.yaml'), '--kernel', key);
-    assert.equal(r.code, 0, r.out + r.err);
-    assert.match(r.out, /^ {2}agrees {3}step 3 vm_insert_page: PTE type: write-combining$/m, key);
-    assert.match(r.out, /^ {2}agrees {3}step 5 apply_to_page_range: PTE type: write-combining$/m, key);
-    assert.match(r.out, /^ {2}agrees {3}step 6 lookup_memtype: memtype: write-back$/m, key);
-  }
-});
-
-// The 32-bit io_mapping path (iomap_create_wc, __iomap_local_pfn_prot, io_mapping_*): prot, PTE
-// types of the fixmap slots and the UC- an existing reservation forces, observation by observation.
-test('real 6.1-686-pae kernel: io_mapping_create_wc / map_local_wc and iomap_* agree, UC- under an existing reservation included', (t) => {
-  if ('missing' in k686) return t.skip(`kernel tests skipped: ${k686.missing}`);
-  const r = cli(join(REPO_ROOT, 'scenarios', 'spec03', 'io-mapping-686-pae.yaml'));
-  assert.equal(r.code, 0, r.out + r.err);
-  assert.match(r.out, /^ {2}agrees {3}step 12 io_mapping_map_local_wc: PTE type: uncached-minus$/m);
-  assert.match(r.out, /^ {2}agrees {3}step 1 iomap_create_wc: prot: write-combining$/m);
-  assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m);
-});
-
-// TTM's page pool through ttm.ko itself (drm.ko and ttm.ko loaded first): on 686-pae a WC tt's
-// pages are highmem and their PAT record stays WB; on x86-64 they get WC, the pool keeps it, and the
-// direct-map split agrees because the tt's real pages are replayed (TTRUN lines, ttm_tt_populate pfns:).
-test('real kernels: TTM pool through ttm.ko: highmem pages stay WB on 686-pae; lowmem pages get WC and keep it in the pool on 6.1 and 6.12', (t) => {
-  if ('missing' in k686) return t.skip(`kernel tests skipped: ${k686.missing}`);
-  if ('missing' in k61) return t.skip(`kernel tests skipped: ${k61.missing}`);
-  if ('missing' in k612) return t.skip(`kernel tests skipped: ${k612.missing}`);
-  const pae = cli(join(REPO_ROOT, 'scenarios', 'drivers', 'ttm-pool-686-pae.yaml'));
-  assert.equal(pae.code, 0, pae.out + pae.err);
-  assert.match(pae.out, /^ {2}agrees {3}step 3 ttm_tt_populate: highmem_pages: 16$/m);
-  assert.match(pae.out, /^ {2}agrees {3}step 3 ttm_tt_populate: page_memtype: write-back$/m);
-  for (const key of ['6.1-amd64', '6.12-amd64']) {
-    const r = cli(join(REPO_ROOT, 'scenarios', 'drivers', 'ttm-pool-x86-64.yaml'), '--kernel', key);
-    assert.equal(r.code, 0, r.out + r.err);
-    assert.match(r.out, /^ {2}agrees {3}step 7 lookup_memtype: memtype: write-combining$/m, key);
-    // Whether set_pages_array_wc splits a leaf depends on where the real pool's pages are: replayed, it agrees either way.
-    assert.match(r.out, /^ {2}agrees {3}DirectMap change during the scenario \(kB\): /m, key);
-    assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m, key);
-  }
 });
 
 test('a TTM scenario makes a module that needs ttm.ko; its mmap is said to be not supported', () => {
@@ -323,18 +196,6 @@ test('6.12\'s "CPU: 0 UID: 0 PID: ..." dump_stack and WARN lines collapse as 6.1
   const stack = ['iounmap: bad address ffffc90040000000', 'CPU: 0 UID: 0 PID: 170 Comm: insmod Tainted: G        W  OE      6.12.118+deb12-amd64 #1', 'Call Trace:', ' <TASK>', ' dump_stack_lvl+0x64/0x80', ' </TASK>', 'next'];
   assert.deepEqual(collapseSplats(stack), ['iounmap: bad address ffffc90040000000', 'next']);
   assert.deepEqual(collapseSplats(['------------[ cut here ]------------', 'WARNING: CPU: 0 UID: 0 PID: 9 at mm/x.c:1 f+0x1/0x2', '---[ end trace 0000000000000000 ]---']), ['WARNING: at mm/x.c:1 f+0x1/0x2']);
-});
-
-// The debate's case through TTM itself: ttm_bo_mmap_obj, the fault (ttm_bo_vm_fault_reserved asks
-// for WC, vmf_insert_pfn_prot installs WB on the highmem page), and TTM's WC kmap_local of that page.
-test('real 6.1-686-pae kernel: TTM\'s fault on a WC BO installs WB on highmem while TTM\'s own kmap_local maps it WC', (t) => {
-  if ('missing' in k686) return t.skip(`kernel tests skipped: ${k686.missing}`);
-  const r = cli(join(REPO_ROOT, 'scenarios', 'drivers', 'ttm-highmem-wc-686-pae.yaml'));
-  assert.equal(r.code, 0, r.out + r.err);
-  assert.match(r.out, /^ {2}agrees {3}step 4 ttm_bo_vm_fault: requested: write-combining$/m);
-  assert.match(r.out, /^ {2}agrees {3}step 4 ttm_bo_vm_fault: PTE type: write-back$/m);
-  assert.match(r.out, /^ {2}agrees {3}step 7 ttm_kmap_iter_tt_map_local: PTE type: write-combining$/m);
-  assert.match(r.out, /^ {2}(\d+)\/\1 observations agree$/m);
 });
 
 test('the module lists the boot\'s 4 KiB-mapped direct-map blocks before step 1, and the parser reads them', () => {

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, chmodS
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { MachineSpec } from '../../kernel/machine.js';
+import { packagedFile } from '../data/files.js';
 
 export const PROBE_KERNELS = ['6.1-amd64', '6.1-686-pae', '6.12-amd64'] as const;
 export type ProbeKernel = (typeof PROBE_KERNELS)[number];
@@ -95,6 +96,23 @@ export interface ProbeModule {
   name: string;
   c: string;
   ttm?: { pagePoolSize: number | null };
+  /** The user program's plan (ModuleSource.plan): it runs the steps once the module is loaded. */
+  plan?: string[];
+}
+
+/**
+ * Build the user program (probe/patprobe-user.c: no libc, raw system calls) as a static binary for
+ * the kernel's architecture with the host's gcc (`-m32` for 686-pae).
+ */
+export function buildUserProgram(dir: string, k: KernelInstall): { path: string } | { error: string } {
+  mkdirSync(dir, { recursive: true });
+  const src = join(dir, 'patprobe-user.c');
+  writeFileSync(src, packagedFile('probe/patprobe-user.c'));
+  const out = join(dir, 'patprobe-user');
+  const flags = ['-static', '-nostdlib', '-ffreestanding', '-fno-builtin', '-fno-stack-protector', '-fno-pic', '-no-pie', '-O1'];
+  const r = spawnSync('gcc', [...(k.arch === 'x86-32-pae' ? ['-m32'] : []), ...flags, '-o', out, src], { encoding: 'utf8' });
+  if (r.status !== 0) return { error: `building the user program failed: ${(r.stderr || r.error?.message || '').split('\n')[0]}` };
+  return { path: out };
 }
 
 /**
@@ -148,27 +166,34 @@ echo "=== FILE dmesg.txt"; dmesg; echo "=== ENDFILE"
  * that does not load cleanly (a step's BUG or oops, an init that fails) ends the boot's run:
  * what comes after it would start from a kernel in an unknown state (docs/probe.md §1).
  */
-export function probeInitScript(mods: readonly { name: string; ttm?: { pagePoolSize: number | null } }[]): string {
+export function probeInitScript(mods: readonly { name: string; ttm?: { pagePoolSize: number | null }; plan?: string[] }[]): string {
   const ttm = mods.some((m) => m.ttm);
   const runs = mods.map((m) => `run ${m.name}${m.ttm ? ` ${m.ttm.pagePoolSize ?? 0}` : ''}`);
-  return `${CAPTURE_PART}${ttm ? 'for m in drm ttm; do insmod /$m.ko; done\n' : ''}run() {
-  # ttm's page_pool_size is read when the first device comes (ttm_global_init); 0 is its default.
-  [ -n "$2" ] && echo "$2" > /sys/module/ttm/parameters/page_pool_size
-  dmesg -c > /dev/null
-  echo "=== INSMOD $1"
-  insmod /$1.ko & p=$!; n=0; f=0
-  # A BUG or oops in a step kills insmod, often with mmap_lock held, so its exit never ends: once
-  # the splat is printed (1 s after its first line), or after 30 s, dmesg is read anyway.
-  while [ $n -lt 60 ] && [ -d /proc/$p ] && ! grep -q '^State:.*Z' /proc/$p/status 2>/dev/null; do
+  return `${CAPTURE_PART}${ttm ? 'for m in drm ttm; do insmod /$m.ko; done\n' : ''}# Wait for process $1 to end. A BUG or oops in a step kills it, often with mmap_lock held, so its
+# exit never ends: once the splat is printed (1 s after its first line), or after 30 s, go on.
+# h: its exit code, or "hung".
+waitp() {
+  n=0; f=0
+  while [ $n -lt 60 ] && [ -d /proc/$1 ] && ! grep -q '^State:.*Z' /proc/$1/status 2>/dev/null; do
     if [ $f -eq 0 ]; then dmesg | grep -q -e 'kernel BUG at' -e 'Oops: ' -e 'BUG: unable to handle' -e 'BUG: kernel NULL pointer' -e 'general protection fault' && f=1
     else f=$((f+1)); [ $f -gt 2 ] && break; fi
     sleep 0.5; n=$((n+1))
   done
-  if [ -d /proc/$p ] && ! grep -q '^State:.*Z' /proc/$p/status 2>/dev/null; then echo "=== INSMOD $1 hung"; h=1
-  else wait $p; h=$?; echo "=== INSMOD $1 rc=$h"; fi
+  if [ -d /proc/$1 ] && ! grep -q '^State:.*Z' /proc/$1/status 2>/dev/null; then h=hung; else wait $1; h=$?; fi
+}
+run() {
+  # ttm's page_pool_size is read when the first device comes (ttm_global_init); 0 is its default.
+  [ -n "$2" ] && echo "$2" > /sys/module/ttm/parameters/page_pool_size
+  dmesg -c > /dev/null
+  echo "=== INSMOD $1"
+  insmod /$1.ko & waitp $!
+  # A scenario with processes: the user program runs its steps (probe/patprobe-user.c).
+  if [ "$h" = 0 ] && [ -e /$1.plan ]; then /patprobe-user $(cat /$1.plan) & waitp $!; fi
+  if [ "$h" = hung ]; then echo "=== INSMOD $1 hung"; else echo "=== INSMOD $1 rc=$h"; fi
   echo "=== FILE probe-dmesg-$1.txt"; dmesg; echo "=== ENDFILE"
-  [ $h -eq 0 ] && rmmod $1
-  return $h
+  [ "$h" = 0 ] || return 1
+  rmmod $1
+  return 0
 }
 ${runs.length > 0 ? runs.join(' && \\\n') + '\n' : ''}echo "=== END"
 poweroff -f
@@ -194,7 +219,7 @@ function ttmModules(k: KernelInstall): { name: string; path: string }[] | { erro
 }
 
 /** Pack busybox, /init and the modules (none for a boot capture) into a gzip'd newc cpio; with a module that needs TTM, drm.ko and ttm.ko too. */
-export function buildInitramfs(dir: string, mods: readonly { name: string; ko: string; ttm?: { pagePoolSize: number | null } }[] | null, k: KernelInstall): string | { error: string } {
+export function buildInitramfs(dir: string, mods: readonly { name: string; ko: string; ttm?: { pagePoolSize: number | null }; plan?: string[] }[] | null, k: KernelInstall): string | { error: string } {
   const root = join(dir, 'initramfs');
   mkdirSync(join(root, 'bin'), { recursive: true });
   for (const d of ['proc', 'sys', 'dev']) mkdirSync(join(root, d), { recursive: true });
@@ -202,7 +227,16 @@ export function buildInitramfs(dir: string, mods: readonly { name: string; ko: s
   chmodSync(join(root, 'bin', 'busybox'), 0o755);
   writeFileSync(join(root, 'init'), mods === null ? CAPTURE_INIT_SCRIPT : probeInitScript(mods));
   chmodSync(join(root, 'init'), 0o755);
-  for (const m of mods ?? []) copyFileSync(m.ko, join(root, `${m.name}.ko`));
+  for (const m of mods ?? []) {
+    copyFileSync(m.ko, join(root, `${m.name}.ko`));
+    if (m.plan) writeFileSync(join(root, `${m.name}.plan`), m.plan.join(' ') + '\n');
+  }
+  if (mods?.some((m) => m.plan)) {
+    const u = buildUserProgram(join(dir, 'user'), k);
+    if ('error' in u) return u;
+    copyFileSync(u.path, join(root, 'patprobe-user'));
+    chmodSync(join(root, 'patprobe-user'), 0o755);
+  }
   if (mods?.some((m) => m.ttm)) {
     const tm = ttmModules(k);
     if ('error' in tm) return tm;

@@ -21,6 +21,12 @@ export interface ModuleSource {
   unsupported?: { step: number; reason: string };
   /** The module uses ttm.ko: drm.ko and ttm.ko are loaded first (with ttm's page_pool_size when the scenario sets one). */
   ttm?: { pagePoolSize: number | null };
+  /**
+   * The scenario forks or exits: the steps are run by the user program's processes (probe/patprobe-user.c),
+   * one token per step (`S:Rn` process S runs step n, `S:Fn:C` S forks the child C, `S:Xn` S exits;
+   * process 0 is the controller, which runs a step with no pid once the first process has exited).
+   */
+  plan?: string[];
 }
 
 type Role = 'pfn' | 'phys' | 'vaddr' | 'num';
@@ -187,6 +193,16 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       out.push(`	{ unsigned long va = vm_mmap(probe_file, 0, ${num(a['size'])}, PROT_READ${write ? ' | PROT_WRITE' : ''}, ${shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}, 0);`);
       out.push(`	  if (IS_ERR_VALUE(va)) { pr_info("patprobe: OBS ${i} ret=%ld\\n", (long)va); goto out; }`);
       out.push(`	  ${cName(s.as)} = va; pr_info("patprobe: OBS ${i} ret=0\\n"); }`);
+      return out;
+    }
+    case 'follow_pfnmap': {
+      // KVM's read of a VM_IO|VM_PFNMAP PTE (follow_pte on 6.1, follow_pfnmap_start from 6.10): -EINVAL elsewhere.
+      out.push(`\t{ unsigned long va = ${expr(a['addr'], 'vaddr', handles, 'addr')}; struct vm_area_struct *vma; u64 flags = 0; int large = 0, found = 0; unsigned long pfn = 0;`);
+      out.push('\t  mmap_read_lock(current->mm); vma = find_vma(current->mm, va);');
+      out.push('\t  if (vma && vma->vm_start <= va && (vma->vm_flags & (VM_IO | VM_PFNMAP))) found = probe_user_lookup(va, &flags, &large, &pfn);');
+      out.push('\t  mmap_read_unlock(current->mm);');
+      out.push(`\t  if (!found) pr_info("patprobe: OBS ${i} ret=-22\\n");`);
+      out.push(`\t  else { pr_info("patprobe: OBS ${i} ret=0\\n"); pr_info("patprobe: OBS ${i} pfn=%#lx\\n", pfn); pr_info("patprobe: OBS ${i} type=%s\\n", pte_type(flags, large)); } }`);
       return out;
     }
     case 'munmap':
@@ -513,6 +529,7 @@ export const PROBE_CALLS = [
   'ioremap', 'ioremap_uc', 'ioremap_wc', 'ioremap_wt', 'ioremap_cache', 'iounmap', 'lookup_address', 'memtype_reserve', 'memtype_free',
   'vmap', 'vunmap', 'memremap', 'memunmap', 'kmap', 'kunmap', 'kmap_local_page', 'kmap_local_page_prot', 'kunmap_local',
   'arch_io_reserve_memtype_wc', 'arch_io_free_memtype_wc', 'lookup_memtype', 'remap_pfn_range', 'vm_insert_page', 'vm_insert_pages', 'vmf_insert_mixed', 'page_ref_count', 'get_user_pages', 'put_page',
+  'follow_pfnmap', 'fork', 'exit',
 ] as const;
 
 /** The module for a scenario's steps, stopping at the first step it cannot write. */
@@ -521,18 +538,42 @@ export function moduleSource(sc: Scenario): ModuleSource {
   const bodies: string[] = [];
   const steps: number[] = [];
   let unsupported: ModuleSource['unsupported'];
+  // The scenario's processes (pid -> the user program's process number; pid 1 is the first) and the plan.
+  const procs = new Map<number, number>([[1, 1]]);
+  let nextProc = 2;
+  const plan: string[] = [];
+  const names: string[] = [];
   for (const s of sc.steps) {
-    let body: string[];
+    let body: string[] = [];
     try {
-      body = stepBody(s, handles);
+      // A step with no pid: after the first process exited runs in the user program's controller (process 0).
+      const proc = procs.get(s.pid ?? 1) ?? (s.pid === undefined && plan.length > 0 && !['fork', 'exit'].includes(s.call) ? 0 : undefined);
+      if (proc === undefined) throw new Unsupported(`pid ${s.pid ?? 1} is not a process the probe has (a fork's child_pid, before it exits)`);
+      if (s.call === 'fork') {
+        const child = s.args['child_pid'];
+        if (child?.t !== 'num') throw new Unsupported('fork without child_pid: (the probe names the child by it)');
+        if (procs.has(child.v)) throw new Unsupported(`fork: pid ${child.v} exists`);
+        if (nextProc > 8) throw new Unsupported('more than 8 processes');
+        procs.set(child.v, nextProc);
+        plan.push(`${proc}:F${s.index}:${nextProc++}`);
+        names.push(`case ${s.index}: return "fork";`);
+      } else if (s.call === 'exit') {
+        procs.delete(s.pid ?? 1);
+        plan.push(`${proc}:X${s.index}`);
+        names.push(`case ${s.index}: return "exit";`);
+      } else {
+        body = stepBody(s, handles);
+        plan.push(`${proc}:R${s.index}`);
+        bodies.push(`\tcase ${s.index}: {`, `\tpr_info("patprobe: STEP ${s.index} ${s.call} BEGIN\\n");`, ...body, `\tpr_info("patprobe: STEP ${s.index} END\\n");`, '\t} break;');
+      }
     } catch (e) {
       if (!(e instanceof Unsupported)) throw e;
       unsupported = { step: s.index, reason: `step ${s.index} ${s.call}: ${e.message}` };
       break;
     }
     steps.push(s.index);
-    bodies.push(`\tpr_info("patprobe: STEP ${s.index} ${s.call} BEGIN\\n");`, ...body, `\tpr_info("patprobe: STEP ${s.index} END\\n");`);
   }
+  const user = plan.some((t) => /:[FX]/.test(t));
   const decls: string[] = [];
   const frees: string[] = [];
   for (const [name, h] of handles) {
@@ -555,23 +596,43 @@ export function moduleSource(sc: Scenario): ModuleSource {
     ...(handles.ttm ? [TEMPLATE_TTM] : []),
     ...decls,
     '',
-    'static int __init patprobe_init(void)',
+    '/* The calls the user program makes itself, by step, for their markers. */',
+    `static const char *probe_call(long i) { switch (i) { ${names.map((x) => x + ' ').join('')}default: return "?"; } }`,
+    '',
+    '/* One step, in the context of the process that runs it (insmod, or the user program\'s). -1: stop. */',
+    'static int probe_step(int i)',
     '{',
     '\tint r = 0;',
-    '\tif (probe_setup()) return -ENOENT;',
-    '\tpr_info("patprobe: BEGIN\\n");',
-    '\tpr_info("patprobe: PID %d\\n", current->pid);',
-    '\tprobe_print_file("/proc/meminfo", "MEMINFO_BEGIN", "DirectMap");',
-    '\tprobe_print_4k_blocks();',
-    '\tprobe_print_file("/sys/kernel/debug/x86/pat_memtype_list", "LIST_BEGIN", NULL);',
+    '\tswitch (i) {',
     ...bodies,
+    '\tdefault: break;',
+    '\t}',
+    '\treturn 0;',
     'out:',
     '\t(void)r;',
+    '\treturn -1;',
+    '}',
+    '',
+    '/* After the last step: the final state, then what the module holds is given back. */',
+    'static void probe_finish(void)',
+    '{',
     '\tprobe_final();',
     ...frees,
     '\tprobe_teardown();',
     '\tpr_info("patprobe: DONE\\n");',
-    '\treturn 0;',
+    '}',
+    '',
+    'static int __init patprobe_init(void)',
+    '{',
+    '\tif (probe_setup()) return -ENOENT;',
+    '\tpr_info("patprobe: BEGIN\\n");',
+    ...(user ? [] : ['\tpr_info("patprobe: PID %d\\n", current->pid);']),
+    '\tprobe_print_file("/proc/meminfo", "MEMINFO_BEGIN", "DirectMap");',
+    '\tprobe_print_4k_blocks();',
+    '\tprobe_print_file("/sys/kernel/debug/x86/pat_memtype_list", "LIST_BEGIN", NULL);',
+    ...(user
+      ? ['\t/* The user program (probe/patprobe-user.c) runs the steps through probe_write(). */', '\treturn 0;']
+      : [...steps.map((i) => `\tif (probe_step(${i})) goto out;`), 'out:', '\tprobe_finish();', '\treturn 0;']),
     '}',
     '',
     'static void __exit patprobe_exit(void) { }',
@@ -579,7 +640,7 @@ export function moduleSource(sc: Scenario): ModuleSource {
     'module_exit(patprobe_exit);',
     '',
   ].join('\n');
-  return { c, steps, ...(unsupported ? { unsupported } : {}), ...(handles.ttm ? { ttm: handles.ttm } : {}) };
+  return { c, steps, ...(unsupported ? { unsupported } : {}), ...(handles.ttm ? { ttm: handles.ttm } : {}), ...(user ? { plan } : {}) };
 }
 
 /**
@@ -1012,7 +1073,36 @@ static int probe_mmap(struct file *f, struct vm_area_struct *vma)
 	return 0;
 }
 
-static const struct file_operations probe_fops = { .owner = THIS_MODULE, .mmap = probe_mmap };
+static int probe_step(int i);
+static void probe_finish(void);
+static const char *probe_call(long i);
+
+/*
+ * What the user program writes (probe/patprobe-user.c): "RUN n" runs step n in the writer's context;
+ * "BEGIN n"/"END n" are the markers of a step the program makes itself (fork, exit); "FORKED n pid"
+ * its outcome; "PID p" the first process's pid; "FINAL" ends the run.
+ */
+static ssize_t probe_write(struct file *f, const char __user *ub, size_t n, loff_t *pos)
+{
+	char buf[64], verb[16]; long a = 0, b = 0; int got;
+	if (n >= sizeof(buf)) return -EINVAL;
+	if (copy_from_user(buf, ub, n)) return -EFAULT;
+	buf[n] = 0;
+	got = sscanf(buf, "%15s %ld %ld", verb, &a, &b);
+	if (got >= 2 && !strcmp(verb, "RUN")) return probe_step(a) ? -EIO : n;
+	if (got >= 2 && !strcmp(verb, "BEGIN")) pr_info("patprobe: STEP %ld %s BEGIN\n", a, probe_call(a));
+	else if (got >= 2 && !strcmp(verb, "END")) pr_info("patprobe: STEP %ld END\n", a);
+	else if (got == 3 && !strcmp(verb, "FORKED")) {
+		pr_info("patprobe: OBS %ld ret=%ld\n", a, b < 0 ? b : 0);
+		if (b > 0) { pr_info("patprobe: OBS %ld pid=%ld\n", a, b); pr_info("patprobe: FORK %ld %ld\n", a, b); }
+	} else if (got >= 2 && !strcmp(verb, "PID")) pr_info("patprobe: PID %ld\n", a);
+	else if (got >= 2 && !strcmp(verb, "CTL")) pr_info("patprobe: CTL %ld\n", a);
+	else if (got >= 1 && !strcmp(verb, "FINAL")) probe_finish();
+	else return -EINVAL;
+	return n;
+}
+
+static const struct file_operations probe_fops = { .owner = THIS_MODULE, .mmap = probe_mmap, .write = probe_write };
 static struct miscdevice probe_dev = { .minor = MISC_DYNAMIC_MINOR, .name = "patprobe", .fops = &probe_fops };
 
 static unsigned long (*p_kln)(const char *);

@@ -37,12 +37,16 @@ export interface RealRun {
   split4k: number[];
   /** First pfn of each 1 GiB block of RAM (x86-64 with GB pages) the direct map does not hold as one leaf before step 1 (DMAP2M lines). */
   split1g: number[];
+  /** The real pid of each fork step's child (FORK lines, printed for the user program's forks). */
+  forks: Map<number, number>;
+  /** The user program's controller's pid (CTL line): steps of its own (plan token `0:Rn`) run as it. */
+  ctl: number | null;
   errors: string[];
 }
 
 /** Read the module's dmesg (`probe-dmesg.txt`). */
 export function parseProbeDmesg(text: string): RealRun {
-  const run: RealRun = { steps: new Map(), patMemtypeList: [], directmap: [], directmapBegin: [], patMemtypeListBegin: [], pid: null, allocs: new Map(), ttPages: new Map(), split4k: [], split1g: [], errors: [] };
+  const run: RealRun = { steps: new Map(), patMemtypeList: [], directmap: [], directmapBegin: [], patMemtypeListBegin: [], pid: null, allocs: new Map(), ttPages: new Map(), split4k: [], split1g: [], forks: new Map(), ctl: null, errors: [] };
   let cur: RealStep | null = null;
   for (const raw of text.split('\n')) {
     const l = raw.replace(/^\[\s*\d+\.\d+\]\s?/, '');
@@ -75,6 +79,8 @@ export function parseProbeDmesg(text: string): RealRun {
     }
     else if ((m = /^patprobe: DMAP4K 0x([0-9a-f]+)$/.exec(l))) run.split4k.push(parseInt(m[1]!, 16));
     else if ((m = /^patprobe: DMAP2M 0x([0-9a-f]+)$/.exec(l))) run.split1g.push(parseInt(m[1]!, 16));
+    else if ((m = /^patprobe: FORK (\d+) (\d+)$/.exec(l))) run.forks.set(Number(m[1]), Number(m[2]));
+    else if ((m = /^patprobe: CTL (\d+)$/.exec(l))) run.ctl = Number(m[1]);
     else if ((m = /^patprobe: ERROR (.*)$/.exec(l))) run.errors.push(m[1]!);
     else if (/^patprobe: (BEGIN|DONE)$/.test(l)) continue;
     else if (cur) cur.messages.push(l);
