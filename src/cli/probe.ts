@@ -306,7 +306,7 @@ function replayableSteps(steps: ScenarioStep[], ran: number[], allocs: Map<numbe
       const tt = ttPages.get(s.index);
       // TTM's pool: the tt's real pages, one per index (a fresh block is taken at its real pfn).
       // A fault populates the tt too (a replay of a tt populated before is not used).
-      const populates = s.call === 'ttm_tt_populate' || s.call === 'ttm_pool_alloc' || s.call === 'ttm_bo_vm_fault';
+      const populates = s.call === 'ttm_tt_populate' || s.call === 'ttm_pool_alloc' || s.call === 'ttm_bo_vm_fault' || s.call === 'ttm_bo_touch';
       if (populates && tt && tt.every((p) => p !== undefined)) return { ...rest, args: { ...s.args, pfns: { t: 'list', v: tt } } };
       const got = allocs.get(s.index);
       const count = s.args['count']?.t === 'num' ? s.args['count'].v : 1;

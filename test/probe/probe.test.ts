@@ -43,20 +43,20 @@ test('a call the generator cannot write stops the module there and says so', () 
     'steps:',
     '  - alloc_pages: { gfp: GFP_KERNEL }',
     '    as: p',
-    '  - track_pfn_insert: { pfn: p.0, prot: WC }',
+    '  - pci_mmap_resource: { bar: 0xc0000000, size: 4K }',
     '  - __free_pages: { pages: p }',
   ].join('\n');
   const m = moduleSource(loadScenarioFile(text, 't.yaml'));
   assert.deepEqual(m.steps, [1]);
   assert.equal(m.unsupported?.step, 2);
-  assert.match(m.unsupported!.reason, /^step 2 track_pfn_insert: /);
+  assert.match(m.unsupported!.reason, /^step 2 pci_mmap_resource: the BAR is the scenario machine's device/);
   assert.doesNotMatch(m.c, /h_p_blocks = 0;/);
   const dir = mkdtempSync(join(tmpdir(), 'probe-'));
   const f = join(dir, 't.yaml');
   writeFileSync(f, text);
   const r = cli(f, '--emit', join(dir, 'out'));
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /probe: not supported: step 2 track_pfn_insert: .*; steps from 2 on are not run/);
+  assert.match(r.out, /probe: not supported: step 2 pci_mmap_resource: .*; steps from 2 on are not run/);
   assert.match(readFileSync(join(dir, 'out', 'patprobe.c'), 'utf8'), /module_init\(patprobe_init\)/);
   assert.equal(readFileSync(join(dir, 'out', 'Makefile'), 'utf8'), 'obj-m := patprobe.o\n');
 });
@@ -201,9 +201,12 @@ test('6.12\'s "CPU: 0 UID: 0 PID: ..." dump_stack and WARN lines collapse as 6.1
 test('the module lists the boot\'s 4 KiB-mapped direct-map blocks before step 1, and the parser reads them', () => {
   const sc = loadScenarioFile('name: n\nmachine: debian-6.1-amd64-qemu\nsteps:\n  - mmap: { size: 4K }\n    as: m\n', 'n.yaml');
   const c = moduleSource(sc).c;
-  assert.ok(c.indexOf('probe_print_4k_blocks();') < c.indexOf('patprobe: STEP 1 mmap BEGIN'));
-  const r = parseProbeDmesg(['patprobe: BEGIN', 'patprobe: PID 9', 'patprobe: DMAP4K 0x0', 'patprobe: DMAP4K 0x1e00', 'patprobe: DONE'].join('\n'));
+  const init = c.slice(c.indexOf('static int __init patprobe_init(void)'));
+  assert.ok(init.indexOf('probe_print_4k_blocks();') > 0 && init.indexOf('probe_print_4k_blocks();') < init.indexOf('if (probe_step(1)) goto out;'));
+  const r = parseProbeDmesg(['patprobe: BEGIN', 'patprobe: PID 9', 'patprobe: DMAP4K 0x0', 'patprobe: DMAP4K 0x1e00', 'patprobe: DMAP2M 0x40000', 'patprobe: DONE'].join('\n'));
   assert.deepEqual(r.split4k, [0, 0x1e00]);
+  // 1 GiB blocks not held by one leaf (x86-64 with GB pages): replayed as 1G -> 2M splits.
+  assert.deepEqual(r.split1g, [0x40000]);
 });
 
 test('apply_to_page_range is written with its callback, which the module defines', () => {

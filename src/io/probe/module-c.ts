@@ -336,6 +336,12 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       out.push(`\tprobe_ttm_fault(${i}, ${expr(a['addr'], 'vaddr', handles, 'addr')}, ${write});`);
       return out;
     }
+    case 'ttm_bo_touch': {
+      // User space touching the mapping: each page without a PTE is accessed, so the kernel's own fault path runs (ttm_bo_vm_fault).
+      const write = a['write']?.t === 'bool' && !a['write'].v ? 0 : 1;
+      out.push(`\tprobe_ttm_touch(${i}, ${expr(a['addr'], 'vaddr', handles, 'addr')}, ${num(a['size'])}, ${write});`);
+      return out;
+    }
     case 'ttm_bo_vmap': {
       const as = s.as ?? `__step${i}`;
       handles.set(as, { kind: 'addr', count: 0 });
@@ -358,7 +364,7 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       out.push(`\tttm_bo_unmap_virtual(&${boArg(a['bo'], handles)}->bo);`);
       return out;
     case 'ttm_bo_put':
-      out.push(`\tttm_bo_put(&${boArg(a['bo'], handles)}->bo);`);
+      out.push(`\tttm_bo_put(&${boArg(a['bo'], handles)}->bo); ${boArg(a['bo'], handles)}_put = 1;`);
       return out;
     case 'page_ref_count':
       out.push(`\tprobe_page_refs(${i}, ${pageArg(a['page'], handles)});`);
@@ -388,8 +394,62 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
     case 'set_pages_array_uc':
     case 'set_pages_array_wb':
     case 'set_pages_array_wt': {
-      const { arr, count } = pagesArg(a['pages'], handles);
+      const pl = a['pages'];
+      if (pl?.t === 'list') {
+        // Pages named by pfn (not the scenario's allocations): each must have a struct page.
+        if (pl.v.length === 0 || pl.v.length > 64) throw new Unsupported(`a list of ${pl.v.length} pages`);
+        out.push(`\t{ static const unsigned long pfns[] = { ${pl.v.map(hex).join(', ')} }; struct page *pl[${pl.v.length}]; int j;`);
+        out.push(`\t  for (j = 0; j < ${pl.v.length}; j++) { if (!pfn_valid(pfns[j])) { pr_info("patprobe: OBS ${i} ret=(probe: pfn %#lx has no struct page)\\n", pfns[j]); goto out; } pl[j] = pfn_to_page(pfns[j]); }`);
+        out.push(`\t  r = ${s.call}(pl, ${pl.v.length}); }`, obsRet);
+        return out;
+      }
+      const { arr, count } = pagesArg(pl, handles);
       out.push(`\tr = ${s.call}(${arr}, ${count});`, obsRet);
+      return out;
+    }
+    case '_set_memory_uc':
+    case '_set_memory_wc':
+    case '_set_memory_wt':
+    case '_set_memory_wb':
+      // Not exported (arch/x86/mm/pat/set_memory.c; ioremap's CPA-only half): through kallsyms.
+      out.push(`\t{ int (*f)(unsigned long, int) = (void *)p_kln("${s.call}");`);
+      out.push(`\t  if (!f) { pr_info("patprobe: OBS ${i} ret=(probe: ${s.call} is not in kallsyms)\\n"); goto out; }`);
+      out.push(`\t  r = f(${expr(a['addr'], 'vaddr', handles, 'addr')}, ${num(a['numpages'])}); }`, obsRet);
+      return out;
+    case 'track_pfn_insert':
+      // Not exported (arch/x86/mm/pat/memtype.c, until v6.15): through kallsyms; it reads only prot and pfn.
+      out.push('#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)');
+      out.push(`\t{ void (*f)(struct vm_area_struct *, pgprot_t *, pfn_t) = (void *)p_kln("track_pfn_insert"); pgprot_t p = __pgprot(cachemode2protval(${PCM[mode(a['prot'], 'prot')]}));`);
+      out.push(`\t  if (!f) { pr_info("patprobe: OBS ${i} type=(probe: track_pfn_insert is not in kallsyms)\\n"); goto out; }`);
+      out.push(`\t  f(NULL, &p, __pfn_to_pfn_t(${expr(a['pfn'], 'pfn', handles, 'pfn')}, PFN_DEV));`);
+      out.push(`\t  pr_info("patprobe: OBS ${i} type=%s\\n", pte_type(pgprot_val(p), 0)); }`);
+      out.push('#endif');
+      return out;
+    case 'ttm_pool_shrink': {
+      // The drm-ttm_pool shrinker's scan itself (static in ttm_pool.c: through kallsyms, which searches modules).
+      if (!handles.ttm) throw new Unsupported('ttm_pool_shrink before ttm_device_init (ttm.ko is loaded for TTM scenarios)');
+      const n = a['nr_to_scan']?.t === 'num' ? hex(a['nr_to_scan'].v) : 'ULONG_MAX / 2';
+      out.push(`\t{ unsigned long (*f)(struct shrinker *, struct shrink_control *) = (void *)p_kln("ttm_pool_shrinker_scan"); struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = ${n} };`);
+      out.push(`\t  if (!f) { pr_info("patprobe: OBS ${i} ret=(probe: ttm_pool_shrinker_scan is not in kallsyms)\\n"); goto out; }`);
+      out.push(`\t  { unsigned long got = f(NULL, &sc); pr_info("patprobe: OBS ${i} ret=0\\n"); pr_info("patprobe: OBS ${i} freed=%lu\\n", got == SHRINK_STOP ? 0 : got); } }`);
+      return out;
+    }
+    case 'ttm_pool_backup':
+      throw new Unsupported('ttm_pool_backup exists from v6.15 (the TTM shrinker helpers): in none of the probe\'s kernels');
+    case 'pci_mmap_resource':
+      // A sysfs resource file is a device's, named by the BAR's start on the scenario's machine; qemu's devices have their own BARs.
+      throw new Unsupported("the BAR is the scenario machine's device; the qemu machine's devices have other BARs");
+    case 'devmem_mmap': {
+      // mmap of /dev/mem (drivers/char/mem.c mmap_mem): the kernel's own checks and remap.
+      if (!s.as) throw new Unsupported('devmem_mmap without as:');
+      handles.set(s.as, { kind: 'addr', count: 0 });
+      const dsync = a['o_dsync']?.t === 'bool' && a['o_dsync'].v ? ' | O_DSYNC' : '';
+      out.push(`\t{ struct file *f = filp_open("/dev/mem", O_RDWR${dsync}, 0); unsigned long va;`);
+      out.push(`\t  if (IS_ERR(f)) { pr_info("patprobe: OBS ${i} ret=(probe: open /dev/mem: %ld)\\n", PTR_ERR(f)); goto out; }`);
+      out.push(`\t  va = vm_mmap(f, 0, ${num(a['size'])}, PROT_READ | PROT_WRITE, MAP_SHARED, ${expr(a['phys'], 'phys', handles, 'phys')});`);
+      out.push('\t  filp_close(f, NULL);');
+      out.push(`\t  if (IS_ERR_VALUE(va)) { pr_info("patprobe: OBS ${i} ret=%ld\\n", (long)va); goto step${i}_end; }`);
+      out.push(`\t  ${cName(s.as)} = va; pr_info("patprobe: OBS ${i} ret=0\\n"); }`, `step${i}_end:`);
       return out;
     }
     case 'set_memory_wc':
@@ -529,7 +589,7 @@ export const PROBE_CALLS = [
   'ioremap', 'ioremap_uc', 'ioremap_wc', 'ioremap_wt', 'ioremap_cache', 'iounmap', 'lookup_address', 'memtype_reserve', 'memtype_free',
   'vmap', 'vunmap', 'memremap', 'memunmap', 'kmap', 'kunmap', 'kmap_local_page', 'kmap_local_page_prot', 'kunmap_local',
   'arch_io_reserve_memtype_wc', 'arch_io_free_memtype_wc', 'lookup_memtype', 'remap_pfn_range', 'vm_insert_page', 'vm_insert_pages', 'vmf_insert_mixed', 'page_ref_count', 'get_user_pages', 'put_page',
-  'follow_pfnmap', 'fork', 'exit',
+  'follow_pfnmap', 'fork', 'exit', 'ttm_bo_touch', '_set_memory_uc', '_set_memory_wc', '_set_memory_wt', '_set_memory_wb', 'track_pfn_insert', 'devmem_mmap', 'ttm_pool_shrink',
 ] as const;
 
 /** The module for a scenario's steps, stopping at the first step it cannot write. */
@@ -543,11 +603,13 @@ export function moduleSource(sc: Scenario): ModuleSource {
   let nextProc = 2;
   const plan: string[] = [];
   const names: string[] = [];
+  // Without a fork or an exit every step runs in insmod, whatever pid it names (its pid is the model's alone).
+  const withProcs = sc.steps.some((s) => s.call === 'fork' || s.call === 'exit');
   for (const s of sc.steps) {
     let body: string[] = [];
     try {
       // A step with no pid: after the first process exited runs in the user program's controller (process 0).
-      const proc = procs.get(s.pid ?? 1) ?? (s.pid === undefined && plan.length > 0 && !['fork', 'exit'].includes(s.call) ? 0 : undefined);
+      const proc = !withProcs ? 1 : (procs.get(s.pid ?? 1) ?? (s.pid === undefined && plan.length > 0 && !['fork', 'exit'].includes(s.call) ? 0 : undefined));
       if (proc === undefined) throw new Unsupported(`pid ${s.pid ?? 1} is not a process the probe has (a fork's child_pid, before it exits)`);
       if (s.call === 'fork') {
         const child = s.args['child_pid'];
@@ -576,6 +638,7 @@ export function moduleSource(sc: Scenario): ModuleSource {
   const user = plan.some((t) => /:[FX]/.test(t));
   const decls: string[] = [];
   const frees: string[] = [];
+  const exits: string[] = [];
   for (const [name, h] of handles) {
     const n = cName(name);
     if (h.kind === 'pages') {
@@ -584,7 +647,11 @@ export function moduleSource(sc: Scenario): ModuleSource {
     } else if (h.kind === 'gup') {
       decls.push(`static struct page *${n}[${h.count}];`, `static long ${n}_pinned;`);
       frees.push(`\t{ long j; for (j = 0; j < ${n}_pinned; j++) put_page(${n}[j]); }`);
-    } else if (h.kind === 'bo') decls.push(`static struct probe_bo *${n};`);
+    } else if (h.kind === 'bo') {
+      decls.push(`static struct probe_bo *${n};`, `static int ${n}_put;`);
+      // At rmmod: the reference a scenario never put, so the device goes with no BO left (its mappings' references went with insmod's exit).
+      exits.push(`\tif (${n} && !${n}_put) ttm_bo_put(&${n}->bo);`);
+    }
     else if (h.kind === 'ttpages') decls.push(`static struct page *${n}[${h.count}];`);
     else decls.push(`static unsigned long ${n};`);
   }
@@ -635,7 +702,12 @@ export function moduleSource(sc: Scenario): ModuleSource {
       : [...steps.map((i) => `\tif (probe_step(${i})) goto out;`), 'out:', '\tprobe_finish();', '\treturn 0;']),
     '}',
     '',
-    'static void __exit patprobe_exit(void) { }',
+    '/* rmmod, once insmod (and the user program) have exited and their mappings are gone. */',
+    'static void __exit patprobe_exit(void)',
+    '{',
+    ...exits,
+    ...(handles.ttm ? ['\tprobe_ttm_fini();'] : []),
+    '}',
     'module_init(patprobe_init);',
     'module_exit(patprobe_exit);',
     '',
@@ -703,9 +775,9 @@ static int probe_ttm_device_init(bool use_dma32)
 }
 
 /*
- * After the last observation: the device goes, and with the last device TTM's global pools
- * (ttm_global_release -> ttm_pool_mgr_fini), so the next module of a shared boot starts from
- * TTM as freshly loaded (docs/probe.md, "Several scenarios per boot").
+ * At rmmod (after every mapping of a BO has gone with its process): the device goes, and with the
+ * last device TTM's global pools (ttm_global_release -> ttm_pool_mgr_fini), so the next module of a
+ * shared boot starts from TTM as freshly loaded (docs/probe.md, "Several scenarios per boot").
  */
 static void probe_ttm_fini(void)
 {
@@ -792,6 +864,50 @@ static void probe_ttm_fault(int step, unsigned long va, int write)
 	if (p_lookup_memtype) pr_info("patprobe: OBS %d page_memtype=%s\n", step, pcm_name(p_lookup_memtype((u64)pfn << PAGE_SHIFT)));
 }
 
+/* Present PTEs of the VMA holding va (the caller holds no mmap lock). */
+static long probe_vma_present(unsigned long va)
+{
+	struct vm_area_struct *vma; unsigned long q; long n = 0;
+	mmap_read_lock(current->mm); vma = find_vma(current->mm, va);
+	if (vma && vma->vm_start <= va)
+		for (q = vma->vm_start; q < vma->vm_end; q += PAGE_SIZE) { u64 fl; int lg; unsigned long pf; if (probe_user_lookup(q, &fl, &lg, &pf)) n++; }
+	mmap_read_unlock(current->mm);
+	return n;
+}
+
+/*
+ * User space touching [va, va + size): every page with no PTE faults, through handle_mm_fault()
+ * with the mmap lock held for reading, as the arch's fault handler calls it for a user access
+ * (FAULT_FLAG_USER, and WRITE for a write): the VMA's own ->fault runs (ttm_bo_vm_fault, which
+ * prefaults). Observed: the faults taken, the PTEs they inserted, the vm_fault_t of the first
+ * that failed (else VM_FAULT_NOPAGE) and where.
+ */
+static void probe_ttm_touch(int step, unsigned long va, unsigned long size, int write)
+{
+	unsigned long q, end = va + size; long faults = 0, before = probe_vma_present(va); vm_fault_t f = VM_FAULT_NOPAGE;
+	struct vm_area_struct *vma; struct ttm_buffer_object *bo = NULL; int bad = 0;
+	for (q = va & PAGE_MASK; q < end && !bad; q += PAGE_SIZE) {
+		u64 fl; int lg; unsigned long pf;
+		mmap_read_lock(current->mm);
+		vma = find_vma(current->mm, q);
+		if (!vma || vma->vm_start > q) { f = VM_FAULT_SIGSEGV; bad = 1; }
+		else if (!probe_user_lookup(q, &fl, &lg, &pf)) {
+			vm_fault_t r = handle_mm_fault(vma, q, FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0), NULL);
+			faults++;
+			if (r & VM_FAULT_ERROR) { f = r; bad = 1; }
+		}
+		mmap_read_unlock(current->mm);
+	}
+	pr_info("patprobe: OBS %d faults=%ld\n", step, faults);
+	pr_info("patprobe: OBS %d inserted=%ld\n", step, probe_vma_present(va) - before);
+	pr_info("patprobe: OBS %d fault=%s\n", step, fault_name(f));
+	if (bad) pr_info("patprobe: OBS %d at=%#lx\n", step, q - PAGE_SIZE);
+	mmap_read_lock(current->mm); vma = find_vma(current->mm, va);
+	if (vma && vma->vm_start <= va) bo = vma->vm_private_data;
+	mmap_read_unlock(current->mm);
+	if (bo && bo->ttm) probe_tt_runs(step, bo->ttm);
+}
+
 /* ttm_bo_vmap()/ttm_bo_vunmap() need the BO reserved and the iosys_map: kept per address. */
 static struct { unsigned long va; struct ttm_buffer_object *bo; struct iosys_map map; } probe_vmaps[8];
 static unsigned long probe_ttm_vmap(struct ttm_buffer_object *bo, int *ret)
@@ -861,6 +977,7 @@ const TEMPLATE_HEAD = String.raw`#include <linux/module.h>
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/shrinker.h>
 #include <linux/mman.h>
 #include <linux/highmem.h>
 #include <linux/vmalloc.h>
@@ -1060,8 +1177,13 @@ static int (*probe_mmap_hook)(struct vm_area_struct *vma);
 
 static int probe_mmap(struct file *f, struct vm_area_struct *vma)
 {
-	/* A TTM BO's mapping: the driver's ->mmap is ttm_bo_mmap_obj() (probe_ttm_mmap). */
-	if (probe_mmap_bo && probe_mmap_hook) return probe_mmap_hook(vma);
+	/*
+	 * A TTM BO's mapping: the driver's ->mmap is ttm_bo_mmap_obj() (probe_ttm_mmap). As
+	 * drm_gem_mmap_obj() does for a GEM object whose funcs have no vm_ops (drm_gem_ttm_mmap), vm_ops
+	 * is cleared first: vma_init() left dummy_vm_ops, and ttm_bo_mmap_obj() installs ttm_bo_vm_ops
+	 * (fault, open, close) only where there are none.
+	 */
+	if (probe_mmap_bo && probe_mmap_hook) { vma->vm_ops = NULL; return probe_mmap_hook(vma); }
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 	vm_flags_set(vma, probe_vm_flags);
 #else
@@ -1106,9 +1228,6 @@ static const struct file_operations probe_fops = { .owner = THIS_MODULE, .mmap =
 static struct miscdevice probe_dev = { .minor = MISC_DYNAMIC_MINOR, .name = "patprobe", .fops = &probe_fops };
 
 static unsigned long (*p_kln)(const char *);
-#ifdef PATPROBE_TTM
-static void probe_ttm_fini(void);
-#endif
 
 static int probe_setup(void)
 {
@@ -1161,9 +1280,6 @@ static void probe_final(void)
 
 static void probe_teardown(void)
 {
-#ifdef PATPROBE_TTM
-	probe_ttm_fini();
-#endif
 	filp_close(probe_file, NULL);
 	misc_deregister(&probe_dev);
 }

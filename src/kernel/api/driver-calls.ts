@@ -78,7 +78,7 @@ function pageFields(k: K, pfn: number): Record<string, string | number | boolean
 }
 
 /** `pfns:` of a populate: the pages a real kernel's pool gave the tt, one per page (patlab probe's replay). */
-const replayPfnsSpec: ArgSpec = { name: 'pfns', kind: 'pages', optional: true, doc: "the tt's pages as a real machine's pool gave them, one per page: fresh blocks are taken there (replays a real machine)" };
+export const replayPfnsSpec: ArgSpec = { name: 'pfns', kind: 'pages', optional: true, doc: "the tt's pages as a real machine's pool gave them, one per page: fresh blocks are taken there (replays a real machine)" };
 
 const TTM_CALLS: CallSpec<K>[] = [
   {
@@ -315,7 +315,8 @@ const TTM_CALLS: CallSpec<K>[] = [
   },
 ];
 
-function withReplay<T>(bo: TtmBo, pfns: number[] | undefined, f: () => T): T {
+/** Run `f` with the tt's pages taken where a real kernel's pool put them (`pfns:`, patlab probe's replay). */
+export function withReplay<T>(bo: TtmBo, pfns: number[] | undefined, f: () => T): T {
   const t = bo.ttm;
   if (!t || pfns === undefined) return f();
   if (pfns.length !== t.numPages) throw new ImpossibleRequestError(`pfns names ${pfns.length} page(s), the tt has ${t.numPages}`);
