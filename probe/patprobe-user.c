@@ -7,6 +7,7 @@
  *   S:Rn    process S runs step n (the module's code, in process S's context)
  *   S:Fn:C  process S forks (step n); the child is process C
  *   S:Xn    process S exits (step n)
+ *   S:Mn    process S makes step n's mremap (the module says the arguments)
  *   0:Rn    the controller runs step n
  *
  * The first process here (the controller, process 0) starts process 1, sends each token to its
@@ -29,6 +30,7 @@
 #define NR_clone 56
 #define NR_exit_group 231
 #define NR_wait4 61
+#define NR_mremap 25
 #else
 #define NR_read 3
 #define NR_write 4
@@ -38,7 +40,9 @@
 #define NR_clone 120
 #define NR_exit_group 252
 #define NR_wait4 114
+#define NR_mremap 163
 #endif
+#define MREMAP_MAYMOVE 1
 #define O_RDWR 2
 #define SIGCHLD 17
 #define CLONE_PARENT 0x00008000
@@ -90,9 +94,9 @@ static long say(const char *text, long n, long m, int two)
 
 static long num(const char **p)
 {
-	long v = 0;
-	while (**p >= '0' && **p <= '9') v = v * 10 + *(*p)++ - '0';
-	return v;
+	unsigned long v = 0;	/* a 32-bit user address can be above LONG_MAX */
+	while (**p >= '0' && **p <= '9') v = v * 10 + (unsigned long)(*(*p)++ - '0');
+	return (long)v;
 }
 
 /* A process's loop: read a command (op, step, child slot), do it, answer (ok, and a pid). */
@@ -113,6 +117,18 @@ static void __attribute__((noreturn)) worker(int slot)
 			if (pid == 0) worker((int)c[2]);
 			a[0] = pid < 0;
 			a[1] = pid;
+		} else if (c[0] == 'M') {
+			/* mremap(addr, old_size, new_size, MREMAP_MAYMOVE): the module says the arguments. */
+			char b[96]; long n, v[3] = { 0, 0, 0 }, r; int j = 0; const char *q = b;
+			say("BEGIN", c[1], 0, 0);
+			say("ARGS", c[1], 0, 0);
+			n = sys4(NR_read, dev, (long)b, sizeof(b) - 1, 0);
+			if (n <= 0) die(5);
+			b[n] = 0;
+			for (j = 0; j < 3; j++) { v[j] = num(&q); if (*q) q++; }
+			r = sys4(NR_mremap, v[0], v[1], v[2], MREMAP_MAYMOVE);
+			say("MREMAPPED", c[1], r, 1);
+			say("END", c[1], 0, 0);
 		} else if (c[0] == 'X' || c[0] == 'Q') {
 			sys4(NR_write, ack[1], (long)a, sizeof(a), 0);
 			die(0);

@@ -34,12 +34,16 @@ test('a scenario without processes runs its steps in insmod, as before, and has 
   assert.match(m.c, /if \(probe_step\(1\)\) goto out;\n\tif \(probe_step\(2\)\) goto out;\nout:\n\tprobe_finish\(\);/);
 });
 
-test('a pid no fork made, and a fork without child_pid, are not supported, with the reason', () => {
+test('in a scenario with processes, a pid no fork made and a fork without child_pid are not supported, with the reason', () => {
   const base = 'name: n\nmachine: debian-6.1-amd64-qemu\nsteps:\n  - mmap: { size: 4K }\n    as: m\n';
-  const a = moduleSource(loadScenarioFile(base + '  - munmap: { addr: m, size: 4K }\n    pid: 7\n', 'a.yaml'));
-  assert.match(a.unsupported!.reason, /^step 2 munmap: pid 7 is not a process the probe has/);
+  const a = moduleSource(loadScenarioFile(base + '  - fork: { child_pid: 2 }\n  - munmap: { addr: m, size: 4K }\n    pid: 7\n', 'a.yaml'));
+  assert.match(a.unsupported!.reason, /^step 3 munmap: pid 7 is not a process the probe has/);
   const b = moduleSource(loadScenarioFile(base + '  - fork: {}\n', 'b.yaml'));
   assert.match(b.unsupported!.reason, /^step 2 fork: fork without child_pid/);
+  // With no fork, exit or mremap a step's pid is the model's alone: it runs in insmod, as every step does.
+  const c = moduleSource(loadScenarioFile(base + '  - munmap: { addr: m, size: 4K }\n    pid: 7\n', 'c.yaml'));
+  assert.equal(c.unsupported, undefined);
+  assert.equal(c.plan, undefined);
 });
 
 test('the /init runs the user program with the module\'s plan once insmod has loaded it', () => {
@@ -61,4 +65,14 @@ test('the user program builds with no libc for both kernels\' architectures, sta
     assert.ok(!elf.includes('ld-linux'), 'no dynamic loader');
     assert.equal(spawnSync('nm', ['-u', r.path], { encoding: 'utf8' }).stdout.trim(), '');
   }
+});
+
+test('mremap is the process\'s own system call: a plan token, the module gives the arguments and takes the new address; a fixed new_addr is not supported', () => {
+  const f = join(REPO_ROOT, 'scenarios', 'spec04', 'mremap-pfnmap.yaml');
+  const m = moduleSource(loadScenarioFile(readFileSync(f, 'utf8'), f));
+  assert.deepEqual(m.plan, ['1:R1', '1:R2', '1:M3', '1:M4', '1:R5', '1:R6']);
+  assert.match(m.c, /case 3: snprintf\(probe_args, sizeof\(probe_args\), "%lu %lu %lu\\n", \(unsigned long\)\(\(h_m\)\), \(unsigned long\)0x4000ULL, \(unsigned long\)0x8000ULL\); break;/);
+  assert.match(m.c, /case 4: h_m2 = ret; break;/);
+  const fixed = moduleSource(loadScenarioFile('name: n\nmachine: debian-6.1-amd64-qemu\nsteps:\n  - mmap: { size: 8K }\n    as: m\n  - mremap: { addr: m, old_size: 8K, new_size: 8K, new_addr: 0x7f0000000000 }\n', 'n.yaml'));
+  assert.match(fixed.unsupported!.reason, /^step 2 mremap: mremap with new_addr: a fixed address is of the model's layout/);
 });

@@ -23,7 +23,8 @@ export interface ModuleSource {
   ttm?: { pagePoolSize: number | null };
   /**
    * The scenario forks or exits: the steps are run by the user program's processes (probe/patprobe-user.c),
-   * one token per step (`S:Rn` process S runs step n, `S:Fn:C` S forks the child C, `S:Xn` S exits;
+   * one token per step (`S:Rn` process S runs step n, `S:Fn:C` S forks the child C, `S:Xn` S exits,
+   * `S:Mn` S makes step n's mremap;
    * process 0 is the controller, which runs a step with no pid once the first process has exited).
    */
   plan?: string[];
@@ -589,7 +590,7 @@ export const PROBE_CALLS = [
   'ioremap', 'ioremap_uc', 'ioremap_wc', 'ioremap_wt', 'ioremap_cache', 'iounmap', 'lookup_address', 'memtype_reserve', 'memtype_free',
   'vmap', 'vunmap', 'memremap', 'memunmap', 'kmap', 'kunmap', 'kmap_local_page', 'kmap_local_page_prot', 'kunmap_local',
   'arch_io_reserve_memtype_wc', 'arch_io_free_memtype_wc', 'lookup_memtype', 'remap_pfn_range', 'vm_insert_page', 'vm_insert_pages', 'vmf_insert_mixed', 'page_ref_count', 'get_user_pages', 'put_page',
-  'follow_pfnmap', 'fork', 'exit', 'ttm_bo_touch', '_set_memory_uc', '_set_memory_wc', '_set_memory_wt', '_set_memory_wb', 'track_pfn_insert', 'devmem_mmap', 'ttm_pool_shrink',
+  'follow_pfnmap', 'fork', 'exit', 'ttm_bo_touch', '_set_memory_uc', '_set_memory_wc', '_set_memory_wt', '_set_memory_wb', 'track_pfn_insert', 'devmem_mmap', 'ttm_pool_shrink', 'mremap',
 ] as const;
 
 /** The module for a scenario's steps, stopping at the first step it cannot write. */
@@ -603,8 +604,11 @@ export function moduleSource(sc: Scenario): ModuleSource {
   let nextProc = 2;
   const plan: string[] = [];
   const names: string[] = [];
-  // Without a fork or an exit every step runs in insmod, whatever pid it names (its pid is the model's alone).
-  const withProcs = sc.steps.some((s) => s.call === 'fork' || s.call === 'exit');
+  // Without a fork, an exit or an mremap every step runs in insmod, whatever pid it names (its pid is the model's alone).
+  const withProcs = sc.steps.some((s) => s.call === 'fork' || s.call === 'exit' || s.call === 'mremap');
+  const mremapArgs: string[] = [];
+  const mremapDone: string[] = [];
+  const a0 = (st: ScenarioStep, k: string): boolean => st.args[k] !== undefined;
   for (const s of sc.steps) {
     let body: string[] = [];
     try {
@@ -623,6 +627,18 @@ export function moduleSource(sc: Scenario): ModuleSource {
         procs.delete(s.pid ?? 1);
         plan.push(`${proc}:X${s.index}`);
         names.push(`case ${s.index}: return "exit";`);
+      } else if (s.call === 'mremap') {
+        // The system call, made by the process itself (the kernel exports no mremap): the module gives it the arguments.
+        if (a0(s, 'new_addr')) throw new Unsupported("mremap with new_addr: a fixed address is of the model's layout, not the real process's");
+        if (proc === 0) throw new Unsupported('mremap after the first process has exited, with no pid:');
+        const addr = expr(s.args['addr'], 'vaddr', handles, 'addr');
+        plan.push(`${proc}:M${s.index}`);
+        names.push(`case ${s.index}: return "mremap";`);
+        mremapArgs.push(`\tcase ${s.index}: snprintf(probe_args, sizeof(probe_args), "%lu %lu %lu\\n", (unsigned long)(${addr}), (unsigned long)${num(s.args['old_size'])}, (unsigned long)${num(s.args['new_size'])}); break;`);
+        if (s.as) {
+          handles.set(s.as, { kind: 'addr', count: 0 });
+          mremapDone.push(`\tcase ${s.index}: ${cName(s.as)} = ret; break;`);
+        }
       } else {
         body = stepBody(s, handles);
         plan.push(`${proc}:R${s.index}`);
@@ -635,7 +651,7 @@ export function moduleSource(sc: Scenario): ModuleSource {
     }
     steps.push(s.index);
   }
-  const user = plan.some((t) => /:[FX]/.test(t));
+  const user = plan.some((t) => /:[FXM]/.test(t));
   const decls: string[] = [];
   const frees: string[] = [];
   const exits: string[] = [];
@@ -665,6 +681,15 @@ export function moduleSource(sc: Scenario): ModuleSource {
     '',
     '/* The calls the user program makes itself, by step, for their markers. */',
     `static const char *probe_call(long i) { switch (i) { ${names.map((x) => x + ' ').join('')}default: return "?"; } }`,
+    '',
+    '/* An mremap step\'s arguments for the user program (read() after "ARGS n"), and its new address once made. */',
+    'static char probe_args[96];',
+    `static void probe_mremap_args(long i) { probe_args[0] = 0; switch (i) {`,
+    ...mremapArgs,
+    '\tdefault: break; } }',
+    `static void __maybe_unused probe_mremapped(long i, unsigned long ret) { switch (i) {`,
+    ...mremapDone,
+    '\tdefault: break; } }',
     '',
     '/* One step, in the context of the process that runs it (insmod, or the user program\'s). -1: stop. */',
     'static int probe_step(int i)',
@@ -1198,6 +1223,18 @@ static int probe_mmap(struct file *f, struct vm_area_struct *vma)
 static int probe_step(int i);
 static void probe_finish(void);
 static const char *probe_call(long i);
+static char probe_args[96];
+static void probe_mremap_args(long i);
+static void probe_mremapped(long i, unsigned long ret);
+
+/* The arguments "ARGS n" asked for (an mremap step's). */
+static ssize_t probe_read(struct file *f, char __user *ub, size_t n, loff_t *pos)
+{
+	size_t len = strlen(probe_args);
+	if (n < len + 1) return -EINVAL;
+	if (copy_to_user(ub, probe_args, len + 1)) return -EFAULT;
+	return len + 1;
+}
 
 /*
  * What the user program writes (probe/patprobe-user.c): "RUN n" runs step n in the writer's context;
@@ -1219,12 +1256,18 @@ static ssize_t probe_write(struct file *f, const char __user *ub, size_t n, loff
 		if (b > 0) { pr_info("patprobe: OBS %ld pid=%ld\n", a, b); pr_info("patprobe: FORK %ld %ld\n", a, b); }
 	} else if (got >= 2 && !strcmp(verb, "PID")) pr_info("patprobe: PID %ld\n", a);
 	else if (got >= 2 && !strcmp(verb, "CTL")) pr_info("patprobe: CTL %ld\n", a);
+	else if (got >= 2 && !strcmp(verb, "ARGS")) probe_mremap_args(a);
+	else if (got == 3 && !strcmp(verb, "MREMAPPED")) {
+		/* The new address is the real process's: the return value compared is 0 or the errno. */
+		pr_info("patprobe: OBS %ld ret=%ld\n", a, IS_ERR_VALUE((unsigned long)b) ? b : 0);
+		if (!IS_ERR_VALUE((unsigned long)b)) probe_mremapped(a, (unsigned long)b);
+	}
 	else if (got >= 1 && !strcmp(verb, "FINAL")) probe_finish();
 	else return -EINVAL;
 	return n;
 }
 
-static const struct file_operations probe_fops = { .owner = THIS_MODULE, .mmap = probe_mmap, .write = probe_write };
+static const struct file_operations probe_fops = { .owner = THIS_MODULE, .mmap = probe_mmap, .write = probe_write, .read = probe_read };
 static struct miscdevice probe_dev = { .minor = MISC_DYNAMIC_MINOR, .name = "patprobe", .fops = &probe_fops };
 
 static unsigned long (*p_kln)(const char *);
