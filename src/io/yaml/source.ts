@@ -18,9 +18,22 @@ export function parseYaml(text: string, file: string): { file: string; lineCount
   const err = doc.errors[0];
   if (err) {
     const at = lineCounter.linePos(err.pos[0]);
-    throw new InputError(file, at.line, at.col, `YAML syntax error: ${firstLine(err.message)}`);
+    throw new InputError(file, at.line, at.col, `YAML syntax error: ${firstLine(err.message)}${hint(text, err.pos[0], err.message)}`);
   }
   return { file, lineCounter, doc };
+}
+
+/**
+ * What a scenario writer most likely meant: `name[i]` (a page of a handle) inside a `{ }` flow
+ * mapping is YAML's flow sequence, not part of the value.
+ */
+function hint(text: string, pos: number, message: string): string {
+  if (/flow-seq-start/.test(message) && text[pos] === '[' && /[A-Za-z0-9_]$/.test(text.slice(0, pos))) {
+    const name = /([A-Za-z_][A-Za-z0-9_]*)$/.exec(text.slice(0, pos))?.[1] ?? 'name';
+    const idx = /^\[(\d+)\]/.exec(text.slice(pos))?.[1] ?? '0';
+    return ` (inside { }, a page of a handle is ${name}.${idx}, or quote it: "${name}[${idx}]")`;
+  }
+  return '';
 }
 
 export class YamlSource {

@@ -27,6 +27,8 @@ function run(name: string, text: string, ...extra: string[]): { code: number | n
 /** [name, scenario text, line, col, message] — the message exactly as printed after `FILE:LINE:COL: `. */
 const CASES: [string, string, number, number, string][] = [
   ['yaml-syntax', 'machine: desktop-x86-64\nsteps:\n  - ioremap: { phys: 0x1000, size: 0x1000\n', 4, 1, 'YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }'],
+  // name[i] inside a flow mapping is a YAML flow sequence: the error says how to write it.
+  ['yaml-page-index', 'machine: desktop-x86-64\nsteps:\n  - alloc_pages: { gfp: GFP_KERNEL, count: 2 }\n    as: buf\n  - kmap: { page: buf[1] }\n', 5, 22, 'YAML syntax error: Unexpected flow-seq-start at node end (inside { }, a page of a handle is buf.1, or quote it: "buf[1]")'],
   [
     'top-key',
     'machine: desktop-x86-64\nstepz: []\nsteps: []\n',
