@@ -159,6 +159,14 @@ test('probe --kernel with an unknown name is one positioned line, exit 2', () =>
   assert.match(r.err, /^<command line>:1:1: unknown --kernel '5\.10-amd64': expected one of 6\.1-amd64, 6\.1-686-pae, 6\.12-amd64\n$/);
 });
 
+test('probe --batch that is not a whole number from 1 is one positioned line, exit 2', () => {
+  for (const bad of ['0', '-3', '2.5', 'many']) {
+    const r = cli(CASE01, '--batch', bad);
+    assert.equal(r.code, 2, bad);
+    assert.equal(r.err, `<command line>:1:1: --batch '${bad}': expected a whole number from 1 to 9999\n`, bad);
+  }
+});
+
 // Real kernels under qemu: scripts/probe/install.sh puts them in place (.ci/run runs it). The
 // issue's own command, one scenario in a boot of its own; every scenario, batched, is kernels.test.ts.
 const k686 = findKernel('6.1-686-pae');

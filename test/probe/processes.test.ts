@@ -76,3 +76,13 @@ test('mremap is the process\'s own system call: a plan token, the module gives t
   const fixed = moduleSource(loadScenarioFile('name: n\nmachine: debian-6.1-amd64-qemu\nsteps:\n  - mmap: { size: 8K }\n    as: m\n  - mremap: { addr: m, old_size: 8K, new_size: 8K, new_addr: 0x7f0000000000 }\n', 'n.yaml'));
   assert.match(fixed.unsupported!.reason, /^step 2 mremap: mremap with new_addr: a fixed address is of the model's layout/);
 });
+
+test('--emit of a scenario with processes writes the user program and its plan beside the module, and says how to run them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'emit-'));
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'), 'probe', CASE11, '--emit', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(readFileSync(join(dir, 'patprobe.plan'), 'utf8'), '1:R1 1:R2 1:F3:2 2:R4 1:R5 1:X6 0:R7 2:X8 0:R9\n');
+  assert.equal(readFileSync(join(dir, 'patprobe-user.c'), 'utf8'), readFileSync(join(REPO_ROOT, 'probe', 'patprobe-user.c'), 'utf8'));
+  assert.match(readFileSync(join(dir, 'init'), 'utf8'), /\/patprobe-user \$\(cat \/\$1\.plan\)/);
+  assert.match(r.stdout, /after insmod, run \.\/patprobe-user \$\(cat patprobe\.plan\)/);
+});
