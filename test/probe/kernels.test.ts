@@ -241,3 +241,17 @@ test('real kernels: the highmem set_pages_array oops, ttm_bo_touch through the r
   assert.match(touch, /^ {2}agrees {3}step 4 ttm_bo_touch: fault: VM_FAULT_NOPAGE$/m);
   assert.doesNotMatch(ran('6.1-amd64', 'spec03/or-semantics.yaml'), /not supported/);
 });
+
+// VRAM BOs (spec 05 §4.4 sequences D and E): a BO in the device's VRAM range manager whose aperture
+// is the scenario's bus address; faulted, TTM asks for WC, and PAT gives WC where the driver
+// reserved the aperture WC (arch_io_reserve_memtype_wc) and UC- where nothing covers it.
+test('real 6.1-amd64 and 6.12-amd64 kernels: a WC VRAM BO faults WC under the driver\'s WC reservation and UC- without one', (t) => {
+  if (skipUnless(t, '6.1-amd64', '6.12-amd64')) return;
+  for (const key of ['6.1-amd64', '6.12-amd64'] as const) {
+    const out = ran(key, 'drivers/ttm-vram-aperture.yaml');
+    assert.doesNotMatch(out, /not supported/, key);
+    assert.match(out, /^ {2}agrees {3}step 5 ttm_bo_vm_fault: PTE type: write-combining$/m, key);
+    assert.match(out, /^ {2}agrees {3}step 8 ttm_bo_vm_fault: requested: write-combining$/m, key);
+    assert.match(out, /^ {2}agrees {3}step 8 ttm_bo_vm_fault: PTE type: uncached-minus$/m, key);
+  }
+});

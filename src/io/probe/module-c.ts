@@ -282,13 +282,15 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
     case 'ttm_bo_create': {
       if (!handles.ttm) throw new Unsupported('ttm_bo_create before ttm_device_init');
       if (!s.as) throw new Unsupported('ttm_bo_create without as:');
-      if (a['bus_offset'] !== undefined) throw new Unsupported('a VRAM BO needs a device with VRAM');
       const size = a['size']?.t === 'num' ? a['size'].v : -1;
       if (size <= 0) throw new Unsupported('size is not a number');
       const m = mode(a['caching'], 'caching');
       const caching = m === 0 ? 'ttm_cached' : m === 1 ? 'ttm_write_combined' : 'ttm_uncached';
+      // A VRAM BO: placed in the device's VRAM range manager, its bus address the scenario's (the aperture needs no device behind it: only PTEs are made).
+      const bus = a['bus_offset'];
+      if (bus !== undefined && bus.t !== 'num') throw new Unsupported('bus_offset is not a number');
       handles.set(s.as, { kind: 'bo', count: Math.ceil(size / 4096) });
-      out.push(`\t{ struct probe_bo *b = probe_bo_create(${hex(Math.ceil(size / 4096) * 4096)}, ${caching}, &r);`);
+      out.push(`\t{ struct probe_bo *b = probe_bo_create(${hex(Math.ceil(size / 4096) * 4096)}, ${caching}, ${bus?.t === 'num' ? `true, ${hex(bus.v)}` : 'false, 0'}, &r);`);
       out.push(`\t  if (!b) { pr_info("patprobe: OBS ${i} ret=%d\\n", r); goto step${i}_end; }`);
       out.push(`\t  ${cName(s.as)} = b; pr_info("patprobe: OBS ${i} ret=ok\\n"); }`, `step${i}_end:`);
       return out;
@@ -753,6 +755,7 @@ const TEMPLATE_TTM = String.raw`#include <drm/drm_device.h>
 #include <drm/ttm/ttm_device.h>
 #include <drm/ttm/ttm_tt.h>
 #include <drm/ttm/ttm_placement.h>
+#include <drm/ttm/ttm_range_manager.h>
 #include <drm/ttm/ttm_resource.h>
 #include <linux/iosys-map.h>
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
@@ -762,7 +765,7 @@ const TEMPLATE_TTM = String.raw`#include <drm/drm_device.h>
 #include <drm/ttm/ttm_bo_driver.h>
 #endif
 
-struct probe_bo { struct ttm_buffer_object bo; enum ttm_caching caching; };
+struct probe_bo { struct ttm_buffer_object bo; enum ttm_caching caching; u64 bus_offset; };
 static int probe_ttm_mmap(struct vm_area_struct *vma);
 static struct ttm_device probe_bdev;
 static struct drm_vma_offset_manager probe_vma_mgr;
@@ -784,9 +787,20 @@ static int probe_move(struct ttm_buffer_object *bo, bool evict, struct ttm_opera
 	ttm_bo_move_null(bo, new_mem);
 	return 0;
 }
-static struct ttm_device_funcs probe_ttm_funcs = { .ttm_tt_create = probe_tt_create, .ttm_tt_destroy = probe_tt_destroy, .evict_flags = probe_evict_flags, .move = probe_move };
+/* A VRAM BO's aperture: the bus address the scenario gave it, I/O memory with the BO's caching. */
+static int probe_io_mem_reserve(struct ttm_device *bdev, struct ttm_resource *mem)
+{
+	struct probe_bo *b;
+	if (mem->mem_type != TTM_PL_VRAM) return mem->mem_type == TTM_PL_SYSTEM ? 0 : -EINVAL;
+	b = container_of(mem->bo, struct probe_bo, bo);
+	mem->bus.offset = b->bus_offset;
+	mem->bus.is_iomem = true;
+	mem->bus.caching = b->caching;
+	return 0;
+}
+static struct ttm_device_funcs probe_ttm_funcs = { .ttm_tt_create = probe_tt_create, .ttm_tt_destroy = probe_tt_destroy, .evict_flags = probe_evict_flags, .move = probe_move, .io_mem_reserve = probe_io_mem_reserve };
 
-static bool probe_ttm_inited;
+static bool probe_ttm_inited, probe_vram;
 static int probe_ttm_device_init(bool use_dma32)
 {
 	int r;
@@ -796,6 +810,8 @@ static int probe_ttm_device_init(bool use_dma32)
 	/* The device's address space is the misc file's: BO mappings are its VMAs (ttm_bo_unmap_virtual zaps them). */
 	r = ttm_device_init(&probe_bdev, &probe_ttm_funcs, probe_dev.this_device, probe_file->f_mapping, &probe_vma_mgr, false, use_dma32);
 	probe_ttm_inited = r == 0;
+	/* A VRAM manager (offsets only; a BO's bus address is its own): 1 GiB of pages. */
+	if (r == 0) probe_vram = ttm_range_man_init(&probe_bdev, TTM_PL_VRAM, false, 1UL << (30 - PAGE_SHIFT)) == 0;
 	return r;
 }
 
@@ -806,16 +822,17 @@ static int probe_ttm_device_init(bool use_dma32)
  */
 static void probe_ttm_fini(void)
 {
+	if (probe_vram) ttm_range_man_fini(&probe_bdev, TTM_PL_VRAM);
 	if (probe_ttm_inited) ttm_device_fini(&probe_bdev);
-	probe_ttm_inited = false;
+	probe_ttm_inited = probe_vram = false;
 }
 
 static void probe_bo_destroy(struct ttm_buffer_object *bo) { dma_resv_fini(&bo->base._resv); kfree(container_of(bo, struct probe_bo, bo)); }
 
-static struct probe_bo *probe_bo_create(size_t size, enum ttm_caching caching, int *ret)
+static struct probe_bo *probe_bo_create(size_t size, enum ttm_caching caching, bool vram, u64 bus_offset, int *ret)
 {
 	struct ttm_operation_ctx ctx = { .interruptible = false, .no_wait_gpu = false };
-	struct ttm_place place = { .mem_type = TTM_PL_SYSTEM };
+	struct ttm_place place = { .mem_type = vram ? TTM_PL_VRAM : TTM_PL_SYSTEM };
 	struct ttm_placement placement = { .num_placement = 1, .placement = &place,
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
 		.num_busy_placement = 1, .busy_placement = &place,
@@ -824,6 +841,7 @@ static struct probe_bo *probe_bo_create(size_t size, enum ttm_caching caching, i
 	struct probe_bo *b = kzalloc(sizeof(*b), GFP_KERNEL);
 	if (!b) { *ret = -ENOMEM; return NULL; }
 	b->caching = caching;
+	b->bus_offset = bus_offset;
 	drm_gem_private_object_init(&probe_drm, &b->bo.base, size);
 	/* On error ttm_bo_init_reserved() calls the destroy callback itself. */
 	*ret = ttm_bo_init_reserved(&probe_bdev, &b->bo, ttm_bo_type_kernel, &placement, 0, &ctx, NULL, NULL, probe_bo_destroy);
