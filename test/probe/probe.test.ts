@@ -85,6 +85,19 @@ test('the observation parser reads markers, observations and messages between th
   assert.deepEqual(r.directmap, ['DirectMap4k:       10232 kB']);
 });
 
+test('lines other contexts print on their own schedule (the TSC refinement, the clocksource switch) are not a step\'s messages', () => {
+  const r = parseProbeDmesg([
+    'patprobe: PID 7',
+    'patprobe: STEP 17 arch_io_reserve_memtype_wc BEGIN',
+    '[    2.913911] tsc: Refined TSC clocksource calibration: 2596.113 MHz',
+    '[    2.914101] clocksource: tsc: mask: 0xffffffffffffffff max_cycles: 0x256be3faaaa, max_idle_ns: 440795211792 ns',
+    '[    2.916000] clocksource: Switched to clocksource tsc',
+    '[    2.916100] x86/PAT: memtype_reserve added [mem 0xd0100000-0xd01fffff], track write-combining, req write-combining, ret write-combining',
+    'patprobe: STEP 17 END',
+  ].join('\n'));
+  assert.deepEqual(r.steps.get(17)!.messages, ['x86/PAT: memtype_reserve added [mem 0xd0100000-0xd01fffff], track write-combining, req write-combining, ret write-combining']);
+});
+
 test('user-mapping calls: remap_pfn_range and vm_insert_page take mmap_lock for writing, gup pins into its own handle', () => {
   const text = [
     'name: t',

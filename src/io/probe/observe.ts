@@ -44,6 +44,24 @@ export interface RealRun {
   errors: string[];
 }
 
+/**
+ * Lines other contexts print on their own schedule, which a slow TCG guest can print between a
+ * step's markers: the TSC's refined calibration and the clocksource switch it causes (a delayed
+ * work item after boot, arch/x86/kernel/tsc.c `tsc_refine_calibration_work`), the CRNG's
+ * readiness (drivers/char/random.c), and the warnings of a machine too slow for its timers
+ * (kernel/time/hrtimer.c, kernel/events/core.c, kernel/sched/rt.c, kernel/workqueue.c). No call
+ * the probe makes prints them; they are not the step's.
+ */
+const ASYNC_LINES: readonly RegExp[] = [
+  /^tsc: Refined TSC clocksource calibration: /,
+  /^clocksource: /,
+  /^random: crng init done$/,
+  /^hrtimer: interrupt took \d+ ns$/,
+  /^perf: interrupt took too long /,
+  /^sched: RT throttling activated$/,
+  /^workqueue: .* hogged CPU /,
+];
+
 /** Read the module's dmesg (`probe-dmesg.txt`). */
 export function parseProbeDmesg(text: string): RealRun {
   const run: RealRun = { steps: new Map(), patMemtypeList: [], directmap: [], directmapBegin: [], patMemtypeListBegin: [], pid: null, allocs: new Map(), ttPages: new Map(), split4k: [], split1g: [], forks: new Map(), ctl: null, errors: [] };
@@ -83,7 +101,7 @@ export function parseProbeDmesg(text: string): RealRun {
     else if ((m = /^patprobe: CTL (\d+)$/.exec(l))) run.ctl = Number(m[1]);
     else if ((m = /^patprobe: ERROR (.*)$/.exec(l))) run.errors.push(m[1]!);
     else if (/^patprobe: (BEGIN|DONE)$/.test(l)) continue;
-    else if (cur) cur.messages.push(l);
+    else if (cur && !ASYNC_LINES.some((r) => r.test(l))) cur.messages.push(l);
   }
   return run;
 }
