@@ -237,9 +237,7 @@ const TTM_CALLS: CallSpec<K>[] = [
       ttmReap(k);
       const addr = a['addr'] as number;
       // The fault populates the tt: a replay gives its pages where a real kernel's pool put them.
-      const vma = currentMm(k).vmaLookup(addr);
-      const faulted = vma ? ttmBoOfVma(k, vma) : null;
-      const r = faulted ? withReplay(faulted, a['pfns'] as number[] | undefined, () => ttmBoVmFault(k, addr)) : ttmBoVmFault(k, addr);
+      const r = withReplayAt(k, addr, a['pfns'] as number[] | undefined, () => ttmBoVmFault(k, addr));
       const fields: Record<string, string | number | boolean> = { fault: vmFaultName(r.ret), prefaulted: r.inserted };
       if (r.bo) fields['requested'] = cattrName(k.tables.pgprot2cachemode(r.requestedProt & PAGE_CACHE_MASK));
       const v = r.vma;
@@ -315,8 +313,15 @@ const TTM_CALLS: CallSpec<K>[] = [
   },
 ];
 
+/** {@link withReplay} for the BO mapped at user address `addr` (a fault or touch there populates its tt); `f` alone where none is. */
+export function withReplayAt<T>(k: K, addr: number, pfns: number[] | undefined, f: () => T): T {
+  const vma = currentMm(k).vmaLookup(addr);
+  const bo = vma ? ttmBoOfVma(k, vma) : null;
+  return bo ? withReplay(bo, pfns, f) : f();
+}
+
 /** Run `f` with the tt's pages taken where a real kernel's pool put them (`pfns:`, patlab probe's replay). */
-export function withReplay<T>(bo: TtmBo, pfns: number[] | undefined, f: () => T): T {
+function withReplay<T>(bo: TtmBo, pfns: number[] | undefined, f: () => T): T {
   const t = bo.ttm;
   if (!t || pfns === undefined) return f();
   if (pfns.length !== t.numPages) throw new ImpossibleRequestError(`pfns names ${pfns.length} page(s), the tt has ${t.numPages}`);

@@ -11,8 +11,7 @@ import { VM_FAULT_NOPAGE, vmFaultName } from '../vm/fault.js';
 import { currentMm } from '../vm/mm.js';
 import { LV_NONE } from '../vm/user-ptes.js';
 import type { CallResult, CallSpec } from './types.js';
-import { ttmBoOfVma } from '../drivers/ttm/mmap.js';
-import { replayPfnsSpec, withReplay } from './driver-calls.js';
+import { replayPfnsSpec, withReplayAt } from './driver-calls.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
 
@@ -43,12 +42,7 @@ export const TOUCH_CALLS: CallSpec<MmContext>[] = [
       { name: 'write', kind: 'bool', optional: true },
       replayPfnsSpec,
     ],
-    run: (k, a) => {
-      // The first fault populates the BO's tt: a replay gives its pages where a real kernel's pool put them.
-      const vma = currentMm(k).vmaLookup(a['addr'] as number);
-      const bo = vma ? ttmBoOfVma(k, vma) : null;
-      const touch = (): CallResult => ttmBoTouch(k, a['addr'] as number, a['size'] as number, a['write'] !== false);
-      return bo ? withReplay(bo, a['pfns'] as number[] | undefined, touch) : touch();
-    },
+    // The first fault populates the BO's tt: a replay gives its pages where a real kernel's pool put them.
+    run: (k, a) => withReplayAt(k, a['addr'] as number, a['pfns'] as number[] | undefined, () => ttmBoTouch(k, a['addr'] as number, a['size'] as number, a['write'] !== false)),
   },
 ];
