@@ -23,7 +23,7 @@ import type { KernelContext } from '../kernel/context.js';
 import type { DirectMap } from '../kernel/mm/direct-map.js';
 import { replayLateBootSplits, replayMemtypeEntries } from '../kernel/setup/late-boot-splits.js';
 import { moduleSource, type ModuleSource } from '../io/probe/module-c.js';
-import { PROBE_KERNELS, type ProbeKernel, type KernelInstall, type QemuShape, type ProbeModule, findKernel, qemuShape, buildModules, buildInitramfs, boot, splitConsole, writeBundle, probeInitScript } from '../io/probe/harness.js';
+import { PROBE_KERNELS, type ProbeKernel, type KernelInstall, type QemuShape, type ProbeModule, findKernel, qemuShape, buildModules, buildInitramfs, boot, splitConsole, writeBundle, probeInitScript, USER_PROGRAM_CFLAGS } from '../io/probe/harness.js';
 import { parseProbeDmesg, observations, observationsToText, leftoverEntries } from '../io/probe/observe.js';
 import { planBoots } from '../io/probe/batch.js';
 import type { Scenario } from '../run/scenario.js';
@@ -78,7 +78,7 @@ export function registerProbe(program: Command): void {
           if (it.mod.plan) {
             writeFileSync(join(dir, 'patprobe-user.c'), packagedFile('probe/patprobe-user.c'));
             writeFileSync(join(dir, 'patprobe.plan'), it.mod.plan.join(' ') + '\n');
-            wrote += `  wrote ${dir}/patprobe-user.c, patprobe.plan (the scenario's processes: gcc -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector -fno-pic -no-pie -O1 -o patprobe-user patprobe-user.c; after insmod, run ./patprobe-user $(cat patprobe.plan))\n`;
+            wrote += `  wrote ${dir}/patprobe-user.c, patprobe.plan (the scenario's processes: gcc ${USER_PROGRAM_CFLAGS.join(' ')} -o patprobe-user patprobe-user.c; after insmod, run ./patprobe-user $(cat patprobe.plan))\n`;
           }
           await writeStdout(it.head + wrote);
         }
@@ -275,16 +275,18 @@ function compareOne(sc: Scenario, mod: ModuleSource, machine: Scenario['machine'
     ...(real.pid !== null ? { defaultPid: real.pid } : {}),
   });
   out += `  booted ${k.release}: ${cmd.split(' -kernel ')[0]}\n`;
-  const atBoot = runScenario({ ...sc, machine, steps: [], expect: undefined } as typeof sc, KERNEL_DRIVER, { onStep: bootShape });
+  // The boot the steps start from: `booted` itself unless entries were replayed into it.
+  const atBoot = left.length === 0 ? booted : runScenario({ ...sc, machine, steps: [], expect: undefined } as typeof sc, KERNEL_DRIVER, { onStep: bootShape });
   const obs = observations(real, predicted, mod.steps, atBoot.final.directmap, atBoot.final.patMemtypeList);
   return out + observationsToText(obs);
 }
 
 /**
- * The steps patlab predicts, as the real kernel ran them: every step runs in the insmod
- * process (a step's `comm:`/`pid:` is the model's alone), and each allocation gets the
- * page the real allocator returned, so addresses in messages, the list and the
- * direct map are the real ones (docs/probe.md §3).
+ * The steps patlab predicts, as the real kernel ran them: without the user program every step
+ * runs in the insmod process (a step's `comm:`/`pid:` is the model's alone); with it (`procs`)
+ * each scenario pid is the real process that ran the step. Each allocation and populated tt gets
+ * the pages the real kernel gave it, so addresses in messages, the list and the direct map are
+ * the real ones (docs/probe.md §1, §3).
  */
 function replayableSteps(steps: ScenarioStep[], ran: number[], allocs: Map<number, number[]>, ttPages: Map<number, number[]>, procs?: { pid: number | null; ctl: number | null; forks: Map<number, number>; plan: string[] }): ScenarioStep[] {
   // With the user program, each scenario pid is a real process: pid 1 the first, a fork's child_pid its real child.

@@ -100,17 +100,19 @@ export interface ProbeModule {
   plan?: string[];
 }
 
+/** gcc's flags for the user program (no libc: raw system calls, static), before `-m32` on 686-pae. */
+export const USER_PROGRAM_CFLAGS: readonly string[] = ['-static', '-nostdlib', '-ffreestanding', '-fno-builtin', '-fno-stack-protector', '-fno-pic', '-no-pie', '-O1'];
+
 /**
- * Build the user program (probe/patprobe-user.c: no libc, raw system calls) as a static binary for
- * the kernel's architecture with the host's gcc (`-m32` for 686-pae).
+ * Build the user program (probe/patprobe-user.c) as a static binary for the kernel's
+ * architecture with the host's gcc (`-m32` for 686-pae).
  */
 export function buildUserProgram(dir: string, k: KernelInstall): { path: string } | { error: string } {
   mkdirSync(dir, { recursive: true });
   const src = join(dir, 'patprobe-user.c');
   writeFileSync(src, packagedFile('probe/patprobe-user.c'));
   const out = join(dir, 'patprobe-user');
-  const flags = ['-static', '-nostdlib', '-ffreestanding', '-fno-builtin', '-fno-stack-protector', '-fno-pic', '-no-pie', '-O1'];
-  const r = spawnSync('gcc', [...(k.arch === 'x86-32-pae' ? ['-m32'] : []), ...flags, '-o', out, src], { encoding: 'utf8' });
+  const r = spawnSync('gcc', [...(k.arch === 'x86-32-pae' ? ['-m32'] : []), ...USER_PROGRAM_CFLAGS, '-o', out, src], { encoding: 'utf8' });
   if (r.status !== 0) return { error: `building the user program failed: ${(r.stderr || r.error?.message || '').split('\n')[0]}` };
   return { path: out };
 }

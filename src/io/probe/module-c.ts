@@ -100,6 +100,17 @@ function pagesArg(a: RawArg | undefined, handles: Handles): { arr: string; count
   return { arr: cName(a.name), count: h.count };
 }
 
+/**
+ * The opening of a step that calls a function the kernel does not export: `{ DECL = kallsyms_lookup_name(NAME); LOCALS`
+ * then, when it is not found, the step's `key` observation says so and the module stops. The caller closes the block.
+ */
+function kallsymsFn(i: number, name: string, decl: string, key: string, locals = ''): string[] {
+  return [
+    `\t{ ${decl} = (void *)p_kln("${name}");${locals ? ' ' + locals : ''}`,
+    `\t  if (!f) { pr_info("patprobe: OBS ${i} ${key}=(probe: ${name} is not in kallsyms)\\n"); goto out; }`,
+  ];
+}
+
 /** One page of a pages handle, as `struct page *`. */
 function pageArg(a: RawArg | undefined, handles: Handles): string {
   // A page named by its pfn (a page the scenario did not allocate, e.g. kmap of low RAM).
@@ -415,15 +426,13 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
     case '_set_memory_wt':
     case '_set_memory_wb':
       // Not exported (arch/x86/mm/pat/set_memory.c; ioremap's CPA-only half): through kallsyms.
-      out.push(`\t{ int (*f)(unsigned long, int) = (void *)p_kln("${s.call}");`);
-      out.push(`\t  if (!f) { pr_info("patprobe: OBS ${i} ret=(probe: ${s.call} is not in kallsyms)\\n"); goto out; }`);
+      out.push(...kallsymsFn(i, s.call, 'int (*f)(unsigned long, int)', 'ret'));
       out.push(`\t  r = f(${expr(a['addr'], 'vaddr', handles, 'addr')}, ${num(a['numpages'])}); }`, obsRet);
       return out;
     case 'track_pfn_insert':
       // Not exported (arch/x86/mm/pat/memtype.c, until v6.15): through kallsyms; it reads only prot and pfn.
       out.push('#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)');
-      out.push(`\t{ void (*f)(struct vm_area_struct *, pgprot_t *, pfn_t) = (void *)p_kln("track_pfn_insert"); pgprot_t p = __pgprot(cachemode2protval(${PCM[mode(a['prot'], 'prot')]}));`);
-      out.push(`\t  if (!f) { pr_info("patprobe: OBS ${i} type=(probe: track_pfn_insert is not in kallsyms)\\n"); goto out; }`);
+      out.push(...kallsymsFn(i, 'track_pfn_insert', 'void (*f)(struct vm_area_struct *, pgprot_t *, pfn_t)', 'type', `pgprot_t p = __pgprot(cachemode2protval(${PCM[mode(a['prot'], 'prot')]}));`));
       out.push(`\t  f(NULL, &p, __pfn_to_pfn_t(${expr(a['pfn'], 'pfn', handles, 'pfn')}, PFN_DEV));`);
       out.push(`\t  pr_info("patprobe: OBS ${i} type=%s\\n", pte_type(pgprot_val(p), 0)); }`);
       out.push('#endif');
@@ -432,8 +441,7 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       // The drm-ttm_pool shrinker's scan itself (static in ttm_pool.c: through kallsyms, which searches modules).
       if (!handles.ttm) throw new Unsupported('ttm_pool_shrink before ttm_device_init (ttm.ko is loaded for TTM scenarios)');
       const n = a['nr_to_scan']?.t === 'num' ? hex(a['nr_to_scan'].v) : 'ULONG_MAX / 2';
-      out.push(`\t{ unsigned long (*f)(struct shrinker *, struct shrink_control *) = (void *)p_kln("ttm_pool_shrinker_scan"); struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = ${n} };`);
-      out.push(`\t  if (!f) { pr_info("patprobe: OBS ${i} ret=(probe: ttm_pool_shrinker_scan is not in kallsyms)\\n"); goto out; }`);
+      out.push(...kallsymsFn(i, 'ttm_pool_shrinker_scan', 'unsigned long (*f)(struct shrinker *, struct shrink_control *)', 'ret', `struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = ${n} };`));
       out.push(`\t  { unsigned long got = f(NULL, &sc); pr_info("patprobe: OBS ${i} ret=0\\n"); pr_info("patprobe: OBS ${i} freed=%lu\\n", got == SHRINK_STOP ? 0 : got); } }`);
       return out;
     }
@@ -610,7 +618,6 @@ export function moduleSource(sc: Scenario): ModuleSource {
   const withProcs = sc.steps.some((s) => s.call === 'fork' || s.call === 'exit' || s.call === 'mremap');
   const mremapArgs: string[] = [];
   const mremapDone: string[] = [];
-  const a0 = (st: ScenarioStep, k: string): boolean => st.args[k] !== undefined;
   for (const s of sc.steps) {
     let body: string[] = [];
     try {
@@ -631,7 +638,7 @@ export function moduleSource(sc: Scenario): ModuleSource {
         names.push(`case ${s.index}: return "exit";`);
       } else if (s.call === 'mremap') {
         // The system call, made by the process itself (the kernel exports no mremap): the module gives it the arguments.
-        if (a0(s, 'new_addr')) throw new Unsupported("mremap with new_addr: a fixed address is of the model's layout, not the real process's");
+        if (s.args['new_addr'] !== undefined) throw new Unsupported("mremap with new_addr: a fixed address is of the model's layout, not the real process's");
         if (proc === 0) throw new Unsupported('mremap after the first process has exited, with no pid:');
         const addr = expr(s.args['addr'], 'vaddr', handles, 'addr');
         plan.push(`${proc}:M${s.index}`);
