@@ -16,7 +16,8 @@ export interface MemtypeListEntry {
   format: 'current' | 'old';
 }
 
-const CATTR = ['write-back', 'write-combining', 'write-through', 'write-protect', 'uncached-minus', 'uncached'] as const;
+/** `cattr_name()`'s words (arch/x86/mm/pat/memtype.h): WP is "write-protected" (the MTRR name is "write-protect"). */
+const CATTR = ['write-back', 'write-combining', 'write-through', 'write-protected', 'uncached-minus', 'uncached'] as const;
 const CURRENT = /^PAT: \[mem 0x([0-9a-f]{1,16})-0x([0-9a-f]{1,16})\] (\S+)$/;
 const OLD = /^(\S+) @ 0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+)$/;
 

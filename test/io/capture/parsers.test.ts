@@ -195,6 +195,10 @@ test('pat_memtype_list: current and old formats; bad lines reported', () => {
     'PAT: [mem 0x00000000fed00000-0x00000000fed01000] uncached-minus',
   ]);
   assert.deepEqual(r.issues.map((i) => i.line), [4, 5, 6]);
+  // WP is cattr_name()'s "write-protected", as patlab's own list prints it (the MTRR word "write-protect" is not a memtype).
+  const wp = parsePatMemtypeList('PAT: [mem 0x00000000000c0000-0x00000000000c1000] write-protected\nPAT: [mem 0x00000000000c1000-0x00000000000c2000] write-protect\n', 'list');
+  assert.deepEqual(wp.value.map((e) => e.type), ['write-protected']);
+  assert.deepEqual(wp.issues.map((i) => i.line), [2]);
 });
 
 test('cpuinfo: first block fields and flags; bad lines reported', () => {
