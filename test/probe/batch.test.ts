@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import fc from '../fc.js';
 import { planBoots, type BatchItem } from '../../src/io/probe/batch.js';
 import { probeInitScript, splitConsole } from '../../src/io/probe/harness.js';
+import { leftoverEntries } from '../../src/io/probe/observe.js';
+import { CM } from '../../src/hw/cache-mode.js';
 
 const item = fc.record({ group: fc.constantFrom('a', 'b', 'c'), fatal: fc.boolean() });
 
@@ -56,4 +58,15 @@ test('the console splits into each module\'s dmesg and how its insmod ended; a m
   assert.deepEqual([...insmod], [['patprobe_1', { rc: 0 }], ['patprobe_2', { rc: null }]]);
   assert.equal(files.get('probe-dmesg-patprobe_2.txt'), 'kernel BUG at mm/memory.c:2400!\n');
   assert.equal(insmod.get('patprobe_3'), undefined);
+});
+
+test('leftover memtype entries: what the real list has at the module\'s start beyond the predicted boot list, as multisets, header skipped', () => {
+  const boot = ['PAT memtype list:', 'PAT: [mem 0x00000000fed00000-0x00000000fed01000] uncached-minus', 'PAT: [mem 0x00000000fed00000-0x00000000fed01000] uncached-minus'];
+  const real = [...boot, 'PAT: [mem 0x00000000fed00000-0x00000000fed01000] uncached-minus', 'PAT: [mem 0x00000000c0000000-0x00000000c0100000] write-protected'];
+  assert.deepEqual(leftoverEntries(real, boot), [
+    { start: 0xfed00000, end: 0xfed01000, type: CM.UC_MINUS },
+    { start: 0xc0000000, end: 0xc0100000, type: CM.WP },
+  ]);
+  assert.deepEqual(leftoverEntries(boot, boot), []);
+  assert.deepEqual(leftoverEntries(['(absent)'], null), []);
 });

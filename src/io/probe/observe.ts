@@ -9,6 +9,7 @@ import type { RunOutcome } from '../../run/execute.js';
 import { runToJson } from '../render/run-json.js';
 import { ERRNO_VALUES } from '../../kernel/errno.js';
 import { cacheModeFromName } from '../../hw/cache-mode.js';
+import { parsePatMemtypeList } from '../capture/pat-memtype-list.js';
 import type { MemtypeEntryState } from '../../kernel/setup/late-boot-splits.js';
 
 export interface RealStep {
@@ -318,9 +319,10 @@ export function leftoverEntries(realBegin: readonly string[], bootList: readonly
       have.set(l, n - 1);
       continue;
     }
-    const m = /^PAT: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] (\S+)$/.exec(l);
-    const type = m ? cacheModeFromName(m[3]!) : undefined;
-    if (m && type !== undefined) out.push({ start: parseInt(m[1]!, 16), end: parseInt(m[2]!, 16), type });
+    for (const e of parsePatMemtypeList(l, 'LIST_BEGIN').value) {
+      const type = cacheModeFromName(e.type);
+      if (type !== undefined) out.push({ start: e.start, end: e.end, type });
+    }
   }
   return out;
 }
