@@ -23,7 +23,8 @@ import type { KernelContext } from '../kernel/context.js';
 import type { DirectMap } from '../kernel/mm/direct-map.js';
 import { replayLateBootSplits, replayMemtypeEntries } from '../kernel/setup/late-boot-splits.js';
 import { moduleSource, type ModuleSource } from '../io/probe/module-c.js';
-import { PROBE_KERNELS, type ProbeKernel, type KernelInstall, type QemuShape, type ProbeModule, findKernel, qemuShape, buildModules, buildInitramfs, boot, splitConsole, writeBundle, probeInitScript, USER_PROGRAM_CFLAGS } from '../io/probe/harness.js';
+import { recorderScript } from '../io/record/script.js';
+import { PROBE_KERNELS, type ProbeKernel, type KernelInstall, type QemuShape, type ProbeModule, findKernel, qemuShape, buildModules, buildInitramfs, boot, splitConsole, writeBundle, writeRecordBundle, probeInitScript, USER_PROGRAM_CFLAGS } from '../io/probe/harness.js';
 import { parseProbeDmesg, observations, observationsToText, leftoverEntries } from '../io/probe/observe.js';
 import { planBoots } from '../io/probe/batch.js';
 import type { Scenario } from '../run/scenario.js';
@@ -46,7 +47,8 @@ export function registerProbe(program: Command): void {
     .option('--capture <shape|machine>', `boot a shape of ${DEFAULT_SWEEP}, a machine preset or a machine file with nothing loaded, write its capture bundle to -o DIR and check it`)
     .option('--sweep [file]', `boot every shape of the sweep file (default ${DEFAULT_SWEEP}), one bundle per shape under -o DIR, each checked`)
     .option('-o, --out <dir>', 'where --capture/--sweep write bundles')
-    .action(async (paths: string[], o: { kernel?: string; emit?: string; keep?: string; batch: string; capture?: string; sweep?: string | boolean; out?: string }) => {
+    .option('--record <dir>', "run the modules under patlab record's recorder and write its bundle here (one folder per boot when there are several; docs/record.md §4)")
+    .action(async (paths: string[], o: { kernel?: string; emit?: string; keep?: string; batch: string; capture?: string; sweep?: string | boolean; out?: string; record?: string }) => {
       if (o.kernel !== undefined && !(PROBE_KERNELS as readonly string[]).includes(o.kernel))
         throw new InputError('<command line>', 1, 1, `unknown --kernel '${o.kernel}': expected one of ${PROBE_KERNELS.join(', ')}`);
       const batch = /^[1-9][0-9]{0,3}$/.test(o.batch) ? Number(o.batch) : NaN;
@@ -120,7 +122,8 @@ export function registerProbe(program: Command): void {
         const first = items[ids[0]!]!;
         const keep = o.keep === undefined ? undefined : items.length === 1 ? o.keep : join(o.keep, `boot-${boots + 1}`);
         boots++;
-        const res = runBoot(ids.map((i) => items[i]!), kernels.get(first.key)!, first.shape!, keep);
+        const record = o.record === undefined ? undefined : items.length === 1 ? o.record : join(o.record, `boot-${boots}`);
+        const res = runBoot(ids.map((i) => items[i]!), kernels.get(first.key)!, first.shape!, keep, record);
         const unreached: number[] = [];
         ids.forEach((i, j) => {
           const it = items[i]!;
@@ -179,7 +182,7 @@ type BootResult = { text: string; worst: number; differing: string } | 'unreache
  * prediction on the machine the boot's capture describes. An item after a module that did
  * not load cleanly is `unreached`.
  */
-function runBoot(its: Item[], k: KernelInstall, shape: QemuShape, keep: string | undefined): BootResult[] {
+function runBoot(its: Item[], k: KernelInstall, shape: QemuShape, keep: string | undefined, record?: string): BootResult[] {
   const dir = keep ?? mkdtempSync(join(tmpdir(), 'patlab-probe-'));
   const fail = (why: string): BootResult => ({ text: `  probe failed: ${why}\n`, worst: 1, differing: why });
   try {
@@ -189,10 +192,10 @@ function runBoot(its: Item[], k: KernelInstall, shape: QemuShape, keep: string |
       // The module that does not build fails alone; the others boot without it.
       const bad = mods.findIndex((m) => m.name === built.module);
       if (bad < 0 || its.length === 1) return its.map(() => fail(built.error));
-      const rest = runBoot(its.filter((_, j) => j !== bad), k, shape, keep === undefined ? undefined : join(keep, 'without-' + mods[bad]!.name));
+      const rest = runBoot(its.filter((_, j) => j !== bad), k, shape, keep === undefined ? undefined : join(keep, 'without-' + mods[bad]!.name), record);
       return its.map((_, j) => (j === bad ? fail(built.error) : rest[j < bad ? j : j - 1]!));
     }
-    const initrd = buildInitramfs(dir, mods.map((m, j) => ({ ...m, ko: built.kos[j]! })), k);
+    const initrd = buildInitramfs(dir, mods.map((m, j) => ({ ...m, ko: built.kos[j]! })), k, record === undefined ? undefined : recorderScript());
     if (typeof initrd !== 'string') return its.map(() => fail(initrd.error));
     const timeout = 300 + 60 * (its.length - 1);
     let b = boot(k, shape, initrd, timeout);
@@ -214,6 +217,7 @@ function runBoot(its: Item[], k: KernelInstall, shape: QemuShape, keep: string |
     const { files, insmod } = splitConsole(b.text);
     const bundleDir = join(dir, 'capture');
     writeBundle(bundleDir, files, b.cmd);
+    if (record !== undefined) writeRecordBundle(record, files, b.cmd);
     const imp = importBundle(bundleDir);
     if (imp.issues.length > 0) return its.map(() => fail(`the boot's capture does not import: ${formatIssues(imp.issues).split('\n')[0]}`));
     const cmd = b.cmd;

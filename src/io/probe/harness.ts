@@ -168,10 +168,27 @@ echo "=== FILE dmesg.txt"; dmesg; echo "=== ENDFILE"
  * that does not load cleanly (a step's BUG or oops, an init that fails) ends the boot's run:
  * what comes after it would start from a kernel in an unknown state (docs/probe.md §1).
  */
-export function probeInitScript(mods: readonly { name: string; ttm?: { pagePoolSize: number | null }; plan?: string[] }[]): string {
+export function probeInitScript(mods: readonly { name: string; ttm?: { pagePoolSize: number | null }; plan?: string[] }[], record = false): string {
   const ttm = mods.some((m) => m.ttm);
   const runs = mods.map((m) => `run ${m.name}${m.ttm ? ` ${m.ttm.pagePoolSize ?? 0}` : ''}`);
-  return `${CAPTURE_PART}${ttm ? 'for m in drm ttm; do insmod /$m.ko; done\n' : ''}# Wait for process $1 to end. A BUG or oops in a step kills it, often with mmap_lock held, so its
+  const body = runsScript(runs);
+  if (!record) return `${CAPTURE_PART}${ttm ? 'for m in drm ttm; do insmod /$m.ko; done\n' : ''}${body}echo "=== END"
+poweroff -f
+`;
+  // patlab probe --record: the modules run under the recorder (docs/record.md §4), which then
+  // hands its files to the console; the boot's capture above is the bundle's boot part.
+  return `${CAPTURE_PART}${ttm ? 'for m in drm ttm; do insmod /$m.ko; done\n' : ''}cat > /runs.sh <<'PATLAB_RUNS'
+${body}PATLAB_RUNS
+sh /patlab-record.sh -o /rec -- sh /runs.sh
+for x in /rec/*; do echo "=== FILE rec/\${x#/rec/}"; cat "$x"; echo "=== ENDFILE"; done
+echo "=== END"
+poweroff -f
+`;
+}
+
+/** The part of /init that loads each module in turn (see probeInitScript). */
+function runsScript(runs: string[]): string {
+  return `# Wait for process $1 to end. A BUG or oops in a step kills it, often with mmap_lock held, so its
 # exit never ends: once the splat is printed (1 s after its first line), or after 30 s, go on.
 # h: its exit code, or "hung".
 waitp() {
@@ -197,9 +214,7 @@ run() {
   rmmod $1
   return 0
 }
-${runs.length > 0 ? runs.join(' && \\\n') + '\n' : ''}echo "=== END"
-poweroff -f
-`;
+${runs.length > 0 ? runs.join(' && \\\n') + '\n' : ''}`;
 }
 
 /** The /init of a boot capture (\`probe --capture\`): the files, nothing loaded. */
@@ -221,14 +236,15 @@ function ttmModules(k: KernelInstall): { name: string; path: string }[] | { erro
 }
 
 /** Pack busybox, /init and the modules (none for a boot capture) into a gzip'd newc cpio; with a module that needs TTM, drm.ko and ttm.ko too. */
-export function buildInitramfs(dir: string, mods: readonly { name: string; ko: string; ttm?: { pagePoolSize: number | null }; plan?: string[] }[] | null, k: KernelInstall): string | { error: string } {
+export function buildInitramfs(dir: string, mods: readonly { name: string; ko: string; ttm?: { pagePoolSize: number | null }; plan?: string[] }[] | null, k: KernelInstall, recorder?: string): string | { error: string } {
   const root = join(dir, 'initramfs');
   mkdirSync(join(root, 'bin'), { recursive: true });
   for (const d of ['proc', 'sys', 'dev']) mkdirSync(join(root, d), { recursive: true });
   copyFileSync(k.busybox, join(root, 'bin', 'busybox'));
   chmodSync(join(root, 'bin', 'busybox'), 0o755);
-  writeFileSync(join(root, 'init'), mods === null ? CAPTURE_INIT_SCRIPT : probeInitScript(mods));
+  writeFileSync(join(root, 'init'), mods === null ? CAPTURE_INIT_SCRIPT : probeInitScript(mods, recorder !== undefined));
   chmodSync(join(root, 'init'), 0o755);
+  if (recorder !== undefined) writeFileSync(join(root, 'patlab-record.sh'), recorder);
   for (const m of mods ?? []) {
     copyFileSync(m.ko, join(root, `${m.name}.ko`));
     if (m.plan) writeFileSync(join(root, `${m.name}.plan`), m.plan.join(' ') + '\n');
@@ -300,10 +316,24 @@ export function splitConsole(text: string): { files: Map<string, string>; insmod
 /** Write a capture bundle folder (../shared/captures format) from the split console. */
 export function writeBundle(dir: string, files: Map<string, string>, qemuCmd: string, notes = 'the files were read by the initramfs right after boot, before the probe module was loaded.'): void {
   mkdirSync(dir, { recursive: true });
-  for (const [name, body] of files) if (!name.startsWith('probe-dmesg')) writeFileSync(join(dir, name), body);
+  for (const [name, body] of files) if (!name.startsWith('probe-dmesg') && !name.startsWith('rec/')) writeFileSync(join(dir, name), body);
   const ver = spawnSync('sh', ['-c', 'qemu-system-x86_64 --version | head -1'], { encoding: 'utf8' }).stdout.trim();
   writeFileSync(join(dir, 'qemu.txt'), `${qemuCmd}\n# ${ver}; accelerator TCG (no KVM)\n`);
   writeFileSync(join(dir, 'NOTES.txt'), `Written by patlab probe: ${notes}\n`);
+}
+
+/**
+ * The bundle of a recorded probe boot: the boot's capture (read before the recorder started, so
+ * dmesg still holds the boot) with the recorder's files over it (calls.log, record-info.txt, the
+ * memtype list before and after the recording).
+ */
+export function writeRecordBundle(dir: string, files: Map<string, string>, qemuCmd: string): void {
+  const boot = new Map([...files].filter(([n]) => !n.startsWith('rec/') && !n.startsWith('probe-dmesg')));
+  writeBundle(dir, boot, qemuCmd, 'patlab probe --record: the boot part was read by the initramfs right after boot; calls.log, record-info.txt and pat_memtype_list{.before,}.txt are the recorder\'s, around the probe modules.');
+  const rec = new Map([...files].filter(([n]) => n.startsWith('rec/')).map(([n, b]) => [n.slice(4), b] as [string, string]));
+  for (const keep of ['calls.log', 'record-info.txt', 'pat_memtype_list.txt', 'pat_memtype_list.before.txt']) if (rec.has(keep)) writeFileSync(join(dir, keep), rec.get(keep)!);
+  // What the modules printed while recorded: the kernel's messages the replay is compared with.
+  writeFileSync(join(dir, 'record-dmesg.txt'), [...files].filter(([n]) => n.startsWith('probe-dmesg')).map(([, b]) => b).join(''));
 }
 
 export function listDir(dir: string): string[] {
