@@ -59,6 +59,9 @@ function take<T>(p: Parsed<T>, set: (v: T) => void): ParseIssue[] {
   return p.issues;
 }
 
+/** What `patlab record` adds to a bundle: read by `patlab import --calls` (src/io/record/import.ts), not by the machine importer. */
+export const RECORD_FILES = ['calls.log', 'record-info.txt', 'record-dmesg.txt'];
+
 /** The file names a bundle may hold (README of ../shared/captures). */
 export const BUNDLE_FILES = FILES.map((f) => f.name);
 
@@ -82,6 +85,6 @@ export function readBundle(dir: string): Bundle {
     const path = join(dir, f.name);
     b.issues.push(...f.read(b, readTextFile(path).text, path));
   }
-  b.otherFiles = names.filter((n) => n !== 'NOTES.txt' && !BUNDLE_FILES.includes(n));
+  b.otherFiles = names.filter((n) => n !== 'NOTES.txt' && !BUNDLE_FILES.includes(n) && !RECORD_FILES.includes(n));
   return b;
 }

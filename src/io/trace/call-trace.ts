@@ -5,7 +5,8 @@
  * A file without the new header keywords is pure v1 and is replayed by
  * `replayMemtypeTrace` unchanged, byte for byte. The new keywords:
  *
- *   machine <preset>      boot a full kernel from a built-in machine preset
+ *   machine <preset>      boot a full kernel from a built-in machine preset, or
+ *   machine <file.yaml>   from a machine file (a path relative to the trace)
  *   kernel <version>      the kernel version preset (mainline, 6.12, 6.6, 6.1);
  *                         without `machine` it only selects the version of a
  *                         v1 replay (as `--kernel` does)
@@ -25,7 +26,9 @@
  * are not printed (FORMAT §5); the default task is `replay:1`.
  */
 
+import { dirname, isAbsolute, join } from 'node:path';
 import type { ArgKind, CallSpec } from '../../kernel/api/types.js';
+import { readTextFile } from '../read-file.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
 import { isKernelVersionName, KERNEL_PRESETS, type KernelVersionName } from '../../kernel/version.js';
@@ -67,17 +70,26 @@ function keywords(text: string): { kw: Token; line: number; toks: Token[] }[] {
   return out;
 }
 
-/** Replay a trace: pure v1 (or v1 + `kernel`) through the v1 replayer, otherwise on a full kernel. */
-export function replayCallTrace(text: string, opts: ReplayOptions): string {
-  // A plain v1 file (most, and every large performance trace) goes straight to the v1
-  // replayer: only the extension's header keywords need the per-line token lists below.
-  if (!/^[ \t\r]*(machine|kernel)([ \t\r#]|$)/m.test(text)) return replayMemtypeTrace(text, opts);
+/** Whether a trace is in the full-kernel form (it has a `machine` line). */
+export function isFullCallTrace(text: string): boolean {
+  return /^[ \t\r]*machine([ \t\r#]|$)/m.test(text);
+}
+
+interface TraceHeader {
+  lines: { kw: Token; line: number; toks: Token[] }[];
+  hasMachine: boolean;
+  kernelLines: { kw: Token; line: number; toks: Token[] }[];
+  version: KernelVersionName | undefined;
+  fail: (line: number, col: number, msg: string) => never;
+}
+
+/** The header lines (`machine`, `kernel`) checked: before any other line, each at most once. */
+function traceHeader(text: string, file: string): TraceHeader {
   const lines = keywords(text);
   const hasMachine = lines.some((l) => l.kw.text === 'machine');
   const kernelLines = lines.filter((l) => l.kw.text === 'kernel');
-  if (!hasMachine && kernelLines.length === 0) return replayMemtypeTrace(text, opts);
   const fail = (line: number, col: number, msg: string): never => {
-    throw new InputError(opts.file, line, col, msg);
+    throw new InputError(file, line, col, msg);
   };
   // Header keywords must come before the first other line, each at most once.
   let seenOther = false;
@@ -100,13 +112,30 @@ export function replayCallTrace(text: string, opts: ReplayOptions): string {
     if (l.toks[2]) fail(l.line, l.toks[2].col, `unexpected '${l.toks[2].text}': expected end of line after 'kernel <version>'`);
     version = v!.text as KernelVersionName;
   }
-  if (!hasMachine) {
+  return { lines, hasMachine, kernelLines, version, fail };
+}
+
+/** Replay a trace: pure v1 (or v1 + `kernel`) through the v1 replayer, otherwise on a full kernel. */
+export function replayCallTrace(text: string, opts: ReplayOptions): string {
+  // A plain v1 file (most, and every large performance trace) goes straight to the v1
+  // replayer: only the extension's header keywords need the per-line token lists below.
+  if (!/^[ \t\r]*(machine|kernel)([ \t\r#]|$)/m.test(text)) return replayMemtypeTrace(text, opts);
+  const h = traceHeader(text, opts.file);
+  if (!h.hasMachine && h.kernelLines.length === 0) return replayMemtypeTrace(text, opts);
+  if (!h.hasMachine) {
     // v1 with a kernel version: blank the `kernel` line (keeping line numbers) and replay as v1.
     const src = text.split('\n');
-    for (const l of kernelLines) src[l.line - 1] = '';
-    return replayMemtypeTrace(src.join('\n'), { ...opts, kernel: version! });
+    for (const l of h.kernelLines) src[l.line - 1] = '';
+    return replayMemtypeTrace(src.join('\n'), { ...opts, kernel: h.version! });
   }
-  return replayFull(lines, opts, version, fail);
+  return replayFull(h.lines, opts, h.version, h.fail);
+}
+
+/** A full-kernel trace as a scenario, for `patlab run` and `compare` (its `dump` and `mark` lines are replay's only). */
+export function loadCallTrace(text: string, file: string): Scenario {
+  const h = traceHeader(text, file);
+  if (!h.hasMachine) throw new InputError(file, 1, 1, "expected a 'machine' line: a trace without one is a memtype trace, for 'patlab replay'");
+  return parseFull(h.lines, file, h.version, h.fail).sc;
 }
 
 /**
@@ -115,17 +144,31 @@ export function replayCallTrace(text: string, opts: ReplayOptions): string {
  * forms position the same errors and reach the same outcomes; `dump` and
  * `mark` lines act between steps.
  */
+type Between = Map<number, ({ t: 'dump' } | { t: 'mark'; label: string })[]>;
+
 function replayFull(
   lines: { kw: Token; line: number; toks: Token[] }[],
   opts: ReplayOptions,
   version: KernelVersionName | undefined,
   fail: (line: number, col: number, msg: string) => never,
 ): string {
+  const { sc, between } = parseFull(lines, opts.file, version, fail);
+  return runFull(sc, between, opts);
+}
+
+
+/** The lines of a full-kernel trace: its machine, its steps, and what `dump`/`mark` do between them. */
+function parseFull(
+  lines: { kw: Token; line: number; toks: Token[] }[],
+  file: string,
+  version: KernelVersionName | undefined,
+  fail: (line: number, col: number, msg: string) => never,
+): { sc: Scenario; between: Between } {
   /** Handle kinds known while parsing (a name exists from its `as=` on). */
   const named = new Map<string, { kind: string }>();
   const steps: ScenarioStep[] = [];
   /** What to do after step N (0: after boot): dump lines and marks, in file order. */
-  const between = new Map<number, ({ t: 'dump' } | { t: 'mark'; label: string })[]>();
+  const between: Between = new Map();
   const after = (n: number, a: { t: 'dump' } | { t: 'mark'; label: string }): void => {
     let l = between.get(n);
     if (!l) between.set(n, (l = []));
@@ -137,10 +180,24 @@ function replayFull(
     if (name === 'machine') {
       const p = toks[1];
       if (!p) fail(line, kw.col + name.length, "missing <preset>: expected 'machine <preset>' (see 'patlab machines')");
-      const yaml = PRESET_YAML[p!.text];
-      if (yaml === undefined) fail(line, p!.col, `unknown preset '${p!.text}'${didYouMean(p!.text, presetNames())}: expected one of ${presetNames().join(', ')}`);
       if (toks[2]) fail(line, toks[2].col, `unexpected '${toks[2].text}': expected end of line after 'machine <preset>'`);
-      const m = loadMachine(yaml!, `<preset ${p!.text}>`);
+      let m: Scenario['machine'];
+      if (/[/\\]|\.ya?ml$/.test(p!.text)) {
+        // A machine file (patlab import writes one beside the trace), relative to the trace.
+        const path = isAbsolute(p!.text) ? p!.text : join(dirname(file), p!.text);
+        let mt: { text: string; name: string };
+        try {
+          mt = readTextFile(path);
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          return fail(line, p!.col, `machine file ${p!.text}: ${e.message.replace(/^.*?:\d+:\d+: /, '')}`);
+        }
+        m = loadMachine(mt.text, mt.name);
+      } else {
+        const yaml = PRESET_YAML[p!.text];
+        if (yaml === undefined) fail(line, p!.col, `unknown preset '${p!.text}'${didYouMean(p!.text, presetNames())}: expected one of ${presetNames().join(', ')}, or a machine file's path`);
+        m = loadMachine(yaml!, `<preset ${p!.text}>`);
+      }
       machine = version ? { ...m, kernel: version } : m;
       continue;
     }
@@ -162,7 +219,10 @@ function replayFull(
       fail(line, kw.col, `unknown keyword '${name}'${didYouMean(name, [...KERNEL_DRIVER.calls.keys(), 'dump', 'mark'])}: expected a kernel call (see 'patlab calls'), 'dump' or 'mark'`);
     steps.push(parseCallLine(spec!, toks, line, steps.length + 1, named, fail));
   }
-  const sc: Scenario = { file: opts.file, name: opts.file, machine: machine!, steps };
+  return { sc: { file, name: file, machine: machine!, steps }, between };
+}
+
+function runFull(sc: Scenario, between: Between, opts: ReplayOptions): string {
   const dumps = new Map<number, string[]>();
   const o = runScenario(sc, KERNEL_DRIVER, {
     defaultComm: 'replay',

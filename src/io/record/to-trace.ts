@@ -1,0 +1,264 @@
+/**
+ * A recorded call log as a call trace (the one-line scenario form,
+ * src/io/trace/call-trace.ts) that replays the recorded workload under any
+ * design (docs/record.md §3).
+ *
+ * Each call made outside another recorded call becomes one line under its
+ * kernel name, with the task's comm and pid; the calls it made (memtype_reserve
+ * inside ioremap_wc) are patlab's to make. Values the log gives as kernel
+ * addresses become patlab's handles:
+ * - a pfn the log never saw allocated gets an `alloc_pages pfn=` of its own
+ *   (a note line says so), a struct page pointer or a direct-map address is
+ *   turned into its pfn (§3 says how);
+ * - a user address falls in a VMA the log shows (vm_start, vm_end, vm_flags
+ *   at the call): the first call on it is preceded by an `mmap` with those
+ *   flags; an ioremap/memremap address is the handle of the call that
+ *   returned it.
+ * A call whose effect cannot be rebuilt from the log is a `# not modelled:`
+ * line with the reason, and counted. Calls under a call that is not modelled
+ * (set_pages_array_wc inside ttm_pool_alloc) are replayed in its place.
+ */
+
+import { cacheModeShort, type CacheMode } from '../../hw/cache-mode.js';
+import type { CacheModeTables } from '../../hw/pte.js';
+import { PAGE_SIZE } from '../../hw/page.js';
+import { hex } from '../../hw/hex.js';
+import type { RecordArch } from './abi.js';
+import type { CallLog, RecordedCall } from './log.js';
+
+/** What the importer knows of the recording machine (record-info.txt and the machine file). */
+export interface RecordContext {
+  arch: RecordArch;
+  /** The recorded kernel's PAT tables: PTE cache bits → mode. */
+  tables: CacheModeTables;
+  /** i386's PAGE_OFFSET (record-info.txt `page_offset`, else CONFIG_PAGE_OFFSET's default). */
+  pageOffset: bigint;
+  /** First highmem pfn (i386), for the gfp of a page the log never saw allocated. */
+  highmemStartPfn: number | null;
+}
+
+/** One line of the trace and the recorded call it replays (none for an alloc or mmap the importer adds). */
+export interface TraceLine {
+  text: string;
+  call?: RecordedCall;
+}
+
+export interface ImportedTrace {
+  lines: TraceLine[];
+  /** Not-modelled reasons, each with how many calls it covers. */
+  notModelled: Map<string, number>;
+  notes: string[];
+  /** Calls replayed (one line each). */
+  replayed: number;
+}
+
+/** sizeof(struct page) of the configurations patlab records (Debian's amd64 and 686-pae, v6.1–v6.12; docs/decisions.md R2). */
+const STRUCT_PAGE_SIZE: Record<RecordArch, bigint> = { 'x86-64': 64n, i386: 40n };
+
+/** The kernel's VM_* bits (include/linux/mm.h) a driver's mmap sets, as patlab's mmap names them. */
+const VM_BITS: [bigint, string][] = [
+  [0x400n, 'VM_PFNMAP'],
+  [0x4000n, 'VM_IO'],
+  [0x20000n, 'VM_DONTCOPY'],
+  [0x40000n, 'VM_DONTEXPAND'],
+  [0x4000000n, 'VM_DONTDUMP'],
+  [0x10000000n, 'VM_MIXEDMAP'],
+];
+const VM_WRITE = 0x2n;
+const VM_SHARED = 0x8n;
+const VM_MAYWRITE = 0x20n;
+
+/** pfn_t's flag bits (include/linux/pfn_t.h: the top 12 bits of the u64). */
+const PFN_T_MASK = (1n << 52n) - 1n;
+
+interface Region {
+  start: bigint;
+  end: bigint;
+  name: string;
+}
+
+export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[]): ImportedTrace {
+  const lines: TraceLine[] = header.map((text) => ({ text }));
+  const notModelled = new Map<string, number>();
+  const notes: string[] = [];
+  const pages = new Map<number, string>();
+  const regions: Region[] = [];
+  const vmas = new Map<string, Region>();
+  let replayed = 0;
+  let ioN = 0;
+  let vmN = 0;
+  const pageSize = STRUCT_PAGE_SIZE[ctx.arch];
+  /** struct page * → pfn: vmemmap_base from the event on x86-64; i386's mem_map found from a page whose pfn the log names. */
+  let pageBase: bigint | undefined;
+
+  const skip = (c: RecordedCall, why: string): void => {
+    notModelled.set(why, (notModelled.get(why) ?? 0) + 1);
+    lines.push({ text: `# not modelled: ${c.name} (calls.log:${c.line}): ${why}` });
+  };
+  const task = (c: RecordedCall): string => ` comm=${/^[\w.:-]+$/.test(c.comm) ? c.comm : `"${c.comm.replace(/"/g, "'")}"`} pid=${c.pid}`;
+  const emit = (c: RecordedCall, text: string): void => {
+    lines.push({ text: `${text}${task(c)}  # calls.log:${c.line}${c.ret !== undefined ? ` ret=${hex(c.ret)}` : ''}`, call: c });
+    replayed++;
+  };
+  const page = (c: RecordedCall, pfn: number): string => {
+    let h = pages.get(pfn);
+    if (h === undefined) {
+      h = `pg${pfn.toString(16)}`;
+      pages.set(pfn, h);
+      const gfp = ctx.highmemStartPfn !== null && pfn >= ctx.highmemStartPfn ? 'GFP_HIGHUSER' : 'GFP_KERNEL';
+      lines.push({ text: `# note: pfn ${hex(pfn)} was not seen allocated (first named at calls.log:${c.line}): allocated here` });
+      lines.push({ text: `alloc_pages gfp=${gfp} pfn=${hex(pfn)} as=${h}` });
+    }
+    return h;
+  };
+  const pfnOfLinear = (c: RecordedCall, addr: bigint): number | null => {
+    const base = ctx.arch === 'x86-64' ? c.args.get('page_offset_base') : ctx.pageOffset;
+    if (base === undefined || addr < base) return null;
+    return Number((addr - base) / BigInt(PAGE_SIZE));
+  };
+  const pfnOfPage = (c: RecordedCall, ptr: bigint): number | null => {
+    const base = ctx.arch === 'x86-64' ? c.args.get('vmemmap_base') : pageBase;
+    if (base === undefined || ptr < base || (ptr - base) % pageSize !== 0n) return null;
+    return Number((ptr - base) / pageSize);
+  };
+  const mode = (prot: bigint): string => cacheModeShort(ctx.tables.pgprot2cachemode(Number(prot & 0xfffn)));
+  const region = (addr: bigint): { name: string; off: bigint } | null => {
+    for (let i = regions.length - 1; i >= 0; i--) {
+      const r = regions[i]!;
+      if (addr >= r.start && addr < r.end) return { name: r.name, off: addr - r.start };
+    }
+    return null;
+  };
+  const ref = (r: { name: string; off: bigint }): string => (r.off === 0n ? r.name : `${r.name}+${hex(r.off)}`);
+  const vma = (c: RecordedCall, addr: bigint): string | null => {
+    const start = c.args.get('vma_start');
+    const end = c.args.get('vma_end');
+    const flags = c.args.get('vma_flags') ?? 0n;
+    if (start === undefined || end === undefined || addr < start || addr >= end) return null;
+    const key = `${c.pid}:${start}:${end}`;
+    let v = vmas.get(key);
+    if (!v) {
+      v = { start, end, name: `vm${vmN++}` };
+      vmas.set(key, v);
+      const fl = VM_BITS.filter(([b]) => (flags & b) !== 0n).map(([, n]) => n);
+      lines.push({ text: `# note: the VMA [${hex(start)}, ${hex(end)}) of pid ${c.pid} was mapped before calls.log:${c.line} (vm_flags ${hex(flags)}): mapped here` });
+      lines.push({
+        text: `mmap size=${hex(end - start)}${fl.length ? ` flags=${fl.join('|')}` : ''}${flags & VM_SHARED ? ' shared=true' : ''}${flags & VM_WRITE ? ' write=true' : ''}${flags & VM_MAYWRITE ? ' maywrite=true' : ' maywrite=false'} as=${v.name}${task(c)}`,
+      });
+    }
+    return ref({ name: v.name, off: addr - v.start });
+  };
+  /** The pfns of a struct page ** argument, or why not. */
+  const pageArray = (c: RecordedCall, n: number): number[] | string => {
+    // i386: the page whose pfn the log names (memtype_reserve of each lowmem page, in order) fixes mem_map.
+    const reserves = c.children.filter((x) => x.name === 'memtype_reserve').map((x) => Number(x.args.get('start')! / BigInt(PAGE_SIZE)));
+    const ptrs = Array.from({ length: Math.min(n, 16) }, (_, i) => c.args.get(`pages_${i}`)!);
+    if (pageBase === undefined && ctx.arch === 'i386' && reserves.length === n && n > 0) pageBase = ptrs[0]! - BigInt(reserves[0]!) * pageSize;
+    if (reserves.length === n) return reserves;
+    if (n > 16) return `only the first 16 of its ${n} pages are recorded, and ${reserves.length} were lowmem pages the kernel reserved one by one`;
+    const pfns = ptrs.map((p) => pfnOfPage(c, p));
+    if (pfns.some((p) => p === null)) return 'a struct page pointer whose pfn the log does not tell (i386: no earlier call named a page with its pfn)';
+    return pfns as number[];
+  };
+
+  const visit = (c: RecordedCall): void => {
+    const a = (k: string): bigint => c.args.get(k) ?? 0n;
+    const n = (k: string): string => hex(a(k));
+    const name = c.name;
+    switch (name) {
+      case 'ioremap':
+      case 'ioremap_wc':
+      case 'ioremap_wt':
+      case 'ioremap_uc':
+      case 'ioremap_cache':
+      case 'ioremap_prot':
+      case 'memremap': {
+        const h = `io${ioN++}`;
+        const args = name === 'memremap' ? `offset=${n('offset')} size=${n('size')} flags=${n('flags')}` : `phys=${n('offset')} size=${n('size')}${name === 'ioremap_prot' ? ` prot=${mode(a('prot_val'))}` : ''}`;
+        emit(c, `${name} ${args} as=${h}`);
+        if (c.ret) regions.push({ start: c.ret, end: c.ret + a('size'), name: h });
+        return;
+      }
+      case 'iounmap':
+      case 'memunmap': {
+        const r = region(a('addr'));
+        if (!r) return skip(c, `${name} of an address no recorded ioremap or memremap returned`);
+        emit(c, `${name} addr=${ref(r)}`);
+        return;
+      }
+      case 'memtype_reserve':
+        emit(c, `memtype_reserve start=${n('start')} end=${n('end')} type=${cacheModeShort(Number(a('req_type')) as CacheMode)} new_type=${a('new_type') !== 0n}`);
+        return;
+      case 'memtype_free':
+        emit(c, `memtype_free start=${n('start')} end=${n('end')}`);
+        return;
+      case 'set_memory_uc':
+      case 'set_memory_wc':
+      case 'set_memory_wb':
+      case '_set_memory_uc':
+      case '_set_memory_wc':
+      case '_set_memory_wt':
+      case '_set_memory_wb': {
+        const pfn = pfnOfLinear(c, a('addr'));
+        if (pfn === null) return skip(c, 'a direct-map address whose pfn the log does not tell (page_offset_base not recorded)');
+        const np = Number(a('numpages'));
+        let first = '';
+        for (let i = 0; i < np; i++) {
+          const h = page(c, pfn + i);
+          if (i === 0) first = h;
+        }
+        emit(c, `${name} addr=${first} numpages=${np}`);
+        return;
+      }
+      case 'set_pages_uc':
+      case 'set_pages_wb': {
+        const pfn = pfnOfPage(c, a('page'));
+        if (pfn === null) return skip(c, 'a struct page pointer whose pfn the log does not tell');
+        emit(c, `${name} page=${page(c, pfn)} numpages=${Number(a('numpages'))}`);
+        return;
+      }
+      case 'set_pages_array_uc':
+      case 'set_pages_array_wc':
+      case 'set_pages_array_wb': {
+        const pfns = pageArray(c, Number(BigInt.asIntN(32, a('addrinarray'))));
+        if (typeof pfns === 'string') return skip(c, pfns);
+        for (const p of pfns) page(c, p);
+        emit(c, `${name} pages=[${pfns.map(hex).join(',')}]`);
+        return;
+      }
+      case 'remap_pfn_range':
+      case 'vmf_insert_pfn_prot':
+      case 'vmf_insert_pfn':
+      case 'vmf_insert_mixed':
+      case 'vm_insert_page':
+      case 'vm_insert_pages': {
+        const at = vma(c, a('addr'));
+        if (at === null) return skip(c, 'a user address outside the VMA the call was given');
+        if (name === 'remap_pfn_range') emit(c, `remap_pfn_range addr=${at} pfn=${n('pfn')} size=${n('size')} prot=${mode(a('prot'))}`);
+        else if (name === 'vmf_insert_pfn_prot') emit(c, `vmf_insert_pfn_prot addr=${at} pfn=${n('pfn')} prot=${mode(a('pgprot'))}`);
+        else if (name === 'vmf_insert_pfn') emit(c, `vmf_insert_pfn addr=${at} pfn=${n('pfn')}`);
+        else if (name === 'vmf_insert_mixed') emit(c, `vmf_insert_mixed addr=${at} pfn=${hex(a('pfn') & PFN_T_MASK)}`);
+        else if (name === 'vm_insert_page') {
+          const pfn = pfnOfPage(c, a('page'));
+          if (pfn === null) return skip(c, 'a struct page pointer whose pfn the log does not tell');
+          emit(c, `vm_insert_page addr=${at} page=${page(c, pfn)}`);
+        } else {
+          const pfns = pageArray(c, Number(a('num')));
+          if (typeof pfns === 'string') return skip(c, pfns);
+          for (const p of pfns) page(c, p);
+          emit(c, `vm_insert_pages addr=${at} pages=[${pfns.map(hex).join(',')}]`);
+        }
+        return;
+      }
+      default: {
+        // TTM's pool and fault, KVM's hva_to_pfn: their objects (a ttm_tt, a memslot) are not in the log.
+        skip(c, `${name}'s objects (${name.startsWith('ttm_') ? 'the BO and its ttm_tt' : 'the VM and its memslots'}) are not in the call log; the calls it made are replayed in its place`);
+        for (const ch of c.children) visit(ch);
+      }
+    }
+  };
+  for (const c of log.calls) visit(c);
+  if (ctx.arch === 'i386' && pageBase === undefined && [...notModelled.keys()].some((k) => k.includes('struct page')))
+    notes.push('i386 kernels without CONFIG_KALLSYMS_ALL do not show mem_map: struct page pointers are turned into pfns only after a set_pages_array_* call whose pages the kernel reserved one by one');
+  return { lines, notModelled, notes, replayed };
+}
