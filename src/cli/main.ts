@@ -17,6 +17,7 @@ import { registerPolicies } from './policies.js';
 import { registerExplain } from './explain.js';
 import { registerExplore } from './explore.js';
 import { registerProbe } from './probe.js';
+import { registerRecord } from './record.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerRun(program);
   registerProbe(program);
+  registerRecord(program);
   registerCalls(program);
   registerImport(program);
   registerCheckCapture(program);

@@ -114,9 +114,18 @@ export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[
   const pfnOfLinear = (c: RecordedCall, addr: bigint): number | null => {
     const base = ctx.arch === 'x86-64' ? c.args.get('page_offset_base') : ctx.pageOffset;
     if (base === undefined || addr < base) return null;
-    return Number((addr - base) / BigInt(PAGE_SIZE));
+    const pfn = Number((addr - base) / BigInt(PAGE_SIZE));
+    // i386: above high_memory an address is a kmap, fixmap or vmalloc one, not the direct map's.
+    return ctx.arch === 'i386' && ctx.highmemStartPfn !== null && pfn >= ctx.highmemStartPfn ? null : pfn;
   };
   const pfnOfPage = (c: RecordedCall, ptr: bigint): number | null => {
+    // i386: a page whose pfn a call it made names (set_pages_uc → set_memory_uc of its direct-map
+    // address, or a memtype_reserve of it) fixes mem_map.
+    if (ctx.arch === 'i386' && pageBase === undefined) {
+      const ch = c.children[0];
+      const pfn = ch === undefined ? null : ch.name === 'memtype_reserve' ? Number(ch.args.get('start')! / BigInt(PAGE_SIZE)) : ch.args.has('addr') && /set_memory/.test(ch.name) ? pfnOfLinear(ch, ch.args.get('addr')!) : null;
+      if (pfn !== null) pageBase = ptr - BigInt(pfn) * pageSize;
+    }
     const base = ctx.arch === 'x86-64' ? c.args.get('vmemmap_base') : pageBase;
     if (base === undefined || ptr < base || (ptr - base) % pageSize !== 0n) return null;
     return Number((ptr - base) / pageSize);
