@@ -57,6 +57,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stopped early (`patlab ... | head`) closes the pipe: end quietly, as cat does, not with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });
