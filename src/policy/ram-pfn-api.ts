@@ -5,7 +5,7 @@
  * insert). Spec 06 §3 option 2.
  */
 import { cacheModeShort, type CacheMode } from '../hw/cache-mode.js';
-import { inDesign, pfnInsertCall, protOf, PROT } from '../kernel/api/vm-calls.js';
+import { inDesign, pfnInsertCall, protOf, PROT } from '../calls/vm-calls.js';
 import { chainMark, chainRewind } from '../kernel/chain.js';
 import { ttmFaultPfnLoop } from '../kernel/drivers/ttm/fault.js';
 import type { TtmFaultInsertHook } from '../kernel/hooks.js';

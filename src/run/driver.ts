@@ -3,12 +3,12 @@
  * (every modelled call under its kernel name) and the final-state views.
  */
 
-import { DRIVER_CALLS } from '../kernel/api/driver-calls.js';
-import { MEMTYPE_CALLS } from '../kernel/api/memtype-calls.js';
-import { MM_CALLS } from '../kernel/api/mm-calls.js';
-import type { CallSpec } from '../kernel/api/types.js';
-import { VM_CALLS } from '../kernel/api/vm-calls.js';
-import { TOUCH_CALLS } from '../kernel/api/touch-calls.js';
+import { DRIVER_CALLS } from '../calls/driver-calls.js';
+import { MEMTYPE_CALLS } from '../calls/memtype-calls.js';
+import { MM_CALLS } from '../calls/mm-calls.js';
+import type { CallSpec } from '../calls/types.js';
+import { VM_CALLS } from '../calls/vm-calls.js';
+import { TOUCH_CALLS } from '../calls/touch-calls.js';
 import { bootKernel, type Kernel } from '../kernel/kernel.js';
 import { designCalls } from '../policy/registry.js';
 import type { KernelDriver } from './execute.js';

@@ -25,7 +25,7 @@
  * are not printed (FORMAT §5); the default task is `replay:1`.
  */
 
-import type { ArgKind, CallSpec } from '../../kernel/api/types.js';
+import type { ArgKind, CallSpec } from '../../calls/types.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
 import { isKernelVersionName, KERNEL_PRESETS, type KernelVersionName } from '../../kernel/version.js';

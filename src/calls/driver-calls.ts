@@ -9,28 +9,28 @@
  * functions: they read `tt->pages` and the `ttm/page_pool` debugfs counts.
  */
 
-import { subsystemKey } from '../subsystems.js';
-import { cattrName, CM, type CacheMode } from '../../hw/cache-mode.js';
-import { PAGE_CACHE_MASK } from '../../hw/pte.js';
-import type { MmContext } from '../mm/mm-context.js';
-import { NotModelledError } from '../not-modelled.js';
-import { ImpossibleRequestError } from '../impossible.js';
-import { vmFaultName } from '../vm/fault.js';
-import { LV_NONE } from '../vm/user-ptes.js';
-import { hvaToPfn, kvmReleasePfn, kvmVcpuMap, kvmVcpuUnmap } from '../drivers/kvm/hva-to-pfn.js';
-import { kvmOf, kvmSetMemoryRegion } from '../drivers/kvm/kvm.js';
-import { refHazards } from '../drivers/page-refs.js';
-import { ttmBoTryCreate, ttmTtPopulate, ttmTtUnpopulate, type TtmBo } from '../drivers/ttm/bo.js';
-import { ttmCachingFromMode, ttmCachingName } from '../drivers/ttm/caching.js';
-import { ttmDeviceInit, type TtmDevice } from '../drivers/ttm/device.js';
-import { ttmBoVmFault } from '../drivers/ttm/fault.js';
-import { ttmBoKmap, ttmBoKunmap, ttmBoVmap, ttmKmapIterTtMapLocal, type TtmBoKmapObj } from '../drivers/ttm/kmap.js';
-import { ttmBoMmap, ttmBoOfVma, ttmBoPut, ttmBoUnmapVirtual, ttmReap } from '../drivers/ttm/mmap.js';
-import { currentMm } from '../vm/mm.js';
-import { ttmPoolAlloc, ttmPoolBackup, ttmPoolFree, ttmPoolShrinkerScan } from '../drivers/ttm/pool.js';
-import { ttmGlobalOf } from '../drivers/ttm/ttm-global.js';
+import { subsystemKey } from '../kernel/subsystems.js';
+import { cattrName, CM, type CacheMode } from '../hw/cache-mode.js';
+import { PAGE_CACHE_MASK } from '../hw/pte.js';
+import type { MmContext } from '../kernel/mm/mm-context.js';
+import { NotModelledError } from '../kernel/not-modelled.js';
+import { ImpossibleRequestError } from '../kernel/impossible.js';
+import { vmFaultName } from '../kernel/vm/fault.js';
+import { LV_NONE } from '../kernel/vm/user-ptes.js';
+import { hvaToPfn, kvmReleasePfn, kvmVcpuMap, kvmVcpuUnmap } from '../kernel/drivers/kvm/hva-to-pfn.js';
+import { kvmOf, kvmSetMemoryRegion } from '../kernel/drivers/kvm/kvm.js';
+import { refHazards } from '../kernel/drivers/page-refs.js';
+import { ttmBoTryCreate, ttmTtPopulate, ttmTtUnpopulate, type TtmBo } from '../kernel/drivers/ttm/bo.js';
+import { ttmCachingFromMode, ttmCachingName } from '../kernel/drivers/ttm/caching.js';
+import { ttmDeviceInit, type TtmDevice } from '../kernel/drivers/ttm/device.js';
+import { ttmBoVmFault } from '../kernel/drivers/ttm/fault.js';
+import { ttmBoKmap, ttmBoKunmap, ttmBoVmap, ttmKmapIterTtMapLocal, type TtmBoKmapObj } from '../kernel/drivers/ttm/kmap.js';
+import { ttmBoMmap, ttmBoOfVma, ttmBoPut, ttmBoUnmapVirtual, ttmReap } from '../kernel/drivers/ttm/mmap.js';
+import { currentMm } from '../kernel/vm/mm.js';
+import { ttmPoolAlloc, ttmPoolBackup, ttmPoolFree, ttmPoolShrinkerScan } from '../kernel/drivers/ttm/pool.js';
+import { ttmGlobalOf } from '../kernel/drivers/ttm/ttm-global.js';
 import type { ArgSpec, Args, CallResult, CallSpec } from './types.js';
-import { PAGE_SIZE } from '../../hw/page.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
 type K = MmContext;
 

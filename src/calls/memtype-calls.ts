@@ -5,11 +5,11 @@
  * `track_pfn_*` before (spec 04 §12).
  */
 
-import { cattrName, type CacheMode } from '../../hw/cache-mode.js';
-import type { KernelContext } from '../context.js';
-import { freePfnRange, pfnmapSetupCachemode, pfnmapTrack, pfnmapUntrack, reservePfnRange } from '../pat/pfnmap.js';
+import { cattrName, type CacheMode } from '../hw/cache-mode.js';
+import type { KernelContext } from '../kernel/context.js';
+import { freePfnRange, pfnmapSetupCachemode, pfnmapTrack, pfnmapUntrack, reservePfnRange } from '../kernel/pat/pfnmap.js';
 import type { Args, ArgSpec, CallResult, CallSpec } from './types.js';
-import { PAGE_SIZE } from '../../hw/page.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
 type K = KernelContext;
 

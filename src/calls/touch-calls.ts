@@ -5,14 +5,14 @@
  * The modelled fault handlers are TTM's.
  */
 
-import type { MmContext } from '../mm/mm-context.js';
-import { ttmBoVmFault } from '../drivers/ttm/fault.js';
-import { VM_FAULT_NOPAGE, vmFaultName } from '../vm/fault.js';
-import { currentMm } from '../vm/mm.js';
-import { LV_NONE } from '../vm/user-ptes.js';
+import type { MmContext } from '../kernel/mm/mm-context.js';
+import { ttmBoVmFault } from '../kernel/drivers/ttm/fault.js';
+import { VM_FAULT_NOPAGE, vmFaultName } from '../kernel/vm/fault.js';
+import { currentMm } from '../kernel/vm/mm.js';
+import { LV_NONE } from '../kernel/vm/user-ptes.js';
 import type { CallResult, CallSpec } from './types.js';
 import { replayPfnsSpec, withReplayAt } from './driver-calls.js';
-import { PAGE_SIZE } from '../../hw/page.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
 
 /** Touch `[addr, addr + size)` in the current process; returns the faults taken and the first failure. */

@@ -5,7 +5,7 @@
  * these specs; the executor runs them.
  */
 
-import type { CacheMode } from '../../hw/cache-mode.js';
+import type { CacheMode } from '../hw/cache-mode.js';
 
 export type ArgKind =
   /** a physical address */

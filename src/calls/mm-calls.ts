@@ -4,10 +4,10 @@
  * their kernel names. Calls that a kernel version lacks say so.
  */
 
-import { NotModelledError } from '../not-modelled.js';
-import { cattrName, CM, type CacheMode } from '../../hw/cache-mode.js';
-import { PAGE_CACHE_MASK, patIndex } from '../../hw/pte.js';
-import type { MmContext } from '../mm/mm-context.js';
+import { NotModelledError } from '../kernel/not-modelled.js';
+import { cattrName, CM, type CacheMode } from '../hw/cache-mode.js';
+import { PAGE_CACHE_MASK, patIndex } from '../hw/pte.js';
+import type { MmContext } from '../kernel/mm/mm-context.js';
 import {
   archIoFreeMemtypeWc,
   archIoReserveMemtypeWc,
@@ -20,14 +20,14 @@ import {
   ioremapWt,
   iounmap,
   type IoremapResult,
-} from '../mm/ioremap.js';
-import { iomapCreateWc, iomapLocalPfnProt, ioMappingCreateWc, ioMappingFree, ioMappingMapLocalWc, type IoMapping } from '../mm/io-mapping.js';
-import { vunmapCall } from '../mm/vmalloc.js';
-import { MEMREMAP_FLAGS, memremap, memunmap } from '../mm/memremap.js';
-import { MAX_ORDER, type Gfp } from '../mm/page-alloc.js';
-import { warnOnce } from '../mm/warn.js';
-import { driverFreePages } from '../drivers/page-refs.js';
-import { ImpossibleRequestError } from '../impossible.js';
+} from '../kernel/mm/ioremap.js';
+import { iomapCreateWc, iomapLocalPfnProt, ioMappingCreateWc, ioMappingFree, ioMappingMapLocalWc, type IoMapping } from '../kernel/mm/io-mapping.js';
+import { vunmapCall } from '../kernel/mm/vmalloc.js';
+import { MEMREMAP_FLAGS, memremap, memunmap } from '../kernel/mm/memremap.js';
+import { MAX_ORDER, type Gfp } from '../kernel/mm/page-alloc.js';
+import { warnOnce } from '../kernel/mm/warn.js';
+import { driverFreePages } from '../kernel/drivers/page-refs.js';
+import { ImpossibleRequestError } from '../kernel/impossible.js';
 import {
   setMemoryApiAvailable,
   setMemoryUc,
@@ -43,9 +43,9 @@ import {
   _setMemoryWb,
   _setMemoryWc,
   _setMemoryWt,
-} from '../mm/set-memory.js';
+} from '../kernel/mm/set-memory.js';
 import type { CallResult, CallSpec } from './types.js';
-import { PAGE_SIZE } from '../../hw/page.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
 type K = MmContext;
 /** PAGE_KERNEL's non-cache bits (present, rw, accessed, dirty, global). */

@@ -9,29 +9,29 @@
  * PTE at `addr` reports its cache mode as `type`.
  */
 
-import { cattrName, CM, type CacheMode } from '../../hw/cache-mode.js';
-import { PAGE_CACHE_MASK } from '../../hw/pte.js';
-import type { MmContext } from '../mm/mm-context.js';
-import { NotModelledError } from '../not-modelled.js';
-import { applyToPageRange } from '../vm/apply.js';
-import { devmemMmap } from '../vm/devmem.js';
-import { VM_FAULT_SIGBUS, vmFaultName, type VmFault } from '../vm/fault.js';
-import { VM_DONTCOPY, VM_DONTDUMP, VM_DONTEXPAND, VM_IO, VM_MIXEDMAP, VM_PFNMAP, vmFlagNames, _PAGE_SPECIAL } from '../vm/flags.js';
-import { doFork } from '../vm/fork.js';
-import { followPfnmap, getUserPages, gupPutPage, unpinUserPage } from '../vm/gup.js';
-import { vmfInsertMixed, vmfInsertMixedMkwrite, vmfInsertPfn, vmfInsertPfnHuge, vmfInsertPfnProt, vmfInsertPfnProtMkwrite } from '../vm/insert-pfn.js';
-import { vmfInsertPageMkwrite, vmInsertPage, vmInsertPages, vmMapPages } from '../vm/insert-page.js';
-import { doMunmap, exitMmap } from '../vm/lifecycle.js';
-import { currentMm } from '../vm/mm.js';
-import { doMmap, type MmapResult } from '../vm/mmap.js';
-import { doMprotect, doMremap } from '../vm/mremap.js';
-import { pciMmapResource } from '../vm/pci-sysfs.js';
-import { ioRemapPfnRange, remapPfnRange, vmIomapMemory } from '../vm/remap.js';
-import { unmapMappingRange } from '../vm/unmap-mapping.js';
-import { LV_1G, LV_2M, LV_NONE } from '../vm/user-ptes.js';
-import type { Vma } from '../vm/vma.js';
+import { cattrName, CM, type CacheMode } from '../hw/cache-mode.js';
+import { PAGE_CACHE_MASK } from '../hw/pte.js';
+import type { MmContext } from '../kernel/mm/mm-context.js';
+import { NotModelledError } from '../kernel/not-modelled.js';
+import { applyToPageRange } from '../kernel/vm/apply.js';
+import { devmemMmap } from '../kernel/vm/devmem.js';
+import { VM_FAULT_SIGBUS, vmFaultName, type VmFault } from '../kernel/vm/fault.js';
+import { VM_DONTCOPY, VM_DONTDUMP, VM_DONTEXPAND, VM_IO, VM_MIXEDMAP, VM_PFNMAP, vmFlagNames, _PAGE_SPECIAL } from '../kernel/vm/flags.js';
+import { doFork } from '../kernel/vm/fork.js';
+import { followPfnmap, getUserPages, gupPutPage, unpinUserPage } from '../kernel/vm/gup.js';
+import { vmfInsertMixed, vmfInsertMixedMkwrite, vmfInsertPfn, vmfInsertPfnHuge, vmfInsertPfnProt, vmfInsertPfnProtMkwrite } from '../kernel/vm/insert-pfn.js';
+import { vmfInsertPageMkwrite, vmInsertPage, vmInsertPages, vmMapPages } from '../kernel/vm/insert-page.js';
+import { doMunmap, exitMmap } from '../kernel/vm/lifecycle.js';
+import { currentMm } from '../kernel/vm/mm.js';
+import { doMmap, type MmapResult } from '../kernel/vm/mmap.js';
+import { doMprotect, doMremap } from '../kernel/vm/mremap.js';
+import { pciMmapResource } from '../kernel/vm/pci-sysfs.js';
+import { ioRemapPfnRange, remapPfnRange, vmIomapMemory } from '../kernel/vm/remap.js';
+import { unmapMappingRange } from '../kernel/vm/unmap-mapping.js';
+import { LV_1G, LV_2M, LV_NONE } from '../kernel/vm/user-ptes.js';
+import type { Vma } from '../kernel/vm/vma.js';
 import type { Args, ArgSpec, CallResult, CallSpec } from './types.js';
-import { PAGE_SIZE } from '../../hw/page.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
 type K = MmContext;
 const hex = (v: number): string => '0x' + v.toString(16);
