@@ -5,9 +5,8 @@
  */
 
 import { NotModelledError } from '../kernel/not-modelled.js';
-import { cattrName, CM, type CacheMode } from '../hw/cache-mode.js';
+import { cattrName, CM } from '../hw/cache-mode.js';
 import { PAGE_CACHE_MASK, patIndex } from '../hw/pte.js';
-import type { MmContext } from '../kernel/mm/mm-context.js';
 import {
   archIoFreeMemtypeWc,
   archIoReserveMemtypeWc,
@@ -24,7 +23,7 @@ import {
 import { iomapCreateWc, iomapLocalPfnProt, ioMappingCreateWc, ioMappingFree, ioMappingMapLocalWc, type IoMapping } from '../kernel/mm/io-mapping.js';
 import { vunmapCall } from '../kernel/mm/vmalloc.js';
 import { MEMREMAP_FLAGS, memremap, memunmap } from '../kernel/mm/memremap.js';
-import { MAX_ORDER, type Gfp } from '../kernel/mm/page-alloc.js';
+import { MAX_ORDER } from '../kernel/mm/page-alloc.js';
 import { warnOnce } from '../kernel/mm/warn.js';
 import { driverFreePages } from '../kernel/drivers/page-refs.js';
 import { ImpossibleRequestError } from '../kernel/impossible.js';
@@ -44,10 +43,11 @@ import {
   _setMemoryWc,
   _setMemoryWt,
 } from '../kernel/mm/set-memory.js';
+import { defineCall, opt, type ArgValue, type CallKernel } from './define.js';
 import type { CallResult, CallSpec } from './types.js';
 import { PAGE_SIZE } from '../hw/page.js';
 
-type K = MmContext;
+type K = CallKernel;
 /** PAGE_KERNEL's non-cache bits (present, rw, accessed, dirty, global). */
 const PAGE_KERNEL = 0x1 | 0x2 | 0x20 | 0x40 | 0x100;
 
@@ -62,69 +62,44 @@ function ioResult(k: K, r: IoremapResult, what: string): CallResult {
   };
 }
 
-const ioremapCall = (name: string, fn: (k: K, phys: number, size: number, caller?: string) => IoremapResult, doc: string): CallSpec<K> => ({
-  name,
-  doc,
-  args: [
-    { name: 'phys', kind: 'phys' },
-    { name: 'size', kind: 'size' },
-  ],
-  produces: 'mapping',
-  // %pS of the caller when the scenario names it (`caller:`), else the task's comm.
-  run: (k, a) => ioResult(k, fn(k, a['phys'] as number, a['size'] as number, k.current.caller ?? (k.current.comm === 'patlab' ? undefined : k.current.comm)), name),
-});
+const ioremapCall = (name: string, fn: (k: K, phys: number, size: number, caller?: string) => IoremapResult, doc: string): CallSpec<K> =>
+  defineCall({ name, doc, args: { phys: 'phys', size: 'size' }, produces: 'mapping' }, (k, a) =>
+    // %pS of the caller when the scenario names it (`caller:`), else the task's comm.
+    ioResult(k, fn(k, a.phys, a.size, k.current.caller ?? (k.current.comm === 'patlab' ? undefined : k.current.comm)), name),
+  );
 
-const setMemoryCall = (name: string, fn: (k: K, addr: number, n: number) => number, doc: string): CallSpec<K> => ({
-  name,
-  doc,
-  available: needsApi(name),
-  args: [
-    { name: 'addr', kind: 'vaddr' },
-    { name: 'numpages', kind: 'count' },
-  ],
-  run: (k, a) => ({ ret: fn(k, a['addr'] as number, a['numpages'] as number) }),
-});
+const setMemoryCall = (name: string, fn: (k: K, addr: number, n: number) => number, doc: string): CallSpec<K> =>
+  defineCall({ name, doc, available: needsApi(name), args: { addr: 'vaddr', numpages: 'count' } }, (k, a) => ({ ret: fn(k, a.addr, a.numpages) }));
 
-const setPagesCall = (name: string, fn: (k: K, pfn: number, n: number) => number, doc: string): CallSpec<K> => ({
-  name,
-  doc,
-  available: needsApi(name),
-  args: [
-    { name: 'page', kind: 'page' },
-    { name: 'numpages', kind: 'count' },
-  ],
-  run: (k, a) => ({ ret: fn(k, a['page'] as number, a['numpages'] as number) }),
-});
+const setPagesCall = (name: string, fn: (k: K, pfn: number, n: number) => number, doc: string): CallSpec<K> =>
+  defineCall({ name, doc, available: needsApi(name), args: { page: 'page', numpages: 'count' } }, (k, a) => ({ ret: fn(k, a.page, a.numpages) }));
 
-const setPagesArrayCall = (name: string, fn: (k: K, pages: ArrayLike<number>) => number, doc: string): CallSpec<K> => ({
-  name,
-  doc,
-  available: needsApi(name),
-  args: [{ name: 'pages', kind: 'pages' }],
-  run: (k, a) => ({ ret: fn(k, a['pages'] as number[]) }),
-});
+const setPagesArrayCall = (name: string, fn: (k: K, pages: ArrayLike<number>) => number, doc: string): CallSpec<K> =>
+  defineCall({ name, doc, available: needsApi(name), args: { pages: 'pages' } }, (k, a) => ({ ret: fn(k, a.pages) }));
 
 export const MM_CALLS: CallSpec<K>[] = [
-  {
-    name: 'alloc_pages',
-    doc: 'alloc_pages(gfp, order), repeated `count` times: a pages handle (deterministic allocator, spec/07 (b) 8)',
-    args: [
-      { name: 'gfp', kind: 'gfp' },
-      { name: 'order', kind: 'count', optional: true },
-      { name: 'count', kind: 'count', optional: true, doc: 'number of allocations (default 1)' },
-      { name: 'pfn', kind: 'pfn', optional: true, doc: 'the page the allocator returns (must be free): replays a real machine' },
-      { name: 'pfns', kind: 'pages', optional: true, doc: 'the first page of each of the count allocations (each must be free): replays a real machine' },
-    ],
-    produces: 'pages',
-    run(k, a): CallResult {
-      const order = (a['order'] as number | undefined) ?? 0;
-      const count = (a['count'] as number | undefined) ?? 1;
-      const pfnList = a['pfns'] as number[] | undefined;
-      if (pfnList !== undefined && a['pfn'] !== undefined) throw new ImpossibleRequestError('pfn and pfns both name the pages: keep one');
+  defineCall(
+    {
+      name: 'alloc_pages',
+      doc: 'alloc_pages(gfp, order), repeated `count` times: a pages handle (deterministic allocator, spec/07 (b) 8)',
+      args: {
+        gfp: 'gfp',
+        order: opt('count'),
+        count: opt('count', 'number of allocations (default 1)'),
+        pfn: opt('pfn', 'the page the allocator returns (must be free): replays a real machine'),
+        pfns: opt('pages', 'the first page of each of the count allocations (each must be free): replays a real machine'),
+      },
+      produces: 'pages',
+    },
+    (k, a): CallResult => {
+      const order = a.order ?? 0;
+      const count = a.count ?? 1;
+      const pfnList = a.pfns;
+      if (pfnList !== undefined && a.pfn !== undefined) throw new ImpossibleRequestError('pfn and pfns both name the pages: keep one');
       if (pfnList !== undefined && pfnList.length !== count) throw new ImpossibleRequestError(`pfns names ${pfnList.length} allocation(s), count is ${count}`);
-      const at = a['pfn'] as number | undefined;
+      const at = a.pfn;
       if (at !== undefined && count !== 1) throw new ImpossibleRequestError('pfn names one allocation: drop count, or give pfns');
-      const gfp = a['gfp'] as Gfp;
+      const gfp = a.gfp;
       // __alloc_pages(): `if (WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp)) return NULL;` (order >= MAX_ORDER before v6.4).
       if (order > MAX_ORDER) {
         warnOnce(k, '__alloc_pages');
@@ -139,22 +114,21 @@ export const MM_CALLS: CallSpec<K>[] = [
       }
       return { handle: { kind: 'pages', pfns }, fields: { zone: k.zones.zoneOf(pfns[0]!) } };
     },
-  },
-  {
-    name: '__free_pages',
-    doc: '__free_pages(page, order) for each page of a handle',
-    args: [
-      { name: 'pages', kind: 'pages' },
-      { name: 'order', kind: 'count', optional: true },
-    ],
-    run(k, a) {
-      const order = Math.min((a['order'] as number | undefined) ?? 0, MAX_ORDER);
-      const pfns = a['pages'] as number[];
+  ),
+  defineCall(
+    {
+      name: '__free_pages',
+      doc: '__free_pages(page, order) for each page of a handle',
+      args: { pages: 'pages', order: opt('count') },
+    },
+    (k, a) => {
+      const order = Math.min(a.order ?? 0, MAX_ORDER);
+      const pfns = a.pages;
       // Freeing twice, a tail, a page held elsewhere or a reserved page gets the kernel's outcome (driverFreePages).
       for (let i = 0; i < pfns.length; i += 1 << order) driverFreePages(k, pfns[i]!, order, k.current.comm);
       return {};
     },
-  },
+  ),
   setMemoryCall('set_memory_uc', setMemoryUc, 'set_memory_uc(addr, numpages) — spec 03 §3'),
   setMemoryCall('set_memory_wc', setMemoryWc, 'set_memory_wc(addr, numpages) — spec 03 §3'),
   setMemoryCall('set_memory_wb', setMemoryWb, 'set_memory_wb(addr, numpages) — spec 03 §3'),
@@ -173,156 +147,162 @@ export const MM_CALLS: CallSpec<K>[] = [
   ioremapCall('ioremap_wc', ioremapWc, 'ioremap_wc(phys, size): WC — spec 03 §4'),
   ioremapCall('ioremap_wt', ioremapWt, 'ioremap_wt(phys, size): WT — spec 03 §4'),
   ioremapCall('ioremap_cache', ioremapCache, 'ioremap_cache(phys, size): WB (UC- on non-WB MTRR) — spec 03 §4'),
-  {
-    name: 'ioremap_prot',
-    doc: 'ioremap_prot(phys, size, prot): the mode of the prot — spec 03 §4.1',
-    args: [
-      { name: 'phys', kind: 'phys' },
-      { name: 'size', kind: 'size' },
-      { name: 'prot', kind: 'mode' },
-    ],
-    produces: 'mapping',
-    run: (k, a) => ioResult(k, ioremapProtCall(k, a['phys'] as number, a['size'] as number, a['prot'] as CacheMode), 'ioremap_prot'),
-  },
-  {
-    name: 'iounmap',
-    doc: 'iounmap(addr) — spec 03 §4.4',
-    args: [{ name: 'addr', kind: 'vaddr' }],
-    run(k, a) {
-      iounmap(k, a['addr'] as number);
+  defineCall(
+    {
+      name: 'ioremap_prot',
+      doc: 'ioremap_prot(phys, size, prot): the mode of the prot — spec 03 §4.1',
+      args: { phys: 'phys', size: 'size', prot: 'mode' },
+      produces: 'mapping',
+    },
+    (k, a) => ioResult(k, ioremapProtCall(k, a.phys, a.size, a.prot), 'ioremap_prot'),
+  ),
+  defineCall(
+    {
+      name: 'iounmap',
+      doc: 'iounmap(addr) — spec 03 §4.4',
+      args: { addr: 'vaddr' },
+    },
+    (k, a) => {
+      iounmap(k, a.addr);
       return {};
     },
-  },
-  {
-    name: 'arch_io_reserve_memtype_wc',
-    doc: 'arch_io_reserve_memtype_wc(start, size) — spec 02 §14',
-    args: [
-      { name: 'start', kind: 'phys' },
-      { name: 'size', kind: 'size' },
-    ],
-    run: (k, a) => ({ ret: archIoReserveMemtypeWc(k, a['start'] as number, a['size'] as number) }),
-  },
-  {
-    name: 'arch_io_free_memtype_wc',
-    doc: 'arch_io_free_memtype_wc(start, size) — spec 02 §14',
-    args: [
-      { name: 'start', kind: 'phys' },
-      { name: 'size', kind: 'size' },
-    ],
-    run(k, a) {
-      archIoFreeMemtypeWc(k, a['start'] as number, a['size'] as number);
+  ),
+  defineCall(
+    {
+      name: 'arch_io_reserve_memtype_wc',
+      doc: 'arch_io_reserve_memtype_wc(start, size) — spec 02 §14',
+      args: { start: 'phys', size: 'size' },
+    },
+    (k, a) => ({ ret: archIoReserveMemtypeWc(k, a.start, a.size) }),
+  ),
+  defineCall(
+    {
+      name: 'arch_io_free_memtype_wc',
+      doc: 'arch_io_free_memtype_wc(start, size) — spec 02 §14',
+      args: { start: 'phys', size: 'size' },
+    },
+    (k, a) => {
+      archIoFreeMemtypeWc(k, a.start, a.size);
       return {};
     },
-  },
-  {
-    name: 'kmap',
-    doc: 'kmap(page): a persistent WB kernel mapping (the direct map on x86-64) — spec 03 §5.2',
-    args: [{ name: 'page', kind: 'page' }],
-    produces: 'mapping',
-    run: (k, a) => {
-      const va = k.highmem.kmap(a['page'] as number);
-      return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: (a['page'] as number) * PAGE_SIZE, what: 'kmap' } };
+  ),
+  defineCall(
+    {
+      name: 'kmap',
+      doc: 'kmap(page): a persistent WB kernel mapping (the direct map on x86-64) — spec 03 §5.2',
+      args: { page: 'page' },
+      produces: 'mapping',
     },
-  },
-  {
-    name: 'kunmap',
-    doc: 'kunmap(page)',
-    args: [{ name: 'page', kind: 'page' }],
-    run: (k, a) => {
-      k.highmem.kunmap(a['page'] as number);
+    (k, a) => {
+      const va = k.highmem.kmap(a.page);
+      return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: a.page * PAGE_SIZE, what: 'kmap' } };
+    },
+  ),
+  defineCall(
+    {
+      name: 'kunmap',
+      doc: 'kunmap(page)',
+      args: { page: 'page' },
+    },
+    (k, a) => {
+      k.highmem.kunmap(a.page);
       return {};
     },
-  },
-  {
-    name: 'kmap_local_page',
-    doc: 'kmap_local_page(page): a temporary WB mapping (fixmap slot on 32-bit) — spec 03 §5.2',
-    args: [{ name: 'page', kind: 'page' }],
-    produces: 'mapping',
-    run: (k, a) => {
-      const va = k.highmem.kmapLocalPage(a['page'] as number);
-      return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: (a['page'] as number) * PAGE_SIZE, what: 'kmap_local_page' } };
+  ),
+  defineCall(
+    {
+      name: 'kmap_local_page',
+      doc: 'kmap_local_page(page): a temporary WB mapping (fixmap slot on 32-bit) — spec 03 §5.2',
+      args: { page: 'page' },
+      produces: 'mapping',
     },
-  },
-  {
-    name: 'kmap_local_page_prot',
-    doc: 'kmap_local_page_prot(page, prot): a temporary mapping with the given cache mode — spec 03 §5.2, 05 §1',
-    args: [
-      { name: 'page', kind: 'page' },
-      { name: 'prot', kind: 'mode' },
-    ],
-    produces: 'mapping',
-    run: (k, a) => {
-      const bits = PAGE_KERNEL | k.tables.cachemode2protval(a['prot'] as CacheMode);
-      const va = k.highmem.kmapLocalPageProt(a['page'] as number, bits);
-      return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: (a['page'] as number) * PAGE_SIZE, what: 'kmap_local_page_prot' } };
+    (k, a) => {
+      const va = k.highmem.kmapLocalPage(a.page);
+      return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: a.page * PAGE_SIZE, what: 'kmap_local_page' } };
     },
-  },
-  {
-    name: 'kunmap_local',
-    doc: 'kunmap_local(addr)',
-    args: [{ name: 'addr', kind: 'vaddr' }],
-    run: (k, a) => {
-      k.highmem.kunmapLocal(a['addr'] as number);
+  ),
+  defineCall(
+    {
+      name: 'kmap_local_page_prot',
+      doc: 'kmap_local_page_prot(page, prot): a temporary mapping with the given cache mode — spec 03 §5.2, 05 §1',
+      args: { page: 'page', prot: 'mode' },
+      produces: 'mapping',
+    },
+    (k, a) => {
+      const bits = PAGE_KERNEL | k.tables.cachemode2protval(a.prot);
+      const va = k.highmem.kmapLocalPageProt(a.page, bits);
+      return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: a.page * PAGE_SIZE, what: 'kmap_local_page_prot' } };
+    },
+  ),
+  defineCall(
+    {
+      name: 'kunmap_local',
+      doc: 'kunmap_local(addr)',
+      args: { addr: 'vaddr' },
+    },
+    (k, a) => {
+      k.highmem.kunmapLocal(a.addr);
       return {};
     },
-  },
-  {
-    name: 'vmap',
-    doc: 'vmap(pages, count, VM_MAP, prot): a kernel alias with the given cache mode, PAT not consulted — spec 03 §5.2',
-    args: [
-      { name: 'pages', kind: 'pages' },
-      { name: 'prot', kind: 'mode', optional: true },
-    ],
-    produces: 'mapping',
-    run: (k, a) => {
-      const pfns = a['pages'] as number[];
+  ),
+  defineCall(
+    {
+      name: 'vmap',
+      doc: 'vmap(pages, count, VM_MAP, prot): a kernel alias with the given cache mode, PAT not consulted — spec 03 §5.2',
+      args: { pages: 'pages', prot: opt('mode') },
+      produces: 'mapping',
+    },
+    (k, a) => {
+      const pfns = a.pages;
       // vmap() takes struct pages: a pfn without one cannot be named (no silent mapping of nothing).
       for (const pfn of pfns) if (!k.pages.pfnValid(pfn)) throw new NotModelledError(`vmap of a struct page for pfn 0x${pfn.toString(16)} (outside the memmap)`);
-      const mode = (a['prot'] as CacheMode | undefined) ?? CM.WB;
+      const mode = a.prot ?? CM.WB;
       const bits = PAGE_KERNEL | (k.tables.cachemode2protval(mode) & PAGE_CACHE_MASK);
       const va = k.vmalloc.vmap(pfns, bits);
       if (va === null) return { isNull: true };
       return { handle: { kind: 'mapping', vaddr: va, size: pfns.length * PAGE_SIZE, what: 'vmap' }, fields: { type: cattrName(mode) } };
     },
-  },
-  {
-    name: 'vunmap',
-    doc: 'vunmap(addr)',
-    args: [{ name: 'addr', kind: 'vaddr' }],
-    run: (k, a) => {
-      vunmapCall(k, a['addr'] as number);
+  ),
+  defineCall(
+    {
+      name: 'vunmap',
+      doc: 'vunmap(addr)',
+      args: { addr: 'vaddr' },
+    },
+    (k, a) => {
+      vunmapCall(k, a.addr);
       return {};
     },
-  },
-{
+  ),
+defineCall(
+  {
     name: 'lookup_address',
     pure: true,
     doc: 'lookup_address(addr, &level): the kernel leaf mapping a virtual address — its level, pfn, cache mode and PAT index (spec 03 §2.4)',
-    args: [{ name: 'addr', kind: 'vaddr' }],
-    run(k, a) {
-      const r = k.pgtable.lookupAddress(a['addr'] as number);
+    args: { addr: 'vaddr' },
+  },
+  (k, a) => {
+      const r = k.pgtable.lookupAddress(a.addr);
       if (!r) return { isNull: true };
       const lvl = r.level === '4k' ? '4k' : '2m';
       // pat_index: the PAT entry the PTE's PWT/PCD/PAT bits select (what a test module prints as PATidx).
       return { fields: { level: r.level, pfn: '0x' + r.pfn.toString(16), type: cattrName(k.tables.leafCachemode(r.bits, lvl)), pat_index: patIndex(r.bits, lvl) } };
     },
-  },
-  {
-    name: 'memremap',
-    doc: 'memremap(offset, size, MEMREMAP_WB|WT|WC): WB on System RAM is the direct map, else ioremap_cache/_wt/_wc in that order (kernel/iomem.c)',
-    args: [
-      { name: 'offset', kind: 'phys' },
-      { name: 'size', kind: 'size' },
-      { name: 'flags', kind: 'flags', flags: MEMREMAP_FLAGS },
-    ],
-    produces: 'mapping',
-    run(k, a) {
-      const size = a['size'] as number;
-      const r = memremap(k, a['offset'] as number, size, a['flags'] as number);
+),
+  defineCall(
+    {
+      name: 'memremap',
+      doc: 'memremap(offset, size, MEMREMAP_WB|WT|WC): WB on System RAM is the direct map, else ioremap_cache/_wt/_wc in that order (kernel/iomem.c)',
+      args: { offset: 'phys', size: 'size', flags: { kind: 'flags', flags: MEMREMAP_FLAGS } },
+      produces: 'mapping',
+    },
+    (k, a) => {
+      const size = a.size;
+      const r = memremap(k, a.offset, size, a.flags);
       if (r.vaddr === null) return { isNull: true };
       const pte = k.pgtable.lookupAddress(r.vaddr);
       return {
-        handle: { kind: 'mapping', vaddr: r.vaddr, size, phys: a['offset'] as number, what: 'memremap' },
+        handle: { kind: 'mapping', vaddr: r.vaddr, size, phys: a.offset, what: 'memremap' },
         fields: {
           via: r.via!,
           type: pte ? cattrName(k.tables.leafCachemode(pte.bits, pte.level === '4k' ? '4k' : '2m')) : '-',
@@ -330,107 +310,108 @@ export const MM_CALLS: CallSpec<K>[] = [
         },
       };
     },
-  },
-  {
-    name: 'memunmap',
-    doc: 'memunmap(addr): iounmap for an ioremap address, nothing for the direct map (kernel/iomem.c)',
-    args: [{ name: 'addr', kind: 'vaddr' }],
-    run(k, a) {
-      memunmap(k, a['addr'] as number);
+  ),
+  defineCall(
+    {
+      name: 'memunmap',
+      doc: 'memunmap(addr): iounmap for an ioremap address, nothing for the direct map (kernel/iomem.c)',
+      args: { addr: 'vaddr' },
+    },
+    (k, a) => {
+      memunmap(k, a.addr);
       return {};
     },
-  },
-  {
-    name: 'iomap_create_wc',
-    doc: 'iomap_create_wc(base, size, &prot) (32-bit): memtype_reserve_io(WC) and the prot of the granted mode (arch/x86/mm/iomap_32.c)',
-    available: only32('iomap_create_wc'),
-    args: [
-      { name: 'base', kind: 'phys' },
-      { name: 'size', kind: 'size' },
-    ],
-    run(k, a) {
-      const r = iomapCreateWc(k, a['base'] as number, a['size'] as number);
+  ),
+  defineCall(
+    {
+      name: 'iomap_create_wc',
+      doc: 'iomap_create_wc(base, size, &prot) (32-bit): memtype_reserve_io(WC) and the prot of the granted mode (arch/x86/mm/iomap_32.c)',
+      available: only32('iomap_create_wc'),
+      args: { base: 'phys', size: 'size' },
+    },
+    (k, a) => {
+      const r = iomapCreateWc(k, a.base, a.size);
       return r.ret ? { ret: r.ret } : { ret: 0, fields: { prot: cattrName(k.tables.pgprot2cachemode(r.prot)) } };
     },
-  },
-  {
-    name: 'iomap_free',
-    doc: 'iomap_free(base, size) (32-bit) = memtype_free_io',
-    available: only32('iomap_free'),
-    args: [
-      { name: 'base', kind: 'phys' },
-      { name: 'size', kind: 'size' },
-    ],
-    run(k, a) {
-      k.memtype.memtypeFree(a['base'] as number, (a['base'] as number) + (a['size'] as number));
+  ),
+  defineCall(
+    {
+      name: 'iomap_free',
+      doc: 'iomap_free(base, size) (32-bit) = memtype_free_io',
+      available: only32('iomap_free'),
+      args: { base: 'phys', size: 'size' },
+    },
+    (k, a) => {
+      k.memtype.memtypeFree(a.base, a.base + a.size);
       return {};
     },
-  },
-  {
-    name: '__iomap_local_pfn_prot',
-    doc: '__iomap_local_pfn_prot(pfn, prot) (32-bit): a kmap_local fixmap slot with the prot; UC- for any non-WB prot with PAT off (iomap_32.c)',
-    available: only32('__iomap_local_pfn_prot'),
-    args: [
-      { name: 'pfn', kind: 'pfn' },
-      { name: 'prot', kind: 'mode' },
-    ],
-    produces: 'mapping',
-    run(k, a) {
-      const pfn = a['pfn'] as number;
-      const va = iomapLocalPfnProt(k, pfn, PAGE_KERNEL | k.tables.cachemode2protval(a['prot'] as CacheMode));
+  ),
+  defineCall(
+    {
+      name: '__iomap_local_pfn_prot',
+      doc: '__iomap_local_pfn_prot(pfn, prot) (32-bit): a kmap_local fixmap slot with the prot; UC- for any non-WB prot with PAT off (iomap_32.c)',
+      available: only32('__iomap_local_pfn_prot'),
+      args: { pfn: 'pfn', prot: 'mode' },
+      produces: 'mapping',
+    },
+    (k, a) => {
+      const pfn = a.pfn;
+      const va = iomapLocalPfnProt(k, pfn, PAGE_KERNEL | k.tables.cachemode2protval(a.prot));
       if (va === null) return { isNull: true };
       return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: pfn * PAGE_SIZE, what: '__iomap_local_pfn_prot' }, fields: slotFields(k, va) };
     },
-  },
-  {
-    name: 'io_mapping_create_wc',
-    doc: 'io_mapping_create_wc(base, size): 32-bit iomap_create_wc (a reservation, pages mapped later), x86-64 ioremap_wc (include/linux/io-mapping.h)',
-    args: [
-      { name: 'base', kind: 'phys' },
-      { name: 'size', kind: 'size' },
-    ],
-    produces: 'mapping',
-    run(k, a): CallResult {
-      const r = ioMappingCreateWc(k, a['base'] as number, a['size'] as number);
+  ),
+  defineCall(
+    {
+      name: 'io_mapping_create_wc',
+      doc: 'io_mapping_create_wc(base, size): 32-bit iomap_create_wc (a reservation, pages mapped later), x86-64 ioremap_wc (include/linux/io-mapping.h)',
+      args: { base: 'phys', size: 'size' },
+      produces: 'mapping',
+    },
+    (k, a): CallResult => {
+      const r = ioMappingCreateWc(k, a.base, a.size);
       if (!r.map) return r.ret ? { isNull: true, fields: { err: r.ret } } : { isNull: true };
       // The handle is the struct io_mapping: its base, size and (x86-64) ioremap address.
       return { handle: { kind: 'mapping', vaddr: r.map.iomem ?? 0, size: r.map.size, phys: r.map.base, what: 'io_mapping' }, fields: { type: cattrName(r.map.pcm) } };
     },
-  },
-  {
-    name: 'io_mapping_map_local_wc',
-    doc: 'io_mapping_map_local_wc(mapping, offset): one page — a fixmap slot with the mapping\'s prot on 32-bit, iomem + offset on x86-64',
-    args: [
-      { name: 'mapping', kind: 'iomap' },
-      { name: 'offset', kind: 'size' },
-    ],
-    produces: 'mapping',
-    run(k, a) {
-      const m = ioMappingOf(k, a['mapping'] as number[]);
-      const off = a['offset'] as number;
+  ),
+  defineCall(
+    {
+      name: 'io_mapping_map_local_wc',
+      doc: 'io_mapping_map_local_wc(mapping, offset): one page — a fixmap slot with the mapping\'s prot on 32-bit, iomem + offset on x86-64',
+      args: { mapping: 'iomap', offset: 'size' },
+      produces: 'mapping',
+    },
+    (k, a) => {
+      const m = ioMappingOf(k, a.mapping);
+      const off = a.offset;
       const va = ioMappingMapLocalWc(k, m, off);
       if (va === null) return { isNull: true };
       return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: m.base + off, what: 'io_mapping_map_local_wc' }, fields: slotFields(k, va) };
     },
-  },
-  {
-    name: 'io_mapping_unmap_local',
-    doc: 'io_mapping_unmap_local(vaddr): kunmap_local on 32-bit, nothing on x86-64',
-    args: [{ name: 'addr', kind: 'vaddr' }],
-    run(k, a) {
-      if (!k.is64) k.highmem.kunmapLocal(a['addr'] as number);
+  ),
+  defineCall(
+    {
+      name: 'io_mapping_unmap_local',
+      doc: 'io_mapping_unmap_local(vaddr): kunmap_local on 32-bit, nothing on x86-64',
+      args: { addr: 'vaddr' },
+    },
+    (k, a) => {
+      if (!k.is64) k.highmem.kunmapLocal(a.addr);
       return {};
     },
-  },
-  {
-    name: 'io_mapping_free',
-    doc: 'io_mapping_free(mapping): iomap_free (32-bit) or iounmap (x86-64)',
-    args: [{ name: 'mapping', kind: 'iomap' }],
-    run(k, a) {
-      ioMappingFree(k, ioMappingOf(k, a['mapping'] as number[]));
+  ),
+  defineCall(
+    {
+      name: 'io_mapping_free',
+      doc: 'io_mapping_free(mapping): iomap_free (32-bit) or iounmap (x86-64)',
+      args: { mapping: 'iomap' },
+    },
+    (k, a) => {
+      ioMappingFree(k, ioMappingOf(k, a.mapping));
       return {};
     },
-  },
+  ),
 ];
 
 /** Calls of arch/x86/mm/iomap_32.c exist on 32-bit kernels only. */
@@ -451,8 +432,7 @@ function slotFields(k: K, va: number): Record<string, string> {
  * returns while that reservation lives (the tree entry, or the page flag for
  * RAM); on x86-64 it is always PAGE_KERNEL_IO + WC.
  */
-function ioMappingOf(k: K, h: number[]): IoMapping {
-  const [base, size, iomem] = h as [number, number, number];
+function ioMappingOf(k: K, [base, size, iomem]: ArgValue['iomap']): IoMapping {
   const pcm = k.is64 ? CM.WC : k.memtype.lookupMemtype(base);
   const m: IoMapping = { base, size, prot: PAGE_KERNEL | 0x40 | 0x100 | k.tables.cachemode2protval(pcm), pcm };
   if (k.is64) m.iomem = iomem;
