@@ -9,7 +9,9 @@
 import type { CacheMode } from '../hw/cache-mode.js';
 import type { MmContext } from '../kernel/mm/mm-context.js';
 import type { Gfp } from '../kernel/mm/page-alloc.js';
-import type { ArgKind, Args, ArgSpec, CallResult, CallSpec, HandleValue } from './types.js';
+import type { ArgDecl, ArgDecls, ArgKind, Args, ArgSpec, CallResult, CallSpec, HandleValue } from './types.js';
+
+export type { ArgDecl, ArgDecls };
 
 /** The value an argument of each kind has once `run/execute.ts` resolved it (handles included). */
 export interface ArgValue {
@@ -30,17 +32,6 @@ export interface ArgValue {
   /** The BO's id. */
   bo: number;
 }
-
-/** One argument: its kind alone, or the kind with a doc, flag names, or `optional: true`. */
-export interface ArgDecl<Kd extends ArgKind = ArgKind> {
-  readonly kind: Kd;
-  readonly optional?: boolean;
-  readonly doc?: string;
-  /** For kind 'flags': each flag's name and value. */
-  readonly flags?: Readonly<Record<string, number>>;
-}
-
-export type ArgDecls = Readonly<Record<string, ArgKind | ArgDecl>>;
 
 type KindOf<D> = D extends ArgKind ? D : D extends ArgDecl<infer Kd> ? Kd : never;
 type IsOptional<D> = D extends { readonly optional: true } ? true : false;
@@ -92,6 +83,7 @@ export function defineCall<const S extends ArgDecls>(def: CallDef<S>, run: (k: C
   const spec: CallSpec<CallKernel> = {
     name: def.name,
     doc: def.doc,
+    decl: def.args,
     args: argSpecs(def.args),
     // The one place an argument is narrowed: the parser checked each against its kind, and resolveArgs gave it the value ArgValue names.
     run: (k: CallKernel, a: Args) => run(k, a as ArgsOf<S>),

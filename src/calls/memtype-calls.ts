@@ -24,7 +24,11 @@ const PFN_SIZE_PROT = { ...PFN_SIZE, prot: 'mode' } as const;
 
 /** `reserve_pfn_range()` for a call's pfn/size/prot arguments, as the result a scenario shows. */
 function reserveCall(k: K, a: ArgsOf<typeof PFN_SIZE_PROT>, strictProt: boolean): CallResult {
-  const r = reservePfnRange(k.memtype, k.tables, a.pfn * PAGE_SIZE, a.size, protOf(k, a.prot), strictProt);
+  return protResult(k, reservePfnRange(k.memtype, k.tables, a.pfn * PAGE_SIZE, a.size, protOf(k, a.prot), strictProt));
+}
+
+/** A PFN-mapping hook's return value and the mode of the prot it settled on. */
+function protResult(k: K, r: { ret: number; prot: number }): CallResult {
   return { ret: r.ret, fields: { type: modeOf(k, r.prot) } };
 }
 
@@ -61,10 +65,7 @@ export const MEMTYPE_CALLS: CallSpec<K>[] = [
       available: onlyMainline('pfnmap_setup_cachemode'),
       args: PFN_SIZE_PROT,
     },
-    (k, a) => {
-      const r = pfnmapSetupCachemode(k.memtype, k.tables, a.pfn, a.size, protOf(k, a.prot));
-      return { ret: r.ret, fields: { type: modeOf(k, r.prot) } };
-    },
+    (k, a) => protResult(k, pfnmapSetupCachemode(k.memtype, k.tables, a.pfn, a.size, protOf(k, a.prot))),
   ),
   defineCall(
     {
@@ -73,10 +74,7 @@ export const MEMTYPE_CALLS: CallSpec<K>[] = [
       available: onlyMainline('pfnmap_track'),
       args: PFN_SIZE_PROT,
     },
-    (k, a) => {
-      const r = pfnmapTrack(k.memtype, k.tables, a.pfn, a.size, protOf(k, a.prot));
-      return { ret: r.ret, fields: { type: modeOf(k, r.prot) } };
-    },
+    (k, a) => protResult(k, pfnmapTrack(k.memtype, k.tables, a.pfn, a.size, protOf(k, a.prot))),
   ),
   defineCall({ name: 'pfnmap_untrack', doc: 'pfnmap_untrack(pfn, size) — spec 02 §16', available: onlyMainline('pfnmap_untrack'), args: PFN_SIZE }, (k, a) => {
     pfnmapUntrack(k.memtype, a.pfn, a.size);
@@ -113,12 +111,7 @@ export const MEMTYPE_CALLS: CallSpec<K>[] = [
     (k, a) => reserveCall(k, a, true),
   ),
   defineCall(
-    {
-      name: 'untrack_pfn',
-      doc: 'untrack_pfn(vma, pfn, size): free a VM_PAT reservation (≤ v6.15) — spec 02 §16',
-      available: onlyLegacy('untrack_pfn'),
-      args: PFN_SIZE,
-    },
+    { name: 'untrack_pfn', doc: 'untrack_pfn(vma, pfn, size): free a VM_PAT reservation (≤ v6.15) — spec 02 §16', available: onlyLegacy('untrack_pfn'), args: PFN_SIZE },
     (k, a) => {
       freePfnRange(k.memtype, a.pfn * PAGE_SIZE, a.size);
       return {};

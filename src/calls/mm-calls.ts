@@ -116,11 +116,7 @@ export const MM_CALLS: CallSpec<K>[] = [
     },
   ),
   defineCall(
-    {
-      name: '__free_pages',
-      doc: '__free_pages(page, order) for each page of a handle',
-      args: { pages: 'pages', order: opt('count') },
-    },
+    { name: '__free_pages', doc: '__free_pages(page, order) for each page of a handle', args: { pages: 'pages', order: opt('count') } },
     (k, a) => {
       const order = Math.min(a.order ?? 0, MAX_ORDER);
       const pfns = a.pages;
@@ -157,65 +153,39 @@ export const MM_CALLS: CallSpec<K>[] = [
     (k, a) => ioResult(k, ioremapProtCall(k, a.phys, a.size, a.prot), 'ioremap_prot'),
   ),
   defineCall(
-    {
-      name: 'iounmap',
-      doc: 'iounmap(addr) — spec 03 §4.4',
-      args: { addr: 'vaddr' },
-    },
+    { name: 'iounmap', doc: 'iounmap(addr) — spec 03 §4.4', args: { addr: 'vaddr' } },
     (k, a) => {
       iounmap(k, a.addr);
       return {};
     },
   ),
   defineCall(
-    {
-      name: 'arch_io_reserve_memtype_wc',
-      doc: 'arch_io_reserve_memtype_wc(start, size) — spec 02 §14',
-      args: { start: 'phys', size: 'size' },
-    },
+    { name: 'arch_io_reserve_memtype_wc', doc: 'arch_io_reserve_memtype_wc(start, size) — spec 02 §14', args: { start: 'phys', size: 'size' } },
     (k, a) => ({ ret: archIoReserveMemtypeWc(k, a.start, a.size) }),
   ),
   defineCall(
-    {
-      name: 'arch_io_free_memtype_wc',
-      doc: 'arch_io_free_memtype_wc(start, size) — spec 02 §14',
-      args: { start: 'phys', size: 'size' },
-    },
+    { name: 'arch_io_free_memtype_wc', doc: 'arch_io_free_memtype_wc(start, size) — spec 02 §14', args: { start: 'phys', size: 'size' } },
     (k, a) => {
       archIoFreeMemtypeWc(k, a.start, a.size);
       return {};
     },
   ),
   defineCall(
-    {
-      name: 'kmap',
-      doc: 'kmap(page): a persistent WB kernel mapping (the direct map on x86-64) — spec 03 §5.2',
-      args: { page: 'page' },
-      produces: 'mapping',
-    },
+    { name: 'kmap', doc: 'kmap(page): a persistent WB kernel mapping (the direct map on x86-64) — spec 03 §5.2', args: { page: 'page' }, produces: 'mapping' },
     (k, a) => {
       const va = k.highmem.kmap(a.page);
       return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: a.page * PAGE_SIZE, what: 'kmap' } };
     },
   ),
   defineCall(
-    {
-      name: 'kunmap',
-      doc: 'kunmap(page)',
-      args: { page: 'page' },
-    },
+    { name: 'kunmap', doc: 'kunmap(page)', args: { page: 'page' } },
     (k, a) => {
       k.highmem.kunmap(a.page);
       return {};
     },
   ),
   defineCall(
-    {
-      name: 'kmap_local_page',
-      doc: 'kmap_local_page(page): a temporary WB mapping (fixmap slot on 32-bit) — spec 03 §5.2',
-      args: { page: 'page' },
-      produces: 'mapping',
-    },
+    { name: 'kmap_local_page', doc: 'kmap_local_page(page): a temporary WB mapping (fixmap slot on 32-bit) — spec 03 §5.2', args: { page: 'page' }, produces: 'mapping' },
     (k, a) => {
       const va = k.highmem.kmapLocalPage(a.page);
       return { handle: { kind: 'mapping', vaddr: va, size: PAGE_SIZE, phys: a.page * PAGE_SIZE, what: 'kmap_local_page' } };
@@ -235,11 +205,7 @@ export const MM_CALLS: CallSpec<K>[] = [
     },
   ),
   defineCall(
-    {
-      name: 'kunmap_local',
-      doc: 'kunmap_local(addr)',
-      args: { addr: 'vaddr' },
-    },
+    { name: 'kunmap_local', doc: 'kunmap_local(addr)', args: { addr: 'vaddr' } },
     (k, a) => {
       k.highmem.kunmapLocal(a.addr);
       return {};
@@ -264,11 +230,7 @@ export const MM_CALLS: CallSpec<K>[] = [
     },
   ),
   defineCall(
-    {
-      name: 'vunmap',
-      doc: 'vunmap(addr)',
-      args: { addr: 'vaddr' },
-    },
+    { name: 'vunmap', doc: 'vunmap(addr)', args: { addr: 'vaddr' } },
     (k, a) => {
       vunmapCall(k, a.addr);
       return {};
@@ -312,11 +274,7 @@ defineCall(
     },
   ),
   defineCall(
-    {
-      name: 'memunmap',
-      doc: 'memunmap(addr): iounmap for an ioremap address, nothing for the direct map (kernel/iomem.c)',
-      args: { addr: 'vaddr' },
-    },
+    { name: 'memunmap', doc: 'memunmap(addr): iounmap for an ioremap address, nothing for the direct map (kernel/iomem.c)', args: { addr: 'vaddr' } },
     (k, a) => {
       memunmap(k, a.addr);
       return {};
@@ -335,12 +293,7 @@ defineCall(
     },
   ),
   defineCall(
-    {
-      name: 'iomap_free',
-      doc: 'iomap_free(base, size) (32-bit) = memtype_free_io',
-      available: only32('iomap_free'),
-      args: { base: 'phys', size: 'size' },
-    },
+    { name: 'iomap_free', doc: 'iomap_free(base, size) (32-bit) = memtype_free_io', available: only32('iomap_free'), args: { base: 'phys', size: 'size' } },
     (k, a) => {
       k.memtype.memtypeFree(a.base, a.base + a.size);
       return {};
@@ -391,22 +344,14 @@ defineCall(
     },
   ),
   defineCall(
-    {
-      name: 'io_mapping_unmap_local',
-      doc: 'io_mapping_unmap_local(vaddr): kunmap_local on 32-bit, nothing on x86-64',
-      args: { addr: 'vaddr' },
-    },
+    { name: 'io_mapping_unmap_local', doc: 'io_mapping_unmap_local(vaddr): kunmap_local on 32-bit, nothing on x86-64', args: { addr: 'vaddr' } },
     (k, a) => {
       if (!k.is64) k.highmem.kunmapLocal(a.addr);
       return {};
     },
   ),
   defineCall(
-    {
-      name: 'io_mapping_free',
-      doc: 'io_mapping_free(mapping): iomap_free (32-bit) or iounmap (x86-64)',
-      args: { mapping: 'iomap' },
-    },
+    { name: 'io_mapping_free', doc: 'io_mapping_free(mapping): iomap_free (32-bit) or iounmap (x86-64)', args: { mapping: 'iomap' } },
     (k, a) => {
       ioMappingFree(k, ioMappingOf(k, a.mapping));
       return {};

@@ -100,6 +100,14 @@ export function pfnInsert(k: K, name: string, addr: number, insert: (vma: Vma) =
   return faultResult(k, vma, addr, insert(vma));
 }
 
+/** remap_pfn_range and io_remap_pfn_range: the same arguments and result, each its kernel function. */
+const remapCall = (name: string, doc: string, fn: typeof remapPfnRange): CallSpec<K> =>
+  defineCall({ name, doc, args: { addr: ADDR, pfn: 'pfn', size: 'size', prot: { ...PROT, optional: true } } }, (k, a) => {
+    const vma = vmaAt(k, a.addr);
+    const ret = fn(k, vma, a.addr, a.pfn, a.size, protOf(k, vma, a.prot));
+    return { ret, fields: pteFields(k, vma, a.addr) };
+  });
+
 const gupCall = (name: string, pin: boolean): CallSpec<K> =>
   defineCall(
     {
@@ -191,42 +199,18 @@ export const VM_CALLS: CallSpec<K>[] = [
     },
   ),
   defineCall(
-    {
-      name: 'exit',
-      doc: 'exit(): exit_mmap of the current process — every VMA unmapped and freed — spec 04 §8',
-      args: {},
-    },
+    { name: 'exit', doc: 'exit(): exit_mmap of the current process — every VMA unmapped and freed — spec 04 §8', args: {} },
     (k) => {
       exitMmap(k, currentMm(k));
       return {};
     },
   ),
-  defineCall(
-    {
-      name: 'remap_pfn_range',
-      doc: 'remap_pfn_range(vma, addr, pfn, size, prot): whole VMA → reserved (pfnmap_track), partial → lookup only; errors collapse to -EINVAL — spec 04 §3',
-      args: { addr: ADDR, pfn: 'pfn', size: 'size', prot: { ...PROT, optional: true } },
-    },
-    (k, a) => {
-      const addr = a.addr;
-      const vma = vmaAt(k, addr);
-      const ret = remapPfnRange(k, vma, addr, a.pfn, a.size, protOf(k, vma, a.prot));
-      return { ret, fields: pteFields(k, vma, addr) };
-    },
+  remapCall(
+    'remap_pfn_range',
+    'remap_pfn_range(vma, addr, pfn, size, prot): whole VMA → reserved (pfnmap_track), partial → lookup only; errors collapse to -EINVAL — spec 04 §3',
+    remapPfnRange,
   ),
-  defineCall(
-    {
-      name: 'io_remap_pfn_range',
-      doc: 'io_remap_pfn_range = remap_pfn_range(pgprot_decrypted(prot)) — spec 04 §3',
-      args: { addr: ADDR, pfn: 'pfn', size: 'size', prot: { ...PROT, optional: true } },
-    },
-    (k, a) => {
-      const addr = a.addr;
-      const vma = vmaAt(k, addr);
-      const ret = ioRemapPfnRange(k, vma, addr, a.pfn, a.size, protOf(k, vma, a.prot));
-      return { ret, fields: pteFields(k, vma, addr) };
-    },
-  ),
+  remapCall('io_remap_pfn_range', 'io_remap_pfn_range = remap_pfn_range(pgprot_decrypted(prot)) — spec 04 §3', ioRemapPfnRange),
   defineCall(
     {
       name: 'vm_iomap_memory',
@@ -306,33 +290,21 @@ export const VM_CALLS: CallSpec<K>[] = [
     },
   ),
   defineCall(
-    {
-      name: 'vm_map_pages',
-      doc: 'vm_map_pages(vma, pages, num): the whole VMA from vm_pgoff — spec 04 §6',
-      args: { addr: ADDR, pages: 'pages' },
-    },
+    { name: 'vm_map_pages', doc: 'vm_map_pages(vma, pages, num): the whole VMA from vm_pgoff — spec 04 §6', args: { addr: ADDR, pages: 'pages' } },
     (k, a) => {
       const vma = vmaAt(k, a.addr);
       return { ret: vmMapPages(k, vma, a.pages, false), fields: pteFields(k, vma, vma.start) };
     },
   ),
   defineCall(
-    {
-      name: 'vm_map_pages_zero',
-      doc: 'vm_map_pages_zero(vma, pages, num): as vm_map_pages from offset 0 — spec 04 §6',
-      args: { addr: ADDR, pages: 'pages' },
-    },
+    { name: 'vm_map_pages_zero', doc: 'vm_map_pages_zero(vma, pages, num): as vm_map_pages from offset 0 — spec 04 §6', args: { addr: ADDR, pages: 'pages' } },
     (k, a) => {
       const vma = vmaAt(k, a.addr);
       return { ret: vmMapPages(k, vma, a.pages, true), fields: pteFields(k, vma, vma.start) };
     },
   ),
   defineCall(
-    {
-      name: 'vmf_insert_page_mkwrite',
-      doc: 'vmf_insert_page_mkwrite(vmf, page, write) — spec 04 §6',
-      args: { addr: ADDR, page: 'page', write: opt('bool') },
-    },
+    { name: 'vmf_insert_page_mkwrite', doc: 'vmf_insert_page_mkwrite(vmf, page, write) — spec 04 §6', args: { addr: ADDR, page: 'page', write: opt('bool') } },
     (k, a) => {
       const addr = a.addr;
       const vma = vmaAt(k, addr);
@@ -365,11 +337,7 @@ export const VM_CALLS: CallSpec<K>[] = [
   pagesLoop('put_page', gupPutPage, 'put_page(page) for each page of a handle (drops a GUP reference)'),
   pagesLoop('unpin_user_page', unpinUserPage, 'unpin_user_page(page) for each page of a handle'),
   defineCall(
-    {
-      name: 'follow_pfnmap',
-      doc: "follow_pfnmap_start(): KVM's read of a VM_IO|VM_PFNMAP PTE, no reference taken — spec 05 §5",
-      args: { addr: ADDR },
-    },
+    { name: 'follow_pfnmap', doc: "follow_pfnmap_start(): KVM's read of a VM_IO|VM_PFNMAP PTE, no reference taken — spec 05 §5", args: { addr: ADDR } },
     (k, a) => {
       const r = followPfnmap(currentMm(k), a.addr);
       if (r.ret) return { ret: r.ret };
@@ -377,12 +345,7 @@ export const VM_CALLS: CallSpec<K>[] = [
     },
   ),
   defineCall(
-    {
-      name: 'page_ref_count',
-      pure: true,
-      doc: 'page_ref_count(page) and page_mapcount(page): the struct page counters',
-      args: { page: 'page' },
-    },
+    { name: 'page_ref_count', pure: true, doc: 'page_ref_count(page) and page_mapcount(page): the struct page counters', args: { page: 'page' } },
     (k, a) => ({ fields: { refcount: k.pages.refcount[a.page]!, mapcount: k.pages.mapcount[a.page]! } }),
   ),
   defineCall(
