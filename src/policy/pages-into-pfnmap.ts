@@ -5,7 +5,7 @@
  * prefault window (spec 06 §3 mixture).
  */
 import { cacheModeShort } from '../hw/cache-mode.js';
-import { faultResult, pagesInsertCall } from '../kernel/api/vm-calls.js';
+import { faultResult, pagesInsertCall } from '../calls/vm-calls.js';
 import { chainMark, chainRewind } from '../kernel/chain.js';
 import { ttmPagesFault } from '../kernel/drivers/ttm/fault.js';
 import type { TtmFaultInsertHook } from '../kernel/hooks.js';

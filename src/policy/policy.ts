@@ -5,7 +5,7 @@
  * file and one registry line.
  */
 
-import type { CallSpec } from '../kernel/api/types.js';
+import type { CallSpec } from '../calls/types.js';
 import type { KernelHooks } from '../kernel/hooks.js';
 import type { MmContext } from '../kernel/mm/mm-context.js';
 

@@ -4,8 +4,9 @@
  * checks; TTM's fault uses it for system pages (iomem keeps the PFN
  * insert). Spec 06 §3 option 2.
  */
-import { cacheModeShort, type CacheMode } from '../hw/cache-mode.js';
-import { inDesign, pfnInsertCall, protOf, PROT } from '../kernel/api/vm-calls.js';
+import { cacheModeShort } from '../hw/cache-mode.js';
+import { defineCall } from '../calls/define.js';
+import { inDesign, PFN_INSERT, pfnInsert, protOf, PROT } from '../calls/vm-calls.js';
 import { chainMark, chainRewind } from '../kernel/chain.js';
 import { ttmFaultPfnLoop } from '../kernel/drivers/ttm/fault.js';
 import type { TtmFaultInsertHook } from '../kernel/hooks.js';
@@ -52,12 +53,14 @@ export const ramPfnApi: Policy = {
   spec: '06 §3 option 2',
   hooks: { ttmFaultInsert: ttmFault, debugChecks: debugPatChecks },
   calls: [
-    pfnInsertCall(
-      'vmf_insert_ram_pfn_prot',
-      'option 2: vmf_insert_pfn_prot without the PAT lookup, for ordinary RAM — spec 06 §3',
-      (k, v, a) => vmfInsertRamPfnProt(k, v, a['addr'] as number, a['pfn'] as number, protOf(k, v, a['prot'] as CacheMode)),
-      [PROT],
-      inDesign('vmf_insert_ram_pfn_prot', 'ram-pfn-api'),
+    defineCall(
+      {
+        name: 'vmf_insert_ram_pfn_prot',
+        doc: 'option 2: vmf_insert_pfn_prot without the PAT lookup, for ordinary RAM — spec 06 §3',
+        args: { ...PFN_INSERT, prot: PROT },
+        available: inDesign('vmf_insert_ram_pfn_prot', 'ram-pfn-api'),
+      },
+      (k, a) => pfnInsert(k, 'vmf_insert_ram_pfn_prot', a.addr, (v) => vmfInsertRamPfnProt(k, v, a.addr, a.pfn, protOf(k, v, a.prot))),
     ),
   ],
 };

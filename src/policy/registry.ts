@@ -5,7 +5,7 @@
  * conflict with the other. The calls the parts add become available.
  */
 
-import type { CallSpec } from '../kernel/api/types.js';
+import type { CallSpec } from '../calls/types.js';
 import { BASELINE_HOOKS, type KernelHooks } from '../kernel/hooks.js';
 import type { MmContext } from '../kernel/mm/mm-context.js';
 import { baseline } from './baseline.js';

@@ -6,7 +6,7 @@
  * (spec 06 §3 option 1).
  */
 import { cacheModeShort } from '../hw/cache-mode.js';
-import { pagesInsertCall, pteFields } from '../kernel/api/vm-calls.js';
+import { pagesInsertCall, pteFields } from '../calls/vm-calls.js';
 import { chainMark, chainRewind } from '../kernel/chain.js';
 import { ttmPagesFault } from '../kernel/drivers/ttm/fault.js';
 import type { TtmFaultInsertHook } from '../kernel/hooks.js';

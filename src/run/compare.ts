@@ -13,7 +13,7 @@ import { debugWarns } from '../check/debug-warns.js';
 import { EffectiveTypes } from '../check/effective.js';
 import { hazardsOf } from '../check/hazards.js';
 import { TimelineRecorder, type MappingLife, type Timeline } from '../check/timeline.js';
-import type { CallResult, HandleValue } from '../kernel/api/types.js';
+import type { CallResult, HandleValue } from '../calls/types.js';
 import type { KernelEvent } from '../kernel/events.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { NotModelledError } from '../kernel/not-modelled.js';

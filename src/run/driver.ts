@@ -3,27 +3,21 @@
  * (every modelled call under its kernel name) and the final-state views.
  */
 
-import { DRIVER_CALLS } from '../kernel/api/driver-calls.js';
-import { MEMTYPE_CALLS } from '../kernel/api/memtype-calls.js';
-import { MM_CALLS } from '../kernel/api/mm-calls.js';
-import type { CallSpec } from '../kernel/api/types.js';
-import { VM_CALLS } from '../kernel/api/vm-calls.js';
-import { TOUCH_CALLS } from '../kernel/api/touch-calls.js';
+import { DRIVER_CALLS } from '../calls/driver-calls.js';
+import { MEMTYPE_CALLS } from '../calls/memtype-calls.js';
+import { MM_CALLS } from '../calls/mm-calls.js';
+import type { CallSpec } from '../calls/types.js';
+import { VM_CALLS } from '../calls/vm-calls.js';
+import { TOUCH_CALLS } from '../calls/touch-calls.js';
 import { bootKernel, type Kernel } from '../kernel/kernel.js';
 import { designCalls } from '../policy/registry.js';
 import type { KernelDriver } from './execute.js';
 
-/** Every call a scenario can name, by kernel name: the kernel's, then those the designs add (src/policy; each runs only under its design). */
-export const CALLS: ReadonlyMap<string, CallSpec<Kernel>> = new Map(
-  [
-    ...(MEMTYPE_CALLS as CallSpec<Kernel>[]),
-    ...(MM_CALLS as CallSpec<Kernel>[]),
-    ...(DRIVER_CALLS as CallSpec<Kernel>[]),
-    ...(VM_CALLS as CallSpec<Kernel>[]),
-    ...(designCalls() as CallSpec<Kernel>[]),
-    ...(TOUCH_CALLS as CallSpec<Kernel>[]),
-  ].map((c) => [c.name, c]),
-);
+/** Every call a scenario can name: the kernel's (src/calls), then those the designs add (src/policy; each runs only under its design). */
+export const CALL_LIST: readonly CallSpec<Kernel>[] = [...MEMTYPE_CALLS, ...MM_CALLS, ...DRIVER_CALLS, ...VM_CALLS, ...designCalls(), ...TOUCH_CALLS];
+
+/** The call table by kernel name. */
+export const CALLS: ReadonlyMap<string, CallSpec<Kernel>> = new Map(CALL_LIST.map((c) => [c.name, c]));
 
 export const KERNEL_DRIVER: KernelDriver<Kernel> = {
   boot: bootKernel,

@@ -6,7 +6,7 @@
 
 import { sameExpectedValue } from './expect-value.js';
 import { cattrName } from '../hw/cache-mode.js';
-import type { CallResult, CallSpec, HandleValue, Args } from '../kernel/api/types.js';
+import type { CallResult, CallSpec, HandleValue, Args } from '../calls/types.js';
 import type { KernelContext } from '../kernel/context.js';
 import { errnoName } from '../kernel/errno.js';
 import { KernelFatal } from '../kernel/fatal.js';

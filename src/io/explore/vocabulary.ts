@@ -26,7 +26,7 @@
  */
 
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
-import type { CallSpec } from '../../kernel/api/types.js';
+import type { CallSpec } from '../../calls/types.js';
 import { didYouMean } from '../did-you-mean.js';
 import { loadMachineNode } from '../machine/load-machine.js';
 import { parseArgValue } from '../scenario/parse.js';

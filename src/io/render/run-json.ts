@@ -4,7 +4,7 @@
  * Keys are in a fixed order; numbers that are addresses are hex strings.
  */
 
-import type { HandleValue } from '../../kernel/api/types.js';
+import type { HandleValue } from '../../calls/types.js';
 import type { KernelContext } from '../../kernel/context.js';
 import { showRet, type RunOutcome } from '../../run/execute.js';
 

@@ -23,7 +23,7 @@
 import { ERRNO_VALUES } from '../../kernel/errno.js';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { cacheModeFromAnyName } from '../../hw/cache-mode.js';
-import type { ArgKind, CallSpec } from '../../kernel/api/types.js';
+import type { ArgKind, CallSpec } from '../../calls/types.js';
 import type { MachineSpec } from '../../kernel/machine.js';
 import { didYouMean } from '../did-you-mean.js';
 import { parseNumberish, YamlSource } from '../yaml/source.js';

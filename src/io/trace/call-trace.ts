@@ -27,7 +27,7 @@
  */
 
 import { dirname, isAbsolute, join } from 'node:path';
-import type { ArgKind, CallSpec } from '../../kernel/api/types.js';
+import type { ArgKind, CallSpec } from '../../calls/types.js';
 import { readTextFile } from '../read-file.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { patMemtypeList } from '../../kernel/pat/memtype-list.js';

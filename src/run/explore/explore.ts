@@ -14,7 +14,7 @@
  * reported, whatever the thread count.
  */
 
-import type { HandleValue } from '../../kernel/api/types.js';
+import type { HandleValue } from '../../calls/types.js';
 import { cloneKernel, sharedParts } from '../../kernel/clone.js';
 import { bootKernel, type Kernel } from '../../kernel/kernel.js';
 import type { SelectedPolicy } from '../../policy/registry.js';

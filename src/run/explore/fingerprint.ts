@@ -11,7 +11,7 @@
  */
 
 import { aliasingMappings, linearMappingsOf } from '../../check/inventory.js';
-import type { HandleValue } from '../../kernel/api/types.js';
+import type { HandleValue } from '../../calls/types.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
 

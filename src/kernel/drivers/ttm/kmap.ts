@@ -21,7 +21,7 @@ import type { TtmBo } from './bo.js';
 import { ttmTtPopulate } from './bo.js';
 import { vunmapCall } from '../../mm/vmalloc.js';
 
-/** PAGE_KERNEL's non-cache bits (present, rw, accessed, dirty, global), as in kernel/api/mm-calls.ts. */
+/** PAGE_KERNEL's non-cache bits (present, rw, accessed, dirty, global), as in calls/mm-calls.ts. */
 export const PAGE_KERNEL = 0x1 | 0x2 | 0x20 | 0x40 | 0x100;
 
 /** `struct ttm_bo_kmap_obj`. */

@@ -5,14 +5,15 @@
  * The modelled fault handlers are TTM's.
  */
 
-import type { MmContext } from '../mm/mm-context.js';
-import { ttmBoVmFault } from '../drivers/ttm/fault.js';
-import { VM_FAULT_NOPAGE, vmFaultName } from '../vm/fault.js';
-import { currentMm } from '../vm/mm.js';
-import { LV_NONE } from '../vm/user-ptes.js';
+import type { MmContext } from '../kernel/mm/mm-context.js';
+import { ttmBoVmFault } from '../kernel/drivers/ttm/fault.js';
+import { VM_FAULT_NOPAGE, vmFaultName } from '../kernel/vm/fault.js';
+import { currentMm } from '../kernel/vm/mm.js';
+import { LV_NONE } from '../kernel/vm/user-ptes.js';
 import type { CallResult, CallSpec } from './types.js';
-import { replayPfnsSpec, withReplayAt } from './driver-calls.js';
-import { PAGE_SIZE } from '../../hw/page.js';
+import { REPLAY_PFNS, withReplayAt } from './driver-calls.js';
+import { defineCall, opt } from './define.js';
+import { PAGE_SIZE } from '../hw/page.js';
 
 
 /** Touch `[addr, addr + size)` in the current process; returns the faults taken and the first failure. */
@@ -33,16 +34,13 @@ export function ttmBoTouch(k: MmContext, addr: number, size: number, write: bool
 }
 
 export const TOUCH_CALLS: CallSpec<MmContext>[] = [
-  {
-    name: 'ttm_bo_touch',
-    doc: 'user space touches every page of [addr, addr+size) of a TTM BO mapping: each non-present page faults into ttm_bo_vm_fault (which prefaults up to TTM_BO_VM_NUM_PREFAULT pages) — spec 05 §4.2',
-    args: [
-      { name: 'addr', kind: 'vaddr' },
-      { name: 'size', kind: 'size' },
-      { name: 'write', kind: 'bool', optional: true },
-      replayPfnsSpec,
-    ],
+  defineCall(
+    {
+      name: 'ttm_bo_touch',
+      doc: 'user space touches every page of [addr, addr+size) of a TTM BO mapping: each non-present page faults into ttm_bo_vm_fault (which prefaults up to TTM_BO_VM_NUM_PREFAULT pages) — spec 05 §4.2',
+      args: { addr: 'vaddr', size: 'size', write: opt('bool'), pfns: REPLAY_PFNS },
+    },
     // The first fault populates the BO's tt: a replay gives its pages where a real kernel's pool put them.
-    run: (k, a) => withReplayAt(k, a['addr'] as number, a['pfns'] as number[] | undefined, () => ttmBoTouch(k, a['addr'] as number, a['size'] as number, a['write'] !== false)),
-  },
+    (k, a) => withReplayAt(k, a.addr, a.pfns, () => ttmBoTouch(k, a.addr, a.size, a.write !== false)),
+  ),
 ];

@@ -1,11 +1,12 @@
 /**
  * The kernel's call surface as the scenario language sees it: each modelled
  * function under its kernel name, its arguments and what it returns
- * (spec/07 D1). The scenario parser (src/io/scenario) checks steps against
- * these specs; the executor runs them.
+ * (spec/07 D1). Every entry is made by `defineCall` (define.ts). The scenario
+ * parser (src/io/scenario) and the trace form (src/io/trace) check steps
+ * against these specs; the executor (src/run/execute.ts) runs them.
  */
 
-import type { CacheMode } from '../../hw/cache-mode.js';
+import type { CacheMode } from '../hw/cache-mode.js';
 
 export type ArgKind =
   /** a physical address */
@@ -41,6 +42,17 @@ export interface ArgSpec {
   flags?: Readonly<Record<string, number>>;
 }
 
+/** One argument: its kind alone, or the kind with a doc, flag names, or `optional: true`. */
+export interface ArgDecl<Kd extends ArgKind = ArgKind> {
+  readonly kind: Kd;
+  readonly optional?: boolean;
+  readonly doc?: string;
+  /** For kind 'flags': each flag's name and value. */
+  readonly flags?: Readonly<Record<string, number>>;
+}
+
+export type ArgDecls = Readonly<Record<string, ArgKind | ArgDecl>>;
+
 /** A value a step can name with `as:` and later steps can pass. */
 export type HandleValue =
   | { kind: 'pages'; pfns: number[] }
@@ -71,6 +83,8 @@ export interface CallSpec<K> {
   name: string;
   /** One line: what it models (kernel function, spec section). */
   doc: string;
+  /** The arguments as the call declared them (`defineCall`, src/calls/define.ts): `args` is made from it, the body is typed by it. */
+  decl: ArgDecls;
   args: ArgSpec[];
   /** The call only reads kernel state (an inspection): nothing it does can change a mapping. */
   pure?: boolean;
