@@ -82,9 +82,23 @@ export function buildDirectMap(p: DirectMapParams): DirectMap {
     const e = Math.floor(r.end / 4096);
     if (e > s) memPfns.push({ start: s, end: e });
   }
-  /** memblock_is_region_memory(start, size) in pfns: one memory region holds it all. */
-  const isRegionMemory = (s: number, e: number): boolean =>
-    p.memory.some((r) => r.start <= s * 4096 && e * 4096 <= r.end);
+  /**
+   * memblock_is_region_memory(start, size) in pfns: one memory region holds it all. The regions
+   * are sorted and disjoint, so (as memblock_search does) only the last one starting at or below
+   * `s` can hold it.
+   */
+  const isRegionMemory = (s: number, e: number): boolean => {
+    const mem = p.memory;
+    let lo = 0;
+    let hi = mem.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (mem[mid]!.start <= s * 4096) lo = mid + 1;
+      else hi = mid;
+    }
+    const r = mem[lo - 1];
+    return r !== undefined && e * 4096 <= r.end;
+  };
 
   const roundUp = (v: number, a: number): number => Math.ceil(v / a) * a;
   const roundDown = (v: number, a: number): number => Math.floor(v / a) * a;
