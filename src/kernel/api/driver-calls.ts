@@ -16,7 +16,6 @@ import type { MmContext } from '../mm/mm-context.js';
 import { NotModelledError } from '../not-modelled.js';
 import { ImpossibleRequestError } from '../impossible.js';
 import { vmFaultName } from '../vm/fault.js';
-import { LV_NONE } from '../vm/user-ptes.js';
 import { hvaToPfn, kvmReleasePfn, kvmVcpuMap, kvmVcpuUnmap } from '../drivers/kvm/hva-to-pfn.js';
 import { kvmOf, kvmSetMemoryRegion } from '../drivers/kvm/kvm.js';
 import { refHazards } from '../drivers/page-refs.js';
@@ -243,9 +242,10 @@ const TTM_CALLS: CallSpec<K>[] = [
       const v = r.vma;
       if (v) {
         const s = v.slot(addr);
-        if (v.ptes.level[s] !== LV_NONE) {
-          const pfn = v.ptes.pfn[s]!;
-          fields['type'] = cattrName(k.tables.pgprot2cachemode(v.ptes.bits[s]! & PAGE_CACHE_MASK));
+        const e = v.ptes.entry(s);
+        if (e) {
+          const pfn = e.pfn;
+          fields['type'] = cattrName(k.tables.pgprot2cachemode(e.bits & PAGE_CACHE_MASK));
           Object.assign(fields, pageFields(k, pfn));
         }
       }

@@ -9,7 +9,6 @@ import type { MmContext } from '../mm/mm-context.js';
 import { ttmBoVmFault } from '../drivers/ttm/fault.js';
 import { VM_FAULT_NOPAGE, vmFaultName } from '../vm/fault.js';
 import { currentMm } from '../vm/mm.js';
-import { LV_NONE } from '../vm/user-ptes.js';
 import type { CallResult, CallSpec } from './types.js';
 import { replayPfnsSpec, withReplayAt } from './driver-calls.js';
 import { PAGE_SIZE } from '../../hw/page.js';
@@ -23,7 +22,7 @@ export function ttmBoTouch(k: MmContext, addr: number, size: number, write: bool
   const end = addr + size;
   for (let va = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE; va < end; va += PAGE_SIZE) {
     const vma = mm.vmaLookup(va);
-    if (vma && vma.ptes.level[vma.slot(va)] !== LV_NONE) continue;
+    if (vma && !vma.ptes.isNone(vma.slot(va))) continue;
     const r = ttmBoVmFault(k, va);
     faults++;
     inserted += r.inserted;

@@ -32,6 +32,7 @@ import {
   PAGE_KERNEL_LARGE_BITS,
 } from './linear-map.js';
 import type { PfnRange } from './zones.js';
+import { partitionPoint } from '../partition-point.js';
 
 const ISA_END_PFN = 0x100000 / 4096;
 const M2 = 1;
@@ -88,15 +89,7 @@ export function buildDirectMap(p: DirectMapParams): DirectMap {
    * `s` can hold it.
    */
   const isRegionMemory = (s: number, e: number): boolean => {
-    const mem = p.memory;
-    let lo = 0;
-    let hi = mem.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (mem[mid]!.start <= s * 4096) lo = mid + 1;
-      else hi = mid;
-    }
-    const r = mem[lo - 1];
+    const r = p.memory[partitionPoint(p.memory, (m) => m.start <= s * 4096) - 1];
     return r !== undefined && e * 4096 <= r.end;
   };
 

@@ -12,6 +12,7 @@
 import type { Arch } from '../machine.js';
 import type { PfnRange } from './zones.js';
 import { BLK_NONE, LinearMap } from './linear-map.js';
+import { partitionPoint } from '../partition-point.js';
 
 export type DirectMapLevel = '4k' | '2m' | '4m' | '1g';
 
@@ -56,14 +57,7 @@ export class DirectMap {
   addPfnRangeMapped(start: number, end: number): void {
     const rs = this.mappedRanges;
     // p = number of recorded ranges starting at or before `start` (a stable sort puts the new one after them).
-    let lo = 0;
-    let hi = rs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (rs[mid]!.start <= start) lo = mid + 1;
-      else hi = mid;
-    }
-    const p = lo;
+    const p = partitionPoint(rs, (r) => r.start <= start);
     let at: number;
     let last: PfnRange;
     if (p > 0 && start <= rs[p - 1]!.end) {
