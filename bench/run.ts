@@ -21,6 +21,7 @@ import { POLICIES, selectPolicies } from '../src/policy/registry.js';
 import { benchMm } from './mm.js';
 import { benchTtm } from './ttm.js';
 import { benchExplore } from './explore.js';
+import { benchScale } from './scale.js';
 
 const GEN = join(SHARED_DIR, 'golden', 'memtype', 'gen-memtype-traces.py');
 const CACHE = join(tmpdir(), 'patlab-bench-traces');
@@ -127,11 +128,12 @@ async function section(which: string): Promise<void> {
   else if (which === 'ttm') benchTtm();
   else if (which === 'suite') await benchSuite();
   else if (which === 'explore') await benchExplore();
-  else throw new Error(`unknown bench section '${which}': expected startup, memtype, mm, ttm, suite or explore`);
+  else if (which === 'scale') benchScale();
+  else throw new Error(`unknown bench section '${which}': expected startup, memtype, mm, ttm, suite, explore or scale`);
   console.log(`  peak RSS (${which}): ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB`);
 }
 
-const SECTIONS = ['startup', 'memtype', 'mm', 'ttm', 'suite', 'explore'];
+const SECTIONS = ['startup', 'memtype', 'mm', 'ttm', 'suite', 'explore', 'scale'];
 
 /** Each section runs in its own process, so its peak RSS is its own. */
 async function main(): Promise<void> {

@@ -15,7 +15,6 @@ import { PAGE_CACHE_MASK } from '../hw/pte.js';
 import { NotModelledError } from '../kernel/not-modelled.js';
 import { ImpossibleRequestError } from '../kernel/impossible.js';
 import { vmFaultName } from '../kernel/vm/fault.js';
-import { LV_NONE } from '../kernel/vm/user-ptes.js';
 import { hvaToPfn, kvmReleasePfn, kvmVcpuMap, kvmVcpuUnmap } from '../kernel/drivers/kvm/hva-to-pfn.js';
 import { kvmOf, kvmSetMemoryRegion } from '../kernel/drivers/kvm/kvm.js';
 import { refHazards } from '../kernel/drivers/page-refs.js';
@@ -248,9 +247,10 @@ const TTM_CALLS: CallSpec<K>[] = [
       const v = r.vma;
       if (v) {
         const s = v.slot(addr);
-        if (v.ptes.level[s] !== LV_NONE) {
-          const pfn = v.ptes.pfn[s]!;
-          fields['type'] = cattrName(k.tables.pgprot2cachemode(v.ptes.bits[s]! & PAGE_CACHE_MASK));
+        const e = v.ptes.entry(s);
+        if (e) {
+          const pfn = e.pfn;
+          fields['type'] = cattrName(k.tables.pgprot2cachemode(e.bits & PAGE_CACHE_MASK));
           Object.assign(fields, pageFields(k, pfn));
         }
       }

@@ -9,7 +9,6 @@ import type { MmContext } from '../kernel/mm/mm-context.js';
 import { ttmBoVmFault } from '../kernel/drivers/ttm/fault.js';
 import { VM_FAULT_NOPAGE, vmFaultName } from '../kernel/vm/fault.js';
 import { currentMm } from '../kernel/vm/mm.js';
-import { LV_NONE } from '../kernel/vm/user-ptes.js';
 import type { CallResult, CallSpec } from './types.js';
 import { REPLAY_PFNS, withReplayAt } from './driver-calls.js';
 import { defineCall, opt } from './define.js';
@@ -24,7 +23,7 @@ export function ttmBoTouch(k: MmContext, addr: number, size: number, write: bool
   const end = addr + size;
   for (let va = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE; va < end; va += PAGE_SIZE) {
     const vma = mm.vmaLookup(va);
-    if (vma && vma.ptes.level[vma.slot(va)] !== LV_NONE) continue;
+    if (vma && !vma.ptes.isNone(vma.slot(va))) continue;
     const r = ttmBoVmFault(k, va);
     faults++;
     inserted += r.inserted;

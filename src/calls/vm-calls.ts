@@ -27,7 +27,7 @@ import { doMprotect, doMremap } from '../kernel/vm/mremap.js';
 import { pciMmapResource } from '../kernel/vm/pci-sysfs.js';
 import { ioRemapPfnRange, remapPfnRange, vmIomapMemory } from '../kernel/vm/remap.js';
 import { unmapMappingRange } from '../kernel/vm/unmap-mapping.js';
-import { LV_1G, LV_2M, LV_NONE } from '../kernel/vm/user-ptes.js';
+import { LV_1G, LV_2M } from '../kernel/vm/user-ptes.js';
 import type { Vma } from '../kernel/vm/vma.js';
 import { defineCall, opt, type CallKernel } from './define.js';
 import type { CallResult, CallSpec } from './types.js';
@@ -47,9 +47,9 @@ export function vmaAt(k: K, addr: number): Vma {
 /** `type`/`special`/`pfn` of the PTE at `addr` (or `type: none`). */
 export function pteFields(k: K, vma: Vma, addr: number): Record<string, string | number | boolean> {
   const s = vma.slot(addr);
-  const p = vma.ptes;
-  if (p.level[s] === LV_NONE) return { type: 'none' };
-  return { type: cattrName(k.tables.pgprot2cachemode(p.bits[s]! & PAGE_CACHE_MASK)), special: (p.bits[s]! & _PAGE_SPECIAL) !== 0, pfn: hex(p.pfn[s]!) };
+  const e = vma.ptes.entry(s);
+  if (!e) return { type: 'none' };
+  return { type: cattrName(k.tables.pgprot2cachemode(e.bits & PAGE_CACHE_MASK)), special: (e.bits & _PAGE_SPECIAL) !== 0, pfn: hex(e.pfn) };
 }
 
 /** The caller's prot: `vm_page_prot` with its cache mode set to `mode` (or as it is). */

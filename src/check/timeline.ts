@@ -248,7 +248,9 @@ export class TimelineRecorder {
         s.properties = [m.special ? 'special PTEs' : 'normal PTEs'];
         if (m.special) {
           let refd = 0;
-          for (let i = 0; i < m.npages; i++) if (m.pfn + i < k.pages.nPfns && k.pages.refcount[m.pfn + i]! > 0) refd++;
+          // Only pfns with a struct page can be refcounted: a PFN map of a huge BAR is not walked page by page.
+          const last = Math.min(m.pfn + m.npages, k.pages.nPfns);
+          for (let pfn = m.pfn; pfn < last; pfn++) if (k.pages.refcount[pfn]! > 0) refd++;
           if (refd > 0) s.properties.push(`on ${refd === m.npages ? '' : `${refd} of ${m.npages} `}refcounted pages`);
         } else s.properties.push('GUP/KVM can take references');
       }

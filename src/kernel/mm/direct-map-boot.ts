@@ -32,6 +32,7 @@ import {
   PAGE_KERNEL_LARGE_BITS,
 } from './linear-map.js';
 import type { PfnRange } from './zones.js';
+import { partitionPoint } from '../partition-point.js';
 
 const ISA_END_PFN = 0x100000 / 4096;
 const M2 = 1;
@@ -82,9 +83,15 @@ export function buildDirectMap(p: DirectMapParams): DirectMap {
     const e = Math.floor(r.end / 4096);
     if (e > s) memPfns.push({ start: s, end: e });
   }
-  /** memblock_is_region_memory(start, size) in pfns: one memory region holds it all. */
-  const isRegionMemory = (s: number, e: number): boolean =>
-    p.memory.some((r) => r.start <= s * 4096 && e * 4096 <= r.end);
+  /**
+   * memblock_is_region_memory(start, size) in pfns: one memory region holds it all. The regions
+   * are sorted and disjoint, so (as memblock_search does) only the last one starting at or below
+   * `s` can hold it.
+   */
+  const isRegionMemory = (s: number, e: number): boolean => {
+    const r = p.memory[partitionPoint(p.memory, (m) => m.start <= s * 4096) - 1];
+    return r !== undefined && e * 4096 <= r.end;
+  };
 
   const roundUp = (v: number, a: number): number => Math.ceil(v / a) * a;
   const roundDown = (v: number, a: number): number => Math.floor(v / a) * a;

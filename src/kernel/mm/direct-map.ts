@@ -12,6 +12,7 @@
 import type { Arch } from '../machine.js';
 import type { PfnRange } from './zones.js';
 import { BLK_NONE, LinearMap } from './linear-map.js';
+import { partitionPoint } from '../partition-point.js';
 
 export type DirectMapLevel = '4k' | '2m' | '4m' | '1g';
 
@@ -47,17 +48,32 @@ export class DirectMap {
     return this.arch === 'x86-64';
   }
 
-  /** `add_pfn_range_mapped()`: record and merge (overlapping or touching ranges join). */
+  /**
+   * `add_pfn_range_mapped()`: record and merge (overlapping or touching ranges join). The recorded
+   * ranges stay sorted with gaps between them, so the new range goes in by binary search and can
+   * only absorb the neighbours after it: a boot that maps n memory ranges costs n log n, not n^2
+   * (the kernel's `add_range_with_merge` + `clean_sort_range` give the same list).
+   */
   addPfnRangeMapped(start: number, end: number): void {
-    const all = [...this.mappedRanges, { start, end }].sort((a, b) => a.start - b.start);
-    const out: PfnRange[] = [];
-    for (const r of all) {
-      const last = out[out.length - 1];
-      if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
-      else out.push({ ...r });
+    const rs = this.mappedRanges;
+    // p = number of recorded ranges starting at or before `start` (a stable sort puts the new one after them).
+    const p = partitionPoint(rs, (r) => r.start <= start);
+    let at: number;
+    let last: PfnRange;
+    if (p > 0 && start <= rs[p - 1]!.end) {
+      at = p - 1;
+      last = { start: rs[at]!.start, end: Math.max(rs[at]!.end, end) };
+    } else {
+      at = p;
+      last = { start, end };
     }
-    this.mappedRanges = out;
-    this.maxPfnMapped = out.length ? out[out.length - 1]!.end : 0;
+    let q = p;
+    while (q < rs.length && rs[q]!.start <= last.end) {
+      last.end = Math.max(last.end, rs[q]!.end);
+      q++;
+    }
+    rs.splice(at, q - at, last);
+    this.maxPfnMapped = rs.length ? rs[rs.length - 1]!.end : 0;
   }
 
   /** `pfn_range_is_mapped(start, end)`: the whole run lies inside one recorded range. */

@@ -16,7 +16,7 @@ import { warnOnOnce } from './bug.js';
 import { _PAGE_SPECIAL } from './flags.js';
 import type { MmStruct } from './mm.js';
 import { emitInstalled, protMode, vmNormalPage } from './pte-write.js';
-import { LV_4K, LV_NONE } from './user-ptes.js';
+import { LV_4K } from './user-ptes.js';
 import type { Vma } from './vma.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
@@ -57,12 +57,13 @@ export function applyToPageRange(k: MmContext, mm: MmStruct, addr: number, size:
     if (!vma) throw new NotModelledError(`${call} at 0x${a.toString(16)} outside every VMA (page tables without a VMA)`);
     const p = vma.ptes;
     const s = vma.slot(a);
-    if (p.level[s] !== LV_NONE && p.level[s] !== LV_4K) {
+    const e = p.entry(s);
+    if (e && e.level !== LV_4K) {
       warnOnOnce(k, 'apply_to_pte_range');
       ret = -EINVAL;
       break;
     }
-    const r = fn({ addr: a, present: p.level[s] !== LV_NONE, pfn: p.pfn[s]!, bits: p.bits[s]! });
+    const r = fn({ addr: a, present: e !== null, pfn: e ? e.pfn : 0, bits: e ? e.bits : 0 });
     if (typeof r === 'number') {
       if (r) {
         ret = r;
@@ -71,7 +72,7 @@ export function applyToPageRange(k: MmContext, mm: MmStruct, addr: number, size:
       continue;
     }
     if (r === null) continue;
-    if (p.level[s] !== LV_NONE && vmNormalPage(k, vma, s) >= 0)
+    if (e && vmNormalPage(k, vma, s) >= 0)
       throw new NotModelledError(`${call} overwriting a normal (refcounted) PTE at 0x${a.toString(16)}`);
     p.set(s, r.pfn, r.prot | _PAGE_SPECIAL, LV_4K, k.log.step);
     const last = touched[touched.length - 1];

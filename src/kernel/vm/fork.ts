@@ -15,12 +15,12 @@
 
 import { ImpossibleRequestError } from '../impossible.js';
 import type { MmContext } from '../mm/mm-context.js';
-import { isCowMapping, VM_COPY_ON_FORK, VM_DONTCOPY, VM_PAT, VM_PFNMAP, VM_SHARED, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW } from './flags.js';
+import { isCowMapping, VM_COPY_ON_FORK, VM_DONTCOPY, VM_PAT, VM_PFNMAP, VM_SHARED, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, _PAGE_SPECIAL } from './flags.js';
 import { exitMmap, vmAreaDup } from './lifecycle.js';
 import { MmStruct, vmState } from './mm.js';
 import { getPatInfo, reserveStrict } from './pat-glue.js';
-import { emitInstalled, mapNormalPage, vmNormalPage } from './pte-write.js';
-import { UserPtes, LV_NONE } from './user-ptes.js';
+import { emitInstalled, mapNormalPage } from './pte-write.js';
+import { UserPtes } from './user-ptes.js';
 import type { Vma } from './vma.js';
 
 export interface ForkResult {
@@ -34,18 +34,21 @@ function copyPageRange(k: MmContext, src: Vma, dst: Vma): void {
   const dp = dst.ptes;
   const cow = isCowMapping(src.flags);
   const step = k.log.step;
-  for (let i = 0; i < sp.n; i++) {
-    if (sp.level[i] === LV_NONE) continue;
-    let bits = sp.bits[i]!;
-    const pfn = vmNormalPage(k, src, i);
-    if (pfn >= 0) mapNormalPage(k, dst, pfn);
+  // A run of the parent is copied as a run; a normal page's counters move page by page.
+  for (const r of sp.runsIn()) {
+    let bits = r.bits;
+    if (!(bits & _PAGE_SPECIAL)) {
+      const last = Math.min(r.to, r.from + Math.max(0, k.pages.nPfns - r.pfn));
+      for (let i = r.from; i < last; i++) mapNormalPage(k, dst, r.pfn + (i - r.from));
+    }
     if (cow && bits & _PAGE_RW) {
       bits &= ~_PAGE_RW;
-      sp.bits[i] = bits;
+      const b = bits;
+      sp.mapBits(r.from, r.to, () => b);
     }
     if (src.flags & VM_SHARED) bits &= ~_PAGE_DIRTY;
     bits &= ~_PAGE_ACCESSED;
-    dp.set(i, sp.pfn[i]!, bits, sp.level[i]!, step);
+    dp.setRange(r.from, r.to - r.from, r.pfn, bits, r.level, step);
   }
   emitInstalled(k, 'fork', dst, 0, dp.n, null);
 }

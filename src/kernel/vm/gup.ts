@@ -13,7 +13,6 @@ import type { MmContext } from '../mm/mm-context.js';
 import { VM_IO, VM_PFNMAP, VM_WRITE, _PAGE_RW, _PAGE_SPECIAL } from './flags.js';
 import type { MmStruct } from './mm.js';
 import { getPage, putPage, vmNormalPage } from './pte-write.js';
-import { LV_NONE } from './user-ptes.js';
 import { holdOf, pruneHold } from '../drivers/page-refs.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
@@ -42,7 +41,7 @@ export function getUserPages(k: MmContext, mm: MmStruct, start: number, nrPages:
     if (vma.flags & (VM_IO | VM_PFNMAP)) return stop(-EFAULT);
     if (write && !(vma.flags & VM_WRITE)) return stop(-EFAULT);
     const s = vma.slot(addr);
-    if (vma.ptes.level[s] === LV_NONE) return stop(-EFAULT);
+    if (vma.ptes.isNone(s)) return stop(-EFAULT);
     const pfn = vmNormalPage(k, vma, s);
     if (pfn < 0) return stop(-EFAULT);
     getPage(k, pfn, pin ? GUP_PIN_COUNTING_BIAS : 1);
@@ -92,8 +91,8 @@ export function followPfnmap(mm: MmStruct, addr: number): FollowPfnmap {
   const vma = mm.vmaLookup(addr);
   if (!vma || !(vma.flags & (VM_IO | VM_PFNMAP))) return { ret: -EINVAL, ...none };
   const s = vma.slot(addr);
-  const p = vma.ptes;
-  if (p.level[s] === LV_NONE) return { ret: -EINVAL, ...none };
-  const bits = p.bits[s]!;
-  return { ret: 0, pfn: p.pfn[s]!, bits, writable: (bits & _PAGE_RW) !== 0, special: (bits & _PAGE_SPECIAL) !== 0 };
+  const e = vma.ptes.entry(s);
+  if (!e) return { ret: -EINVAL, ...none };
+  const bits = e.bits;
+  return { ret: 0, pfn: e.pfn, bits, writable: (bits & _PAGE_RW) !== 0, special: (bits & _PAGE_SPECIAL) !== 0 };
 }

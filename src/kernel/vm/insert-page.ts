@@ -18,7 +18,7 @@ import { ENXIO } from './errnos.js';
 import { VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_SIGBUS, type VmFault } from './fault.js';
 import { VM_MIXEDMAP, VM_PFNMAP, VM_WRITE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW } from './flags.js';
 import { emitInstalled, mapNormalPage, protMode } from './pte-write.js';
-import { LV_4K, LV_NONE } from './user-ptes.js';
+import { LV_4K } from './user-ptes.js';
 import type { Vma } from './vma.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
@@ -55,16 +55,17 @@ export function insertPage(k: MmContext, vma: Vma, addr: number, pfn: number, pr
   const p = vma.ptes;
   const s = vma.slot(addr);
   const mk = _PAGE_ACCESSED | _PAGE_DIRTY | (vma.flags & VM_WRITE ? _PAGE_RW : 0);
-  if (p.level[s] !== LV_NONE) {
+  const e = p.entry(s);
+  if (e) {
     if (!mkwrite) {
       k.log.refuse(call === 'vmf_insert_page_mkwrite' ? 'insert_page' : 'insert_page_into_pte_locked', `!pte_none at 0x${addr.toString(16)}`, '-EBUSY');
       return -EBUSY;
     }
-    if (p.pfn[s] !== pfn) {
+    if (e.pfn !== pfn) {
       warnOnOnce(k, 'insert_page_into_pte_locked');
       return -EFAULT;
     }
-    p.bits[s] = p.bits[s]! | mk;
+    p.mapBits(s, s + 1, (b) => b | mk);
     return 0;
   }
   mapNormalPage(k, vma, pfn);

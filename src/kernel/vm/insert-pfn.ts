@@ -21,7 +21,7 @@ import { VM_FAULT_FALLBACK, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, type VmFault } fro
 import { isCowMapping, VM_MIXEDMAP, VM_PFNMAP, VM_WRITE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, _PAGE_SPECIAL } from './flags.js';
 import { setupCachemodePfn } from './pat-glue.js';
 import { emitInstalled, protMode } from './pte-write.js';
-import { leafPages, LV_1G, LV_2M, LV_4K, LV_NONE } from './user-ptes.js';
+import { leafPages, LV_1G, LV_2M, LV_4K } from './user-ptes.js';
 import type { Vma } from './vma.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
@@ -51,13 +51,15 @@ export function insertPfn(k: MmContext, vma: Vma, addr: number, pfn: number, pro
   k.counters.ptWalks++;
   const p = vma.ptes;
   const s = vma.slot(addr);
-  if (p.level[s] !== LV_NONE) {
+  const e = p.entry(s);
+  if (e) {
     if (!mkwrite) return VM_FAULT_NOPAGE;
-    if (p.pfn[s] !== pfn) {
+    if (e.pfn !== pfn) {
       warnOnOnce(k, 'insert_pfn');
       return VM_FAULT_NOPAGE;
     }
-    p.bits[s] = p.bits[s]! | mkwriteBits(vma);
+    const mk = mkwriteBits(vma);
+    p.mapBits(s, s + 1, (b) => b | mk);
     return VM_FAULT_NOPAGE;
   }
   p.set(s, pfn, prot | _PAGE_SPECIAL | (mkwrite ? mkwriteBits(vma) : 0), LV_4K, k.log.step);
@@ -178,14 +180,16 @@ export function vmfInsertPfnHuge(k: MmContext, vma: Vma, addrIn: number, pfn: nu
   const prot = setupCachemodePfn(k, pfn, vma.pageProt);
   const p = vma.ptes;
   const s = vma.slot(addr);
-  for (let i = 0; i < n; i++) {
-    if (p.level[s + i] === LV_NONE) continue;
-    if (write && p.level[s] === level && p.pfn[s] === pfn) for (let j = 0; j < n; j++) p.bits[s + j] = p.bits[s + j]! | mkwriteBits(vma);
+  if (p.firstPresent(s, s + n) >= 0) {
+    if (write && p.levelAt(s) === level && p.pfnAt(s) === pfn) {
+      const mk = mkwriteBits(vma);
+      p.mapBits(s, s + n, (b) => b | mk);
+    }
     chainRewind(k.log, mark);
     return VM_FAULT_NOPAGE;
   }
   const bits = (prot & 0xffff) | _PAGE_SPECIAL | (write ? mkwriteBits(vma) : 0);
-  for (let i = 0; i < n; i++) p.set(s + i, pfn + i, bits, level, k.log.step);
+  p.setRange(s, n, pfn, bits, level, k.log.step);
   emitInstalled(k, call, vma, s, s + n, protMode(k, vma.pageProt & PAGE_CACHE_MASK));
   chainRewind(k.log, mark);
   return VM_FAULT_NOPAGE;

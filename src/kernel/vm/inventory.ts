@@ -9,7 +9,7 @@ import { PAGE_CACHE_MASK } from '../../hw/pte.js';
 import type { KernelContext } from '../context.js';
 import { VM_IO, VM_PFNMAP, _PAGE_SPECIAL } from './flags.js';
 import { vmState } from './mm.js';
-import { levelName, LV_NONE } from './user-ptes.js';
+import { levelName } from './user-ptes.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
 
@@ -36,30 +36,32 @@ export interface UserMappingRun {
 export function* userMappings(k: KernelContext): Iterable<UserMappingRun> {
   for (const mm of vmState(k).sorted()) {
     for (const vma of mm.vmas) {
-      const p = vma.ptes;
-      let i = 0;
-      while (i < p.n) {
-        if (p.level[i] === LV_NONE) {
-          i++;
-          continue;
+      // Runs of the table, joined where consecutive slots agree on level, cache bits, specialness and step and map consecutive pfns.
+      const rs = vma.ptes.runsIn();
+      let j = 0;
+      while (j < rs.length) {
+        const first = rs[j]!;
+        const key = first.bits & (PAGE_CACHE_MASK | _PAGE_SPECIAL);
+        let end = first.to;
+        let pfnEnd = first.pfn + (first.to - first.from);
+        j++;
+        for (; j < rs.length; j++) {
+          const r = rs[j]!;
+          if (r.from !== end || r.level !== first.level || (r.bits & (PAGE_CACHE_MASK | _PAGE_SPECIAL)) !== key || r.step !== first.step || r.pfn !== pfnEnd) break;
+          end = r.to;
+          pfnEnd = r.pfn + (r.to - r.from);
         }
-        const s = i;
-        const lv = p.level[i]!;
-        const key = p.bits[i]! & (PAGE_CACHE_MASK | _PAGE_SPECIAL);
-        const step = p.step[i]!;
-        i++;
-        while (i < p.n && p.level[i] === lv && (p.bits[i]! & (PAGE_CACHE_MASK | _PAGE_SPECIAL)) === key && p.step[i] === step && p.pfn[i] === p.pfn[i - 1]! + 1) i++;
         yield {
           pid: mm.pid,
           comm: mm.comm,
           vmaStart: vma.start,
-          vaddr: vma.start + s * PAGE_SIZE,
-          pfn: p.pfn[s]!,
-          npages: i - s,
+          vaddr: vma.start + first.from * PAGE_SIZE,
+          pfn: first.pfn,
+          npages: end - first.from,
           bits: key & PAGE_CACHE_MASK,
-          level: levelName(lv),
+          level: levelName(first.level),
           special: (key & _PAGE_SPECIAL) !== 0,
-          step,
+          step: first.step,
         };
       }
     }
@@ -83,12 +85,11 @@ export function userPageInfo(k: KernelContext, pid: number, vaddr: number): User
   const mm = vmState(k).procs.get(pid);
   const vma = mm?.vmaLookup(vaddr);
   if (!vma) return null;
-  const p = vma.ptes;
-  const s = vma.slot(vaddr);
-  const present = p.level[s] !== LV_NONE;
-  const special = present && (p.bits[s]! & _PAGE_SPECIAL) !== 0;
-  const normal = present && !special && p.pfn[s]! < k.pages.nPfns;
-  return { present, pfn: present ? p.pfn[s]! : -1, special, normal, gupable: normal && !(vma.flags & (VM_IO | VM_PFNMAP)), vmaFlags: vma.flags };
+  const e = vma.ptes.entry(vma.slot(vaddr));
+  const present = e !== null;
+  const special = e !== null && (e.bits & _PAGE_SPECIAL) !== 0;
+  const normal = e !== null && !special && e.pfn < k.pages.nPfns;
+  return { present, pfn: e ? e.pfn : -1, special, normal, gupable: normal && !(vma.flags & (VM_IO | VM_PFNMAP)), vmaFlags: vma.flags };
 }
 
 /** Live processes as `{pid, comm, vmas}` (for displays). */

@@ -17,7 +17,6 @@ import { vmState, type MmStruct } from './mm.js';
 import { untrack } from './pat-glue.js';
 import { untrackPfnLegacy } from './pat-glue.js';
 import { zapSlots } from './pte-write.js';
-import { LV_NONE } from './user-ptes.js';
 import { Vma } from './vma.js';
 import type { UserPtes } from './user-ptes.js';
 import { PAGE_SIZE } from '../../hw/page.js';
@@ -57,7 +56,7 @@ export function vmAreaFree(k: MmContext, vma: Vma): void {
 export function splitVma(k: MmContext, vma: Vma, addr: number): Vma {
   const s = vma.slot(addr);
   const p = vma.ptes;
-  if (p.level[s] !== LV_NONE && p.leafStart(s, vma.start / PAGE_SIZE) < s) zapSlots(k, vma, s, s + 1);
+  if (!p.isNone(s) && p.leafStart(s, vma.start / PAGE_SIZE) < s) zapSlots(k, vma, s, s + 1);
   const upper = vmAreaDup(k, vma, vma.mm, p.slice(s, p.n), addr, vma.end, vma.pgoff + s);
   vma.ptes = p.slice(0, s);
   vma.end = addr;

@@ -17,7 +17,7 @@ import { VM_DONTEXPAND, VM_MAYWRITE, VM_PAT, VM_PFNMAP, VM_READ, VM_WRITE, _PAGE
 import { doMunmap, removeVmas, splitAround, vmAreaDup } from './lifecycle.js';
 import type { MmStruct } from './mm.js';
 import { emitInstalled } from './pte-write.js';
-import { LV_NONE, UserPtes } from './user-ptes.js';
+import { UserPtes } from './user-ptes.js';
 import type { Vma } from './vma.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
@@ -32,8 +32,7 @@ export interface MremapResult {
 function moveVma(k: MmContext, mm: MmStruct, v: Vma, newAddr: number): Vma {
   const n = v.pages;
   const moved = v.ptes.slice(0, n);
-  const step = k.log.step;
-  for (let i = 0; i < n; i++) if (moved.level[i] !== LV_NONE) moved.step[i] = step;
+  moved.setStep(0, n, k.log.step);
   const nv = vmAreaDup(k, v, mm, moved, newAddr, newAddr + n * PAGE_SIZE);
   // untrack_pfn_moved(): the old VMA no longer owns the legacy reservation.
   if (k.flags.legacyTrackPfn) v.flags &= ~VM_PAT;
@@ -114,7 +113,7 @@ export function doMprotect(k: MmContext, mm: MmStruct, addr: number, lenIn: numb
     const flags = (v.flags & ~(VM_READ | VM_WRITE)) | (read ? VM_READ : 0) | (write ? VM_WRITE : 0);
     const prot = (vmGetPageProt(flags) & ~PAGE_CACHE_MASK) | (v.pageProt & PAGE_CACHE_MASK);
     const p = v.ptes;
-    for (let i = 0; i < p.n; i++) if (p.level[i] !== LV_NONE) p.bits[i] = (p.bits[i]! & keep) | (prot & ~keep);
+    p.mapBits(0, p.n, (b) => (b & keep) | (prot & ~keep));
     v.flags = flags;
     v.pageProt = prot;
   }

@@ -14,7 +14,6 @@ import type { MmContext } from '../mm/mm-context.js';
 import { isCowMapping, VM_PAT } from './flags.js';
 import { warnOnOnce } from './bug.js';
 import type { Vma } from './vma.js';
-import { LV_NONE } from './user-ptes.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
 
@@ -50,8 +49,8 @@ export function reserveStrict(k: KernelContext, paddr: number, size: number, pro
  * WARN_ON_ONCE and -EINVAL.
  */
 export function getPatInfo(k: MmContext, vma: Vma, needProt: boolean): { ret: number; paddr: number; prot: number } {
-  const p = vma.ptes;
-  if (p.n > 0 && p.level[0] !== LV_NONE) return { ret: 0, paddr: p.pfn[0]! * PAGE_SIZE, prot: p.bits[0]! };
+  const first = vma.ptes.n > 0 ? vma.ptes.entry(0) : null;
+  if (first) return { ret: 0, paddr: first.pfn * PAGE_SIZE, prot: first.bits };
   if (isCowMapping(vma.flags)) {
     if (needProt) return { ret: -EINVAL, paddr: 0, prot: 0 };
     return { ret: 0, paddr: vma.pgoff * PAGE_SIZE, prot: 0 };

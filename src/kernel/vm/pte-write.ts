@@ -10,7 +10,7 @@ import { chainSnapshot } from '../chain.js';
 import { NotModelledError } from '../not-modelled.js';
 import type { MmContext } from '../mm/mm-context.js';
 import { _PAGE_SPECIAL } from './flags.js';
-import { leafPages, levelName, LV_NONE } from './user-ptes.js';
+import { leafPages, levelName, type PteRun } from './user-ptes.js';
 import type { Vma } from './vma.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
@@ -21,11 +21,10 @@ import { PAGE_SIZE } from '../../hw/page.js';
  * has a `struct page` (pfn ≤ highest memmap pfn). Returns the pfn or -1.
  */
 export function vmNormalPage(k: MmContext, vma: Vma, slot: number): number {
-  const p = vma.ptes;
-  if (p.level[slot] === LV_NONE) return -1;
-  if (p.bits[slot]! & _PAGE_SPECIAL) return -1;
-  const pfn = p.pfn[slot]!;
-  return pfn < k.pages.nPfns ? pfn : -1;
+  const e = vma.ptes.entry(slot);
+  if (!e) return -1;
+  if (e.bits & _PAGE_SPECIAL) return -1;
+  return e.pfn < k.pages.nPfns ? e.pfn : -1;
 }
 
 /** `get_page` / `folio_get`: refcount +1. */
@@ -61,20 +60,29 @@ export function zapSlots(k: MmContext, vma: Vma, fromIn: number, toIn: number): 
   const base = vma.start / PAGE_SIZE;
   let from = Math.max(0, fromIn);
   let to = Math.min(p.n, toIn);
-  if (from < to && p.level[from] !== LV_NONE) from = Math.max(0, p.leafStart(from, base));
-  if (from < to && p.level[to - 1] !== LV_NONE) to = Math.min(p.n, p.leafStart(to - 1, base) + leafPages(p.level[to - 1]!));
+  if (from < to && !p.isNone(from)) from = Math.max(0, p.leafStart(from, base));
+  if (from < to && !p.isNone(to - 1)) to = Math.min(p.n, p.leafStart(to - 1, base) + leafPages(p.levelAt(to - 1)));
   let cleared = 0;
-  for (let i = from; i < to; i++) {
-    if (p.level[i] === LV_NONE) continue;
-    const pfn = vmNormalPage(k, vma, i);
-    if (pfn >= 0) {
-      k.pages.mapcount[pfn] = k.pages.mapcount[pfn]! - 1;
-      k.counters.mapcountOps++;
-      vma.mm.rssFile--;
-      putPage(k, pfn);
+  // Special entries are just cleared, a run at a time; normal ones drop their page's counters one by one.
+  for (const r of p.runsIn(from, to)) {
+    if (!(r.bits & _PAGE_SPECIAL)) {
+      const last = Math.min(r.to, r.from + Math.max(0, k.pages.nPfns - r.pfn));
+      for (let i = r.from; i < last; i++) {
+        const pfn = r.pfn + (i - r.from);
+        k.pages.mapcount[pfn] = k.pages.mapcount[pfn]! - 1;
+        k.counters.mapcountOps++;
+        vma.mm.rssFile--;
+        try {
+          putPage(k, pfn);
+        } catch (e) {
+          // The entries before this one are gone, as they would be slot by slot.
+          p.clearRange(r.from, i);
+          throw e;
+        }
+      }
     }
-    p.clear(i);
-    cleared++;
+    p.clearRange(r.from, r.to);
+    cleared += r.to - r.from;
   }
   return cleared;
 }
@@ -86,28 +94,28 @@ export function zapSlots(k: MmContext, vma: Vma, fromIn: number, toIn: number): 
  * (copies: fork, mremap).
  */
 export function emitInstalled(k: MmContext, call: string, vma: Vma, from: number, to: number, requested: CacheMode | null, withMap = true): void {
-  const p = vma.ptes;
   const step = k.log.step;
-  let i = from;
-  while (i < to) {
-    if (p.level[i] === LV_NONE || p.step[i] !== step) {
-      i++;
-      continue;
-    }
-    const s = i;
-    const lv = p.level[i]!;
-    const bits = p.bits[i]!;
-    while (i + 1 < to && p.level[i + 1] === lv && p.bits[i + 1] === bits && p.step[i + 1] === step && p.pfn[i + 1] === p.pfn[i]! + 1) i++;
-    i++;
-    const n = i - s;
-    const cache = bits & PAGE_CACHE_MASK;
-    k.log.events.push({ kind: 'pte', step, space: 'user', vaddr: vma.start + s * PAGE_SIZE, pfn: p.pfn[s]!, npages: n, level: levelName(lv), bits: cache });
+  const emit = (r: PteRun): void => {
+    const n = r.to - r.from;
+    const cache = r.bits & PAGE_CACHE_MASK;
+    k.log.events.push({ kind: 'pte', step, space: 'user', vaddr: vma.start + r.from * PAGE_SIZE, pfn: r.pfn, npages: n, level: levelName(r.level), bits: cache });
     if (withMap) {
       const installed = k.tables.pgprot2cachemode(cache);
       const chain = chainSnapshot(k.log);
-      k.log.events.push({ kind: 'map', step, call, space: 'user', pfn: p.pfn[s]!, npages: n, requested: requested ?? installed, installed, ...(chain ? { chain } : {}) });
+      k.log.events.push({ kind: 'map', step, call, space: 'user', pfn: r.pfn, npages: n, requested: requested ?? installed, installed, ...(chain ? { chain } : {}) });
+    }
+  };
+  // Runs of this step, joined where consecutive slots continue each other (as a slot-by-slot walk would).
+  let cur: PteRun | null = null;
+  for (const r of vma.ptes.runsIn(from, to)) {
+    if (r.step !== step) continue;
+    if (cur && cur.to === r.from && cur.level === r.level && cur.bits === r.bits && cur.pfn + (cur.to - cur.from) === r.pfn) cur.to = r.to;
+    else {
+      if (cur) emit(cur);
+      cur = r;
     }
   }
+  if (cur) emit(cur);
 }
 
 /** The cache mode of a 4 KiB-layout prot. */

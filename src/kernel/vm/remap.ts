@@ -19,7 +19,7 @@ import { vmAreaFree } from './lifecycle.js';
 import { vmState } from './mm.js';
 import { reservePfnRangeLegacyFull, setupCachemode, track, untrackPfnLegacy } from './pat-glue.js';
 import { emitInstalled, protMode } from './pte-write.js';
-import { LV_4K, LV_NONE } from './user-ptes.js';
+import { LV_4K } from './user-ptes.js';
 import type { Vma } from './vma.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
@@ -119,10 +119,10 @@ export function remapPfnRangeInternal(k: MmContext, vma: Vma, addr: number, pfn:
   const from = vma.slot(addr);
   const n = size / PAGE_SIZE;
   const step = k.log.step;
-  for (let i = 0; i < n; i++) {
-    if (p.level[from + i] !== LV_NONE) bugOn(k, 'remap_pte_range', '!pte_none(ptep_get(pte))');
-    p.set(from + i, pfn + i, prot | _PAGE_SPECIAL, LV_4K, step);
-  }
+  // The PTEs before the first occupied one are written, then the BUG.
+  const busy = p.firstPresent(from, from + n);
+  p.setRange(from, (busy < 0 ? from + n : busy) - from, pfn, prot | _PAGE_SPECIAL, LV_4K, step);
+  if (busy >= 0) bugOn(k, 'remap_pte_range', '!pte_none(ptep_get(pte))');
   emitInstalled(k, call, vma, from, from + n, protMode(k, requestedProt));
   return 0;
 }

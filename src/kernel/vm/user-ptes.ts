@@ -1,12 +1,22 @@
 /**
- * A VMA's user page-table entries, one slot per 4 KiB page, in typed arrays
- * (DESIGN.md: per-page state is typed arrays). VMAs never overlap, so
- * keeping the slots per VMA is equivalent to the process's page tables.
+ * A VMA's user page-table entries, range-shaped (issue 14): sorted, disjoint,
+ * non-empty runs of present slots, each with one level, one set of bits, one
+ * installing step and consecutive pfns (slot `i` of a run maps
+ * `pfn + (i - from)`). Empty slots (`pte_none`) are the gaps. A whole-range
+ * write (`remap_pfn_range`, a huge leaf, a fork's copy) is one run until a
+ * per-page event (a fault, a page-by-page insert, a partial munmap or
+ * mprotect) splits it, so a 4 TiB VMA with nothing or one range mapped costs
+ * nothing per page. VMAs never overlap, so keeping the entries per VMA is
+ * equivalent to the process's page tables.
  *
- * A large leaf (2 MiB PMD, 1 GiB PUD) fills all its slots with the same level,
- * bits and step and consecutive pfns. Bits are always kept in the 4 KiB layout
- * (PAT at bit 7); a large leaf's own layout is derived when needed.
+ * A large leaf (2 MiB PMD, 1 GiB PUD) covers all its slots with the same
+ * level, bits and step and consecutive pfns; where a leaf starts follows
+ * from the level and the address (`leafStart`), not from run bounds, so runs
+ * of leaves may merge. Bits are always kept in the 4 KiB layout (PAT at bit
+ * 7); a large leaf's own layout is derived when needed.
  */
+
+import { partitionPoint } from '../partition-point.js';
 
 /** Slot level codes. */
 export const LV_NONE = 0;
@@ -24,65 +34,178 @@ export function levelName(level: number): '4k' | '2m' | '1g' {
   return level === LV_2M ? '2m' : level === LV_1G ? '1g' : '4k';
 }
 
-export class UserPtes {
-  /** pfn per slot (pfns may exceed 2^32: a double holds them exactly). */
-  readonly pfn: Float64Array;
-  /** 4 KiB-layout PTE bits per slot (present, rw, cache bits, special...). */
-  readonly bits: Uint16Array;
-  /** LV_* per slot; LV_NONE = empty (`pte_none`). */
-  readonly level: Uint8Array;
-  /** Scenario step that installed the entry. */
-  readonly step: Int32Array;
+/** Slots `[from, to)`, present, mapping `pfn + (i - from)` with `bits` at `level`, written at `step`. */
+export interface PteRun {
+  from: number;
+  to: number;
+  pfn: number;
+  bits: number;
+  level: number;
+  step: number;
+}
 
-  constructor(readonly n: number) {
-    this.pfn = new Float64Array(n);
-    this.bits = new Uint16Array(n);
-    this.level = new Uint8Array(n);
-    this.step = new Int32Array(n);
+/** One present entry. */
+export interface PteEntry {
+  pfn: number;
+  bits: number;
+  level: number;
+  step: number;
+}
+
+/** Whether `b` continues `a` as one run (touching, same level/bits/step, consecutive pfns). */
+function continues(a: PteRun, b: PteRun): boolean {
+  return a.to === b.from && a.level === b.level && a.bits === b.bits && a.step === b.step && a.pfn + (a.to - a.from) === b.pfn;
+}
+
+export class UserPtes {
+  /** Present runs, sorted by `from`, disjoint, non-empty. */
+  private runs: PteRun[] = [];
+
+  constructor(readonly n: number) {}
+
+  /** Index of the first run ending after slot `i` (`runs.length` if none). */
+  private lowerBound(i: number): number {
+    return partitionPoint(this.runs, (r) => r.to <= i);
+  }
+
+  /** The run holding slot `i`, or undefined. */
+  private runAt(i: number): PteRun | undefined {
+    const r = this.runs[this.lowerBound(i)];
+    return r && r.from <= i ? r : undefined;
+  }
+
+  /** Make slot `i` a run boundary; returns the index of the first run starting at or after `i`. */
+  private splitAt(i: number): number {
+    const j = this.lowerBound(i);
+    const r = this.runs[j];
+    if (!r || r.from >= i) return j;
+    this.runs.splice(j + 1, 0, { from: i, to: r.to, pfn: r.pfn + (i - r.from), bits: r.bits, level: r.level, step: r.step });
+    r.to = i;
+    return j + 1;
+  }
+
+  /** Merge the run at index `j` with its neighbours where they continue each other. */
+  private mergeAround(j: number): void {
+    const rs = this.runs;
+    if (j + 1 < rs.length && continues(rs[j]!, rs[j + 1]!)) {
+      rs[j]!.to = rs[j + 1]!.to;
+      rs.splice(j + 1, 1);
+    }
+    if (j > 0 && continues(rs[j - 1]!, rs[j]!)) {
+      rs[j - 1]!.to = rs[j]!.to;
+      rs.splice(j, 1);
+    }
+  }
+
+  /** The present runs overlapping `[from, to)`, clipped to it, in slot order (copies: the table may change while they are used). */
+  runsIn(from = 0, to = this.n): PteRun[] {
+    const out: PteRun[] = [];
+    const rs = this.runs;
+    for (let j = this.lowerBound(from); j < rs.length && rs[j]!.from < to; j++) {
+      const r = rs[j]!;
+      const a = Math.max(r.from, from);
+      const b = Math.min(r.to, to);
+      out.push({ from: a, to: b, pfn: r.pfn + (a - r.from), bits: r.bits, level: r.level, step: r.step });
+    }
+    return out;
+  }
+
+  /** The first present slot in `[from, to)`, or -1. */
+  firstPresent(from = 0, to = this.n): number {
+    const r = this.runs[this.lowerBound(from)];
+    if (!r || r.from >= to) return -1;
+    return Math.max(r.from, from);
   }
 
   /** A copy of slots `[from, to)` (VMA split, mremap). */
   slice(from: number, to: number): UserPtes {
     const out = new UserPtes(to - from);
-    out.pfn.set(this.pfn.subarray(from, to));
-    out.bits.set(this.bits.subarray(from, to));
-    out.level.set(this.level.subarray(from, to));
-    out.step.set(this.step.subarray(from, to));
+    out.runs = this.runsIn(from, to).map((r) => ({ ...r, from: r.from - from, to: r.to - from }));
     return out;
   }
 
   /** This table grown (or shrunk) to `n` slots, new slots empty. */
   resized(n: number): UserPtes {
     const out = new UserPtes(n);
-    const m = Math.min(n, this.n);
-    out.pfn.set(this.pfn.subarray(0, m));
-    out.bits.set(this.bits.subarray(0, m));
-    out.level.set(this.level.subarray(0, m));
-    out.step.set(this.step.subarray(0, m));
+    out.runs = this.runsIn(0, Math.min(n, this.n));
     return out;
   }
 
   isNone(i: number): boolean {
-    return this.level[i] === LV_NONE;
+    return this.runAt(i) === undefined;
   }
 
+  /** The entry at slot `i`, or null (`pte_none`). */
+  entry(i: number): PteEntry | null {
+    const r = this.runAt(i);
+    return r ? { pfn: r.pfn + (i - r.from), bits: r.bits, level: r.level, step: r.step } : null;
+  }
+
+  /** LV_* of slot `i` (LV_NONE when empty). */
+  levelAt(i: number): number {
+    return this.runAt(i)?.level ?? LV_NONE;
+  }
+
+  /** pfn of slot `i` (0 when empty). */
+  pfnAt(i: number): number {
+    const r = this.runAt(i);
+    return r ? r.pfn + (i - r.from) : 0;
+  }
+
+  /** Bits of slot `i` (0 when empty). */
+  bitsAt(i: number): number {
+    return this.runAt(i)?.bits ?? 0;
+  }
+
+  /** One slot. */
   set(i: number, pfn: number, bits: number, level: number, step: number): void {
-    this.pfn[i] = pfn;
-    this.bits[i] = bits;
-    this.level[i] = level;
-    this.step[i] = step;
+    this.setRange(i, 1, pfn, bits, level, step);
+  }
+
+  /** Slots `[from, from + count)` mapping `pfn, pfn + 1, ...`, all with `bits`, `level`, `step`. */
+  setRange(from: number, count: number, pfn: number, bits: number, level: number, step: number): void {
+    if (count <= 0) return;
+    const j = this.cut(from, from + count);
+    this.runs.splice(j, 0, { from, to: from + count, pfn, bits, level, step });
+    this.mergeAround(j);
+  }
+
+  /** Remove slots `[from, to)`; returns where a run starting at `from` would go. */
+  private cut(from: number, to: number): number {
+    const j = this.splitAt(from);
+    const e = this.splitAt(to);
+    if (e > j) this.runs.splice(j, e - j);
+    return j;
   }
 
   clear(i: number): void {
-    this.pfn[i] = 0;
-    this.bits[i] = 0;
-    this.level[i] = LV_NONE;
-    this.step[i] = 0;
+    this.clearRange(i, i + 1);
+  }
+
+  /** Empty slots `[from, to)`. */
+  clearRange(from: number, to: number): void {
+    if (from < to) this.cut(from, to);
+  }
+
+  /** `bits = f(bits)` for every present slot of `[from, to)` (mkwrite, mprotect, fork's COW). */
+  mapBits(from: number, to: number, f: (bits: number) => number): void {
+    if (from >= to) return;
+    const j = this.splitAt(from);
+    const e = this.splitAt(to);
+    for (let q = j; q < e; q++) this.runs[q]!.bits = f(this.runs[q]!.bits);
+  }
+
+  /** Every present slot of `[from, to)` counts as written at `step` (mremap's move). */
+  setStep(from: number, to: number, step: number): void {
+    if (from >= to) return;
+    const j = this.splitAt(from);
+    const e = this.splitAt(to);
+    for (let q = j; q < e; q++) this.runs[q]!.step = step;
   }
 
   /** First slot of the leaf holding slot `i` (slots are aligned to the leaf relative to `baseSlot`, the VMA's first page index in the address space). */
   leafStart(i: number, baseSlot: number): number {
-    const lp = leafPages(this.level[i]!);
+    const lp = leafPages(this.levelAt(i));
     if (lp === 1) return i;
     return Math.floor((i + baseSlot) / lp) * lp - baseSlot;
   }
@@ -90,7 +213,12 @@ export class UserPtes {
   /** Number of present slots. */
   count(): number {
     let c = 0;
-    for (let i = 0; i < this.n; i++) if (this.level[i] !== LV_NONE) c++;
+    for (const r of this.runs) c += r.to - r.from;
     return c;
+  }
+
+  /** Number of runs (for tests and the bench: the table's cost). */
+  get runCount(): number {
+    return this.runs.length;
   }
 }

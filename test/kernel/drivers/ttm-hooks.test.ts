@@ -28,9 +28,9 @@ function wcFault(k: Kernel, pages: number, useDma32 = false) {
   const modes = new Set<number>();
   let n = 0;
   for (let i = 0; i < m.vma!.pages; i++)
-    if (m.vma!.ptes.level[i]) {
+    if (!m.vma!.ptes.isNone(i)) {
       n++;
-      modes.add(k.tables.pgprot2cachemode(m.vma!.ptes.bits[i]! & PAGE_CACHE_MASK));
+      modes.add(k.tables.pgprot2cachemode(m.vma!.ptes.bitsAt(i) & PAGE_CACHE_MASK));
     }
   return { r, modes: [...modes], n, bo };
 }

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import fc from '../../fc.js';
 import { bootKernel, type Kernel } from '../../../src/kernel/kernel.js';
 import { changePageAttrSetClr } from '../../../src/kernel/mm/cpa.js';
-import { PAGE_RW } from '../../../src/kernel/mm/linear-map.js';
+import { LinearMap, PAGE_RW } from '../../../src/kernel/mm/linear-map.js';
+import { DirectMap } from '../../../src/kernel/mm/direct-map.js';
 import { _setMemoryUc, _setMemoryWb, setMemoryWb, setMemoryWc } from '../../../src/kernel/mm/set-memory.js';
 import { SHARED_DIR } from '../../shared-dir.js';
 import { amd64_1g, amd64_4g, amd64_small, i386pae_2g, mkMachine } from './machines.js';
@@ -187,4 +188,28 @@ test('late-boot splits a real boot made are replayed as split_large_page leaves 
   assert.equal(Number(before[2]!.split(/\s+/)[1]) - Number(after[2]!.split(/\s+/)[1]), 1048576);
   assert.equal(k.counters.split2M + k.counters.split1G, 0, 'not scenario work');
   assert.equal(replayLateBootSplits(k.directMap, [inGb]), 0);
+});
+
+test('property: add_pfn_range_mapped by binary search equals the sort-and-merge of every range', () => {
+  const mergeAll = (rs: { start: number; end: number }[]) => {
+    const out: { start: number; end: number }[] = [];
+    for (const r of [...rs].sort((a, b) => a.start - b.start)) {
+      const last = out[out.length - 1];
+      if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
+      else out.push({ ...r });
+    }
+    return out;
+  };
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(200), fc.nat(30)), { maxLength: 40 }), (rs) => {
+      const dm = new DirectMap('x86-64', new LinearMap(0, 0, 512, 512), null, false, { start: 0, end: 0 });
+      let model: { start: number; end: number }[] = [];
+      for (const [s, n] of rs) {
+        dm.addPfnRangeMapped(s, s + n);
+        model = mergeAll([...model, { start: s, end: s + n }]);
+        assert.deepEqual(dm.mappedRanges, model);
+        assert.equal(dm.maxPfnMapped, model.length ? model[model.length - 1]!.end : 0);
+      }
+    }),
+  );
 });

@@ -33,6 +33,6 @@ export function protWith(k: Kernel, vma: Vma, mode: CacheMode): number {
 
 export function modeAt(k: Kernel, vma: Vma, addr: number): CacheMode | null {
   const s = vma.slot(addr);
-  if (vma.ptes.level[s] === 0) return null;
-  return k.tables.pgprot2cachemode(vma.ptes.bits[s]! & 0x98);
+  if (vma.ptes.isNone(s)) return null;
+  return k.tables.pgprot2cachemode(vma.ptes.bitsAt(s) & 0x98);
 }

@@ -16,7 +16,6 @@ import type { MmContext } from '../../mm/mm-context.js';
 import { VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV } from '../../vm/fault.js';
 import { VM_IO, VM_PFNMAP, _PAGE_RW, _PAGE_SPECIAL } from '../../vm/flags.js';
 import { vmState } from '../../vm/mm.js';
-import { LV_NONE } from '../../vm/user-ptes.js';
 import type { Vma } from '../../vm/vma.js';
 import { holdOf, pageRefs, pruneHold, refHazard } from '../page-refs.js';
 import { driverFault } from '../vm-ops.js';
@@ -43,8 +42,8 @@ function fail(k: MmContext, fn: string, why: string, err: KvmPfnErr, path: HvaTo
 /** The present PTE at `hva`, or null. */
 function follow(vma: Vma, hva: number): { pfn: number; bits: number } | null {
   const s = vma.slot(hva);
-  if (vma.ptes.level[s] === LV_NONE) return null;
-  return { pfn: vma.ptes.pfn[s]!, bits: vma.ptes.bits[s]! };
+  const e = vma.ptes.entry(s);
+  return e ? { pfn: e.pfn, bits: e.bits } : null;
 }
 
 /**

@@ -18,7 +18,6 @@
 import { subsystemKey } from '../../subsystems.js';
 import type { MmContext } from '../../mm/mm-context.js';
 import { vmState } from '../../vm/mm.js';
-import { LV_NONE } from '../../vm/user-ptes.js';
 import { holdOf, pageRefs, pruneHold } from '../page-refs.js';
 
 export type KvmRefMode = 'no-ref' | 'try-get' | 'get-page';
@@ -100,7 +99,7 @@ function entryLive(k: MmContext, e: KvmHeld): boolean {
   const vma = mm?.vmaLookup(e.hva);
   if (!vma) return false;
   const s = vma.slot(e.hva);
-  return vma.ptes.level[s] !== LV_NONE && vma.ptes.pfn[s] === e.pfn;
+  return !vma.ptes.isNone(s) && vma.ptes.pfnAt(s) === e.pfn;
 }
 
 /**

@@ -4,7 +4,7 @@
  * chosen by the driver at `ttm_tt_init` and is what the pool applies and the
  * fault path requests.
  *
- * Per-page state is typed arrays: `pages[i]` is the pfn of page i (-1: none,
+ * Per-page state is typed arrays, made when first used: `pages[i]` is the pfn of page i (-1: none,
  * or backed up), `order[i]` is the allocation order stored in the head
  * page's `page->private` (-1 on tail slots).
  */
@@ -12,8 +12,9 @@
 import type { TtmCaching } from './caching.js';
 
 export class TtmTt {
-  readonly pages: Int32Array;
-  readonly order: Int8Array;
+  /** The per-page arrays, made on first use: a tt that is never populated (a huge BO) costs nothing per page. */
+  private pagesArr: Int32Array | null = null;
+  private orderArr: Int8Array | null = null;
   /** `TTM_TT_FLAG_PRIV_POPULATED`. */
   populated = false;
   /** `ttm_tt_is_backed_up()`: contents moved to shmem by `ttm_pool_backup`, pages gone. */
@@ -32,13 +33,21 @@ export class TtmTt {
     readonly caching: TtmCaching,
     /** `tt->dma_address` exists (`ttm_sg_tt_init` / `ttm_dma_tt_init`). */
     readonly hasDmaAddress: boolean,
-  ) {
-    this.pages = new Int32Array(numPages).fill(-1);
-    this.order = new Int8Array(numPages).fill(-1);
+  ) {}
+
+  /** pfn per page index (-1: none, or backed up). */
+  get pages(): Int32Array {
+    return (this.pagesArr ??= new Int32Array(this.numPages).fill(-1));
+  }
+
+  /** Allocation order per page index (-1 on tail slots). */
+  get order(): Int8Array {
+    return (this.orderArr ??= new Int8Array(this.numPages).fill(-1));
   }
 
   /** Pages currently backing the tt. */
   countPresent(): number {
+    if (!this.pagesArr) return 0;
     let n = 0;
     for (let i = 0; i < this.numPages; i++) if (this.pages[i]! >= 0) n++;
     return n;
