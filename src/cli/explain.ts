@@ -24,6 +24,7 @@ import { loadScenarioFile } from '../io/scenario/load.js';
 import type { Scenario } from '../run/scenario.js';
 import { PolicyError, selectPolicies, type SelectedPolicy } from '../policy/registry.js';
 import { readInput } from './read-input.js';
+import { readBeside } from '../io/read-file.js';
 import { writeStdout } from './write-stdout.js';
 
 const CMD = '<command line>';
@@ -117,7 +118,7 @@ function loadScenario(path: string): Scenario {
   const builtin = DEBATE_SUITE.find((s) => s.name === path);
   if (builtin && !existsSync(path)) return loadScenarioFile(builtin.yaml, `<built-in ${builtin.name}>`);
   const { text, name } = readInput(path);
-  return loadScenarioFile(text, name);
+  return loadScenarioFile(text, name, readBeside);
 }
 
 function stepNumber(s: string, last: number): number {

@@ -5,6 +5,7 @@ import { replayCallTrace } from '../io/trace/call-trace.js';
 import { InputError } from '../run/input-error.js';
 import { isKernelVersionName, KERNEL_PRESETS } from '../kernel/version.js';
 import { readInput } from './read-input.js';
+import { readBeside } from '../io/read-file.js';
 import { writeStdout } from './write-stdout.js';
 
 export function registerMemtypeReplay(program: Command): void {
@@ -18,6 +19,6 @@ export function registerMemtypeReplay(program: Command): void {
         throw new InputError('<command line>', 1, 1, `unknown kernel version '${o.kernel}': expected one of ${Object.keys(KERNEL_PRESETS).join(', ')}`);
       const { text, name } = readInput(path);
       // Pure v1 files go through the v1 replayer unchanged; `machine`/`kernel` lines select the call-trace form.
-      await writeStdout(replayCallTrace(text, { file: name, kernel: o.kernel }));
+      await writeStdout(replayCallTrace(text, { file: name, kernel: o.kernel, readFile: readBeside }));
     });
 }

@@ -31,6 +31,7 @@ import type { Scenario } from '../run/scenario.js';
 import { importBundle } from '../io/capture/import.js';
 import { formatIssues } from '../io/capture/lines.js';
 import { readInput } from './read-input.js';
+import { readBeside } from '../io/read-file.js';
 import { writeStdout } from './write-stdout.js';
 import { DEFAULT_SWEEP, probeCapture } from './probe-capture.js';
 import { packagedFile } from '../io/data/files.js';
@@ -62,7 +63,7 @@ export function registerProbe(program: Command): void {
       if (paths.length === 0) throw new InputError('<command line>', 1, 1, 'expected a scenario file, --capture SHAPE|MACHINE or --sweep');
       const items: Item[] = paths.map((path) => {
         const { text, name } = readInput(path);
-        const sc = loadScenarioFile(text, name);
+        const sc = loadScenarioFile(text, name, readBeside);
         const key = (o.kernel ?? (sc.machine.arch === 'x86-64' ? '6.1-amd64' : '6.1-686-pae')) as ProbeKernel;
         const mod = moduleSource(sc);
         let head = `probe ${sc.name} on ${key}\n`;

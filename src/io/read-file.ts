@@ -7,7 +7,7 @@
  */
 
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeFileSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { InputError } from '../run/input-error.js';
 
 /** Largest input read: 64 MiB (the biggest real capture is a few MiB). */
@@ -116,4 +116,9 @@ export function writeTextFile(path: string, text: string): void {
     const why = code === 'ENOENT' ? `folder ${dirname(path)} does not exist` : code === 'EISDIR' ? 'is a directory' : fsReason(e);
     throw new InputError(path, 1, 1, `cannot write the output: ${why}`);
   }
+}
+
+/** A file another file names (a call trace's `machine ./machine.yaml`): relative paths are from that file's folder. */
+export function readBeside(path: string, from: string): { text: string; name: string } {
+  return readTextFile(isAbsolute(path) ? path : join(dirname(from), path));
 }

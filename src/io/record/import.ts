@@ -16,7 +16,7 @@ import { KERNEL_DRIVER } from '../../run/driver.js';
 import { runScenario, showRet, type StepOutcome } from '../../run/execute.js';
 import { parsePatMemtypeList } from '../capture/pat-memtype-list.js';
 import { errnoName } from '../../kernel/errno.js';
-import { readTextFile } from '../read-file.js';
+import { readBeside, readTextFile } from '../read-file.js';
 import { loadCallTrace } from '../trace/call-trace.js';
 import type { RecordArch } from './abi.js';
 import { parseCallLog, type RecordedCall } from './log.js';
@@ -131,7 +131,7 @@ export interface CheckLine {
  * then the memtype list the recorder read at the end (pat_memtype_list.txt) against patlab's.
  */
 export function checkImported(dir: string, traceText: string, traceFile: string, imp: CallImport): CheckLine[] {
-  const sc = loadCallTrace(traceText, traceFile);
+  const sc = loadCallTrace(traceText, traceFile, readBeside);
   const o = runScenario(sc, KERNEL_DRIVER, { defaultComm: 'replay' });
   const out: CheckLine[] = [];
   const replayLines = imp.lines.filter((l) => !l.text.startsWith('#') && !l.text.startsWith('machine '));

@@ -12,16 +12,16 @@ import { YamlSource } from '../yaml/source.js';
 import { CALLS } from '../../run/driver.js';
 import type { RunOutcome } from '../../run/execute.js';
 import { parseScenario } from './parse.js';
-import { isFullCallTrace, loadCallTrace } from '../trace/call-trace.js';
+import { isFullCallTrace, loadCallTrace, type MachineFileReader } from '../trace/call-trace.js';
 import type { Scenario } from '../../run/scenario.js';
 
 export const SHOW_CHOICES = ['pat_memtype_list', 'directmap', 'pat_config'] as const;
 export type ShowChoice = (typeof SHOW_CHOICES)[number];
 
 /** A scenario has `steps:` or `machine:`; anything else is read as a machine file. */
-export function loadScenarioFile(text: string, file: string): Scenario {
+export function loadScenarioFile(text: string, file: string, readFile?: MachineFileReader): Scenario {
   // The one-line call trace with a machine (patlab import --calls writes one) is the same scenario in another syntax.
-  if (isFullCallTrace(text)) return loadCallTrace(text, file);
+  if (isFullCallTrace(text)) return loadCallTrace(text, file, readFile);
   const src: YamlSource = new YamlSource(file, text);
   const root = src.doc.contents as Node | null;
   // A scenario names its steps, or its machine (a machine file has no 'machine' key): a misspelt

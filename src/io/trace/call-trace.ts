@@ -26,9 +26,7 @@
  * are not printed (FORMAT §5); the default task is `replay:1`.
  */
 
-import { dirname, isAbsolute, join } from 'node:path';
 import type { ArgKind, CallSpec } from '../../calls/types.js';
-import { readTextFile } from '../read-file.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
 import { isKernelVersionName, KERNEL_PRESETS, type KernelVersionName } from '../../kernel/version.js';
@@ -132,10 +130,10 @@ export function replayCallTrace(text: string, opts: ReplayOptions): string {
 }
 
 /** A full-kernel trace as a scenario, for `patlab run` and `compare` (its `dump` and `mark` lines are replay's only). */
-export function loadCallTrace(text: string, file: string): Scenario {
+export function loadCallTrace(text: string, file: string, readFile?: MachineFileReader): Scenario {
   const h = traceHeader(text, file);
   if (!h.hasMachine) throw new InputError(file, 1, 1, "expected a 'machine' line: a trace without one is a memtype trace, for 'patlab replay'");
-  return parseFull(h.lines, file, h.version, h.fail).sc;
+  return parseFull(h.lines, file, h.version, h.fail, readFile).sc;
 }
 
 /**
@@ -152,17 +150,21 @@ function replayFull(
   version: KernelVersionName | undefined,
   fail: (line: number, col: number, msg: string) => never,
 ): string {
-  const { sc, between } = parseFull(lines, opts.file, version, fail);
+  const { sc, between } = parseFull(lines, opts.file, version, fail, opts.readFile);
   return runFull(sc, between, opts);
 }
 
 
 /** The lines of a full-kernel trace: its machine, its steps, and what `dump`/`mark` do between them. */
+/** Reads a machine file a `machine` line names (the command line's reader; the page has none). */
+export type MachineFileReader = (path: string, from: string) => { text: string; name: string };
+
 function parseFull(
   lines: { kw: Token; line: number; toks: Token[] }[],
   file: string,
   version: KernelVersionName | undefined,
   fail: (line: number, col: number, msg: string) => never,
+  readFile: MachineFileReader | undefined,
 ): { sc: Scenario; between: Between } {
   /** Handle kinds known while parsing (a name exists from its `as=` on). */
   const named = new Map<string, { kind: string }>();
@@ -184,10 +186,10 @@ function parseFull(
       let m: Scenario['machine'];
       if (/[/\\]|\.ya?ml$/.test(p!.text)) {
         // A machine file (patlab import writes one beside the trace), relative to the trace.
-        const path = isAbsolute(p!.text) ? p!.text : join(dirname(file), p!.text);
+        if (!readFile) return fail(line, p!.col, `machine file ${p!.text}: machine files are read only by the command line, not here: expected a preset`);
         let mt: { text: string; name: string };
         try {
-          mt = readTextFile(path);
+          mt = readFile(p!.text, file);
         } catch (e) {
           if (!(e instanceof InputError)) throw e;
           return fail(line, p!.col, `machine file ${p!.text}: ${e.message.replace(/^.*?:\d+:\d+: /, '')}`);

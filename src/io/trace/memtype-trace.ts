@@ -66,6 +66,8 @@ export interface ReplayOptions {
   kernel?: KernelVersionName;
   /** Called for each `mark` line (performance traces) with the label. */
   onMark?: (label: string) => void;
+  /** A full-kernel trace's `machine FILE`: how to read it (the command line's file reader). */
+  readFile?: (path: string, from: string) => { text: string; name: string };
 }
 
 interface Header {
