@@ -1,34 +1,27 @@
 /**
  * The interactive page: a YAML editor, machine and design pickers, and the
  * comparison views, all computed in the browser by the same src/ code the CLI
- * runs (no model code here, no server). The scenario text and the chosen
- * designs live in the URL hash (deflate-compressed) so a link reproduces the
- * view.
+ * runs (no model code here, no server). The computing and the rendering of the
+ * views happen in a Web Worker (web/worker.ts), which reports progress and is
+ * terminated when an edit supersedes its job, so the tab never freezes; this
+ * thread only places the HTML and wires the memory strips. The scenario text
+ * and the chosen designs live in the URL hash (deflate-compressed) so a link
+ * reproduces the view.
  */
 
 import { yaml } from '@codemirror/lang-yaml';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { basicSetup, EditorView } from 'codemirror';
 import { EXAMPLES, SOURCE } from 'patlab:examples';
-import { compareScenario } from '../src/run/compare.js';
-import type { ScenarioComparison } from '../src/run/result.js';
-import { InputError } from '../src/run/input-error.js';
 import { presetNames } from '../src/io/machine/presets.js';
-import { costChartSvgs } from '../src/io/render/html/charts.js';
 import { installStrips, stripHtml } from '../src/io/render/html/strip.js';
 import { VIEW_CSS } from '../src/io/render/html/styles.js';
-import { scenarioSectionHtml } from '../src/io/render/html/views.js';
-import { designsHtml } from '../src/io/render/html/verdict.js';
-import { precomputedCitation } from '../src/io/explore/explore-json.js';
-import { loadScenarioFile } from '../src/io/scenario/load.js';
-import { POLICIES, selectPolicies } from '../src/policy/registry.js';
+import { POLICIES } from '../src/policy/registry.js';
+import type { Job, Reply, RunError, RunResult, SuiteResult } from './protocol.js';
 
-const FILE = 'scenario.yaml';
 const DEBOUNCE_MS = 300;
 /** The example shown when the URL carries no scenario: the debate's reported problem. */
 const DEFAULT_EXAMPLE = /ttm-highmem-wc/;
-/** The shipped explore result the verdict cites (explore/precomputed.json, bundled). */
-const EXPLORE = precomputedCitation();
 
 const $ = <T extends HTMLElement>(sel: string): T => {
   const el = document.querySelector<T>(sel);
@@ -138,62 +131,114 @@ function withMachine(text: string, preset: string): string {
   return lines.join('\n');
 }
 
-/* ---------- running ---------- */
+/* ---------- running (in web/worker.ts) ---------- */
 
 let editor: EditorView;
 let runSeq = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 
-function diagnosticAt(e: InputError): Diagnostic {
+/**
+ * The compute worker and the job it runs. An edit while a job runs
+ * terminates the worker (the only way to stop a computation in flight) and
+ * starts a fresh one; an idle worker is reused.
+ */
+let worker: Worker | null = null;
+let inFlight: { seq: number; done: () => void } | null = null;
+/** For the tests: workers started and terminated mid-job, and the scenario of every result shown. */
+const stats = { started: 0, terminated: 0, shown: [] as string[] };
+
+function startWorker(onReply: (r: Reply) => void): Worker {
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  stats.started++;
+  w.onmessage = (e: MessageEvent<Reply>) => onReply(e.data);
+  w.onerror = (e) => {
+    e.preventDefault();
+    onReply({ type: 'error', seq: runSeq, message: `the compute worker failed: ${e.message || 'it could not start'}` });
+  };
+  return w;
+}
+
+function submit(job: Job, done: () => void): void {
+  if (inFlight && worker) {
+    worker.terminate();
+    stats.terminated++;
+    worker = null;
+    inFlight.done();
+  }
+  worker ??= startWorker(onReply);
+  inFlight = { seq: job.seq, done };
+  worker.postMessage(job);
+}
+
+function diagnosticAt(at: NonNullable<RunError['at']>): Diagnostic {
   const doc = editor.state.doc;
-  const lineNo = Math.min(Math.max(1, e.line), doc.lines);
+  const lineNo = Math.min(Math.max(1, at.line), doc.lines);
   const line = doc.line(lineNo);
-  const from = Math.min(line.from + Math.max(0, e.col - 1), line.to);
+  const from = Math.min(line.from + Math.max(0, at.col - 1), line.to);
   // Underline the word at the error, or at least one character.
   const rest = doc.sliceString(from, line.to);
   const len = Math.max(1, /^[^\s,:}\]]*/.exec(rest)![0].length);
-  return { from, to: Math.min(line.to, from + len) || from, severity: 'error', message: e.detail, source: 'patlab' };
+  return { from, to: Math.min(line.to, from + len) || from, severity: 'error', message: at.detail, source: 'patlab' };
 }
 
-export async function run(): Promise<void> {
+function showError(r: RunError): void {
+  const out = $('#out');
+  if (r.at) {
+    editor.dispatch(setDiagnostics(editor.state, [diagnosticAt(r.at)]));
+    setStatus('error', `line ${r.at.line}, column ${r.at.col}: ${r.at.detail}`, r.at.line, r.at.col);
+  } else {
+    editor.dispatch(setDiagnostics(editor.state, []));
+    setStatus('error', r.message);
+  }
+  out.classList.add('stale');
+  document.body.dataset['state'] = 'error';
+}
+
+function showResult(r: RunResult, text: string): void {
+  const out = $('#out');
+  editor.dispatch(setDiagnostics(editor.state, []));
+  out.innerHTML = r.html;
+  out.classList.remove('stale');
+  installStrips(out, stripHtml);
+  stats.shown.push(r.name);
+  const m = machineOf(text);
+  const sel = $<HTMLSelectElement>('#machine');
+  sel.value = m && presetNames().includes(m) ? m : '';
+  setStatus('ok', `${r.name}: ${r.designs} designs in ${r.computeMs.toFixed(0)} ms`);
+  document.body.dataset['state'] = 'ok';
+  document.body.dataset['run'] = String(r.seq);
+}
+
+function onReply(r: Reply): void {
+  if (!inFlight || r.seq !== inFlight.seq) return; // an older job's: it was superseded
+  if (r.type === 'progress') {
+    document.body.dataset['progress'] = `${r.done}/${r.total}`;
+    setStatus('running', `${r.name}: ${r.done} of ${r.total} designs${r.next ? `, running ${r.next}` : ', rendering'}…`);
+    return;
+  }
+  const job = inFlight;
+  inFlight = null;
+  delete document.body.dataset['progress'];
+  if (r.type === 'result') showResult(r, jobText.get(r.seq) ?? '');
+  else if (r.type === 'error') showError(r);
+  jobText.delete(r.seq);
+  job.done();
+}
+
+/** The text each run job was sent with (for the machine picker once it answers). */
+const jobText = new Map<number, string>();
+
+/** Run the editor's text under the chosen designs; resolves when it is shown, or superseded by a newer run. */
+export function run(): Promise<void> {
+  clearTimeout(timer);
   const seq = ++runSeq;
   const text = editor.state.doc.toString();
   const spec = policiesSpec();
   document.body.dataset['state'] = 'running';
   void writeHash(text, spec);
-  const out = $('#out');
-  const t0 = performance.now();
-  let result: ScenarioComparison;
-  try {
-    if (!spec) throw new Error('select at least one design');
-    const sc = loadScenarioFile(text, FILE);
-    result = compareScenario(sc, selectPolicies(spec));
-  } catch (e) {
-    if (seq !== runSeq) return;
-    if (e instanceof InputError) {
-      editor.dispatch(setDiagnostics(editor.state, [diagnosticAt(e)]));
-      setStatus('error', `line ${e.line}, column ${e.col}: ${e.detail}`, e.line, e.col);
-    } else {
-      editor.dispatch(setDiagnostics(editor.state, []));
-      setStatus('error', e instanceof Error ? e.message : String(e));
-    }
-    out.classList.add('stale');
-    document.body.dataset['state'] = 'error';
-    return;
-  }
-  const ms = performance.now() - t0;
-  const charts = await costChartSvgs(result);
-  if (seq !== runSeq) return; // a newer edit started while the charts rendered
-  editor.dispatch(setDiagnostics(editor.state, []));
-  out.innerHTML = scenarioSectionHtml(result, charts, { explore: EXPLORE }) + `<h3>Designs</h3>${designsHtml(result.policies.map((p) => p.policy))}`;
-  out.classList.remove('stale');
-  installStrips(out, stripHtml);
-  const m = machineOf(text);
-  const sel = $<HTMLSelectElement>('#machine');
-  sel.value = m && presetNames().includes(m) ? m : '';
-  setStatus('ok', `${result.name}: ${result.policies.length} designs in ${ms.toFixed(0)} ms`);
-  document.body.dataset['state'] = 'ok';
-  document.body.dataset['run'] = String(seq);
+  jobText.clear();
+  jobText.set(seq, text);
+  return new Promise((done) => submit({ type: 'run', seq, text, policies: spec }, done));
 }
 
 function schedule(): void {
@@ -202,16 +247,27 @@ function schedule(): void {
   timer = setTimeout(() => void run(), DEBOUNCE_MS);
 }
 
-/** Every built-in example under every design, timed (for the browser test's speed note). */
-function runSuite(): { ms: number; scenarios: number; policies: number; runs: number } {
-  const policies = selectPolicies('all');
+/**
+ * Every built-in example under every design, timed in a worker of its own
+ * (for the browser test's speed note): `ms` is the computation, `wallMs`
+ * adds the worker's start.
+ */
+function runSuite(): Promise<Omit<SuiteResult, 'type' | 'seq'> & { wallMs: number }> {
   const t0 = performance.now();
-  let runs = 0;
-  for (const ex of EXAMPLES) {
-    const r = compareScenario(loadScenarioFile(ex.yaml, `<built-in ${ex.name}>`), policies);
-    runs += r.policies.length;
-  }
-  return { ms: performance.now() - t0, scenarios: EXAMPLES.length, policies: policies.length, runs };
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    w.onmessage = (e: MessageEvent<Reply>) => {
+      if (e.data.type !== 'suite') return;
+      const { type: _t, seq: _s, ...r } = e.data;
+      w.terminate();
+      resolve({ ...r, wallMs: performance.now() - t0 });
+    };
+    w.onerror = (e) => {
+      w.terminate();
+      reject(new Error(e.message));
+    };
+    w.postMessage({ type: 'suite', seq: 0 } satisfies Job);
+  });
 }
 
 /* ---------- page setup ---------- */
@@ -272,7 +328,7 @@ async function main(): Promise<void> {
   });
 
   await run();
-  (window as unknown as { patlab: unknown }).patlab = { run, runSuite, encodeText, decodeText, examples: EXAMPLES.map((e) => e.name) };
+  (window as unknown as { patlab: unknown }).patlab = { run, runSuite, encodeText, decodeText, examples: EXAMPLES.map((e) => e.name), stats };
   document.body.dataset['ready'] = '1';
 }
 
