@@ -2,9 +2,10 @@
  * The interactive page: a YAML editor, machine and design pickers, and the
  * comparison views, all computed in the browser by the same src/ code the CLI
  * runs (no model code here, no server). The computing and the rendering of the
- * views happen in a Web Worker (web/worker.ts), which reports progress and is
- * terminated when an edit supersedes its job, so the tab never freezes; this
- * thread only places the HTML and wires the memory strips. The scenario text
+ * views happen in Web Workers (web/worker.ts, one per core, each running its
+ * share of the designs), which report progress and are terminated when an
+ * edit supersedes their job, so the tab never freezes; this thread only
+ * places the HTML and wires the memory strips. The scenario text
  * and the chosen designs live in the URL hash (deflate-compressed) so a link
  * reproduces the view.
  */
@@ -17,7 +18,7 @@ import { presetNames } from '../src/io/machine/presets.js';
 import { installStrips, stripHtml } from '../src/io/render/html/strip.js';
 import { VIEW_CSS } from '../src/io/render/html/styles.js';
 import { POLICIES } from '../src/policy/registry.js';
-import type { Job, Reply, RunError, RunResult, SuiteResult } from './protocol.js';
+import type { Job, Reply, RunError, RunJob, RunResult, SuiteResult } from './protocol.js';
 
 const DEBOUNCE_MS = 300;
 /** The example shown when the URL carries no scenario: the debate's reported problem. */
@@ -138,12 +139,14 @@ let runSeq = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 
 /**
- * The compute worker and the job it runs. An edit while a job runs
- * terminates the worker (the only way to stop a computation in flight) and
- * starts a fresh one; an idle worker is reused.
+ * The compute workers and the job they run: a job's designs are shared out
+ * over up to {@link MAX_WORKERS} workers, one per core. An edit while a job
+ * runs terminates them all (the only way to stop a computation in flight) and
+ * starts fresh ones; idle workers are reused.
  */
-let worker: Worker | null = null;
-let inFlight: { seq: number; done: () => void } | null = null;
+const MAX_WORKERS = 4;
+let pool: Worker[] = [];
+let inFlight: { seq: number; done: () => void; progress: number[]; total: number } | null = null;
 /** For the tests: workers started and terminated mid-job, and the scenario of every result shown. */
 const stats = { started: 0, terminated: 0, shown: [] as string[] };
 
@@ -158,16 +161,30 @@ function startWorker(onReply: (r: Reply) => void): Worker {
   return w;
 }
 
-function submit(job: Job, done: () => void): void {
-  if (inFlight && worker) {
-    worker.terminate();
-    stats.terminated++;
-    worker = null;
+function stopPool(): void {
+  for (const w of pool) w.terminate();
+  stats.terminated += pool.length;
+  pool = [];
+}
+
+/** Workers for a job of `designs` designs: one per core, at most one per design. */
+function partsFor(designs: number): number {
+  return Math.max(1, Math.min(MAX_WORKERS, navigator.hardwareConcurrency || 1, designs));
+}
+
+function submit(job: Omit<RunJob, 'part' | 'parts' | 'ports'>, designs: number, done: () => void): void {
+  if (inFlight) {
+    stopPool();
     inFlight.done();
   }
-  worker ??= startWorker(onReply);
-  inFlight = { seq: job.seq, done };
-  worker.postMessage(job);
+  const parts = partsFor(designs);
+  while (pool.length > parts) pool.pop()!.terminate();
+  while (pool.length < parts) pool.push(startWorker(onReply));
+  inFlight = { seq: job.seq, done, progress: new Array<number>(parts).fill(0), total: 0 };
+  // Part 0 gathers every other part's results on a port of its own.
+  const channels = pool.slice(1).map(() => new MessageChannel());
+  pool[0]!.postMessage({ ...job, part: 0, parts, ports: channels.map((c) => c.port1) } satisfies RunJob, channels.map((c) => c.port1));
+  channels.forEach((c, i) => pool[i + 1]!.postMessage({ ...job, part: i + 1, parts, ports: [c.port2] } satisfies RunJob, [c.port2]));
 }
 
 function diagnosticAt(at: NonNullable<RunError['at']>): Diagnostic {
@@ -212,12 +229,16 @@ function showResult(r: RunResult, text: string): void {
 function onReply(r: Reply): void {
   if (!inFlight || r.seq !== inFlight.seq) return; // an older job's: it was superseded
   if (r.type === 'progress') {
-    document.body.dataset['progress'] = `${r.done}/${r.total}`;
-    setStatus('running', `${r.name}: ${r.done} of ${r.total} designs${r.next ? `, running ${r.next}` : ', rendering'}…`);
+    inFlight.progress[r.part] = r.done;
+    const done = inFlight.progress.reduce((a, b) => a + b, 0);
+    document.body.dataset['progress'] = `${done}/${r.total}`;
+    setStatus('running', `${r.name}: ${done} of ${r.total} designs${done < r.total ? '' : ', rendering'}…`);
     return;
   }
   const job = inFlight;
   inFlight = null;
+  // A failure while running may leave other parts computing: start afresh rather than queue behind them.
+  if (r.type === 'error' && !r.early) stopPool();
   delete document.body.dataset['progress'];
   if (r.type === 'result') showResult(r, jobText.get(r.seq) ?? '');
   else if (r.type === 'error') showError(r);
@@ -238,7 +259,8 @@ export function run(): Promise<void> {
   void writeHash(text, spec);
   jobText.clear();
   jobText.set(seq, text);
-  return new Promise((done) => submit({ type: 'run', seq, text, policies: spec }, done));
+  const designs = policyChecks().filter((c) => c.checked).length;
+  return new Promise((done) => submit({ type: 'run', seq, text, policies: spec }, designs, done));
 }
 
 function schedule(): void {
@@ -248,26 +270,34 @@ function schedule(): void {
 }
 
 /**
- * Every built-in example under every design, timed in a worker of its own
- * (for the browser test's speed note): `ms` is the computation, `wallMs`
- * adds the worker's start.
+ * Every built-in example under every design, timed, in workers of its own:
+ * `parts` of them (default: one per core, as a job uses), each running its
+ * share of the designs. `ms` is the longest part's computation, `wallMs` adds
+ * the workers' start (for the browser test's speed note).
  */
-function runSuite(): Promise<Omit<SuiteResult, 'type' | 'seq'> & { wallMs: number }> {
+async function runSuite(parts = partsFor(POLICIES.length)): Promise<{ ms: number; wallMs: number; parts: number; scenarios: number; policies: number; runs: number }> {
   const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    w.onmessage = (e: MessageEvent<Reply>) => {
-      if (e.data.type !== 'suite') return;
-      const { type: _t, seq: _s, ...r } = e.data;
-      w.terminate();
-      resolve({ ...r, wallMs: performance.now() - t0 });
-    };
-    w.onerror = (e) => {
-      w.terminate();
-      reject(new Error(e.message));
-    };
-    w.postMessage({ type: 'suite', seq: 0 } satisfies Job);
-  });
+  const replies = await Promise.all(
+    Array.from(
+      { length: parts },
+      (_, part) =>
+        new Promise<SuiteResult>((resolve, reject) => {
+          const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+          w.onmessage = (e: MessageEvent<Reply>) => {
+            if (e.data.type !== 'suite') return;
+            w.terminate();
+            resolve(e.data);
+          };
+          w.onerror = (e) => {
+            w.terminate();
+            reject(new Error(e.message));
+          };
+          w.postMessage({ type: 'suite', seq: 0, part, parts } satisfies Job);
+        }),
+    ),
+  );
+  const sum = (f: (r: SuiteResult) => number): number => replies.reduce((n, r) => n + f(r), 0);
+  return { ms: Math.max(...replies.map((r) => r.ms)), wallMs: performance.now() - t0, parts, scenarios: replies[0]!.scenarios, policies: sum((r) => r.policies), runs: sum((r) => r.runs) };
 }
 
 /* ---------- page setup ---------- */

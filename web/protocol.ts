@@ -1,22 +1,34 @@
 /**
- * The messages between the page (web/main.ts) and its compute worker
- * (web/worker.ts). The page sends a job; the worker answers with progress
- * (designs done of total) and then one result or one error, each tagged with
- * the job's `seq` so the page can tell them from an older job's.
+ * The messages between the page (web/main.ts) and its compute workers
+ * (web/worker.ts). A job's designs are shared out over the workers by index
+ * (part `part` of `parts` runs designs part, part + parts, ...); part 0 also
+ * collects the other parts' results over the message ports the page gave it,
+ * renders the views and answers with the result or the error. Every worker
+ * posts progress (its designs done) to the page. Each message carries the
+ * job's `seq`, so the page can tell it from an older job's.
  */
 
-/** Compare `text` under the designs `policies` (a `--policies` spec) and render the views. */
+/** Compare `text` under the designs `policies` (a `--policies` spec): this worker's part of the designs. */
 export interface RunJob {
   type: 'run';
   seq: number;
   text: string;
   policies: string;
+  part: number;
+  parts: number;
+  /** Part 0: one port per other part, on which that part's results arrive. Other parts: the port to part 0. */
+  ports: MessagePort[];
 }
 
-/** Every built-in example under every design, timed (the browser test's speed note). */
+/** One design's result, from a part to part 0 (`index` in the job's designs), or why the part stopped. */
+export type PartReply = { index: number; result: import('../src/run/result.js').PolicyResult } | { index: -1; error: string };
+
+/** Every built-in example under this part's share of every design, timed (the browser test's speed note). */
 export interface SuiteJob {
   type: 'suite';
   seq: number;
+  part: number;
+  parts: number;
 }
 
 export type Job = RunJob | SuiteJob;
@@ -26,9 +38,11 @@ export interface Progress {
   seq: number;
   /** The scenario's name, once it parsed. */
   name: string;
+  part: number;
+  /** Designs this part has finished. */
   done: number;
   total: number;
-  /** The design that runs next, when one does. */
+  /** The design this part runs next, when one does. */
   next?: string;
 }
 
@@ -39,7 +53,7 @@ export interface RunResult {
   designs: number;
   /** The comparison views, as the page shows them in #out. */
   html: string;
-  /** Running and judging (boot included), without rendering. */
+  /** Running and judging (boot included) on every part, until part 0 had every result; without rendering. */
   computeMs: number;
   renderMs: number;
 }
@@ -50,6 +64,8 @@ export interface RunError {
   message: string;
   /** Where in the text, for an input error (the editor underlines it). */
   at?: { line: number; col: number; detail: string };
+  /** Thrown before any design ran (the text, the designs): every part stopped there too. */
+  early?: boolean;
 }
 
 export interface SuiteResult {

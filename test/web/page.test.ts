@@ -193,7 +193,7 @@ describe('interactive page in Chromium', { skip }, () => {
     await settled(page, 'ok');
     assert.equal(await page.locator('section.scenario h2').textContent(), 'scattered-1e5-pages-typed');
     const after = await stats(page);
-    assert.ok(after.terminated > before.terminated, 'the worker running the superseded job was terminated');
+    assert.ok(after.terminated > before.terminated, 'the workers running the superseded job were terminated');
     assert.deepEqual(after.shown.slice(before.shown.length), ['scattered-1e5-pages-typed']);
 
     // Picking another example during a long job: the quick one is shown, the long one never is.
@@ -204,7 +204,7 @@ describe('interactive page in Chromium', { skip }, () => {
     assertBaselineWbHonoursWc((await page.evaluate(READ_TABLE)) as Table);
     await page.waitForTimeout(1500); // a stale result would arrive about now, were the old job still computing
     const end = await stats(page);
-    assert.equal(end.terminated, mid.terminated + 1);
+    assert.ok(end.terminated > mid.terminated, 'the workers running the superseded job were terminated');
     assert.deepEqual(end.shown.slice(mid.shown.length), ['ttm-highmem-wc']);
     assert.equal(await page.locator('section.scenario h2').textContent(), 'ttm-highmem-wc');
     assert.deepEqual(errors, []);
@@ -213,7 +213,7 @@ describe('interactive page in Chromium', { skip }, () => {
 
   test('speed: the whole built-in suite under every design, and scattered-1e5-pages from edit to result, in the browser (reported, not asserted)', async (t) => {
     const { page, errors } = await open(url);
-    type R = { ms: number; wallMs: number; scenarios: number; policies: number; runs: number };
+    type R = { ms: number; wallMs: number; parts: number; scenarios: number; policies: number; runs: number };
     const first = (await page.evaluate('window.patlab.runSuite()')) as R;
     const warm = (await page.evaluate('window.patlab.runSuite()')) as R;
     const t0 = Date.now();
@@ -221,7 +221,7 @@ describe('interactive page in Chromium', { skip }, () => {
     await page.waitForFunction(`document.body.dataset.state === 'ok' && document.querySelector('section.scenario h2').textContent === 'scattered-1e5-pages'`, null, { timeout: 120_000 });
     const scattered = Date.now() - t0;
     const note =
-      `suite in the browser's worker: ${first.scenarios} scenarios × ${first.policies} designs (${first.runs} runs): ${first.ms.toFixed(0)} ms cold, ${warm.ms.toFixed(0)} ms warm ` +
+      `suite in the browser's workers (${first.parts}): ${first.scenarios} scenarios × ${first.policies} designs (${first.runs} runs): ${first.ms.toFixed(0)} ms cold, ${warm.ms.toFixed(0)} ms warm ` +
       `(${first.wallMs.toFixed(0)}/${warm.wallMs.toFixed(0)} ms with the worker's start); scattered-1e5-pages edit to result ${scattered} ms (300 ms of it the edit debounce; ${(await page.locator('#status').textContent()) ?? ''})`;
     t.diagnostic(note);
     console.log(`# ${note}`);
