@@ -1,5 +1,7 @@
-// `npm run build:web`: bundle web/main.ts (and the src/ modules it imports,
-// unchanged) with esbuild into web/dist/, next to index.html and styles.css.
+// `npm run build:web`: bundle web/main.ts (the page) and web/worker.ts (its
+// compute worker), each with the src/ modules it imports, unchanged, with
+// esbuild into web/dist/main.js and web/dist/worker.js, next to index.html and
+// styles.css.
 // src/ is Node-first: the only Node API it touches (node:path's basename, in
 // load-machine.ts) is aliased to a browser shim; nothing in src/ changes.
 import { build } from 'esbuild';
@@ -61,12 +63,12 @@ mkdirSync(out, { recursive: true });
 const t0 = Date.now();
 await build({
   absWorkingDir: root,
-  entryPoints: ['web/main.ts'],
+  entryPoints: { main: 'web/main.ts', worker: 'web/worker.ts' },
   bundle: true,
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
-  outfile: join(out, 'main.js'),
+  outdir: out,
   minify: true,
   sourcemap: true,
   legalComments: 'none',

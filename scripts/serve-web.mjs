@@ -18,11 +18,14 @@ if (!existsSync(join(root, 'index.html'))) {
 
 /**
  * The page's Content-Security-Policy: its own script and styles only, no
- * fetch, no frames, no form posts. CodeMirror and the views set inline
- * styles ('unsafe-inline' for styles only); vega compiles chart expressions
- * with `Function` ('unsafe-eval'; no inline script is allowed).
+ * fetch, no frames, no form posts. The compute worker is the page's own
+ * script too (worker-src 'self': worker.js from this server, no blob: or
+ * data: workers); it is served with this same header, which is the policy
+ * it runs under. CodeMirror and the views set inline styles ('unsafe-inline'
+ * for styles only); vega compiles chart expressions with `Function`
+ * ('unsafe-eval', in the worker; no inline script is allowed).
  */
-const CSP = "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP = "default-src 'none'; script-src 'self' 'unsafe-eval'; worker-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const server = createServer((req, res) => {
   let path;

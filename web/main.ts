@@ -1,34 +1,28 @@
 /**
  * The interactive page: a YAML editor, machine and design pickers, and the
  * comparison views, all computed in the browser by the same src/ code the CLI
- * runs (no model code here, no server). The scenario text and the chosen
- * designs live in the URL hash (deflate-compressed) so a link reproduces the
- * view.
+ * runs (no model code here, no server). The computing and the rendering of the
+ * views happen in Web Workers (web/worker.ts, one per core, each running its
+ * share of the designs), which report progress and are terminated when an
+ * edit supersedes their job, so the tab never freezes; this thread only
+ * places the HTML and wires the memory strips. The scenario text
+ * and the chosen designs live in the URL hash (deflate-compressed) so a link
+ * reproduces the view.
  */
 
 import { yaml } from '@codemirror/lang-yaml';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { basicSetup, EditorView } from 'codemirror';
 import { EXAMPLES, SOURCE } from 'patlab:examples';
-import { compareScenario } from '../src/run/compare.js';
-import type { ScenarioComparison } from '../src/run/result.js';
-import { InputError } from '../src/run/input-error.js';
 import { presetNames } from '../src/io/machine/presets.js';
-import { costChartSvgs } from '../src/io/render/html/charts.js';
 import { installStrips, stripHtml } from '../src/io/render/html/strip.js';
 import { VIEW_CSS } from '../src/io/render/html/styles.js';
-import { scenarioSectionHtml } from '../src/io/render/html/views.js';
-import { designsHtml } from '../src/io/render/html/verdict.js';
-import { precomputedCitation } from '../src/io/explore/explore-json.js';
-import { loadScenarioFile } from '../src/io/scenario/load.js';
-import { POLICIES, selectPolicies } from '../src/policy/registry.js';
+import { POLICIES } from '../src/policy/registry.js';
+import type { Job, Reply, RunError, RunJob, RunResult, SuiteResult } from './protocol.js';
 
-const FILE = 'scenario.yaml';
 const DEBOUNCE_MS = 300;
 /** The example shown when the URL carries no scenario: the debate's reported problem. */
 const DEFAULT_EXAMPLE = /ttm-highmem-wc/;
-/** The shipped explore result the verdict cites (explore/precomputed.json, bundled). */
-const EXPLORE = precomputedCitation();
 
 const $ = <T extends HTMLElement>(sel: string): T => {
   const el = document.querySelector<T>(sel);
@@ -138,62 +132,135 @@ function withMachine(text: string, preset: string): string {
   return lines.join('\n');
 }
 
-/* ---------- running ---------- */
+/* ---------- running (in web/worker.ts) ---------- */
 
 let editor: EditorView;
 let runSeq = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 
-function diagnosticAt(e: InputError): Diagnostic {
+/**
+ * The compute workers and the job they run: a job's designs are shared out
+ * over up to {@link MAX_WORKERS} workers, one per core. An edit while a job
+ * runs terminates them all (the only way to stop a computation in flight) and
+ * starts fresh ones; idle workers are reused.
+ */
+const MAX_WORKERS = 4;
+let pool: Worker[] = [];
+let inFlight: { seq: number; done: () => void; progress: number[]; total: number } | null = null;
+/** For the tests: workers started and terminated mid-job, and the scenario of every result shown. */
+const stats = { started: 0, terminated: 0, shown: [] as string[] };
+
+function startWorker(onReply: (r: Reply) => void): Worker {
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  stats.started++;
+  w.onmessage = (e: MessageEvent<Reply>) => onReply(e.data);
+  w.onerror = (e) => {
+    e.preventDefault();
+    onReply({ type: 'error', seq: runSeq, message: `the compute worker failed: ${e.message || 'it could not start'}` });
+  };
+  return w;
+}
+
+function stopPool(): void {
+  for (const w of pool) w.terminate();
+  stats.terminated += pool.length;
+  pool = [];
+}
+
+/** Workers for a job of `designs` designs: one per core, at most one per design. */
+function partsFor(designs: number): number {
+  return Math.max(1, Math.min(MAX_WORKERS, navigator.hardwareConcurrency || 1, designs));
+}
+
+function submit(job: Omit<RunJob, 'part' | 'parts' | 'ports'>, designs: number, done: () => void): void {
+  if (inFlight) {
+    stopPool();
+    inFlight.done();
+  }
+  const parts = partsFor(designs);
+  while (pool.length > parts) pool.pop()!.terminate();
+  while (pool.length < parts) pool.push(startWorker(onReply));
+  inFlight = { seq: job.seq, done, progress: new Array<number>(parts).fill(0), total: 0 };
+  // Part 0 gathers every other part's results on a port of its own.
+  const channels = pool.slice(1).map(() => new MessageChannel());
+  pool[0]!.postMessage({ ...job, part: 0, parts, ports: channels.map((c) => c.port1) } satisfies RunJob, channels.map((c) => c.port1));
+  channels.forEach((c, i) => pool[i + 1]!.postMessage({ ...job, part: i + 1, parts, ports: [c.port2] } satisfies RunJob, [c.port2]));
+}
+
+function diagnosticAt(at: NonNullable<RunError['at']>): Diagnostic {
   const doc = editor.state.doc;
-  const lineNo = Math.min(Math.max(1, e.line), doc.lines);
+  const lineNo = Math.min(Math.max(1, at.line), doc.lines);
   const line = doc.line(lineNo);
-  const from = Math.min(line.from + Math.max(0, e.col - 1), line.to);
+  const from = Math.min(line.from + Math.max(0, at.col - 1), line.to);
   // Underline the word at the error, or at least one character.
   const rest = doc.sliceString(from, line.to);
   const len = Math.max(1, /^[^\s,:}\]]*/.exec(rest)![0].length);
-  return { from, to: Math.min(line.to, from + len) || from, severity: 'error', message: e.detail, source: 'patlab' };
+  return { from, to: Math.min(line.to, from + len) || from, severity: 'error', message: at.detail, source: 'patlab' };
 }
 
-export async function run(): Promise<void> {
+function showError(r: RunError): void {
+  const out = $('#out');
+  if (r.at) {
+    editor.dispatch(setDiagnostics(editor.state, [diagnosticAt(r.at)]));
+    setStatus('error', `line ${r.at.line}, column ${r.at.col}: ${r.at.detail}`, r.at.line, r.at.col);
+  } else {
+    editor.dispatch(setDiagnostics(editor.state, []));
+    setStatus('error', r.message);
+  }
+  out.classList.add('stale');
+  document.body.dataset['state'] = 'error';
+}
+
+function showResult(r: RunResult, text: string): void {
+  const out = $('#out');
+  editor.dispatch(setDiagnostics(editor.state, []));
+  out.innerHTML = r.html;
+  out.classList.remove('stale');
+  installStrips(out, stripHtml);
+  stats.shown.push(r.name);
+  const m = machineOf(text);
+  const sel = $<HTMLSelectElement>('#machine');
+  sel.value = m && presetNames().includes(m) ? m : '';
+  setStatus('ok', `${r.name}: ${r.designs} designs in ${r.computeMs.toFixed(0)} ms`);
+  document.body.dataset['state'] = 'ok';
+  document.body.dataset['run'] = String(r.seq);
+}
+
+function onReply(r: Reply): void {
+  if (!inFlight || r.seq !== inFlight.seq) return; // an older job's: it was superseded
+  if (r.type === 'progress') {
+    inFlight.progress[r.part] = r.done;
+    const done = inFlight.progress.reduce((a, b) => a + b, 0);
+    document.body.dataset['progress'] = `${done}/${r.total}`;
+    setStatus('running', `${r.name}: ${done} of ${r.total} designs${done < r.total ? '' : ', rendering'}…`);
+    return;
+  }
+  const job = inFlight;
+  inFlight = null;
+  // A failure while running may leave other parts computing: start afresh rather than queue behind them.
+  if (r.type === 'error' && !r.early) stopPool();
+  delete document.body.dataset['progress'];
+  if (r.type === 'result') showResult(r, jobText.get(r.seq) ?? '');
+  else if (r.type === 'error') showError(r);
+  jobText.delete(r.seq);
+  job.done();
+}
+
+/** The text each run job was sent with (for the machine picker once it answers). */
+const jobText = new Map<number, string>();
+
+/** Run the editor's text under the chosen designs; resolves when it is shown, or superseded by a newer run. */
+export function run(): Promise<void> {
+  clearTimeout(timer);
   const seq = ++runSeq;
   const text = editor.state.doc.toString();
   const spec = policiesSpec();
   document.body.dataset['state'] = 'running';
   void writeHash(text, spec);
-  const out = $('#out');
-  const t0 = performance.now();
-  let result: ScenarioComparison;
-  try {
-    if (!spec) throw new Error('select at least one design');
-    const sc = loadScenarioFile(text, FILE);
-    result = compareScenario(sc, selectPolicies(spec));
-  } catch (e) {
-    if (seq !== runSeq) return;
-    if (e instanceof InputError) {
-      editor.dispatch(setDiagnostics(editor.state, [diagnosticAt(e)]));
-      setStatus('error', `line ${e.line}, column ${e.col}: ${e.detail}`, e.line, e.col);
-    } else {
-      editor.dispatch(setDiagnostics(editor.state, []));
-      setStatus('error', e instanceof Error ? e.message : String(e));
-    }
-    out.classList.add('stale');
-    document.body.dataset['state'] = 'error';
-    return;
-  }
-  const ms = performance.now() - t0;
-  const charts = await costChartSvgs(result);
-  if (seq !== runSeq) return; // a newer edit started while the charts rendered
-  editor.dispatch(setDiagnostics(editor.state, []));
-  out.innerHTML = scenarioSectionHtml(result, charts, { explore: EXPLORE }) + `<h3>Designs</h3>${designsHtml(result.policies.map((p) => p.policy))}`;
-  out.classList.remove('stale');
-  installStrips(out, stripHtml);
-  const m = machineOf(text);
-  const sel = $<HTMLSelectElement>('#machine');
-  sel.value = m && presetNames().includes(m) ? m : '';
-  setStatus('ok', `${result.name}: ${result.policies.length} designs in ${ms.toFixed(0)} ms`);
-  document.body.dataset['state'] = 'ok';
-  document.body.dataset['run'] = String(seq);
+  jobText.clear();
+  jobText.set(seq, text);
+  const designs = policyChecks().filter((c) => c.checked).length;
+  return new Promise((done) => submit({ type: 'run', seq, text, policies: spec }, designs, done));
 }
 
 function schedule(): void {
@@ -202,16 +269,35 @@ function schedule(): void {
   timer = setTimeout(() => void run(), DEBOUNCE_MS);
 }
 
-/** Every built-in example under every design, timed (for the browser test's speed note). */
-function runSuite(): { ms: number; scenarios: number; policies: number; runs: number } {
-  const policies = selectPolicies('all');
+/**
+ * Every built-in example under every design, timed, in workers of its own:
+ * `parts` of them (default: one per core, as a job uses), each running its
+ * share of the designs. `ms` is the longest part's computation, `wallMs` adds
+ * the workers' start (for the browser test's speed note).
+ */
+async function runSuite(parts = partsFor(POLICIES.length)): Promise<{ ms: number; wallMs: number; parts: number; scenarios: number; policies: number; runs: number }> {
   const t0 = performance.now();
-  let runs = 0;
-  for (const ex of EXAMPLES) {
-    const r = compareScenario(loadScenarioFile(ex.yaml, `<built-in ${ex.name}>`), policies);
-    runs += r.policies.length;
-  }
-  return { ms: performance.now() - t0, scenarios: EXAMPLES.length, policies: policies.length, runs };
+  const replies = await Promise.all(
+    Array.from(
+      { length: parts },
+      (_, part) =>
+        new Promise<SuiteResult>((resolve, reject) => {
+          const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+          w.onmessage = (e: MessageEvent<Reply>) => {
+            if (e.data.type !== 'suite') return;
+            w.terminate();
+            resolve(e.data);
+          };
+          w.onerror = (e) => {
+            w.terminate();
+            reject(new Error(e.message));
+          };
+          w.postMessage({ type: 'suite', seq: 0, part, parts } satisfies Job);
+        }),
+    ),
+  );
+  const sum = (f: (r: SuiteResult) => number): number => replies.reduce((n, r) => n + f(r), 0);
+  return { ms: Math.max(...replies.map((r) => r.ms)), wallMs: performance.now() - t0, parts, scenarios: replies[0]!.scenarios, policies: sum((r) => r.policies), runs: sum((r) => r.runs) };
 }
 
 /* ---------- page setup ---------- */
@@ -272,7 +358,7 @@ async function main(): Promise<void> {
   });
 
   await run();
-  (window as unknown as { patlab: unknown }).patlab = { run, runSuite, encodeText, decodeText, examples: EXAMPLES.map((e) => e.name) };
+  (window as unknown as { patlab: unknown }).patlab = { run, runSuite, encodeText, decodeText, examples: EXAMPLES.map((e) => e.name), stats };
   document.body.dataset['ready'] = '1';
 }
 

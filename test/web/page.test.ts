@@ -3,8 +3,10 @@
  * does: the default scenario runs in the page, the table shows the debate's
  * answer, a typed YAML error is shown at its line, the URL reproduces the
  * view, pickers work, no console errors, layout at 1280×800 and a phone
- * width. It also times the whole built-in suite under every design in the
- * browser (reported, not asserted). Screenshots go to test-artifacts/.
+ * width; a long job computes in the worker while the page answers and the
+ * editor reacts, and an edit cancels it. It also times the whole built-in
+ * suite under every design in the browser, and scattered-1e5-pages from edit
+ * to result (reported, not asserted). Screenshots go to test-artifacts/.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -149,12 +151,78 @@ describe('interactive page in Chromium', { skip }, () => {
     await page.close();
   });
 
-  test('speed: the whole built-in suite under every design, in the browser (reported, not asserted)', async (t) => {
+  /** Pick the built-in example whose name contains `name` (an edit: the editor's text is replaced). */
+  async function pick(page: Page, name: string): Promise<void> {
+    const names = (await page.evaluate('window.patlab.examples')) as string[];
+    const i = names.findIndex((n) => n.includes(name));
+    assert.ok(i >= 0, `no example ${name} in ${names.join(', ')}`);
+    await page.locator('#example').selectOption(String(i));
+  }
+
+  type Stats = { started: number; terminated: number; shown: string[] };
+  const stats = (page: Page): Promise<Stats> => page.evaluate('window.patlab.stats') as Promise<Stats>;
+
+  /** A long job (scattered-1e5-pages, seconds under every design) has reached the worker and reports progress. */
+  async function longJobRunning(page: Page): Promise<void> {
+    await pick(page, 'scattered-1e5-pages');
+    await page.waitForSelector('body[data-state="running"][data-progress]');
+    assert.match((await page.locator('#status').textContent()) ?? '', /^scattered-1e5-pages: \d+ of \d+ designs/);
+  }
+
+  test('a long job runs in the worker: the page answers and the editor reacts meanwhile; an edit cancels the job and only the new result is shown', async () => {
     const { page, errors } = await open(url);
-    type R = { ms: number; scenarios: number; policies: number; runs: number };
+    await longJobRunning(page);
+    // The main thread is free: round trips to the page come back at once (on the main thread this waited for the whole job).
+    for (let i = 0; i < 5; i++) {
+      const t0 = Date.now();
+      assert.equal(await page.evaluate('document.body.dataset.state'), 'running');
+      const ms = Date.now() - t0;
+      assert.ok(ms < 1000, `a page.evaluate round trip took ${ms} ms while the job ran`);
+    }
+    // Typing during the job: the editor shows the keystrokes while the job is still running ...
+    const before = await stats(page);
+    const nameLine = page.locator('.cm-content .cm-line').filter({ hasText: /^name:/ }).first();
+    await nameLine.click();
+    await page.keyboard.press('End');
+    const t0 = Date.now();
+    await page.keyboard.type('-typed');
+    await page.waitForFunction(`document.querySelector('.cm-content').textContent.includes('scattered-1e5-pages-typed')`, null, { timeout: 2000 });
+    const typedMs = Date.now() - t0;
+    assert.ok(typedMs < 2000, `typing 6 characters took ${typedMs} ms to show`);
+    // ... and the edit terminated the job in flight: only the edited scenario's result is shown.
+    await settled(page, 'ok');
+    assert.equal(await page.locator('section.scenario h2').textContent(), 'scattered-1e5-pages-typed');
+    const after = await stats(page);
+    assert.ok(after.terminated > before.terminated, 'the workers running the superseded job were terminated');
+    assert.deepEqual(after.shown.slice(before.shown.length), ['scattered-1e5-pages-typed']);
+
+    // Picking another example during a long job: the quick one is shown, the long one never is.
+    await longJobRunning(page);
+    const mid = await stats(page);
+    await pick(page, 'ttm-highmem-wc');
+    await page.waitForFunction(`document.body.dataset.state === 'ok' && document.querySelector('section.scenario h2').textContent === 'ttm-highmem-wc'`);
+    assertBaselineWbHonoursWc((await page.evaluate(READ_TABLE)) as Table);
+    await page.waitForTimeout(1500); // a stale result would arrive about now, were the old job still computing
+    const end = await stats(page);
+    assert.ok(end.terminated > mid.terminated, 'the workers running the superseded job were terminated');
+    assert.deepEqual(end.shown.slice(mid.shown.length), ['ttm-highmem-wc']);
+    assert.equal(await page.locator('section.scenario h2').textContent(), 'ttm-highmem-wc');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('speed: the whole built-in suite under every design, and scattered-1e5-pages from edit to result, in the browser (reported, not asserted)', async (t) => {
+    const { page, errors } = await open(url);
+    type R = { ms: number; wallMs: number; parts: number; scenarios: number; policies: number; runs: number };
     const first = (await page.evaluate('window.patlab.runSuite()')) as R;
     const warm = (await page.evaluate('window.patlab.runSuite()')) as R;
-    const note = `suite in the browser: ${first.scenarios} scenarios × ${first.policies} designs (${first.runs} runs): ${first.ms.toFixed(0)} ms cold, ${warm.ms.toFixed(0)} ms warm`;
+    const t0 = Date.now();
+    await pick(page, 'scattered-1e5-pages');
+    await page.waitForFunction(`document.body.dataset.state === 'ok' && document.querySelector('section.scenario h2').textContent === 'scattered-1e5-pages'`, null, { timeout: 120_000 });
+    const scattered = Date.now() - t0;
+    const note =
+      `suite in the browser's workers (${first.parts}): ${first.scenarios} scenarios × ${first.policies} designs (${first.runs} runs): ${first.ms.toFixed(0)} ms cold, ${warm.ms.toFixed(0)} ms warm ` +
+      `(${first.wallMs.toFixed(0)}/${warm.wallMs.toFixed(0)} ms with the worker's start); scattered-1e5-pages edit to result ${scattered} ms (300 ms of it the edit debounce; ${(await page.locator('#status').textContent()) ?? ''})`;
     t.diagnostic(note);
     console.log(`# ${note}`);
     assert.ok(first.runs > 0);

@@ -1,4 +1,4 @@
-/** scripts/serve-web.mjs: a malformed percent-encoded URL is a 400, the page carries a Content-Security-Policy (issue 15). */
+/** scripts/serve-web.mjs: a malformed percent-encoded URL is a 400, the page and its worker carry a Content-Security-Policy (issues 15, 14). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -17,6 +17,12 @@ test('dev server: 400 on bad percent-encoding, CSP on the page, still serving af
     const page = await fetch(url);
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'.*script-src 'self'/);
+    // The compute worker is the page's own script (no blob: or data: worker), served under the same policy.
+    assert.match(page.headers.get('content-security-policy') ?? '', /worker-src 'self';/);
+    const worker = await fetch(url + 'worker.js');
+    assert.equal(worker.status, 200);
+    assert.equal(worker.headers.get('content-security-policy'), page.headers.get('content-security-policy'));
+    await worker.arrayBuffer();
   } finally {
     proc.kill();
   }
