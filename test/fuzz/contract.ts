@@ -4,7 +4,8 @@
  * explore vocabulary or a capture bundle either gives a result or an
  * InputError / NotModelledError whose message is one line
  * `FILE:LINE:COL: ...`; any other exception (an internal error) is a
- * violation, and so is an answer that takes more than 10 s. Mutators: delete, duplicate
+ * violation, and so is an answer that takes more than 10 s or more than 1 GiB
+ * of memory above what the process held before the case. Mutators: delete, duplicate
  * or replace a line, flip a character, truncate, insert a random token.
  */
 import fc from '../fc.js';
@@ -145,6 +146,27 @@ export function classify(kind: Kind, inp: { name: string; text: string }): { out
   }
 }
 
+/** The contract's bounds per case: an answer within 10 s, using at most 1 GiB. */
+export const BOUNDS = { seconds: 10, bytes: 2 ** 30 };
+
+/** Run one case under `bounds`: a result or error past either bound is a violation. */
+export function withinBounds(run: () => { outcome: Outcome; error?: unknown }, bounds = BOUNDS): { outcome: Outcome; error?: unknown } {
+  const rssBefore = process.memoryUsage.rss();
+  const peakBefore = process.resourceUsage().maxRSS * 1024;
+  const t0 = performance.now();
+  const r = run();
+  if (r.outcome === 'violation') return r;
+  const s = (performance.now() - t0) / 1000;
+  if (s > bounds.seconds) return { outcome: 'violation', error: new Error(`took ${s.toFixed(1)} s (the contract allows ${bounds.seconds} s)`) };
+  // The process's peak RSS is monotone: a case that raised it to more than the bound above the RSS it
+  // started from used more than the bound; one that did not raise it stayed under an earlier peak,
+  // which its own case was checked against.
+  const peak = process.resourceUsage().maxRSS * 1024;
+  if (peak > peakBefore && peak - rssBefore > bounds.bytes)
+    return { outcome: 'violation', error: new Error(`used ${((peak - rssBefore) / 2 ** 20).toFixed(0)} MiB (the contract allows ${(bounds.bytes / 2 ** 20).toFixed(0)} MiB)`) };
+  return r;
+}
+
 /** Run `n` mutated inputs of `kind` with `seed`; counts per outcome and the first violations. */
 export function fuzz(kind: Kind, n: number, seed: number): { counts: Record<Outcome, number>; violations: string[] } {
   const counts: Record<Outcome, number> = { result: 0, 'input-error': 0, 'not-modelled': 0, violation: 0 };
@@ -152,11 +174,7 @@ export function fuzz(kind: Kind, n: number, seed: number): { counts: Record<Outc
   const inputs = inputsOf[kind]();
   fc.assert(
     fc.property(mutated(inputs), (inp) => {
-      const t0 = performance.now();
-      let r = classify(kind, inp);
-      // The contract's time bound: an answer (result or error) within 10 s.
-      const s = (performance.now() - t0) / 1000;
-      if (s > 10 && r.outcome !== 'violation') r = { outcome: 'violation', error: new Error(`took ${s.toFixed(1)} s (the contract allows 10 s)`) };
+      const r = withinBounds(() => classify(kind, inp));
       counts[r.outcome]++;
       if (r.outcome === 'violation' && violations.length < 10) {
         const e = r.error;
