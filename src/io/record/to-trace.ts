@@ -169,6 +169,13 @@ export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[
     if (pfns.some((p) => p === null)) return 'a struct page pointer whose pfn the log does not tell (i386: no earlier call named a page with its pfn)';
     return pfns as number[];
   };
+  /** A pages array as the trace's `pages=[...]`, each page declared first; or why it cannot be. */
+  const pagesArg = (c: RecordedCall, n: number): string | { why: string } => {
+    const pfns = pageArray(c, n);
+    if (typeof pfns === 'string') return { why: pfns };
+    for (const p of pfns) page(c, p);
+    return `pages=[${pfns.map(hex).join(',')}]`;
+  };
 
   const visit = (c: RecordedCall): void => {
     const a = (k: string): bigint => c.args.get(k) ?? 0n;
@@ -229,10 +236,9 @@ export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[
       case 'set_pages_array_uc':
       case 'set_pages_array_wc':
       case 'set_pages_array_wb': {
-        const pfns = pageArray(c, Number(BigInt.asIntN(32, a('addrinarray'))));
-        if (typeof pfns === 'string') return skip(c, pfns);
-        for (const p of pfns) page(c, p);
-        emit(c, `${name} pages=[${pfns.map(hex).join(',')}]`);
+        const pages = pagesArg(c, Number(BigInt.asIntN(32, a('addrinarray'))));
+        if (typeof pages !== 'string') return skip(c, pages.why);
+        emit(c, `${name} ${pages}`);
         return;
       }
       case 'remap_pfn_range':
@@ -252,10 +258,9 @@ export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[
           if (pfn === null) return skip(c, 'a struct page pointer whose pfn the log does not tell');
           emit(c, `vm_insert_page addr=${at} page=${page(c, pfn)}`);
         } else {
-          const pfns = pageArray(c, Number(a('num')));
-          if (typeof pfns === 'string') return skip(c, pfns);
-          for (const p of pfns) page(c, p);
-          emit(c, `vm_insert_pages addr=${at} pages=[${pfns.map(hex).join(',')}]`);
+          const pages = pagesArg(c, Number(a('num')));
+          if (typeof pages !== 'string') return skip(c, pages.why);
+          emit(c, `vm_insert_pages addr=${at} ${pages}`);
         }
         return;
       }
