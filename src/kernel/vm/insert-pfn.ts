@@ -51,10 +51,9 @@ export function insertPfn(k: MmContext, vma: Vma, addr: number, pfn: number, pro
   k.counters.ptWalks++;
   const p = vma.ptes;
   const s = vma.slot(addr);
-  const e = p.entry(s);
-  if (e) {
+  if (!p.isNone(s)) {
     if (!mkwrite) return VM_FAULT_NOPAGE;
-    if (e.pfn !== pfn) {
+    if (p.pfnAt(s) !== pfn) {
       warnOnOnce(k, 'insert_pfn');
       return VM_FAULT_NOPAGE;
     }

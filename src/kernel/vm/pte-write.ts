@@ -7,6 +7,7 @@
 import type { CacheMode } from '../../hw/cache-mode.js';
 import { PAGE_CACHE_MASK } from '../../hw/pte.js';
 import { chainSnapshot } from '../chain.js';
+import type { KernelEvent } from '../events.js';
 import { NotModelledError } from '../not-modelled.js';
 import type { MmContext } from '../mm/mm-context.js';
 import { _PAGE_SPECIAL } from './flags.js';
@@ -95,27 +96,36 @@ export function zapSlots(k: MmContext, vma: Vma, fromIn: number, toIn: number): 
  */
 export function emitInstalled(k: MmContext, call: string, vma: Vma, from: number, to: number, requested: CacheMode | null, withMap = true): void {
   const step = k.log.step;
-  const emit = (r: PteRun): void => {
-    const n = r.to - r.from;
-    const cache = r.bits & PAGE_CACHE_MASK;
-    k.log.events.push({ kind: 'pte', step, space: 'user', vaddr: vma.start + r.from * PAGE_SIZE, pfn: r.pfn, npages: n, level: levelName(r.level), bits: cache });
-    if (withMap) {
-      const installed = k.tables.pgprot2cachemode(cache);
-      const chain = chainSnapshot(k.log);
-      k.log.events.push({ kind: 'map', step, call, space: 'user', pfn: r.pfn, npages: n, requested: requested ?? installed, installed, ...(chain ? { chain } : {}) });
-    }
-  };
+  // One slot (a fault's page, a page-by-page insert): its entry, without building a run list.
+  if (to === from + 1) {
+    const e = vma.ptes.entry(from);
+    if (e && e.step === step) emitRun(k, call, vma, from, 1, e.pfn, e.bits, e.level, requested, withMap);
+    return;
+  }
   // Runs of this step, joined where consecutive slots continue each other (as a slot-by-slot walk would).
   let cur: PteRun | null = null;
   for (const r of vma.ptes.runsIn(from, to)) {
     if (r.step !== step) continue;
     if (cur && cur.to === r.from && cur.level === r.level && cur.bits === r.bits && cur.pfn + (cur.to - cur.from) === r.pfn) cur.to = r.to;
     else {
-      if (cur) emit(cur);
+      if (cur) emitRun(k, call, vma, cur.from, cur.to - cur.from, cur.pfn, cur.bits, cur.level, requested, withMap);
       cur = r;
     }
   }
-  if (cur) emit(cur);
+  if (cur) emitRun(k, call, vma, cur.from, cur.to - cur.from, cur.pfn, cur.bits, cur.level, requested, withMap);
+}
+
+/** The `pte` event of `n` slots from `slot`, and its `map` event when `withMap`. */
+function emitRun(k: MmContext, call: string, vma: Vma, slot: number, n: number, pfn: number, bits: number, level: number, requested: CacheMode | null, withMap: boolean): void {
+  const step = k.log.step;
+  const cache = bits & PAGE_CACHE_MASK;
+  k.log.events.push({ kind: 'pte', step, space: 'user', vaddr: vma.start + slot * PAGE_SIZE, pfn, npages: n, level: levelName(level), bits: cache });
+  if (!withMap) return;
+  const installed = k.tables.pgprot2cachemode(cache);
+  const chain = chainSnapshot(k.log);
+  const ev: Extract<KernelEvent, { kind: 'map' }> = { kind: 'map', step, call, space: 'user', pfn, npages: n, requested: requested ?? installed, installed };
+  if (chain) ev.chain = chain;
+  k.log.events.push(ev);
 }
 
 /** The cache mode of a 4 KiB-layout prot. */

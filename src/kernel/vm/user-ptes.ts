@@ -16,8 +16,6 @@
  * 7); a large leaf's own layout is derived when needed.
  */
 
-import { partitionPoint } from '../partition-point.js';
-
 /** Slot level codes. */
 export const LV_NONE = 0;
 export const LV_4K = 1;
@@ -65,7 +63,16 @@ export class UserPtes {
 
   /** Index of the first run ending after slot `i` (`runs.length` if none). */
   private lowerBound(i: number): number {
-    return partitionPoint(this.runs, (r) => r.to <= i);
+    // partitionPoint's search written out: this runs several times per page a fault inserts.
+    const rs = this.runs;
+    let lo = 0;
+    let hi = rs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rs[mid]!.to <= i) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** The run holding slot `i`, or undefined. */
