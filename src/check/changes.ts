@@ -45,9 +45,13 @@ const RANK = [5, 2, 1, 0, 3, 3];
 
 export function modeChanges(events: readonly KernelEvent[], failedSteps: ReadonlySet<number>, patEnabled: boolean): ChangeReport {
   const loudSteps = new Set<number>();
-  for (const e of events) if (e.kind === 'printk' && e.level !== 'info' && e.level !== 'debug') loudSteps.add(e.step);
+  for (let ei = 0; ei < events.length; ei++) {
+    const e = events[ei]!;
+    if (e.kind === 'printk' && e.level !== 'info' && e.level !== 'debug') loudSteps.add(e.step);
+  }
   const changes: ModeChange[] = [];
-  for (const e of events) {
+  for (let ei = 0; ei < events.length; ei++) {
+    const e = events[ei]!;
     if (e.kind !== 'map' || e.step === 0 || e.requested === e.installed || failedSteps.has(e.step)) continue;
     const r = RANK[e.requested]!;
     const i = RANK[e.installed]!;

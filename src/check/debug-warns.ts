@@ -10,6 +10,9 @@ export interface DebugWarn {
 /** Kernel WARN splats of the run (boot excluded). Debug-check WARNs are among them when a design enables them. */
 export function debugWarns(k: Kernel): DebugWarn[] {
   const out: DebugWarn[] = [];
-  for (const e of k.log.events) if (e.kind === 'printk' && e.step > 0 && e.level === 'warning-splat') out.push({ step: e.step, text: e.text });
+  for (let ei = 0; ei < k.log.events.length; ei++) {
+    const e = k.log.events[ei]!;
+    if (e.kind === 'printk' && e.step > 0 && e.level === 'warning-splat') out.push({ step: e.step, text: e.text });
+  }
   return out;
 }

@@ -44,7 +44,8 @@ function describeHolder(l: MappingLife): string {
 export function hazardsOf(tl: Timeline, events: readonly KernelEvent[]): HazardReport {
   const out: Hazard[] = [];
   const others = tl.lives.filter((l) => l.kind !== 'direct' && l.kind !== 'highmap');
-  for (const e of events) {
+  for (let ei = 0; ei < events.length; ei++) {
+    const e = events[ei]!;
     if (e.step === 0) continue;
     if (e.kind === 'release') {
       for (const l of others) {

@@ -123,6 +123,8 @@ export class TimelineRecorder {
   /** Pfns the map events of the run name in the direct map (memremap's RAM path): they get a linear life. */
   private readonly directMapped: [number, number][] = [];
   private readonly freeUses: FreePageUse[] = [];
+  /** Events of the log already read by an observation. */
+  private eventsSeen = 0;
 
   /** Call after boot (step 0) and after every step. `pure`: the step only read state. */
   observe(k: Kernel, step: number, pure = false): void {
@@ -132,8 +134,15 @@ export class TimelineRecorder {
     this.observeLinear(step);
     const now = this.snapshot(k);
     // What each owner mapped before this step: a mapping that only grew or was re-keyed is not a new use of those pages.
-    const before = new Set<string>();
-    if (step > 0) for (const l of this.open.values()) for (let q = l.pfn; q < l.pfn + Math.min(l.npages, 1 << 16); q++) before.add(`${l.kind}|${l.owner}|${q}`);
+    // Built only when a new mapping covers a free page (rare: a use after __free_pages), not at every step.
+    let beforeSet: Set<string> | null = null;
+    const before = (): Set<string> => {
+      if (beforeSet === null) {
+        beforeSet = new Set<string>();
+        for (const l of this.open.values()) for (let q = l.pfn; q < l.pfn + Math.min(l.npages, 1 << 16); q++) beforeSet.add(`${l.kind}|${l.owner}|${q}`);
+      }
+      return beforeSet;
+    };
     const next = new Map<string, MappingLife>();
     for (const s of now) {
       const l = this.open.get(s.key);
@@ -163,13 +172,23 @@ export class TimelineRecorder {
     }
     for (const l of this.open.values()) l.removed = step;
     this.open = next;
-    for (const e of k.log.events) if (e.step === step && e.kind === 'map' && e.space === 'direct') this.directMapped.push([e.pfn, e.npages]);
+    // Only the events since the last observation can belong to this step.
+    const ev = k.log.events;
+    for (let i = this.eventsSeen; i < ev.length; i++) {
+      const e = ev[i]!;
+      if (e.step === step && e.kind === 'map' && e.space === 'direct') this.directMapped.push([e.pfn, e.npages]);
+    }
+    this.eventsSeen = ev.length;
   }
 
   /** Pages of a new mapping or hold that are free in the page allocator (a use after __free_pages), as runs. */
-  private noteFreeUse(k: Kernel, l: MappingLife, before: ReadonlySet<string>): void {
+  private noteFreeUse(k: Kernel, l: MappingLife, beforeOf: () => ReadonlySet<string>): void {
     const flags = k.pages.flags;
     const end = Math.min(l.pfn + l.npages, k.pages.nPfns);
+    let anyFree = false;
+    for (let q = l.pfn; q < end && !anyFree; q++) anyFree = (flags[q]! & PG_BUDDY) !== 0;
+    if (!anyFree) return;
+    const before = beforeOf();
     let run = -1;
     const flush = (q: number): void => {
       if (run >= 0) this.freeUses.push({ step: l.created, pfn: run, npages: q - run, kind: l.kind, owner: l.owner });
@@ -221,17 +240,12 @@ export class TimelineRecorder {
       for (let i = 0; i < touched.length; i += 2) {
         const pfn = touched[i]!;
         const n = touched[i + 1]!;
-        const push = (segs: Segment[], bits: number): void => {
-          const last = segs[segs.length - 1]!;
-          if (last.bits4k === bits) return;
-          if (last.from === step) last.bits4k = bits;
-          else segs.push({ from: step, bits4k: bits });
-        };
-        if (n === 1) push(hist.get(pfn)!, linearBits(m, pfn));
-        else {
-          const r = ranges.find((x) => x.pfn === pfn && x.n === n)!;
-          push(r.segs, linearBits(m, pfn));
-        }
+        const segs = n === 1 ? hist.get(pfn)! : ranges.find((x) => x.pfn === pfn && x.n === n)!.segs;
+        const bits = linearBits(m, pfn);
+        const last = segs[segs.length - 1]!;
+        if (last.bits4k === bits) continue;
+        if (last.from === step) last.bits4k = bits;
+        else segs.push({ from: step, bits4k: bits });
       }
       touched.length = 0;
     }

@@ -69,9 +69,17 @@ export class KernelLog implements Printk {
   }
   set step(n: number) {
     this.stepNo = n;
+    if (!this.stepFirst.has(n)) this.stepFirst.set(n, this.events.length);
     if (this.chain) this.chain.length = 0;
   }
   private stepNo = 0;
+  /** Where each step's events begin (steps run in order), so reading one step's events does not scan the whole run. */
+  private readonly stepFirst = new Map<number, number>();
+
+  /** The index of the first event step `step` can have. */
+  private firstOf(step: number | undefined): number {
+    return step === undefined ? 0 : this.stepFirst.get(step) ?? 0;
+  }
   /** The decision log (kernel/chain.ts): null unless `patlab explain` records it. */
   chain: ChainLink[] | null = null;
 
@@ -90,14 +98,22 @@ export class KernelLog implements Printk {
 
   /** The first refusal of a step, as `fn: check → ret`, or undefined. */
   refusalOf(step: number): string | undefined {
-    for (const e of this.events) if (e.kind === 'refusal' && e.step === step) return `${e.fn}: ${e.check} → ${e.ret}`;
+    const ev = this.events;
+    for (let i = this.firstOf(step); i < ev.length; i++) {
+      const e = ev[i]!;
+      if (e.kind === 'refusal' && e.step === step) return `${e.fn}: ${e.check} → ${e.ret}`;
+    }
     return undefined;
   }
 
   /** Kernel messages in order, optionally only those of one step. */
   messages(step?: number): { level: LogLevel; text: string }[] {
     const out: { level: LogLevel; text: string }[] = [];
-    for (const e of this.events) if (e.kind === 'printk' && (step === undefined || e.step === step)) out.push({ level: e.level, text: e.text });
+    const ev = this.events;
+    for (let i = this.firstOf(step); i < ev.length; i++) {
+      const e = ev[i]!;
+      if (e.kind === 'printk' && (step === undefined || e.step === step)) out.push({ level: e.level, text: e.text });
+    }
     return out;
   }
 }

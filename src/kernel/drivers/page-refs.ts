@@ -71,7 +71,10 @@ export function refHazard(k: MmContext, pfn: number, holder: string, what: strin
 /** Every hazard of the run (for the check layer and tests). */
 export function refHazards(k: MmContext): { step: number; pfn: number; holder: string; what: string }[] {
   const out: { step: number; pfn: number; holder: string; what: string }[] = [];
-  for (const e of k.log.events) if (e.kind === 'ref-hazard') out.push({ step: e.step, pfn: e.pfn, holder: e.holder, what: e.what });
+  for (let ei = 0; ei < k.log.events.length; ei++) {
+    const e = k.log.events[ei]!;
+    if (e.kind === 'ref-hazard') out.push({ step: e.step, pfn: e.pfn, holder: e.holder, what: e.what });
+  }
   return out;
 }
 
