@@ -80,7 +80,8 @@ function reportMapping(k: Kernel, tl: Timeline, o: RunOutcome<Kernel>, eff: Effe
   // The request behind it: the last map event of its space covering the pfn while it lived.
   const space = spaceOf(life.kind);
   let requested: number | undefined;
-  for (const e of k.log.events) {
+  for (let ei = 0; ei < k.log.events.length; ei++) {
+    const e = k.log.events[ei]!;
     if (e.kind !== 'map' || e.space !== space || pfn < e.pfn || pfn >= e.pfn + e.npages) continue;
     if (e.step < life.created || (life.removed !== null && e.step >= life.removed)) continue;
     requested = e.requested;
@@ -200,7 +201,7 @@ export function judgeUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareO
   const rec = new TimelineRecorder();
   let o: RunOutcome<Kernel>;
   try {
-    o = runScenario(sc, opts.boot ? { ...KERNEL_DRIVER, boot: opts.boot } : KERNEL_DRIVER, { hooks: p.hooks, stopOnUnboundHandle: true, onStep: (k, step, pure) => rec.observe(k, step, pure) });
+    o = runScenario(sc, opts.boot ? { ...KERNEL_DRIVER, boot: opts.boot } : KERNEL_DRIVER, { hooks: p.hooks, stopOnUnboundHandle: true, lazyFinal: true, onStep: (k, step, pure) => rec.observe(k, step, pure) });
   } catch (e) {
     if (e instanceof CallUnavailableError) return emptyResult(p.name, 'not-applicable', e.detail);
     // A design can drive the kernel somewhere the model stops ("not modelled:

@@ -99,6 +99,13 @@ export interface RunOptions<K> {
   defaultComm?: string;
   /** `current->pid` of a step that names none (default 1; `patlab probe` gives the insmod process's). */
   defaultPid?: number;
+  /**
+   * Read the final state (`pat_memtype_list`, page flags, DirectMap) only when
+   * `final` is first read, for callers that may not need it (compare's
+   * judgement, which only its HTML views read it for). The caller must not
+   * run the kernel on before reading it.
+   */
+  lazyFinal?: boolean;
 }
 
 export function runScenario<K extends KernelContext>(sc: Scenario, driver: KernelDriver<K>, opts: RunOptions<K> = {}): RunOutcome<K> {
@@ -150,9 +157,11 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
     steps.push(out);
     if (st.expect) checkStep(st, out, failures);
   }
-  const final = finalState(k, driver);
-  if (sc.expect && opts.untilStep === undefined) checkFinal(sc, k, final, failures);
-  const outcome: RunOutcome<K> = { scenario: sc, kernel: k, steps, final, failures, handles };
+  const checked = sc.expect && opts.untilStep === undefined;
+  let final: FinalState | null = opts.lazyFinal && !checked ? null : finalState(k, driver);
+  if (checked) checkFinal(sc, k, final!, failures);
+  const outcome = { scenario: sc, kernel: k, steps, failures, handles } as Omit<RunOutcome<K>, 'final'> as RunOutcome<K>;
+  Object.defineProperty(outcome, 'final', { enumerable: true, get: () => (final ??= finalState(k, driver)) });
   if (fatal) outcome.fatal = fatal;
   if (stopped) outcome.stopped = stopped;
   return outcome;
