@@ -7,42 +7,41 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../run/input-error.js';
 import { NotModelledError } from '../kernel/not-modelled.js';
-import { registerMemtypeReplay } from './memtype-replay.js';
-import { registerRun } from './run.js';
-import { registerCompare } from './compare.js';
-import { registerCalls } from './calls.js';
-import { registerImport } from './import.js';
-import { registerCheckCapture } from './check-capture.js';
-import { registerPolicies } from './policies.js';
-import { registerExplain } from './explain.js';
-import { registerExplore } from './explore.js';
-import { registerProbe } from './probe.js';
-import { registerRecord } from './record.js';
+/**
+ * The subcommands in the order `--help` lists them, each loaded only when
+ * it runs: a command pays for its own modules only (the model, YAML and
+ * schema validation, renderers, the probe's harness), not for every other's.
+ */
+const COMMANDS: readonly [string, () => Promise<(program: Command) => void>][] = [
+  ['memtype-replay', async () => (await import('./memtype-replay.js')).registerMemtypeReplay],
+  ['compare', async () => (await import('./compare.js')).registerCompare],
+  ['run', async () => (await import('./run.js')).registerRun],
+  ['probe', async () => (await import('./probe.js')).registerProbe],
+  ['record', async () => (await import('./record.js')).registerRecord],
+  ['calls', async () => (await import('./calls.js')).registerCalls],
+  ['import', async () => (await import('./import.js')).registerImport],
+  ['check-capture', async () => (await import('./check-capture.js')).registerCheckCapture],
+  ['policies', async () => (await import('./policies.js')).registerPolicies],
+  ['explain', async () => (await import('./explain.js')).registerExplain],
+  ['explore', async () => (await import('./explore.js')).registerExplore],
+];
 
-export function buildProgram(): Command {
+/** The program with every subcommand, or with only `command` when it names one (help and suggestions need them all). */
+export async function buildProgram(command?: string): Promise<Command> {
   const program = new Command();
   program
     .name('patlab')
     .description('An executable model of how Linux on x86 decides the caching attribute of every mapping of physical memory')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerMemtypeReplay(program);
-  registerCompare(program);
-  registerRun(program);
-  registerProbe(program);
-  registerRecord(program);
-  registerCalls(program);
-  registerImport(program);
-  registerCheckCapture(program);
-  registerPolicies(program);
-  registerExplain(program);
-  registerExplore(program);
+  const one = COMMANDS.some(([name]) => name === command);
+  for (const [name, load] of COMMANDS) if (!one || name === command) (await load())(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await (await buildProgram(argv[0])).parseAsync(argv, { from: 'user' });
     // A command may have set an exit code (e.g. 1 for an unmet expectation); keep it.
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
