@@ -83,94 +83,163 @@ interface Open {
   mappings: AliasMapping[];
 }
 
+/** A run of pfns in conflict at one step, covered by the same mappings with the same effective codes. */
+interface Piece {
+  pfn: number;
+  n: number;
+  /** The mappings covering it and their effective codes, in the sweep's order. */
+  lives: MappingLife[];
+  codes: number[];
+  /** Which active set it was found in (a piece continues only within one). */
+  set: number;
+}
+
+/** `[pfn, pfn + n)` with what is open there since `o.from`. */
+interface Extent {
+  pfn: number;
+  n: number;
+  o: Open;
+}
+
 /**
- * The conflicts of one step, per pfn: the typed mappings live at `s` (holds
- * have no type of their own), evaluated only on pfns that a mapping other
- * than the linear maps covers, or that both linear maps cover.
+ * The conflicts of one step as runs of pfns, in pfn order. The typed mappings
+ * live at `s` (holds have no type of their own; `byPfn` is sorted by pfn) are
+ * swept as extents; a stretch is evaluated only where a mapping other than
+ * the linear maps covers it, or both linear maps do (the kernel image on
+ * x86-64), one MTRR stretch at a time (EffectiveTypes.mtrrStretchEnd), so the
+ * cost follows the extents, not their pages.
  */
-export function conflictsAt(tl: Timeline, eff: EffectiveTypes, s: number): Map<number, { codes: number[]; lives: MappingLife[] }> {
-  const live = tl.lives.filter((l) => l.kind !== 'hold' && liveAt(l, s) && bitsAt(l, s) >= 0);
-  const other = live.filter((l) => l.kind !== 'direct' && l.kind !== 'highmap');
-  const linear = live.filter((l) => l.kind === 'direct' || l.kind === 'highmap');
-  // First pass: a mask of effective types per pfn (bits 0-6), cheap enough for 10^5-page mappings.
-  const mask = new Map<number, number>();
-  for (const l of other) {
-    const bits = bitsAt(l, s);
-    for (let i = 0; i < l.npages; i++) {
-      const pfn = l.pfn + i;
-      mask.set(pfn, (mask.get(pfn) ?? 0) | (1 << (eff.code(pfn, bits) & 7)));
-    }
+function conflictsAt(byPfn: readonly MappingLife[], eff: EffectiveTypes, s: number): Piece[] {
+  const live: MappingLife[] = [];
+  const bits: number[] = [];
+  for (const l of byPfn) {
+    if (!liveAt(l, s)) continue;
+    const b = bitsAt(l, s);
+    if (b < 0) continue;
+    live.push(l);
+    bits.push(b);
   }
-  // Pfns in both linear maps (the kernel image on x86-64) can alias each other.
-  for (const h of linear) {
-    if (h.kind !== 'highmap') continue;
-    for (const d of linear) {
-      if (d.kind !== 'direct') continue;
-      const lo = Math.max(d.pfn, h.pfn);
-      const hi = Math.min(d.pfn + d.npages, h.pfn + h.npages);
-      for (let p = lo; p < hi; p++) if (!mask.has(p)) mask.set(p, 0);
+  const out: Piece[] = [];
+  const active: number[] = [];
+  let set = 0;
+  let last: Piece | null = null;
+  let i = 0;
+  let x = 0;
+  while (i < live.length || active.length > 0) {
+    if (active.length === 0) x = live[i]!.pfn;
+    while (i < live.length && live[i]!.pfn === x) {
+      active.push(i++);
+      set++;
     }
-  }
-  for (const l of linear) {
-    const bits = bitsAt(l, s);
-    for (let i = 0; i < l.npages; i++) {
-      const pfn = l.pfn + i;
-      const m = mask.get(pfn);
-      if (m !== undefined) mask.set(pfn, m | (1 << (eff.code(pfn, bits) & 7)));
+    let y = i < live.length ? live[i]!.pfn : Infinity;
+    let other = false;
+    let high = false;
+    let direct = false;
+    for (const a of active) {
+      const l = live[a]!;
+      y = Math.min(y, l.pfn + l.npages);
+      if (l.kind === 'highmap') high = true;
+      else if (l.kind === 'direct') direct = true;
+      else other = true;
     }
-  }
-  // Second pass, only for the pfns holding two types: which mappings, with which codes.
-  const perPfn = new Map<number, { codes: number[]; lives: MappingLife[] }>();
-  for (const [pfn, m] of mask) if (m & (m - 1)) perPfn.set(pfn, { codes: [], lives: [] });
-  if (perPfn.size === 0) return perPfn;
-  for (const l of [...other, ...linear]) {
-    const bits = bitsAt(l, s);
-    for (let i = 0; i < l.npages; i++) {
-      const e = perPfn.get(l.pfn + i);
-      if (!e) continue;
-      e.codes.push(eff.code(l.pfn + i, bits));
-      e.lives.push(l);
+    if (active.length >= 2 && (other || (high && direct))) {
+      for (let p = x; p < y; ) {
+        const e = Math.min(y, eff.mtrrStretchEnd(p));
+        const codes = active.map((a) => eff.code(p, bits[a]!));
+        let mask = 0;
+        for (const c of codes) mask |= 1 << (c & 7);
+        if (mask & (mask - 1)) {
+          if (last !== null && last.set === set && last.pfn + last.n === p && last.codes.every((c, j) => c === codes[j])) last.n += e - p;
+          else out.push((last = { pfn: p, n: e - p, lives: active.map((a) => live[a]!), codes, set }));
+        }
+        p = e;
+      }
     }
+    for (let j = active.length - 1; j >= 0; j--) {
+      const l = live[active[j]!]!;
+      if (l.pfn + l.npages === y) {
+        active.splice(j, 1);
+        set++;
+      }
+    }
+    x = y;
   }
-  return perPfn;
+  return out;
+}
+
+/** What a piece opens: its mappings in life order, their types, its severity. */
+function openOf(p: Piece, from: number): Open {
+  const mappings = p.lives
+    .map((l, i) => ({ life: l.id, kind: l.kind, owner: l.owner, type: memTypeShort((p.codes[i]! & 7) as MemType) }))
+    .sort((a, b) => a.life - b.life);
+  const types = [...new Set(p.codes.map((x) => x & 7))].sort((a, b) => a - b);
+  return { sig: mappings.map((m) => `${m.life}:${m.type}`).join(','), from, severity: isHigh(p.codes) ? 'high' : 'medium', modes: types.map((t) => memTypeShort(t as MemType)), mappings };
+}
+
+/**
+ * One step of the per-pfn rule, over extents: where a pfn keeps the same
+ * mappings and types it stays open (from unchanged); where it had a conflict
+ * that is gone or different, that one closes at `s`; a new or different
+ * conflict opens at `s`. Both lists are sorted and disjoint.
+ */
+function advance(open: readonly Extent[], now: readonly Piece[], s: number, closed: { pfn: number; n: number; o: Open; to: number | null }[]): Extent[] {
+  const next: Extent[] = [];
+  const keep = (pfn: number, n: number, o: Open): void => {
+    const l = next[next.length - 1];
+    if (l && l.o === o && l.pfn + l.n === pfn) l.n += n;
+    else next.push({ pfn, n, o });
+  };
+  const opened = new Map<Piece, Open>();
+  let a = 0;
+  let b = 0;
+  let cur = -Infinity;
+  while (a < open.length || b < now.length) {
+    const O = open[a];
+    const N = now[b];
+    const oS = O ? O.pfn : Infinity;
+    const oE = O ? O.pfn + O.n : Infinity;
+    const nS = N ? N.pfn : Infinity;
+    const nE = N ? N.pfn + N.n : Infinity;
+    cur = Math.max(cur, Math.min(oS, nS));
+    const inO = cur >= oS && cur < oE;
+    const inN = cur >= nS && cur < nE;
+    const end = Math.min(inO ? oE : oS, inN ? nE : nS);
+    const n = end - cur;
+    let o: Open | undefined;
+    if (inN) {
+      o = opened.get(N!);
+      if (!o) opened.set(N!, (o = openOf(N!, s)));
+    }
+    if (inO && o && O!.o.sig === o.sig) keep(cur, n, O!.o);
+    else {
+      if (inO) closed.push({ pfn: cur, n, o: O!.o, to: s });
+      if (o) keep(cur, n, o);
+    }
+    cur = end;
+    if (cur >= oE) a++;
+    if (cur >= nE) b++;
+  }
+  return next;
 }
 
 export function aliasesOf(tl: Timeline, eff: EffectiveTypes): AliasReport {
-  const open = new Map<number, Open>();
-  const closed: { pfn: number; o: Open; to: number | null }[] = [];
-  for (const s of changeSteps(tl)) {
-    const now = conflictsAt(tl, eff, s);
-    for (const [pfn, o] of open) {
-      if (!now.has(pfn)) {
-        closed.push({ pfn, o, to: s });
-        open.delete(pfn);
-      }
-    }
-    for (const [pfn, c] of now) {
-      const mappings = c.lives
-        .map((l, i) => ({ life: l.id, kind: l.kind, owner: l.owner, type: memTypeShort((c.codes[i]! & 7) as MemType) }))
-        .sort((a, b) => a.life - b.life);
-      const sig = mappings.map((m) => `${m.life}:${m.type}`).join(',');
-      const prev = open.get(pfn);
-      if (prev && prev.sig === sig) continue;
-      if (prev) closed.push({ pfn, o: prev, to: s });
-      const types = [...new Set(c.codes.map((x) => x & 7))].sort((a, b) => a - b);
-      open.set(pfn, { sig, from: s, severity: isHigh(c.codes) ? 'high' : 'medium', modes: types.map((t) => memTypeShort(t as MemType)), mappings });
-    }
-  }
-  for (const [pfn, o] of open) closed.push({ pfn, o, to: null });
+  const byPfn = tl.lives.filter((l) => l.kind !== 'hold').sort((a, b) => a.pfn - b.pfn || a.id - b.id);
+  let open: Extent[] = [];
+  const closed: { pfn: number; n: number; o: Open; to: number | null }[] = [];
+  for (const s of changeSteps(tl)) open = advance(open, conflictsAt(byPfn, eff, s), s, closed);
+  for (const e of open) closed.push({ pfn: e.pfn, n: e.n, o: e.o, to: null });
   closed.sort((a, b) => a.pfn - b.pfn || a.o.from - b.o.from);
   const ranges: AliasRange[] = [];
   const lastBySig = new Map<string, AliasRange>();
-  for (const { pfn, o, to } of closed) {
+  for (const { pfn, n, o, to } of closed) {
     // A run continues when the next pfn is aliased over the same steps by the same kinds of mapping.
     const key = `${o.from}|${to}|${o.severity}|${o.mappings.map((m) => `${m.kind}:${m.owner}:${m.type}`).join(',')}`;
     const last = lastBySig.get(key);
     if (last && last.pfn + last.npages === pfn) {
-      last.npages++;
+      last.npages += n;
       continue;
     }
-    const r: AliasRange = { pfn, npages: 1, severity: o.severity, from: o.from, to, modes: o.modes, mappings: o.mappings };
+    const r: AliasRange = { pfn, npages: n, severity: o.severity, from: o.from, to, modes: o.modes, mappings: o.mappings };
     ranges.push(r);
     lastBySig.set(key, r);
   }

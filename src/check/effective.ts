@@ -59,6 +59,17 @@ export class EffectiveTypes {
   /** Whether MTRR types are cached per 2 MiB block above 1 MiB (else per page). */
   private readonly blockCache: boolean;
 
+  /**
+   * The end of the stretch of pfns from `pfn` on that share its MTRR type by
+   * construction (its 2 MiB block, the page alone below 1 MiB or with
+   * unaligned ranges, everything without MTRRs): checks walk these
+   * stretches, not pages.
+   */
+  mtrrStretchEnd(pfn: number): number {
+    if (!this.hw) return Infinity;
+    return this.blockCache && pfn >= 256 ? (Math.floor(pfn / 512) + 1) * 512 : pfn + 1;
+  }
+
   /** Cache key of a pfn's MTRR type: the pfn, or (negative) its 2 MiB block. */
   private key(pfn: number): number {
     return this.blockCache && pfn >= 256 ? -1 - Math.floor(pfn / 512) : pfn;
