@@ -14,15 +14,15 @@ import { loadPreset } from '../src/io/machine/load-machine.js';
 
 const desktop = () => loadPreset('desktop-x86-64');
 
-/** Bytes of per-page typed-array state (page flags/refcount/mapcount, memtype byte, direct-map tables), per pfn. */
+/** Bytes of per-page state held (page flags/refcount/mapcount, memtype byte, direct-map tables; a shared chunk once), per pfn. */
 function stateBytesPerPage(k: Kernel): number {
   const dm = k.directMap.map;
   const bytes =
-    k.pages.flags.byteLength +
-    k.pages.refcount.byteLength +
-    k.pages.mapcount.byteLength +
-    k.memtype.pages.types.byteLength +
-    dm.pte.byteLength +
+    k.pages.flags.heldBytes() +
+    k.pages.refcount.heldBytes() +
+    k.pages.mapcount.heldBytes() +
+    k.memtype.pages.types.heldBytes() +
+    dm.pte.heldBytes() +
     dm.blockLevel.byteLength +
     dm.blockBits.byteLength +
     dm.gbBits.byteLength;

@@ -273,7 +273,7 @@ export const VM_CALLS: CallSpec<K>[] = [
       const vma = vmaAt(k, addr);
       const pfn = a.page;
       const ret = vmInsertPage(k, vma, addr, pfn);
-      return { ret, fields: { ...pteFields(k, vma, addr), refcount: k.pages.refcount[pfn]!, mapcount: k.pages.mapcount[pfn]! } };
+      return { ret, fields: { ...pteFields(k, vma, addr), refcount: k.pages.refcount.get(pfn), mapcount: k.pages.mapcount.get(pfn) } };
     },
   ),
   defineCall(
@@ -346,7 +346,7 @@ export const VM_CALLS: CallSpec<K>[] = [
   ),
   defineCall(
     { name: 'page_ref_count', pure: true, doc: 'page_ref_count(page) and page_mapcount(page): the struct page counters', args: { page: 'page' } },
-    (k, a) => ({ fields: { refcount: k.pages.refcount[a.page]!, mapcount: k.pages.mapcount[a.page]! } }),
+    (k, a) => ({ fields: { refcount: k.pages.refcount.get(a.page), mapcount: k.pages.mapcount.get(a.page) } }),
   ),
   defineCall(
     {

@@ -186,7 +186,7 @@ export class TimelineRecorder {
     const flags = k.pages.flags;
     const end = Math.min(l.pfn + l.npages, k.pages.nPfns);
     let anyFree = false;
-    for (let q = l.pfn; q < end && !anyFree; q++) anyFree = (flags[q]! & PG_BUDDY) !== 0;
+    for (let q = l.pfn; q < end && !anyFree; q++) anyFree = (flags.get(q) & PG_BUDDY) !== 0;
     if (!anyFree) return;
     const before = beforeOf();
     let run = -1;
@@ -195,7 +195,7 @@ export class TimelineRecorder {
       run = -1;
     };
     for (let q = l.pfn; q < end; q++) {
-      const free = (flags[q]! & PG_BUDDY) !== 0 && !before.has(`${l.kind}|${l.owner}|${q}`);
+      const free = (flags.get(q) & PG_BUDDY) !== 0 && !before.has(`${l.kind}|${l.owner}|${q}`);
       if (free && run < 0) run = q;
       else if (!free) flush(q);
     }
@@ -264,7 +264,7 @@ export class TimelineRecorder {
           let refd = 0;
           // Only pfns with a struct page can be refcounted: a PFN map of a huge BAR is not walked page by page.
           const last = Math.min(m.pfn + m.npages, k.pages.nPfns);
-          for (let pfn = m.pfn; pfn < last; pfn++) if (k.pages.refcount[pfn]! > 0) refd++;
+          for (let pfn = m.pfn; pfn < last; pfn++) if (k.pages.refcount.get(pfn) > 0) refd++;
           if (refd > 0) s.properties.push(`on ${refd === m.npages ? '' : `${refd} of ${m.npages} `}refcounted pages`);
         } else s.properties.push('GUP/KVM can take references');
       }

@@ -4,13 +4,15 @@
  * typed arrays copied byte for byte (views of one buffer stay views of one
  * buffer), Maps and Sets in their order. What the kernel only reads — the
  * machine description, the design's hooks, the version flags, frozen
- * objects such as subsystem keys — is shared. Functions are shared too: the
+ * objects such as subsystem keys — is shared; per-page state (PageChunks)
+ * is shared chunk by chunk until written. Functions are shared too: the
  * only closures in a kernel's state are the callbacks `Kernel.rewire()`
  * installs, and the clone installs its own (test/kernel/clone.test.ts checks
  * that no other function is reachable).
  */
 
 import type { Kernel } from './kernel.js';
+import { PageChunks } from './mm/page-chunks.js';
 
 type Memo = Map<object, unknown>;
 
@@ -19,6 +21,12 @@ function cloneValue(v: unknown, memo: Memo): unknown {
   if (Object.isFrozen(v)) return v;
   const hit = memo.get(v);
   if (hit !== undefined) return hit;
+  if (v instanceof PageChunks) {
+    // Per-page state is copied on write: the clone and the original share its chunks until one writes.
+    const out = v.clone();
+    memo.set(v, out);
+    return out;
+  }
   if (ArrayBuffer.isView(v)) {
     const buf = cloneBuffer(v.buffer as ArrayBuffer, memo);
     const Ctor = v.constructor as new (b: ArrayBuffer, off: number, len: number) => ArrayBufferView;

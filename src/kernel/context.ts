@@ -67,12 +67,19 @@ export function kvToBigint(layout: VirtualLayout, v: number): bigint {
 export type ZoneName = 'DMA' | 'DMA32' | 'Normal' | 'HighMem';
 
 /** Per-page `struct page` state in typed arrays (DESIGN.md). */
+/** One number per pfn (kernel/mm/page-chunks.ts); out of range a read gives undefined and a write does nothing, as a typed array's. */
+export interface PageField {
+  get(pfn: number): number;
+  set(pfn: number, v: number): void;
+  fill(v: number, start?: number, end?: number): void;
+}
+
 export interface PageState {
   readonly nPfns: number;
   /** PG_* bits, see kernel/mm/page.ts. */
-  readonly flags: Uint8Array;
-  readonly refcount: Int32Array;
-  readonly mapcount: Int32Array;
+  readonly flags: PageField;
+  readonly refcount: PageField;
+  readonly mapcount: PageField;
 }
 
 /** Zone layout derived from the machine. */

@@ -260,15 +260,23 @@ export class Kernel implements MmContext {
     this.pages.refcount.fill(1, holeStart, maxPfn);
     const reserve = (s: number, e: number): void => {
       for (let p = Math.max(s, 0); p < Math.min(e, maxPfn); p++) {
-        if (flags[p]! & PG_BUDDY) {
-          flags[p] = PG_RESERVED;
-          this.pages.refcount[p] = 1;
+        if (flags.get(p) & PG_BUDDY) {
+          flags.set(p, PG_RESERVED);
+          this.pages.refcount.set(p, 1);
         }
       }
     };
     reserve(0, RESERVE_LOW_PFN);
     reserve(Math.floor(m.kernelImage.start / 4096), Math.ceil(m.kernelImage.end / 4096));
-    if (!this.is64) for (let p = maxLowPfn; p < maxPfn; p++) flags[p] = flags[p]! | PG_HIGHMEM;
+    // ZONE_HIGHMEM in page->flags, run by run of equal flags (whole chunks stay shared).
+    if (!this.is64) {
+      for (let p = maxLowPfn; p < maxPfn; ) {
+        const v = flags.get(p);
+        const e = flags.firstNot(v, p, maxPfn);
+        flags.fill(v | PG_HIGHMEM, p, e);
+        p = e;
+      }
+    }
 
     this.zones = new Zones(m.arch, this.memblock, maxPfn, maxLowPfn);
     this.allocator = new PageAllocator(this.pages, this.zones, m.fragmentation);

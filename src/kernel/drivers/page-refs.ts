@@ -128,8 +128,8 @@ export function driverFreePages(k: MmContext, pfn: number, order: number, owner:
   const flags = k.pages.flags;
   const reg = k.subsystems.peek(REFS);
   const watched = reg !== undefined && reg.holders.size > 0;
-  let clean = rc[pfn] === 1 && !(flags[pfn]! & (PG_BUDDY | PG_RESERVED));
-  if (clean) for (let q = pfn + 1; q < pfn + size; q++) if (rc[q] !== 0 || flags[q]! & (PG_BUDDY | PG_RESERVED)) { clean = false; break; }
+  let clean = rc.get(pfn) === 1 && !(flags.get(pfn) & (PG_BUDDY | PG_RESERVED));
+  if (clean) for (let q = pfn + 1; q < pfn + size; q++) if (rc.get(q) !== 0 || flags.get(q) & (PG_BUDDY | PG_RESERVED)) { clean = false; break; }
   if (watched) for (let q = pfn; q < pfn + size; q++) for (const h of unrefHolders(k, reg, q)) refHazard(k, q, h, `${owner} frees a page ${h} still maps without a reference (no MMU-notifier invalidation ran)`);
   if (clean && size === 2 ** order) {
     k.allocator.free(pfn, order);
@@ -137,36 +137,36 @@ export function driverFreePages(k: MmContext, pfn: number, order: number, owner:
   }
   // Slow path: page by page, as __free_pages treats a non-compound block whose head is still held.
   for (let q = pfn; q < pfn + size; q++) {
-    if (flags[q]! & PG_BUDDY) {
+    if (flags.get(q) & PG_BUDDY) {
       refHazard(k, q, 'buddy', `${owner} frees a page that is already free (freed by another holder's put_page)`);
       continue;
     }
     if (q === pfn) {
-      if (rc[q]! <= 0) {
+      if (rc.get(q) <= 0) {
         // put_page_testzero() on a page nobody holds (a tail of a larger allocation, or a page never handed out): the
         // count underflows and nothing is freed (VM_BUG_ON_PAGE(page_ref_count(page) == 0) only with CONFIG_DEBUG_VM).
-        refHazard(k, q, 'none', `${owner} frees a page it does not hold (refcount ${rc[q]}): the count underflows, nothing is freed`);
+        refHazard(k, q, 'none', `${owner} frees a page it does not hold (refcount ${rc.get(q)}): the count underflows, nothing is freed`);
         break;
       }
-      rc[q] = rc[q]! - 1;
-      if (rc[q]! > 0) {
+      rc.set(q, rc.get(q) - 1);
+      if (rc.get(q) > 0) {
         const holders = refHolders(reg, q);
         refHazard(k, q, holders.join(',') || 'unknown', `${owner} frees a page ${holders.join(',') || 'someone'} holds a reference on: it stays allocated until that reference is put`);
-        flags[q] = flags[q]! & ~PG_HEAD;
+        flags.set(q, flags.get(q) & ~PG_HEAD);
         pageRefs(k).orphans.add(q);
         continue;
       }
-    } else if (rc[q] !== 0) {
+    } else if (rc.get(q) !== 0) {
       // free_pages_prepare(): a page with a nonzero refcount is a bad page (pr_alert; the model has no alert level, err is the closest).
-      badPage(k, q, owner, `frees a tail page with refcount ${rc[q]}: bad_page(), page leaked`);
+      badPage(k, q, owner, `frees a tail page with refcount ${rc.get(q)}: bad_page(), page leaked`);
       continue;
     }
-    if (flags[q]! & PG_RESERVED) {
+    if (flags.get(q) & PG_RESERVED) {
       // free_page_is_bad(): PG_reserved is in PAGE_FLAGS_CHECK_AT_FREE ("PAGE_FLAGS_CHECK_AT_FREE flag(s) set").
       badPage(k, q, owner, 'frees a reserved page: bad_page(), page leaked');
       continue;
     }
-    rc[q] = 1;
+    rc.set(q, 1);
     k.allocator.free(q, 0);
   }
 }

@@ -56,7 +56,7 @@ function rangeHasUnreservedRam(k: MmContext, phys: number, last: number): boolea
   const end = Math.floor((last + 1) / PAGE_SIZE);
   // Only the System RAM inside the range is looked at page by page (walk_mem_res + __ioremap_check_ram).
   for (const [pfn, nr] of k.systemRam.ramRuns(first, end))
-    for (let p = pfn; p < pfn + nr; p++) if (p >= k.pages.nPfns || (k.pages.flags[p]! & PG_RESERVED) === 0) return true;
+    for (let p = pfn; p < pfn + nr; p++) if (p >= k.pages.nPfns || (k.pages.flags.get(p) & PG_RESERVED) === 0) return true;
   return false;
 }
 

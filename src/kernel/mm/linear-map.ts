@@ -11,6 +11,7 @@
 
 import { PAGE_PSE, protvalLargeTo4k } from '../../hw/pte.js';
 import type { LeafLevel, PteRef } from '../context.js';
+import { PageChunks } from './page-chunks.js';
 
 /** `_PAGE_PRESENT`, `_PAGE_RW`. */
 export const PAGE_PRESENT = 1 << 0;
@@ -36,8 +37,8 @@ export class LinearMap {
   readonly blockLevel: Uint8Array;
   readonly blockBits: Uint16Array;
   readonly gbBits: Uint16Array;
-  /** 4 KiB-entry byte per pfn in `[pfnStart, pfnEnd)`. */
-  readonly pte: Uint8Array;
+  /** 4 KiB-entry byte per pfn in `[pfnStart, pfnEnd)`, indexed from pfnStart (chunks: only split blocks' entries cost memory, as the kernel's PTE pages do). */
+  readonly pte: PageChunks;
   private readonly blockBase: number;
   private readonly gbBase: number;
 
@@ -56,7 +57,7 @@ export class LinearMap {
     this.blockBits = new Uint16Array(Math.max(nBlocks, 0));
     this.gbBase = Math.floor(pfnStart / GB_PFNS);
     this.gbBits = new Uint16Array(Math.max(Math.ceil(pfnEnd / GB_PFNS) - this.gbBase, 0));
-    this.pte = new Uint8Array(Math.max(pfnEnd - pfnStart, 0));
+    this.pte = new PageChunks(Math.max(pfnEnd - pfnStart, 0), 'u8');
     this.vstart = vbase + pfnStart * 4096;
     this.vend = vbase + pfnEnd * 4096;
   }
@@ -94,7 +95,7 @@ export class LinearMap {
 
   /** The 4 KiB entry of `pfn` (0 = none); only meaningful at BLK_PTE. */
   pteOf(pfn: number): number {
-    return this.pte[pfn - this.pfnStart]!;
+    return this.pte.get(pfn - this.pfnStart);
   }
 
   /** Whether `pfn` is mapped by a present leaf. */
@@ -147,7 +148,7 @@ export class LinearMap {
 
   setPte(pfn: number, bits: number): void {
     this.onWrite?.(pfn, 1);
-    this.pte[pfn - this.pfnStart] = bits;
+    this.pte.set(pfn - this.pfnStart, bits);
   }
 
   /** Turn a NONE block into a 4 KiB page table (all entries none). */
@@ -218,7 +219,7 @@ export class LinearMap {
       else if (l === BLK_PTE) {
         const s = Math.max((b + this.blockBase) * this.largePfns, this.pfnStart);
         const e = Math.min(s - (s % this.largePfns) + this.largePfns, this.pfnEnd);
-        for (let p = s; p < e; p++) if (this.pte[p - this.pfnStart] !== 0) k4++;
+        for (let p = s; p < e; p++) if (this.pte.get(p - this.pfnStart) !== 0) k4++;
       }
     }
     return { k4, large, g1: gbs.size };

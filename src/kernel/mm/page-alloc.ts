@@ -170,7 +170,7 @@ export class PageAllocator {
       if (pfn < z.start || pfn + size > z.end) continue;
       let ok = true;
       for (let q = pfn; q < pfn + size; q++)
-        if (!(flags[q]! & PG_BUDDY)) {
+        if (!(flags.get(q) & PG_BUDDY)) {
           ok = false;
           break;
         }
@@ -184,9 +184,9 @@ export class PageAllocator {
   private claim(z: ZoneState, pfn: number, order: number): number {
     const size = 2 ** order;
     const flags = this.pages.flags;
-    for (let q = pfn; q < pfn + size; q++) flags[q] = flags[q]! & ~PG_BUDDY;
-    this.pages.refcount[pfn] = 1;
-    if (order > 0) flags[pfn] = flags[pfn]! | PG_HEAD;
+    for (let q = pfn; q < pfn + size; q++) flags.set(q, flags.get(q) & ~PG_BUDDY);
+    this.pages.refcount.set(pfn, 1);
+    if (order > 0) flags.set(pfn, flags.get(pfn) | PG_HEAD);
     z.free -= size;
     return pfn;
   }
@@ -207,7 +207,7 @@ export class PageAllocator {
     if (!this.zonelist(gfp).includes(zn)) throw new ImpossibleRequestError(`${at} is in zone ${zn}, which ${gfp} does not allow (${this.zonelist(gfp).join(', ')})`);
     const flags = this.pages.flags;
     for (let q = pfn; q < pfn + size; q++) {
-      if (q >= z.end || !(flags[q]! & PG_BUDDY)) throw new ImpossibleRequestError(`${at}${size > 1 ? `: page 0x${q.toString(16)}` : ''} is not free`);
+      if (q >= z.end || !(flags.get(q) & PG_BUDDY)) throw new ImpossibleRequestError(`${at}${size > 1 ? `: page 0x${q.toString(16)}` : ''} is not free`);
     }
     return this.claim(z, pfn, order);
   }
@@ -229,9 +229,9 @@ export class PageAllocator {
     const zn = this.layout.zoneOf(pfn);
     const z = this.zones.get(zn);
     for (let q = pfn; q < pfn + size; q++) {
-      if (flags[q]! & PG_BUDDY) throw new Error(`double free of pfn ${q.toString(16)}`);
-      flags[q] = (flags[q]! | PG_BUDDY) & ~PG_HEAD;
-      this.pages.refcount[q] = 0;
+      if (flags.get(q) & PG_BUDDY) throw new Error(`double free of pfn ${q.toString(16)}`);
+      flags.set(q, (flags.get(q) | PG_BUDDY) & ~PG_HEAD);
+      this.pages.refcount.set(q, 0);
     }
     if (z) z.free += size;
   }
@@ -250,6 +250,6 @@ export class PageAllocator {
  * (refcount 1), the head keeps its count.
  */
 export function splitPage(pages: PageArray, pfn: number, order: number): void {
-  for (let q = pfn + 1; q < pfn + 2 ** order; q++) pages.refcount[q] = pages.refcount[q]! + 1;
-  pages.flags[pfn] = pages.flags[pfn]! & ~PG_HEAD;
+  for (let q = pfn + 1; q < pfn + 2 ** order; q++) pages.refcount.set(q, pages.refcount.get(q) + 1);
+  pages.flags.set(pfn, pages.flags.get(pfn) & ~PG_HEAD);
 }

@@ -3,14 +3,15 @@
  * 2025 kernels, PG_uncached/PG_arch_1 before): one of WB, WC, UC-, WT
  * (arch/x86/mm/pat/memtype.c `get_page_memtype`/`set_page_memtype`; spec 02 §8).
  *
- * Per-page state lives in a typed array covering the machine's memmap (one
- * byte per pfn: a 64 GiB machine is 16 M bytes). The kernel's RAM loops may
+ * Per-page state covers the machine's memmap, one byte per pfn in chunks
+ * (PageChunks: a chunk no page of which left WB costs nothing). The kernel's RAM loops may
  * also touch pfns past the last RAM range (a trailing hole is not detected by
  * `pat_pagerange_is_ram`, FORMAT §3.4); their page types are kept as sparse
  * runs so an enormous range never allocates per page.
  */
 
 import { CM } from '../../hw/cache-mode.js';
+import { PageChunks } from './page-chunks.js';
 
 /** A run of pfns `[start, end)` beyond the memmap whose memtype is not WB. */
 interface Run {
@@ -21,41 +22,25 @@ interface Run {
 
 export class PageMemtypes {
   /** Memtype per pfn below `memmapPfns`; 0 = WB. */
-  readonly types: Uint8Array;
+  readonly types: PageChunks;
   /** Sorted, disjoint, non-WB runs for pfns at or above `memmapPfns`. */
   private overflow: Run[] = [];
   /** Bounds of every pfn ever given a non-WB type: scans for non-WB pages look only there. */
   private dirtyLo = Infinity;
   private dirtyHi = 0;
 
-  /** `types` four pages at a time: WB is 0, so a zero word is four WB pages (scans skip them). */
-  private readonly words: Uint32Array;
-
   constructor(readonly memmapPfns: number) {
-    this.types = new Uint8Array(memmapPfns);
-    this.words = new Uint32Array(this.types.buffer, 0, memmapPfns >>> 2);
+    this.types = new PageChunks(memmapPfns, 'u8');
   }
 
-  /** The first pfn in `[p, n)` (within the memmap) whose type is not WB, or n. */
+  /** The first pfn in `[p, n)` (within the memmap) whose type is not WB, or n (chunks all WB are skipped whole). */
   private skipWb(p: number, n: number): number {
-    const t = this.types;
-    const w = this.words;
-    while (p < n) {
-      if ((p & 3) === 0 && p + 4 <= n) {
-        if (w[p >>> 2] === 0) {
-          p += 4;
-          continue;
-        }
-      }
-      if (t[p] !== CM.WB) return p;
-      p++;
-    }
-    return n;
+    return this.types.firstNot(CM.WB, p, n);
   }
 
   /** `get_page_memtype()`: the recorded memtype of one pfn (WB by default). */
   get(pfn: number): number {
-    if (pfn < this.memmapPfns) return this.types[pfn]!;
+    if (pfn < this.memmapPfns) return this.types.get(pfn);
     for (const r of this.overflow) {
       if (pfn < r.start) break;
       if (pfn < r.end) return r.type;
@@ -127,9 +112,9 @@ export class PageMemtypes {
     while (p < n) {
       p = this.skipWb(p, n);
       if (p >= n) break;
-      const ty = t[p]!;
+      const ty = t.get(p);
       const s = p;
-      while (p < n && t[p] === ty) p++;
+      p = t.firstNot(ty, p, n);
       runs.push({ start: s, end: p, type: ty });
     }
     for (const r of this.overflow) {

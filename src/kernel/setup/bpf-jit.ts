@@ -91,7 +91,7 @@ function lowBlock(k: MmContext, gfp: Gfp): number | null {
     const z = k.zones.ranges.find((r) => r.zone === zone);
     if (!z) continue;
     const free2M = (b: number): boolean => {
-      for (let q = b; q < b + 512; q++) if (!(k.pages.flags[q]! & PG_BUDDY)) return false;
+      for (let q = b; q < b + 512; q++) if (!(k.pages.flags.get(q) & PG_BUDDY)) return false;
       return true;
     };
     for (let b = Math.ceil(z.start / 512) * 512; b + 1024 <= z.end; b += 512) if (free2M(b)) return k.allocator.tryAllocPagesAt(gfp, 8, b + 512 + 256);

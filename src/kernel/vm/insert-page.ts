@@ -31,11 +31,11 @@ import { PAGE_SIZE } from '../../hw/page.js';
  */
 export function validatePageBeforeInsert(k: MmContext, pfn: number): number {
   if (!k.pages.pfnValid(pfn)) throw new NotModelledError(`a struct page for pfn 0x${pfn.toString(16)} (outside the memmap)`);
-  if (k.pages.refcount[pfn] === 0) {
+  if (k.pages.refcount.get(pfn) === 0) {
     k.log.refuse('validate_page_before_insert', `folio_ref_count == 0 at pfn 0x${pfn.toString(16)} (a free page, or a tail page of a non-compound allocation such as TTM's)`, '-EINVAL');
     return -EINVAL;
   }
-  if (k.pages.flags[pfn]! & PG_BUDDY) {
+  if (k.pages.flags.get(pfn) & PG_BUDDY) {
     k.log.refuse('validate_page_before_insert', `page_has_type (buddy) at pfn 0x${pfn.toString(16)}`, '-EINVAL');
     return -EINVAL;
   }
@@ -94,7 +94,7 @@ export function ensureMixedmap(k: MmContext, vma: Vma, fn: string): void {
  * (-EINVAL), before the `VM_MIXEDMAP` step and its BUG_ON (KernelFlags.insertPageCountFirst).
  */
 function pageCountFirstRefuses(k: MmContext, fn: string, pfn: number): boolean {
-  if (!k.flags.insertPageCountFirst || !k.pages.pfnValid(pfn) || k.pages.refcount[pfn] !== 0) return false;
+  if (!k.flags.insertPageCountFirst || !k.pages.pfnValid(pfn) || k.pages.refcount.get(pfn) !== 0) return false;
   k.log.refuse(fn, `!page_count(page) at pfn 0x${pfn.toString(16)}`, '-EINVAL');
   return true;
 }

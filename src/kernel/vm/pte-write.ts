@@ -30,22 +30,22 @@ export function vmNormalPage(k: MmContext, vma: Vma, slot: number): number {
 
 /** `get_page` / `folio_get`: refcount +1. */
 export function getPage(k: MmContext, pfn: number, n = 1): void {
-  k.pages.refcount[pfn] = k.pages.refcount[pfn]! + n;
+  k.pages.refcount.set(pfn, k.pages.refcount.get(pfn) + n);
   k.counters.refcountOps++;
 }
 
 /** `put_page`: refcount −1. Dropping the last reference would free the page, which this model does not do behind the allocator's back. */
 export function putPage(k: MmContext, pfn: number, n = 1): void {
-  const r = k.pages.refcount[pfn]! - n;
+  const r = k.pages.refcount.get(pfn) - n;
   if (r <= 0) throw new NotModelledError(`put_page dropping the last reference of pfn 0x${pfn.toString(16)} (freeing through put_page)`);
-  k.pages.refcount[pfn] = r;
+  k.pages.refcount.set(pfn, r);
   k.counters.refcountOps++;
 }
 
 /** `folio_add_file_rmap_pte` + `inc_mm_counter(MM_FILEPAGES)` + the folio reference `insert_page` takes. */
 export function mapNormalPage(k: MmContext, vma: Vma, pfn: number): void {
   getPage(k, pfn);
-  k.pages.mapcount[pfn] = k.pages.mapcount[pfn]! + 1;
+  k.pages.mapcount.set(pfn, k.pages.mapcount.get(pfn) + 1);
   k.counters.mapcountOps++;
   vma.mm.rssFile++;
 }
@@ -70,7 +70,7 @@ export function zapSlots(k: MmContext, vma: Vma, fromIn: number, toIn: number): 
       const last = Math.min(r.to, r.from + Math.max(0, k.pages.nPfns - r.pfn));
       for (let i = r.from; i < last; i++) {
         const pfn = r.pfn + (i - r.from);
-        k.pages.mapcount[pfn] = k.pages.mapcount[pfn]! - 1;
+        k.pages.mapcount.set(pfn, k.pages.mapcount.get(pfn) - 1);
         k.counters.mapcountOps++;
         vma.mm.rssFile--;
         try {

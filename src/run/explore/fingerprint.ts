@@ -105,7 +105,7 @@ export function fingerprint(k: Kernel, live: readonly LiveHandle[], touchedPfns:
   const pg = k.pages;
   for (const pfn of [...new Set(touchedPfns)].sort((a, b) => a - b)) {
     const lin = linearMappingsOf(k, pfn).map((m) => `${m.kind}:${m.bits4k}:${m.level}`).join(';');
-    parts.push(pfn < pg.nPfns ? `g${pfn}:${pg.refcount[pfn]}:${pg.mapcount[pfn]}:${pg.flags[pfn]}:${lin}` : `g${pfn}:${lin}`);
+    parts.push(pfn < pg.nPfns ? `g${pfn}:${pg.refcount.get(pfn)}:${pg.mapcount.get(pfn)}:${pg.flags.get(pfn)}:${lin}` : `g${pfn}:${lin}`);
   }
   parts.push(...k.directMap.meminfoLines(), k.allocator.cursorKey());
   for (const name of k.subsystems.names()) parts.push(`s${name}`, ...stateKey(k.subsystems.peekByName(name)));

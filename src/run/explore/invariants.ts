@@ -68,12 +68,12 @@ export function teardownResidue(k: Kernel, boot: Kernel, touched: Iterable<numbe
   };
   const pg = k.pages;
   for (const pfn of [...new Set(touched)].sort((a, b) => a - b)) {
-    if (pfn >= pg.nPfns || !(pg.flags[pfn]! & PG_BUDDY)) continue;
+    if (pfn >= pg.nPfns || !(pg.flags.get(pfn) & PG_BUDDY)) continue;
     const b = boot.pages;
     const what: string[] = [];
-    if (pg.refcount[pfn] !== b.refcount[pfn]) what.push(`refcount ${pg.refcount[pfn]} (boot ${b.refcount[pfn]})`);
-    if (pg.mapcount[pfn] !== b.mapcount[pfn]) what.push(`mapcount ${pg.mapcount[pfn]} (boot ${b.mapcount[pfn]})`);
-    if (pg.flags[pfn] !== b.flags[pfn]) what.push(`flags ${hex(pg.flags[pfn]!)} (boot ${hex(b.flags[pfn]!)})`);
+    if (pg.refcount.get(pfn) !== b.refcount.get(pfn)) what.push(`refcount ${pg.refcount.get(pfn)} (boot ${b.refcount.get(pfn)})`);
+    if (pg.mapcount.get(pfn) !== b.mapcount.get(pfn)) what.push(`mapcount ${pg.mapcount.get(pfn)} (boot ${b.mapcount.get(pfn)})`);
+    if (pg.flags.get(pfn) !== b.flags.get(pfn)) what.push(`flags ${hex(pg.flags.get(pfn))} (boot ${hex(b.flags.get(pfn))})`);
     const t = typeOf(k, pfn);
     if (t !== typeOf(boot, pfn)) what.push(`page-flag memtype ${t}`);
     const lin = (kk: Kernel): string => linearMappingsOf(kk, pfn).map((m) => `${m.kind} ${cattrName(kk.tables.pgprot2cachemode(m.bits4k))}`).join(', ');

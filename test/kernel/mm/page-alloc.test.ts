@@ -85,7 +85,7 @@ test('allocPagesAt (alloc_pages with pfn:): takes exactly that free block; the w
       const size = 1 << order;
       const pfn = p - (p % size);
       // Only free blocks can be named (the kernel image and the first MiB are reserved).
-      fc.pre(Array.from({ length: size }, (_, i) => k.pages.flags[pfn + i]! & PG_BUDDY).every((f) => f !== 0));
+      fc.pre(Array.from({ length: size }, (_, i) => k.pages.flags.get(pfn + i) & PG_BUDDY).every((f) => f !== 0));
       const before = k.allocator.nrFree();
       assert.equal(k.allocator.allocPagesAt('GFP_KERNEL', order, pfn), pfn);
       assert.equal(k.allocator.nrFree(), before - size);
@@ -108,7 +108,7 @@ test('PageArray.countFlag counts like a per-page loop, for any range and flag bi
   fc.assert(
     fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 7 }), (bytes, a, b, bitNo) => {
       const pa = new PageArray(bytes.length);
-      pa.flags.set(bytes);
+      bytes.forEach((b, i) => pa.flags.set(i, b));
       const s = a % (bytes.length + 1);
       const e = s + (b % (bytes.length - s + 1));
       const bit = 1 << bitNo;
@@ -124,8 +124,8 @@ test('after boot every free page has refcount 0 and every other page 1 (holes, r
   for (const k of [bootKernel(amd64_4g()), bootKernel(amd64_1g()), bootKernel(i386pae_2g()), bootKernel(amd64_small({ fragmentation: { level: 1, seed: 2 } }))]) {
     const { flags, refcount } = k.pages;
     let bad = -1;
-    for (let p = 0; p < k.pages.nPfns && bad < 0; p++) if (refcount[p] !== (flags[p]! & PG_BUDDY ? 0 : 1)) bad = p;
-    assert.equal(bad, -1, `pfn 0x${bad.toString(16)}: refcount ${refcount[bad]}, flags 0x${flags[bad]?.toString(16)}`);
+    for (let p = 0; p < k.pages.nPfns && bad < 0; p++) if (refcount.get(p) !== (flags.get(p) & PG_BUDDY ? 0 : 1)) bad = p;
+    assert.equal(bad, -1, `pfn 0x${bad.toString(16)}: refcount ${refcount.get(bad)}, flags 0x${flags.get(bad)?.toString(16)}`);
     assert.equal(k.allocator.nrFree(), k.pages.countFlag(PG_BUDDY, 0, k.pages.nPfns));
   }
 });

@@ -93,8 +93,8 @@ test('vm-insert-pages-pgprot: WC normal PTEs with refcounts; tail pages -EINVAL;
   assert.equal(r.ret, -EINVAL);
   assert.equal(r.remaining, 1);
   assert.equal(modeAt(k, v, v.start), CM.WC);
-  assert.equal(k.pages.refcount[pfn], 2);
-  assert.equal(k.pages.mapcount[pfn], 1);
+  assert.equal(k.pages.refcount.get(pfn), 2);
+  assert.equal(k.pages.mapcount.get(pfn), 1);
   const p = vmaOf(k, mm, 1, VM_PFNMAP);
   assert.throws(() => vmInsertPagesPgprot(k, p, p.start, [pfn], p.pageProt), KernelFatal);
 });
@@ -106,8 +106,8 @@ test('pages-into-pfnmap: special WC PTEs in a VM_PFNMAP VMA, no refcount', () =>
   const v = vmaOf(k, mm, 2, VM_PFNMAP | VM_IO);
   assert.equal(vmfInsertPagesPfnmapProt(k, v, v.start, [pfn, pfn + 1], protWith(k, v, CM.WC)), VM_FAULT_NOPAGE);
   assert.equal(modeAt(k, v, v.start + 4096), CM.WC);
-  assert.equal(k.pages.refcount[pfn], 1);
-  assert.equal(k.pages.mapcount[pfn], 0);
+  assert.equal(k.pages.refcount.get(pfn), 1);
+  assert.equal(k.pages.mapcount.get(pfn), 0);
 });
 
 test('ram-pfn-api: RAM keeps WC; non-RAM is refused only with the debug checks', () => {

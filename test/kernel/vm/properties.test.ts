@@ -44,9 +44,9 @@ interface Snap {
 
 function snap(k: Kernel, pfns: number[]): Snap {
   return {
-    refcount: pfns.map((p) => k.pages.refcount[p]!),
-    mapcount: pfns.map((p) => k.pages.mapcount[p]!),
-    flags: pfns.map((p) => k.pages.flags[p]!),
+    refcount: pfns.map((p) => k.pages.refcount.get(p)),
+    mapcount: pfns.map((p) => k.pages.mapcount.get(p)),
+    flags: pfns.map((p) => k.pages.flags.get(p)),
     tree: patMemtypeList(k.memtype) ?? [],
     pageTypes: JSON.stringify(k.memtype.pages.nonWbRuns()),
   };

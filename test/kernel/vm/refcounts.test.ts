@@ -24,8 +24,8 @@ test('vm_insert_page: normal PTE, refcount and mapcount +1, RSS +1; munmap gives
   const pfn = k.allocator.allocPages('GFP_KERNEL', 0);
   const v = vmaOf(k, mm, 2, 0, CM.WC);
   assert.equal(vmInsertPage(k, v, v.start, pfn), 0);
-  assert.equal(k.pages.refcount[pfn], 2);
-  assert.equal(k.pages.mapcount[pfn], 1);
+  assert.equal(k.pages.refcount.get(pfn), 2);
+  assert.equal(k.pages.mapcount.get(pfn), 1);
   assert.equal(mm.rssFile, 1);
   assert.ok(userPageInfo(k, 1, v.start)!.gupable);
   const runs = [...userMappings(k)];
@@ -33,8 +33,8 @@ test('vm_insert_page: normal PTE, refcount and mapcount +1, RSS +1; munmap gives
   assert.equal(runs[0]!.special, false);
   assert.equal(k.tables.pgprot2cachemode(runs[0]!.bits), CM.WC);
   assert.equal(doMunmap(k, mm, v.start, 8192), 0);
-  assert.equal(k.pages.refcount[pfn], 1);
-  assert.equal(k.pages.mapcount[pfn], 0);
+  assert.equal(k.pages.refcount.get(pfn), 1);
+  assert.equal(k.pages.mapcount.get(pfn), 0);
   assert.equal(mm.rssFile, 0);
 });
 
@@ -42,18 +42,18 @@ test('special PTEs (remap_pfn_range, vmf_insert_pfn, vmf_insert_mixed of RAM) mo
   const k = boot();
   const mm = proc(k);
   const pfn = k.allocator.allocPages('GFP_KERNEL', 2);
-  const before = Array.from(k.pages.refcount.subarray(pfn, pfn + 4));
+  const before = Array.from(k.pages.refcount.slice(pfn, pfn + 4));
   const a = vmaOf(k, mm, 4);
   assert.equal(remapPfnRange(k, a, a.start, pfn, 4 * 4096, a.pageProt), 0);
   const b = vmaOf(k, mm, 1, VM_PFNMAP | VM_IO);
   assert.equal(vmfInsertPfn(k, b, b.start, pfn), VM_FAULT_NOPAGE);
   const c = vmaOf(k, mm, 1, VM_MIXEDMAP);
   assert.equal(vmfInsertMixed(k, c, c.start, pfn + 1), VM_FAULT_NOPAGE);
-  assert.deepEqual(Array.from(k.pages.refcount.subarray(pfn, pfn + 4)), before);
-  assert.equal(k.pages.mapcount[pfn], 0);
+  assert.deepEqual(Array.from(k.pages.refcount.slice(pfn, pfn + 4)), before);
+  assert.equal(k.pages.mapcount.get(pfn), 0);
   assert.ok([...userMappings(k)].every((r) => r.special));
   exitMmap(k, mm);
-  assert.deepEqual(Array.from(k.pages.refcount.subarray(pfn, pfn + 4)), before);
+  assert.deepEqual(Array.from(k.pages.refcount.slice(pfn, pfn + 4)), before);
 });
 
 test('vmf_insert_mixed in a VM_PFNMAP VMA is SIGBUS; vmf_insert_pfn without PFNMAP/MIXEDMAP is a BUG', () => {
@@ -73,7 +73,7 @@ test('vm_insert_page refuses a tail page of a non-compound allocation (-EINVAL) 
   const r = vmInsertPages(k, v, v.start, [pfn, pfn + 1, pfn + 2]);
   assert.equal(r.ret, -EINVAL);
   assert.equal(r.remaining, 2);
-  assert.equal(k.pages.refcount[pfn], 2);
+  assert.equal(k.pages.refcount.get(pfn), 2);
   const p = vmaOf(k, mm, 1, VM_PFNMAP);
   assert.throws(() => vmInsertPage(k, p, p.start, pfn), KernelFatal);
 });
@@ -86,7 +86,7 @@ test('GUP: normal pages get a reference or a pin; VM_PFNMAP and special PTEs are
   vmInsertPage(k, v, v.start, pfn);
   const g = getUserPages(k, mm, v.start, 1, false, true);
   assert.equal(g.ret, 1);
-  assert.equal(k.pages.refcount[pfn], 2 + GUP_PIN_COUNTING_BIAS);
+  assert.equal(k.pages.refcount.get(pfn), 2 + GUP_PIN_COUNTING_BIAS);
   unpinUserPage(k, pfn);
   assert.equal(getUserPages(k, mm, v.start + 4096, 1, false, false).ret, -EFAULT);
   const s = vmaOf(k, mm, 1, VM_MIXEDMAP);
@@ -95,7 +95,7 @@ test('GUP: normal pages get a reference or a pin; VM_PFNMAP and special PTEs are
   const f = vmaOf(k, mm, 1, VM_PFNMAP | VM_IO);
   vmfInsertPfn(k, f, f.start, 0xc0000);
   assert.equal(getUserPages(k, mm, f.start, 1, false, false).ret, -EFAULT);
-  assert.equal(k.pages.refcount[pfn], 2);
+  assert.equal(k.pages.refcount.get(pfn), 2);
 });
 
 test('fork copies MIXEDMAP normal pages with +1 reference and mapcount; exit of both restores', () => {
@@ -106,11 +106,11 @@ test('fork copies MIXEDMAP normal pages with +1 reference and mapcount; exit of 
   vmInsertPage(k, v, v.start, pfn);
   const { child } = doFork(k, mm, 2);
   assert.ok(child);
-  assert.equal(k.pages.refcount[pfn], 3);
-  assert.equal(k.pages.mapcount[pfn], 2);
+  assert.equal(k.pages.refcount.get(pfn), 3);
+  assert.equal(k.pages.mapcount.get(pfn), 2);
   assert.equal(child.rssFile, 1);
   exitMmap(k, child);
   exitMmap(k, mm);
-  assert.equal(k.pages.refcount[pfn], 1);
-  assert.equal(k.pages.mapcount[pfn], 0);
+  assert.equal(k.pages.refcount.get(pfn), 1);
+  assert.equal(k.pages.mapcount.get(pfn), 0);
 });

@@ -68,7 +68,7 @@ export function hvaToPfn(k: MmContext, vm: Kvm, gpa: number, o: { write: boolean
     }
     // GUP refuses special PTEs (vm_normal_page() is NULL): -EFAULT.
     if (!pte || pte.bits & _PAGE_SPECIAL) return fail(k, 'hva_to_pfn_slow', pte ? 'vm_normal_page() is NULL: a special PTE, GUP takes no reference' : 'no PTE after the fault', 'KVM_PFN_ERR_FAULT', 'gup');
-    k.pages.refcount[pte.pfn] = k.pages.refcount[pte.pfn]! + 1;
+    k.pages.refcount.set(pte.pfn, k.pages.refcount.get(pte.pfn) + 1);
     holdOf(k, 'kvm', pte.pfn).refs++;
     k.log.events.push({ kind: 'ref-taken', step: k.log.step, pfn: pte.pfn, holder: 'kvm', file: vma.file?.name ?? null, driverOwned: vma.file?.ownsPagesUnrefcounted === true });
     vm.held.push({ pfn: pte.pfn, hva: m.hva, pid: m.slot.pid, refcounted: true });
@@ -104,11 +104,11 @@ function hvaToPfnRemapped(k: MmContext, vm: Kvm, vma: Vma, hva: number, pid: num
   let refcounted = false;
   if (vm.refMode === 'try-get' && valid) {
     // kvm_try_get_pfn → get_page_unless_zero: a refcount-0 tail of a non-compound block is refused.
-    if (k.pages.refcount[pfn] === 0) return fail(k, 'kvm_try_get_pfn', `get_page_unless_zero() fails: refcount 0 at pfn 0x${pfn.toString(16)} (a tail page of a non-compound allocation)`, 'KVM_PFN_ERR_FAULT', 'remapped');
+    if (k.pages.refcount.get(pfn) === 0) return fail(k, 'kvm_try_get_pfn', `get_page_unless_zero() fails: refcount 0 at pfn 0x${pfn.toString(16)} (a tail page of a non-compound allocation)`, 'KVM_PFN_ERR_FAULT', 'remapped');
     refcounted = true;
   } else if (vm.refMode === 'get-page' && valid) refcounted = true;
   if (refcounted) {
-    k.pages.refcount[pfn] = k.pages.refcount[pfn]! + 1;
+    k.pages.refcount.set(pfn, k.pages.refcount.get(pfn) + 1);
     holdOf(k, 'kvm', pfn).refs++;
     k.log.events.push({ kind: 'ref-taken', step: k.log.step, pfn, holder: 'kvm', file: vma.file?.name ?? null, driverOwned: vma.file?.ownsPagesUnrefcounted === true });
   } else holdOf(k, 'kvm', pfn).unref++;
@@ -138,11 +138,11 @@ export function kvmReleasePfn(k: MmContext, vm: Kvm, pfn: number): boolean {
   h.refs--;
   pruneHold(k, 'kvm', pfn);
   const rc = k.pages.refcount;
-  rc[pfn] = rc[pfn]! - 1;
-  if (rc[pfn]! > 0) return true;
+  rc.set(pfn, rc.get(pfn) - 1);
+  if (rc.get(pfn) > 0) return true;
   const reg = pageRefs(k);
   if (!reg.orphans.delete(pfn)) refHazard(k, pfn, 'kvm', 'put_page drops the last reference of a page KVM did not own: freed under its owner (CVE-2021-22543)');
-  rc[pfn] = 1;
+  rc.set(pfn, 1);
   k.allocator.free(pfn, 0);
   return true;
 }

@@ -1,0 +1,166 @@
+/**
+ * One number per pfn (a field of `struct page`, the page memtype, a 4 KiB
+ * entry of the direct map), stored in chunks of 4096 entries. A chunk that a
+ * fill covered whole holds one value and is shared, within this array and
+ * with its clones, until an entry in it is written: then that chunk alone is
+ * copied. So a boot costs what its fills cover in chunks, not in pages, and
+ * a clone of a booted kernel (kernel/clone.ts) copies chunk pointers; the
+ * pages a run writes are what it pays for (the kernel's per-page work).
+ *
+ * Reads and writes out of range behave as a typed array's: a read gives
+ * undefined, a write does nothing.
+ */
+
+import type { PageField } from '../context.js';
+
+const SHIFT = 12;
+const SIZE = 1 << SHIFT;
+const MASK = SIZE - 1;
+
+type Chunk = Uint8Array | Int32Array;
+
+export class PageChunks implements PageField {
+  private chunks: Chunk[];
+  /** Per chunk: 1 where this array may write the chunk in place (no one else holds it). */
+  private own: Uint8Array;
+  /** Per chunk: the value of every entry while the chunk is one filled whole, else NaN. */
+  private whole: Float64Array;
+  /** The shared chunks of one value each, by value. */
+  private consts: Map<number, Chunk>;
+
+  constructor(
+    readonly length: number,
+    readonly kind: 'u8' | 'i32',
+  ) {
+    const n = Math.ceil(length / SIZE);
+    this.consts = new Map();
+    const zero = this.constChunk(0);
+    this.chunks = new Array<Chunk>(n).fill(zero);
+    this.own = new Uint8Array(n);
+    this.whole = new Float64Array(n);
+  }
+
+  private constChunk(v: number): Chunk {
+    let c = this.consts.get(v);
+    if (!c) {
+      c = this.kind === 'u8' ? new Uint8Array(SIZE) : new Int32Array(SIZE);
+      if (v !== 0) c.fill(v);
+      this.consts.set(v, c);
+    }
+    return c;
+  }
+
+  /** The chunk `ci`, writable in place. */
+  private mine(ci: number): Chunk {
+    let c = this.chunks[ci]!;
+    if (this.own[ci] === 0) {
+      c = c.slice();
+      this.chunks[ci] = c;
+      this.own[ci] = 1;
+    }
+    this.whole[ci] = NaN;
+    return c;
+  }
+
+  get(i: number): number {
+    // Typed-array semantics out of range (undefined), which callers' `!` assertions have always had.
+    if (!(i >= 0 && i < this.length)) return undefined as unknown as number;
+    return this.chunks[i >>> SHIFT]![i & MASK]!;
+  }
+
+  set(i: number, v: number): void {
+    if (!(i >= 0 && i < this.length)) return;
+    const ci = i >>> SHIFT;
+    // An owned chunk is never a shared one-value chunk (fill replaces a whole chunk by one it does not own).
+    const c = this.own[ci] === 1 ? this.chunks[ci]! : this.mine(ci);
+    c[i & MASK] = v;
+  }
+
+  /** `TypedArray.prototype.fill` over `[start, end)`: whole chunks become shared constant chunks. */
+  fill(v: number, start = 0, end = this.length): void {
+    const s = Math.max(0, Math.min(start, this.length));
+    const e = Math.max(s, Math.min(end, this.length));
+    let p = s;
+    while (p < e) {
+      const ci = p >>> SHIFT;
+      const cEnd = Math.min((ci + 1) * SIZE, this.length);
+      const to = Math.min(e, cEnd);
+      if (p === ci * SIZE && to === cEnd) {
+        this.chunks[ci] = this.constChunk(v);
+        this.own[ci] = 0;
+        this.whole[ci] = v;
+      } else if (this.whole[ci] !== v) this.mine(ci).fill(v, p & MASK, ((to - 1) & MASK) + 1);
+      p = to;
+    }
+  }
+
+  /** Entries in `[start, end)` with `(value & bit) !== 0`, a whole chunk at once where it holds one value. */
+  countBit(bit: number, start: number, end: number): number {
+    let n = 0;
+    let p = Math.max(0, start);
+    const e = Math.min(end, this.length);
+    while (p < e) {
+      const ci = p >>> SHIFT;
+      const to = Math.min(e, (ci + 1) * SIZE);
+      const w = this.whole[ci]!;
+      if (w === w) {
+        if (w & bit) n += to - p;
+      } else {
+        const c = this.chunks[ci]!;
+        for (let j = p & MASK, jEnd = ((to - 1) & MASK) + 1; j < jEnd; j++) if (c[j]! & bit) n++;
+      }
+      p = to;
+    }
+    return n;
+  }
+
+  /** The first index in `[start, end)` whose value is not `v`, or `end`; chunks filled whole with `v` are skipped at once. */
+  firstNot(v: number, start: number, end: number): number {
+    let p = Math.max(0, start);
+    const e = Math.min(end, this.length);
+    while (p < e) {
+      const ci = p >>> SHIFT;
+      const to = Math.min(e, (ci + 1) * SIZE);
+      if (this.whole[ci] !== v) {
+        const c = this.chunks[ci]!;
+        for (let j = p & MASK, jEnd = ((to - 1) & MASK) + 1; j < jEnd; j++) if (c[j] !== v) return ci * SIZE + j;
+      }
+      p = to;
+    }
+    return end;
+  }
+
+  /** `[start, end)` as a typed array of its own (state dumps, tests). */
+  slice(start = 0, end = this.length): Uint8Array | Int32Array {
+    const s = Math.max(0, Math.min(start, this.length));
+    const e = Math.max(s, Math.min(end, this.length));
+    const out = this.kind === 'u8' ? new Uint8Array(e - s) : new Int32Array(e - s);
+    for (let p = s; p < e; ) {
+      const ci = p >>> SHIFT;
+      const to = Math.min(e, (ci + 1) * SIZE);
+      out.set(this.chunks[ci]!.subarray(p & MASK, ((to - 1) & MASK) + 1), p - s);
+      p = to;
+    }
+    return out;
+  }
+
+  /** Bytes of chunks this array holds (each shared chunk once). */
+  heldBytes(): number {
+    return new Set(this.chunks).size * SIZE * (this.kind === 'u8' ? 1 : 4);
+  }
+
+  /** A copy that shares every chunk with this array until either writes it (kernel/clone.ts). */
+  clone(): PageChunks {
+    const c = Object.create(PageChunks.prototype) as PageChunks;
+    const self = c as unknown as { length: number; kind: 'u8' | 'i32'; chunks: Chunk[]; own: Uint8Array; whole: Float64Array; consts: Map<number, Chunk> };
+    self.length = this.length;
+    self.kind = this.kind;
+    self.chunks = this.chunks.slice();
+    self.own = new Uint8Array(this.own.length);
+    self.whole = this.whole.slice();
+    self.consts = new Map(this.consts);
+    // From now on both hold every chunk: neither writes one in place.
+    this.own.fill(0);
+    return c;
+  }
+}
