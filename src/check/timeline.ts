@@ -99,8 +99,48 @@ interface Snap {
 
 type Space = 'direct' | 'highmap';
 
-/** A written pfn's linear-map history: its bits before the first write, then after each step that wrote it. */
-type LinearHistory = Segment[];
+/**
+ * Linear-map histories (a written pfn's bits before its first write, then
+ * after each step that wrote it), interned: a written pfn holds an id, and
+ * the same step leaving the same bits on the same history gives the same id,
+ * so the 10^5 pfns one CPA call writes share one history instead of holding
+ * one each, and runs of them compare by identity.
+ */
+class Histories {
+  readonly list: Segment[][] = [];
+  private readonly initial = new Map<number, number>();
+  private step = -1;
+  private readonly next = new Map<number, number>();
+
+  /** A history that has had `bits` since boot. */
+  since0(bits: number): number {
+    let id = this.initial.get(bits);
+    if (id === undefined) this.initial.set(bits, (id = this.add([{ from: 0, bits4k: bits }])));
+    return id;
+  }
+
+  /** History `id` after a step that left the bits `bits`: its last segment replaced if it began at this step, else one appended. */
+  after(id: number, step: number, bits: number): number {
+    if (step !== this.step) {
+      this.step = step;
+      this.next.clear();
+    }
+    // Cache bits are PWT|PCD|PAT (at most 0x98) or -1.
+    const key = id * 512 + bits + 1;
+    let out = this.next.get(key);
+    if (out === undefined) {
+      const segs = this.list[id]!;
+      const keep = segs[segs.length - 1]!.from === step ? segs.slice(0, -1) : segs;
+      this.next.set(key, (out = this.add([...keep, { from: step, bits4k: bits }])));
+    }
+    return out;
+  }
+
+  private add(segs: Segment[]): number {
+    this.list.push(segs);
+    return this.list.length - 1;
+  }
+}
 
 /** Present 4 KiB-layout cache bits of `pfn` in a linear map, -1 where it maps nothing. */
 function linearBits(m: LinearMap, pfn: number): number {
@@ -114,10 +154,11 @@ export class TimelineRecorder {
   private open = new Map<string, MappingLife>();
   private k: Kernel | null = null;
   private readonly maps = new Map<Space, LinearMap>();
-  /** Per space, per written pfn: its history (per page: CPA writes these one by one too). */
-  private readonly history = new Map<Space, Map<number, LinearHistory>>();
-  /** Large-leaf writes (a 2/4 MiB or 1 GiB leaf kept whole): range-shaped, `[pfn, pfn + n)`. */
-  private readonly rangeWrites = new Map<Space, { pfn: number; n: number; segs: Segment[] }[]>();
+  /** Per space, per written pfn: its history's id (per page: CPA writes these one by one too). */
+  private readonly history = new Map<Space, Map<number, number>>();
+  private readonly histories = new Map<Space, Histories>();
+  /** Large-leaf writes (a 2/4 MiB or 1 GiB leaf kept whole): range-shaped, `[pfn, pfn + n)`, with their history's id. */
+  private readonly rangeWrites = new Map<Space, { pfn: number; n: number; id: number }[]>();
   /** Written during the current step, per space: pfn, count pairs. */
   private readonly touched = new Map<Space, number[]>();
   /** Pfns the map events of the run name in the direct map (memremap's RAM path): they get a linear life. */
@@ -208,25 +249,27 @@ export class TimelineRecorder {
     this.maps.set('direct', dm.map);
     if (dm.highMap) this.maps.set('highmap', dm.highMap);
     for (const [space, m] of this.maps) {
-      const hist = new Map<number, LinearHistory>();
-      const ranges: { pfn: number; n: number; segs: Segment[] }[] = [];
+      const hist = new Map<number, number>();
+      const hs = new Histories();
+      const ranges: { pfn: number; n: number; id: number }[] = [];
       const touched: number[] = [];
       this.history.set(space, hist);
+      this.histories.set(space, hs);
       this.rangeWrites.set(space, ranges);
       this.touched.set(space, touched);
       m.onWrite = (pfn, n) => {
         // Before the write: the pfns' bits so far become their first segment.
         if (n === 1) {
-          if (!hist.has(pfn)) hist.set(pfn, this.inheritedHistory(space, pfn) ?? [{ from: 0, bits4k: linearBits(m, pfn) }]);
-        } else if (!ranges.some((r) => r.pfn === pfn && r.n === n)) ranges.push({ pfn, n, segs: [{ from: 0, bits4k: linearBits(m, pfn) }] });
+          if (!hist.has(pfn)) hist.set(pfn, this.inheritedHistory(space, pfn) ?? hs.since0(linearBits(m, pfn)));
+        } else if (!ranges.some((r) => r.pfn === pfn && r.n === n)) ranges.push({ pfn, n, id: hs.since0(linearBits(m, pfn)) });
         touched.push(pfn, n);
       };
     }
   }
 
   /** A pfn first written by a 4 KiB entry inside a leaf written whole earlier inherits that leaf's history. */
-  private inheritedHistory(space: Space, pfn: number): LinearHistory | null {
-    for (const r of this.rangeWrites.get(space)!) if (pfn >= r.pfn && pfn < r.pfn + r.n) return r.segs.map((s) => ({ ...s }));
+  private inheritedHistory(space: Space, pfn: number): number | null {
+    for (const r of this.rangeWrites.get(space)!) if (pfn >= r.pfn && pfn < r.pfn + r.n) return r.id;
     return null;
   }
 
@@ -236,16 +279,19 @@ export class TimelineRecorder {
       const touched = this.touched.get(space)!;
       if (touched.length === 0) continue;
       const hist = this.history.get(space)!;
+      const hs = this.histories.get(space)!;
       const ranges = this.rangeWrites.get(space)!;
       for (let i = 0; i < touched.length; i += 2) {
         const pfn = touched[i]!;
         const n = touched[i + 1]!;
-        const segs = n === 1 ? hist.get(pfn)! : ranges.find((x) => x.pfn === pfn && x.n === n)!.segs;
+        const range = n === 1 ? null : ranges.find((x) => x.pfn === pfn && x.n === n)!;
+        const id = range ? range.id : hist.get(pfn)!;
+        const segs = hs.list[id]!;
         const bits = linearBits(m, pfn);
-        const last = segs[segs.length - 1]!;
-        if (last.bits4k === bits) continue;
-        if (last.from === step) last.bits4k = bits;
-        else segs.push({ from: step, bits4k: bits });
+        if (segs[segs.length - 1]!.bits4k === bits) continue;
+        const next = hs.after(id, step, bits);
+        if (range) range.id = next;
+        else hist.set(pfn, next);
       }
       touched.length = 0;
     }
@@ -304,13 +350,14 @@ export class TimelineRecorder {
     const linear: MappingLife[] = [];
     for (const [space, m] of this.maps) {
       const hist = this.history.get(space)!;
+      const hs = this.histories.get(space)!;
       const ranges = this.rangeWrites.get(space)!;
-      // Unwritten pfns share one history per bits value, so a run of them compares by identity.
+      // Unwritten pfns share one history per bits value, so a run of them compares by identity (as interned written ones do).
       const constant = new Map<number, Segment[]>();
       const historyOf = (pfn: number): Segment[] => {
         const h = hist.get(pfn);
-        if (h) return h;
-        for (const r of ranges) if (pfn >= r.pfn && pfn < r.pfn + r.n) return r.segs;
+        if (h !== undefined) return hs.list[h]!;
+        for (const r of ranges) if (pfn >= r.pfn && pfn < r.pfn + r.n) return hs.list[r.id]!;
         const bits = linearBits(m, pfn);
         let c = constant.get(bits);
         if (!c) constant.set(bits, (c = [{ from: 0, bits4k: bits }]));
