@@ -26,7 +26,7 @@ import { buildDirectMap } from './mm/direct-map-boot.js';
 import { Highmem } from './mm/highmem.js';
 import { KernelPageTable, LinearRegion } from './mm/kernel-pgtable.js';
 import type { MmContext } from './mm/mm-context.js';
-import { PG_BUDDY, PG_HIGHMEM, PG_NOMEM, PG_RESERVED, PageArray } from './mm/page.js';
+import { PG_BUDDY, PG_NOMEM, PG_RESERVED, PageArray } from './mm/page.js';
 import { PageAllocator } from './mm/page-alloc.js';
 import { SystemRam, type RamResource } from './mm/system-ram.js';
 import { Vmalloc } from './mm/vmalloc.js';
@@ -268,15 +268,7 @@ export class Kernel implements MmContext {
     };
     reserve(0, RESERVE_LOW_PFN);
     reserve(Math.floor(m.kernelImage.start / 4096), Math.ceil(m.kernelImage.end / 4096));
-    // ZONE_HIGHMEM in page->flags, run by run of equal flags (whole chunks stay shared).
-    if (!this.is64) {
-      for (let p = maxLowPfn; p < maxPfn; ) {
-        const v = flags.get(p);
-        const e = flags.firstNot(v, p, maxPfn);
-        flags.fill(v | PG_HIGHMEM, p, e);
-        p = e;
-      }
-    }
+    if (!this.is64) this.pages.markHighmem(maxLowPfn, maxPfn);
 
     this.zones = new Zones(m.arch, this.memblock, maxPfn, maxLowPfn);
     this.allocator = new PageAllocator(this.pages, this.zones, m.fragmentation);

@@ -20,7 +20,6 @@ import { BLK_GB, BLK_NONE, BLK_PTE, type KernelMapRegion } from './kernel-pgtabl
 import { GB_PFNS, PAGE_PRESENT } from './linear-map.js';
 import type { MmContext } from './mm-context.js';
 import { warnOnce } from './warn.js';
-import { PG_HIGHMEM } from './page.js';
 
 export interface CpaRequest {
   /** The API on whose behalf CPA runs, for the event log (e.g. `set_pages_array_wc`). */
@@ -70,7 +69,7 @@ function cpaAddr(k: MmContext, cpa: CpaData, idx: number): number {
   if (cpa.pages) {
     const pfn = cpa.pages[idx]!;
     // PageHighMem() ? 0 : page_address() (the direct-map address), inlined: this runs per page.
-    if (k.pages.flags.get(pfn) & PG_HIGHMEM) return 0;
+    if (k.pages.isHighMem(pfn)) return 0;
     return k.layout.pageOffset + pfn * 4096;
   }
   return cpa.vaddr + idx * 4096;
@@ -250,7 +249,7 @@ function changePageAttr(ctx: CallCtx, cpa: CpaData, primary: boolean): number {
 function pagesModeFast(ctx: CallCtx, cpa: CpaData): number | null {
   const k = ctx.k;
   const pfn = cpa.pages![cpa.curpage]!;
-  if (k.pages.flags.get(pfn) & PG_HIGHMEM) return null;
+  if (k.pages.isHighMem(pfn)) return null;
   const map = k.directMap.map;
   if (map.levelOf(pfn) !== BLK_PTE) return null;
   const old = map.pteOf(pfn);
@@ -373,7 +372,7 @@ function cpaProcessAlias(ctx: CallCtx, cpa: CpaData): number {
   const dm = k.directMap;
   if (!dm.pfnRangeIsMapped(cpa.pfn, cpa.pfn + 1)) return 0;
   // Pages mode, lowmem page: the address is the page's direct-map address (in the window, outside the image).
-  if (cpa.pages && !(k.pages.flags.get(cpa.pages[cpa.curpage]!) & PG_HIGHMEM) && cpa.pfn === cpa.pages[cpa.curpage] && !dm.cpaPfnInHighmap(cpa.pfn)) return 0;
+  if (cpa.pages && !k.pages.isHighMem(cpa.pages[cpa.curpage]!) && cpa.pfn === cpa.pages[cpa.curpage] && !dm.cpaPfnInHighmap(cpa.pfn)) return 0;
   const vaddr = cpaAddr(k, cpa, cpa.curpage);
   if (!withinDirectWindow(k, vaddr)) {
     const alias: CpaData = { ...cpa, vaddr: dm.va(cpa.pfn), pages: null, curpage: 0 };
@@ -429,7 +428,7 @@ function cpaFlush(k: MmContext, cpa: CpaData, cache: boolean): void {
   const pages = cpa.pages;
   const map = k.directMap.map;
   for (let i = 0; i < cpa.numpages; i++) {
-    if (pages && !(k.pages.flags.get(pages[i]!) & PG_HIGHMEM)) {
+    if (pages && !k.pages.isHighMem(pages[i]!)) {
       // A lowmem page's address is its direct-map address: look it up by pfn.
       if (map.present(pages[i]!)) k.counters.clflushPages++;
       continue;

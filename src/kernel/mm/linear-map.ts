@@ -11,7 +11,7 @@
 
 import { PAGE_PSE, protvalLargeTo4k } from '../../hw/pte.js';
 import type { LeafLevel, PteRef } from '../context.js';
-import { PageChunks } from './page-chunks.js';
+import { PageBytes } from './page-chunks.js';
 
 /** `_PAGE_PRESENT`, `_PAGE_RW`. */
 export const PAGE_PRESENT = 1 << 0;
@@ -38,7 +38,7 @@ export class LinearMap {
   readonly blockBits: Uint16Array;
   readonly gbBits: Uint16Array;
   /** 4 KiB-entry byte per pfn in `[pfnStart, pfnEnd)`, indexed from pfnStart (chunks: only split blocks' entries cost memory, as the kernel's PTE pages do). */
-  readonly pte: PageChunks;
+  readonly pte: PageBytes;
   private readonly blockBase: number;
   private readonly gbBase: number;
 
@@ -57,7 +57,7 @@ export class LinearMap {
     this.blockBits = new Uint16Array(Math.max(nBlocks, 0));
     this.gbBase = Math.floor(pfnStart / GB_PFNS);
     this.gbBits = new Uint16Array(Math.max(Math.ceil(pfnEnd / GB_PFNS) - this.gbBase, 0));
-    this.pte = new PageChunks(Math.max(pfnEnd - pfnStart, 0), 'u8');
+    this.pte = new PageBytes(Math.max(pfnEnd - pfnStart, 0));
     this.vstart = vbase + pfnStart * 4096;
     this.vend = vbase + pfnEnd * 4096;
   }

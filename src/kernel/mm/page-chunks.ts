@@ -19,19 +19,19 @@ const MASK = SIZE - 1;
 
 type Chunk = Uint8Array | Int32Array;
 
-export class PageChunks implements PageField {
-  private chunks: Chunk[];
+/** The chunked store; `PageBytes` and `PageInts` are its two element kinds, each with its own get/set so each call site sees one typed-array kind. */
+export abstract class PageChunks implements PageField {
+  protected chunks: Chunk[];
   /** Per chunk: 1 where this array may write the chunk in place (no one else holds it). */
-  private own: Uint8Array;
+  protected own: Uint8Array;
   /** Per chunk: the value of every entry while the chunk is one filled whole, else NaN. */
   private whole: Float64Array;
   /** The shared chunks of one value each, by value. */
   private consts: Map<number, Chunk>;
 
-  constructor(
-    readonly length: number,
-    readonly kind: 'u8' | 'i32',
-  ) {
+  abstract readonly kind: 'u8' | 'i32';
+
+  constructor(readonly length: number) {
     const n = Math.ceil(length / SIZE);
     this.consts = new Map();
     const zero = this.constChunk(0);
@@ -40,10 +40,14 @@ export class PageChunks implements PageField {
     this.whole = new Float64Array(n);
   }
 
+  protected abstract newChunk(): Chunk;
+  /** What the typed array stores for `v` (ToUint8 / ToInt32): a chunk's one value reads as its entries do. */
+  protected abstract norm(v: number): number;
+
   private constChunk(v: number): Chunk {
     let c = this.consts.get(v);
     if (!c) {
-      c = this.kind === 'u8' ? new Uint8Array(SIZE) : new Int32Array(SIZE);
+      c = this.newChunk();
       if (v !== 0) c.fill(v);
       this.consts.set(v, c);
     }
@@ -51,7 +55,7 @@ export class PageChunks implements PageField {
   }
 
   /** The chunk `ci`, writable in place. */
-  private mine(ci: number): Chunk {
+  protected mine(ci: number): Chunk {
     let c = this.chunks[ci]!;
     if (this.own[ci] === 0) {
       c = c.slice();
@@ -62,24 +66,21 @@ export class PageChunks implements PageField {
     return c;
   }
 
-  get(i: number): number {
-    // Typed-array semantics out of range (undefined), which callers' `!` assertions have always had.
-    if (!(i >= 0 && i < this.length)) return undefined as unknown as number;
-    return this.chunks[i >>> SHIFT]![i & MASK]!;
-  }
-
-  set(i: number, v: number): void {
-    if (!(i >= 0 && i < this.length)) return;
-    const ci = i >>> SHIFT;
-    // An owned chunk is never a shared one-value chunk (fill replaces a whole chunk by one it does not own).
-    const c = this.own[ci] === 1 ? this.chunks[ci]! : this.mine(ci);
-    c[i & MASK] = v;
-  }
+  /** Out of range: undefined, as a typed array (callers' `!` assertions have always had that). */
+  abstract get(i: number): number;
+  /** Out of range: nothing, as a typed array. */
+  abstract set(i: number, v: number): void;
 
   /** `TypedArray.prototype.fill` over `[start, end)`: whole chunks become shared constant chunks. */
-  fill(v: number, start = 0, end = this.length): void {
+  fill(value: number, start = 0, end = this.length): void {
+    const v = this.norm(value);
     const s = Math.max(0, Math.min(start, this.length));
     const e = Math.max(s, Math.min(end, this.length));
+    if (e - s === 1) {
+      // One page (a set_page_memtype of one pfn, the common case after boot).
+      if (this.whole[s >>> SHIFT] !== v) this.set(s, v);
+      return;
+    }
     let p = s;
     while (p < e) {
       const ci = p >>> SHIFT;
@@ -151,7 +152,7 @@ export class PageChunks implements PageField {
 
   /** A copy that shares every chunk with this array until either writes it (kernel/clone.ts). */
   clone(): PageChunks {
-    const c = Object.create(PageChunks.prototype) as PageChunks;
+    const c = Object.create(Object.getPrototypeOf(this) as object) as PageChunks;
     const self = c as unknown as { length: number; kind: 'u8' | 'i32'; chunks: Chunk[]; own: Uint8Array; whole: Float64Array; consts: Map<number, Chunk> };
     self.length = this.length;
     self.kind = this.kind;
@@ -162,5 +163,54 @@ export class PageChunks implements PageField {
     // From now on both hold every chunk: neither writes one in place.
     this.own.fill(0);
     return c;
+  }
+}
+
+/** One byte per pfn (page flags, the page memtype, a 4 KiB entry's cache bits). */
+export class PageBytes extends PageChunks {
+  readonly kind = 'u8' as const;
+
+  protected newChunk(): Chunk {
+    return new Uint8Array(SIZE);
+  }
+
+  protected norm(v: number): number {
+    return v & 0xff;
+  }
+
+  get(i: number): number {
+    if (!(i >= 0 && i < this.length)) return undefined as unknown as number;
+    return this.chunks[i >>> SHIFT]![i & MASK]!;
+  }
+
+  set(i: number, v: number): void {
+    if (!(i >= 0 && i < this.length)) return;
+    const ci = i >>> SHIFT;
+    // An owned chunk is never a shared one-value chunk (fill replaces a whole chunk by one it does not own).
+    (this.own[ci] === 1 ? this.chunks[ci]! : this.mine(ci))[i & MASK] = v;
+  }
+}
+
+/** A 32-bit count per pfn (refcount, mapcount). */
+export class PageInts extends PageChunks {
+  readonly kind = 'i32' as const;
+
+  protected newChunk(): Chunk {
+    return new Int32Array(SIZE);
+  }
+
+  protected norm(v: number): number {
+    return v | 0;
+  }
+
+  get(i: number): number {
+    if (!(i >= 0 && i < this.length)) return undefined as unknown as number;
+    return this.chunks[i >>> SHIFT]![i & MASK]!;
+  }
+
+  set(i: number, v: number): void {
+    if (!(i >= 0 && i < this.length)) return;
+    const ci = i >>> SHIFT;
+    (this.own[ci] === 1 ? this.chunks[ci]! : this.mine(ci))[i & MASK] = v;
   }
 }

@@ -11,7 +11,7 @@
  */
 
 import { CM } from '../../hw/cache-mode.js';
-import { PageChunks } from './page-chunks.js';
+import { PageBytes } from './page-chunks.js';
 
 /** A run of pfns `[start, end)` beyond the memmap whose memtype is not WB. */
 interface Run {
@@ -22,7 +22,7 @@ interface Run {
 
 export class PageMemtypes {
   /** Memtype per pfn below `memmapPfns`; 0 = WB. */
-  readonly types: PageChunks;
+  readonly types: PageBytes;
   /** Sorted, disjoint, non-WB runs for pfns at or above `memmapPfns`. */
   private overflow: Run[] = [];
   /** Bounds of every pfn ever given a non-WB type: scans for non-WB pages look only there. */
@@ -30,7 +30,7 @@ export class PageMemtypes {
   private dirtyHi = 0;
 
   constructor(readonly memmapPfns: number) {
-    this.types = new PageChunks(memmapPfns, 'u8');
+    this.types = new PageBytes(memmapPfns);
   }
 
   /** The first pfn in `[p, n)` (within the memmap) whose type is not WB, or n (chunks all WB are skipped whole). */

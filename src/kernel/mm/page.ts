@@ -9,7 +9,7 @@
  */
 
 import type { PageState } from '../context.js';
-import { PageChunks } from './page-chunks.js';
+import { PageBytes, PageInts } from './page-chunks.js';
 
 /** `PG_reserved`: never handed to the page allocator (holes, firmware, kernel image, memblock reservations). */
 export const PG_RESERVED = 1 << 0;
@@ -23,19 +23,19 @@ export const PG_NOMEM = 1 << 3;
 export const PG_HEAD = 1 << 4;
 
 export class PageArray implements PageState {
-  readonly flags: PageChunks;
+  readonly flags: PageBytes;
   /** `page_ref_count()`: 0 for free pages, 1 for reserved and freshly allocated ones. */
-  readonly refcount: PageChunks;
+  readonly refcount: PageInts;
   /**
    * `page_mapcount()`: user mappings of the page. Stored as the logical count
    * (0 = unmapped), not the kernel's biased `_mapcount` (-1 = unmapped).
    */
-  readonly mapcount: PageChunks;
+  readonly mapcount: PageInts;
 
   constructor(readonly nPfns: number) {
-    this.flags = new PageChunks(nPfns, 'u8');
-    this.refcount = new PageChunks(nPfns, 'i32');
-    this.mapcount = new PageChunks(nPfns, 'i32');
+    this.flags = new PageBytes(nPfns);
+    this.refcount = new PageInts(nPfns);
+    this.mapcount = new PageInts(nPfns);
   }
 
   /** Pages in `[start, end)` with flag bit `bit` set (boot counts 16 M pages per run: whole chunks at once). */
@@ -43,9 +43,24 @@ export class PageArray implements PageState {
     return this.flags.countBit(bit, start, end);
   }
 
-  /** `PageHighMem(page)`. Always false on x86-64 (no highmem zone). */
+  /** First pfn of ZONE_HIGHMEM (Infinity: none, as on x86-64); its pages carry PG_HIGHMEM. */
+  private highmemStart = Infinity;
+
+  /** Boot: `[start, end)` is ZONE_HIGHMEM (the zone is in page->flags; set run by run, so chunks that are one value stay so). */
+  markHighmem(start: number, end: number): void {
+    if (start >= end) return;
+    this.highmemStart = start;
+    for (let p = start; p < end; ) {
+      const v = this.flags.get(p);
+      const e = this.flags.firstNot(v, p, end);
+      this.flags.fill(v | PG_HIGHMEM, p, e);
+      p = e;
+    }
+  }
+
+  /** `PageHighMem(page)`: the page's zone, fixed at boot (PG_HIGHMEM is never set or cleared after); always false on x86-64. */
   isHighMem(pfn: number): boolean {
-    return (this.flags.get(pfn) & PG_HIGHMEM) !== 0;
+    return pfn >= this.highmemStart && pfn < this.nPfns;
   }
 
   /** `PageReserved(page)`. */
