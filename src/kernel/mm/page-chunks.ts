@@ -40,25 +40,49 @@ export abstract class PageChunks implements PageField {
     this.whole = new Float64Array(n);
   }
 
-  protected abstract newChunk(): Chunk;
   /** What the typed array stores for `v` (ToUint8 / ToInt32): a chunk's one value reads as its entries do. */
   protected abstract norm(v: number): number;
 
   private constChunk(v: number): Chunk {
     let c = this.consts.get(v);
     if (!c) {
-      c = this.newChunk();
+      c = this.newStore(SIZE);
       if (v !== 0) c.fill(v);
       this.consts.set(v, c);
     }
     return c;
   }
 
+  /**
+   * Chunks this array copies are carved from slabs (one buffer for many
+   * chunks, doubling up to 64), so written chunks lie together in memory as
+   * a flat array's pages would; a chunk a fill gives back is reused.
+   */
+  private slab: Chunk | null = null;
+  private slabUsed = 0;
+  private slabChunks = 0;
+  private spare: Chunk[] = [];
+
+  protected abstract newStore(entries: number): Chunk;
+
+  private allocChunk(): Chunk {
+    const f = this.spare.pop();
+    if (f) return f;
+    if (this.slab === null || this.slabUsed === this.slabChunks) {
+      this.slabChunks = Math.min(Math.max(this.slabChunks * 2, 1), 64, this.chunks.length);
+      this.slab = this.newStore(this.slabChunks * SIZE);
+      this.slabUsed = 0;
+    }
+    return this.slab.subarray(this.slabUsed * SIZE, ++this.slabUsed * SIZE);
+  }
+
   /** The chunk `ci`, writable in place. */
   protected mine(ci: number): Chunk {
     let c = this.chunks[ci]!;
     if (this.own[ci] === 0) {
-      c = c.slice();
+      const copy = this.allocChunk();
+      copy.set(c);
+      c = copy;
       this.chunks[ci] = c;
       this.own[ci] = 1;
     }
@@ -87,6 +111,7 @@ export abstract class PageChunks implements PageField {
       const cEnd = Math.min((ci + 1) * SIZE, this.length);
       const to = Math.min(e, cEnd);
       if (p === ci * SIZE && to === cEnd) {
+        if (this.own[ci] === 1) this.spare.push(this.chunks[ci]!);
         this.chunks[ci] = this.constChunk(v);
         this.own[ci] = 0;
         this.whole[ci] = v;
@@ -152,14 +177,19 @@ export abstract class PageChunks implements PageField {
 
   /** A copy that shares every chunk with this array until either writes it (kernel/clone.ts). */
   clone(): PageChunks {
-    const c = Object.create(Object.getPrototypeOf(this) as object) as PageChunks;
-    const self = c as unknown as { length: number; kind: 'u8' | 'i32'; chunks: Chunk[]; own: Uint8Array; whole: Float64Array; consts: Map<number, Chunk> };
+    // Made by the constructor, so a clone has the same shape as a fresh array (its get/set sites stay monomorphic).
+    const c = new (this.constructor as new (length: number) => PageChunks)(0);
+    const self = c as unknown as { length: number; kind: 'u8' | 'i32'; chunks: Chunk[]; own: Uint8Array; whole: Float64Array; consts: Map<number, Chunk>; slab: Chunk | null; slabUsed: number; slabChunks: number; spare: Chunk[] };
     self.length = this.length;
     self.kind = this.kind;
     self.chunks = this.chunks.slice();
     self.own = new Uint8Array(this.own.length);
     self.whole = this.whole.slice();
     self.consts = new Map(this.consts);
+    self.slab = null;
+    self.slabUsed = 0;
+    self.slabChunks = 0;
+    self.spare = [];
     // From now on both hold every chunk: neither writes one in place.
     this.own.fill(0);
     return c;
@@ -170,8 +200,8 @@ export abstract class PageChunks implements PageField {
 export class PageBytes extends PageChunks {
   readonly kind = 'u8' as const;
 
-  protected newChunk(): Chunk {
-    return new Uint8Array(SIZE);
+  protected newStore(entries: number): Chunk {
+    return new Uint8Array(entries);
   }
 
   protected norm(v: number): number {
@@ -195,8 +225,8 @@ export class PageBytes extends PageChunks {
 export class PageInts extends PageChunks {
   readonly kind = 'i32' as const;
 
-  protected newChunk(): Chunk {
-    return new Int32Array(SIZE);
+  protected newStore(entries: number): Chunk {
+    return new Int32Array(entries);
   }
 
   protected norm(v: number): number {
