@@ -34,8 +34,8 @@ export abstract class PageChunks implements PageField {
   constructor(readonly length: number) {
     const n = Math.ceil(length / SIZE);
     this.consts = new Map();
-    const zero = this.constChunk(0);
-    this.chunks = new Array<Chunk>(n).fill(zero);
+    // (A clone is built empty, then given its original's chunks: no zero chunk for it.)
+    this.chunks = n > 0 ? new Array<Chunk>(n).fill(this.constChunk(0)) : [];
     this.own = new Uint8Array(n);
     this.whole = new Float64Array(n);
   }
