@@ -223,7 +223,16 @@ test('the module lists the boot\'s 4 KiB-mapped direct-map blocks before step 1,
   const sc = loadScenarioFile('name: n\nmachine: debian-6.1-amd64-qemu\nsteps:\n  - mmap: { size: 4K }\n    as: m\n', 'n.yaml');
   const c = moduleSource(sc).c;
   const init = c.slice(c.indexOf('static int __init patprobe_init(void)'));
-  assert.ok(init.indexOf('probe_print_4k_blocks();') > 0 && init.indexOf('probe_print_4k_blocks();') < init.indexOf('if (probe_step(1)) goto out;'));
+  assert.ok(init.indexOf('probe_begin_state();') > 0 && init.indexOf('probe_begin_state();') < init.indexOf('if (probe_step(1)) goto out;'));
+  const begin = c.slice(c.indexOf('static void probe_begin_state(void)'));
+  assert.ok(begin.indexOf('probe_print_4k_blocks();') > 0 && begin.indexOf('probe_print_4k_blocks();') < begin.indexOf('\n}'));
+  // With the user program the steps run after insmod: the start is taken at its first write,
+  // after system_wq has run the deferred free of the module's init sections (it resets direct-map entries).
+  const user = moduleSource(loadScenarioFile('name: u\nmachine: debian-6.1-amd64-qemu\nsteps:\n  - mmap: { size: 4K }\n    as: m\n  - fork: { child_pid: 2 }\n', 'u.yaml')).c;
+  const userInit = user.slice(user.indexOf('static int __init patprobe_init(void)'));
+  assert.ok(!userInit.slice(0, userInit.indexOf('\n}')).includes('probe_begin_state();'));
+  const write = user.slice(user.indexOf('static ssize_t probe_write('));
+  assert.ok(write.indexOf('__flush_workqueue(system_wq);') > 0 && write.indexOf('__flush_workqueue(system_wq);') < write.indexOf('probe_begin_state();'));
   const r = parseProbeDmesg(['patprobe: BEGIN', 'patprobe: PID 9', 'patprobe: DMAP4K 0x0', 'patprobe: DMAP4K 0x1e00', 'patprobe: DMAP2M 0x40000', 'patprobe: DONE'].join('\n'));
   assert.deepEqual(r.split4k, [0, 0x1e00]);
   // 1 GiB blocks not held by one leaf (x86-64 with GB pages): replayed as 1G -> 2M splits.
