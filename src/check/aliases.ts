@@ -52,7 +52,7 @@ export interface AliasReport {
 const CACHEABLE = new Set<number>([4, 5, 6]); // WT, WP, WB
 
 /** Whether a set of effective codes (EffectiveTypes.code) makes a high-severity conflict. */
-function isHigh(codes: readonly number[]): boolean {
+export function isHigh(codes: readonly number[]): boolean {
   let uncachedFromPat = false;
   let cacheable = false;
   for (const c of codes) {

@@ -4,31 +4,19 @@
  * the reference model and requires the same report, range for range, on
  * random timelines: overlapping lives of every kind, bits changing over
  * steps, on machines whose MTRR type changes inside 2 MiB blocks, at block
- * edges and below 1 MiB.
+ * edges and below 1 MiB. Severity (`isHigh`) is one definition, shared: what
+ * is checked here is the walk.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from '../fc.js';
 import { memTypeShort, type MemType } from '../../src/hw/cache-mode.js';
-import { aliasesOf, changeSteps, type AliasMapping, type AliasRange, type AliasReport, type Severity } from '../../src/check/aliases.js';
+import { aliasesOf, changeSteps, isHigh, type AliasMapping, type AliasRange, type AliasReport, type Severity } from '../../src/check/aliases.js';
 import { EffectiveTypes } from '../../src/check/effective.js';
 import { bitsAt, countPages, liveAt, type LifeKind, type MappingLife, type Timeline } from '../../src/check/timeline.js';
 import { PRESET_YAML } from '../../src/io/machine/presets.js';
 import { loadMachine } from '../../src/io/machine/load-machine.js';
 import { bootKernel } from '../../src/kernel/kernel.js';
-
-const CACHEABLE = new Set<number>([4, 5, 6]);
-
-function isHigh(codes: readonly number[]): boolean {
-  let uncachedFromPat = false;
-  let cacheable = false;
-  for (const c of codes) {
-    const t = c & 7;
-    if (t === 1 || (t === 0 && c & 8)) uncachedFromPat = true;
-    if (CACHEABLE.has(t)) cacheable = true;
-  }
-  return uncachedFromPat && cacheable;
-}
 
 interface Open {
   sig: string;

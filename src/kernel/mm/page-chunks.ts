@@ -29,8 +29,6 @@ export abstract class PageChunks implements PageField {
   /** The shared chunks of one value each, by value. */
   private consts: Map<number, Chunk>;
 
-  abstract readonly kind: 'u8' | 'i32';
-
   constructor(readonly length: number) {
     const n = Math.ceil(length / SIZE);
     this.consts = new Map();
@@ -160,7 +158,7 @@ export abstract class PageChunks implements PageField {
   slice(start = 0, end = this.length): Uint8Array | Int32Array {
     const s = Math.max(0, Math.min(start, this.length));
     const e = Math.max(s, Math.min(end, this.length));
-    const out = this.kind === 'u8' ? new Uint8Array(e - s) : new Int32Array(e - s);
+    const out = this.newStore(e - s);
     for (let p = s; p < e; ) {
       const ci = p >>> SHIFT;
       const to = Math.min(e, (ci + 1) * SIZE);
@@ -172,24 +170,22 @@ export abstract class PageChunks implements PageField {
 
   /** Bytes of chunks this array holds (each shared chunk once). */
   heldBytes(): number {
-    return new Set(this.chunks).size * SIZE * (this.kind === 'u8' ? 1 : 4);
+    let n = 0;
+    for (const c of new Set(this.chunks)) n += c.byteLength;
+    return n;
   }
 
   /** A copy that shares every chunk with this array until either writes it (kernel/clone.ts). */
   clone(): PageChunks {
-    // Made by the constructor, so a clone has the same shape as a fresh array (its get/set sites stay monomorphic).
+    // Made by the constructor, so a clone has the same shape as a fresh array (its get/set sites
+    // stay monomorphic) and a slab and spare list of its own; then given this array's chunks.
     const c = new (this.constructor as new (length: number) => PageChunks)(0);
-    const self = c as unknown as { length: number; kind: 'u8' | 'i32'; chunks: Chunk[]; own: Uint8Array; whole: Float64Array; consts: Map<number, Chunk>; slab: Chunk | null; slabUsed: number; slabChunks: number; spare: Chunk[] };
+    const self = c as unknown as { length: number; chunks: Chunk[]; own: Uint8Array; whole: Float64Array; consts: Map<number, Chunk> };
     self.length = this.length;
-    self.kind = this.kind;
     self.chunks = this.chunks.slice();
     self.own = new Uint8Array(this.own.length);
     self.whole = this.whole.slice();
     self.consts = new Map(this.consts);
-    self.slab = null;
-    self.slabUsed = 0;
-    self.slabChunks = 0;
-    self.spare = [];
     // From now on both hold every chunk: neither writes one in place.
     this.own.fill(0);
     return c;
@@ -198,8 +194,6 @@ export abstract class PageChunks implements PageField {
 
 /** One byte per pfn (page flags, the page memtype, a 4 KiB entry's cache bits). */
 export class PageBytes extends PageChunks {
-  readonly kind = 'u8' as const;
-
   protected newStore(entries: number): Chunk {
     return new Uint8Array(entries);
   }
@@ -223,8 +217,6 @@ export class PageBytes extends PageChunks {
 
 /** A 32-bit count per pfn (refcount, mapcount). */
 export class PageInts extends PageChunks {
-  readonly kind = 'i32' as const;
-
   protected newStore(entries: number): Chunk {
     return new Int32Array(entries);
   }
