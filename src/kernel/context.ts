@@ -11,7 +11,7 @@ import type { CacheModeTables } from '../hw/pte.js';
 import type { KernelLog } from './events.js';
 import type { KernelHooks } from './hooks.js';
 import type { Subsystems } from './subsystems.js';
-import type { Task } from './pat/memtype.js';
+import type { Task } from './task.js';
 import type { MachineSpec } from './machine.js';
 import type { CpaCounters } from './mm/counters.js';
 import type { SystemRam } from './mm/system-ram.js';

@@ -79,4 +79,8 @@ test('a clone has its own state: same contents, no shared mutable object', () =>
   assert.equal(c.machine, k.machine, 'the machine description is shared (read only)');
   c.pages.refcount.set(100, 7);
   assert.notEqual(k.pages.refcount.get(100), 7);
+  // memtype.c reads `current` through the kernel it belongs to: a clone's through the clone.
+  assert.equal(c.memtype.ctx, c);
+  c.current = { comm: 'clone', pid: 9 };
+  assert.equal(k.current.comm, 'swapper');
 });

@@ -109,7 +109,7 @@ test('RAM types live in page flags: only WB pages take a new type, WP is refused
 test('6.1 frees an end match by shrinking the entry; mainline refuses', () => {
   for (const v of ['mainline', '6.1'] as const) {
     const k = boot(v);
-    k.memtype.current = { comm: 'test', pid: 7 };
+    k.memtype.ctx.current = { comm: 'test', pid: 7 };
     k.memtype.memtypeReserve(0xd0000000, 0xd0010000, CM.WC, true);
     k.memtype.memtypeReserve(0xd0000000, 0xd0004000, CM.WC, true);
     const ret = k.memtype.memtypeFree(0xd0008000, 0xd0010000);

@@ -153,10 +153,10 @@ export function replayMemtypeTrace(text: string, opts: ReplayOptions): string {
         }
       : null;
     const b = bootMemtype(
-      { patEnabled: h.patOn, debugpat: h.debugpat, ram: h.ram.map((r) => r.res), mtrr, flags },
+      // The trace's operations run as the replay task (FORMAT.md: messages name `replay:1`).
+      { patEnabled: h.patOn, debugpat: h.debugpat, ram: h.ram.map((r) => r.res), mtrr, flags, ctx: { current: { comm: 'replay', pid: 1 } } },
       out,
     );
-    b.memtype.current = { comm: 'replay', pid: 1 };
     return b;
   };
 

@@ -14,6 +14,7 @@ import type { Printk } from '../printk.js';
 import type { KernelFlags } from '../version.js';
 import { BASELINE_HOOKS, type KernelHooks } from '../hooks.js';
 import { Memtype, type MtrrTypeLookup } from './memtype.js';
+import { idleTask, type CurrentTask } from '../task.js';
 
 export interface MemtypeMachine {
   patEnabled: boolean;
@@ -28,6 +29,8 @@ export interface MemtypeMachine {
   is64bit?: boolean;
   /** The design under test (default: today's kernel). */
   hooks?: KernelHooks;
+  /** Where `current` lives: the kernel; a memtype trace passes its own (default: the idle task's). */
+  ctx?: CurrentTask;
 }
 
 export interface BootedMemtype {
@@ -63,6 +66,7 @@ export function bootMemtype(m: MemtypeMachine, log: Printk): BootedMemtype {
     pages,
     mtrrLookup,
     log,
+    m.ctx ?? { current: idleTask() },
   );
   return { memtype, tables, mtrr, mtrrLookup };
 }

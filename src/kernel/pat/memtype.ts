@@ -18,14 +18,7 @@ import type { KernelHooks } from '../hooks.js';
 import { MemtypeTree } from './memtype-tree.js';
 import { patPagerangeIsRam } from './ram.js';
 import { PAGE_SIZE } from '../../hw/page.js';
-
-/** The task a message names as `%s:%d` (`current->comm`, `current->pid`). */
-export interface Task {
-  comm: string;
-  pid: number;
-  /** What `%pS` of `__builtin_return_address(0)` prints for this call (e.g. `pattest_init+0x6d/0x1000 [pattest]`), when the scenario names it. */
-  caller?: string;
-}
+import type { CurrentTask } from '../task.js';
 
 /** What `mtrr_type_lookup()` answers; see kernel/mtrr. */
 export interface MtrrTypeLookup {
@@ -90,7 +83,6 @@ export class Memtype {
   readonly tree = new MemtypeTree();
   /** `WARN_ON_ONCE` sites that already fired. */
   private readonly warnedOnce = new Set<string>();
-  current: Task = { comm: 'swapper', pid: 0 };
   kernelMapSync: KernelMapSync = () => 0;
 
   constructor(
@@ -99,6 +91,8 @@ export class Memtype {
     readonly pages: PageMemtypes,
     readonly mtrr: MtrrTypeLookup,
     readonly log: Printk,
+    /** Where `current` is read: the kernel (its `current`), or a memtype trace's own context. */
+    readonly ctx: CurrentTask,
   ) {
     this.physMaskNum = config.physMask === null ? Infinity : Number(config.physMask);
   }
@@ -112,7 +106,7 @@ export class Memtype {
   }
 
   private who(): string {
-    return `${this.current.comm}:${this.current.pid}`;
+    return `${this.ctx.current.comm}:${this.ctx.current.pid}`;
   }
 
   private warnOnce(site: string, text: string): void {

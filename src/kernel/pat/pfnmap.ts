@@ -95,7 +95,7 @@ export function reservePfnRange(
 ): ProtResult {
   let prot = protIn;
   const want = tables.pgprot2cachemode(prot);
-  const who = `${mt.current.comm}:${mt.current.pid}`;
+  const who = `${mt.ctx.current.comm}:${mt.ctx.current.pid}`;
   const isRam = mt.pagerangeIsRam(paddr, paddr + size);
   if (isRam !== 0) {
     if (!mt.config.patEnabled) return { ret: 0, prot };

@@ -119,9 +119,9 @@ export function bootMappings(m: MachineSpec): BootMapping[] {
  * records nothing, as in the kernel.
  */
 export function reserveBootMemtypes(m: MachineSpec, mt: Memtype): void {
-  const saved = mt.current;
+  const saved = mt.ctx.current;
   // Boot runs as the idle task (pid 0) before init exists.
-  mt.current = { comm: 'swapper/0', pid: 0 };
+  mt.ctx.current = { comm: 'swapper/0', pid: 0 };
   for (const b of bootMappings(m)) ioremapReserve(mt, b.start, b.end - b.start, b.req);
-  mt.current = saved;
+  mt.ctx.current = saved;
 }
