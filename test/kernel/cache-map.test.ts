@@ -3,6 +3,7 @@
  * rule (spec 01 §3.2) applied page by page, wherever the hardware rule is
  * defined.
  */
+import { PAGE_SIZE } from '../../src/hw/page.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from '../fc.js';
@@ -11,7 +12,7 @@ import { mtrrTypeAt, variableRange, type MtrrState as HwMtrrState } from '../../
 import { LinuxMtrr, mtrrTypeMerge, type MtrrState } from '../../src/kernel/mtrr/cache-map.js';
 
 const mtype = fc.constantFrom<MtrrType>(MT.UC, MT.WC, MT.WT, MT.WP, MT.WB);
-const PAGE = 4096;
+const PAGE = PAGE_SIZE;
 const SPACE = 1 << 24; // 16 MiB: small enough to brute-force every page
 
 const varRange = fc

@@ -8,6 +8,7 @@
  * "s_in"/"e_in" say whether start/e lie in variable range i; "cut" is the
  * partial-overlap split that sets repeat; G = 2^30.
  */
+import { PAGE_SIZE } from '../../src/hw/page.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from '../fc.js';
@@ -253,7 +254,7 @@ test('empty/inverted ranges: computed like the kernel unless the WARN_ON path is
 // Properties
 
 const mtype = fc.constantFrom<MtrrType>(MT.UC, MT.WC, MT.WT, MT.WP, MT.WB);
-const PAGE = 4096;
+const PAGE = PAGE_SIZE;
 const SPACE = 1 << 24;
 
 const varRange = fc

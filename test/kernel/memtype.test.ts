@@ -1,6 +1,7 @@
 /**
  * memtype_reserve / memtype_free / lookup_memtype properties (spec 02 §8-§12).
  */
+import { PAGE_SIZE } from '../../src/hw/page.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from '../fc.js';
@@ -10,7 +11,7 @@ import { patMemtypeList } from '../../src/kernel/pat/memtype-list.js';
 import { MessageLog } from '../../src/kernel/printk.js';
 import { kernelFlags } from '../../src/kernel/version.js';
 
-const PAGE = 4096;
+const PAGE = PAGE_SIZE;
 
 function boot(version: 'mainline' | '6.1' = 'mainline') {
   const log = new MessageLog();

@@ -7,7 +7,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, chmodSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, copyFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { MachineSpec } from '../../kernel/machine.js';
@@ -336,6 +336,3 @@ export function writeRecordBundle(dir: string, files: Map<string, string>, qemuC
   writeFileSync(join(dir, 'record-dmesg.txt'), [...files].filter(([n]) => n.startsWith('probe-dmesg')).map(([, b]) => b).join(''));
 }
 
-export function listDir(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir) : [];
-}

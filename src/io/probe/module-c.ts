@@ -592,17 +592,6 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
   }
 }
 
-/** The calls the generator writes (for docs and `probe --list`). */
-export const PROBE_CALLS = [
-  'alloc_pages', '__free_pages', 'mmap', 'munmap', 'vmf_insert_pfn_prot', 'vmf_insert_pfn',
-  'set_pages_array_wc', 'set_pages_array_uc', 'set_pages_array_wb', 'set_pages_array_wt',
-  'set_memory_wc', 'set_memory_uc', 'set_memory_wb', 'set_memory_wt', 'set_pages_uc', 'set_pages_wb',
-  'ioremap', 'ioremap_uc', 'ioremap_wc', 'ioremap_wt', 'ioremap_cache', 'iounmap', 'lookup_address', 'memtype_reserve', 'memtype_free',
-  'vmap', 'vunmap', 'memremap', 'memunmap', 'kmap', 'kunmap', 'kmap_local_page', 'kmap_local_page_prot', 'kunmap_local',
-  'arch_io_reserve_memtype_wc', 'arch_io_free_memtype_wc', 'lookup_memtype', 'remap_pfn_range', 'vm_insert_page', 'vm_insert_pages', 'vmf_insert_mixed', 'page_ref_count', 'get_user_pages', 'put_page',
-  'follow_pfnmap', 'fork', 'exit', 'ttm_bo_touch', '_set_memory_uc', '_set_memory_wc', '_set_memory_wt', '_set_memory_wb', 'track_pfn_insert', 'devmem_mmap', 'ttm_pool_shrink', 'mremap',
-] as const;
-
 /** The module for a scenario's steps, stopping at the first step it cannot write. */
 export function moduleSource(sc: Scenario): ModuleSource {
   const handles: Handles = Object.assign(new Map<string, Handle>(), { vbias: sc.machine.arch === 'x86-64' ? 0xffff000000000000n : 0n });
