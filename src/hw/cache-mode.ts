@@ -22,7 +22,8 @@ export type CacheMode = (typeof CM)[keyof typeof CM];
 /** All cache modes in numeric order. */
 export const CACHE_MODES: readonly CacheMode[] = [CM.WB, CM.WC, CM.UC_MINUS, CM.UC, CM.WT, CM.WP];
 
-const CATTR_NAMES = [
+/** `cattr_name()`'s names, in `enum page_cache_mode` order. */
+export const CATTR_NAMES = [
   'write-back',
   'write-combining',
   'uncached-minus',
@@ -79,29 +80,21 @@ export const MTRR_TYPE_INVALID = 0xff;
 /** An MTRR type: a memory type other than UC-. */
 export type MtrrType = Exclude<MemType, 7>;
 
-const MTRR_SHORT: Record<number, string> = { 0: 'uc', 1: 'wc', 4: 'wt', 5: 'wp', 6: 'wb', 0xff: 'invalid' };
+/** Lower-case short MTRR names used by memtype-trace v1 (FORMAT §1), in type order. */
+export const MTRR_SHORT_NAMES = ['uc', 'wc', 'wt', 'wp', 'wb'] as const;
+const MTRR_SHORT_TYPES: readonly MtrrType[] = [MT.UC, MT.WC, MT.WT, MT.WP, MT.WB];
 
-/** Lower-case short MTRR names used by memtype-trace v1 (FORMAT §1). */
+/** The short name of MTRR type `t` (`invalid` for MTRR_TYPE_INVALID). */
 export function mtrrShortName(t: number): string {
-  return MTRR_SHORT[t] ?? '?';
+  if (t === MTRR_TYPE_INVALID) return 'invalid';
+  const i = MTRR_SHORT_TYPES.indexOf(t as MtrrType);
+  return i < 0 ? '?' : MTRR_SHORT_NAMES[i]!;
 }
 
 /** Parse a memtype-trace MTRR type name (`uc`, `wc`, `wt`, `wp`, `wb`). */
 export function mtrrTypeFromShortName(name: string): MtrrType | undefined {
-  switch (name) {
-    case 'uc':
-      return MT.UC;
-    case 'wc':
-      return MT.WC;
-    case 'wt':
-      return MT.WT;
-    case 'wp':
-      return MT.WP;
-    case 'wb':
-      return MT.WB;
-    default:
-      return undefined;
-  }
+  const i = (MTRR_SHORT_NAMES as readonly string[]).indexOf(name);
+  return i < 0 ? undefined : MTRR_SHORT_TYPES[i];
 }
 
 /** `mtrr_attrib_to_str()` (arch/x86/kernel/cpu/mtrr/mtrr.c); spec 01 §1. */

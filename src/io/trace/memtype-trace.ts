@@ -9,7 +9,7 @@
  * input yields exactly one error and no partial output.
  */
 
-import { cacheModeFromName, cattrName, MT, mtrrShortName, mtrrTypeFromShortName, type CacheMode } from '../../hw/cache-mode.js';
+import { CATTR_NAMES, cacheModeFromName, cattrName, MT, MTRR_SHORT_NAMES, mtrrShortName, mtrrTypeFromShortName, type CacheMode } from '../../hw/cache-mode.js';
 import { errnoName } from '../../kernel/errno.js';
 import { fixedCellIndex } from '../../hw/mtrr.js';
 import type { MtrrState, VarMtrr } from '../../kernel/mtrr/cache-map.js';
@@ -23,8 +23,6 @@ import { kernelFlags, type KernelVersionName } from '../../kernel/version.js';
 import { LineReader } from './lexer.js';
 import { hex } from '../../hw/hex.js';
 
-const CACHE_MODE_NAMES = ['write-back', 'write-combining', 'uncached-minus', 'uncached', 'write-through', 'write-protected'] as const;
-const MTRR_NAMES = ['uc', 'wc', 'wt', 'wp', 'wb'] as const;
 const PHYS_LIMIT = 2 ** 52;
 const TWO46 = 2 ** 46;
 const FOUR_GIB = 2 ** 32;
@@ -231,7 +229,7 @@ function parseHeaderLine(h: Header, r: LineReader, kw: string): void {
       r.usage = USAGE[`mtrr ${sub}`]!;
       const ur = r;
       h.mtrrPresent = true;
-      const mtype = (): number => mtrrTypeFromShortName(ur.oneOf('MTRR type', MTRR_NAMES))!;
+      const mtype = (): number => mtrrTypeFromShortName(ur.oneOf('MTRR type', MTRR_SHORT_NAMES))!;
       switch (sub) {
         case 'default':
           h.defType = mtype();
@@ -282,7 +280,7 @@ function parseHeaderLine(h: Header, r: LineReader, kw: string): void {
 }
 
 function modeArg(r: LineReader): CacheMode {
-  return cacheModeFromName(r.oneOf('cache mode', CACHE_MODE_NAMES))!;
+  return cacheModeFromName(r.oneOf('cache mode', CATTR_NAMES))!;
 }
 
 /** A `track`/`untrack` range: page aligned, start < end <= 2^52 (FORMAT §4 track, §6). */
