@@ -17,6 +17,7 @@ import { scenarioSectionHtml } from '../src/io/render/html/views.js';
 import { designsHtml } from '../src/io/render/html/verdict.js';
 import { loadScenarioFile } from '../src/io/scenario/load.js';
 import { compareScenario } from '../src/run/compare.js';
+import { BootTemplate } from '../src/run/boot-template.js';
 import { InputError } from '../src/run/input-error.js';
 import type { PolicyResult } from '../src/run/result.js';
 import { selectPolicies } from '../src/policy/registry.js';
@@ -62,9 +63,10 @@ async function run(job: RunJob): Promise<void> {
     gathered?.catch(() => undefined); // awaited below; a part's failure while this one still runs is not unhandled
     // compareScenario of one design is that design's row of the whole (designs share nothing).
     let done = 0;
+    const template = new BootTemplate(sc.machine);
     for (let i = part; i < policies.length; i += parts) {
       scope.postMessage({ type: 'progress', seq, name: sc.name, part, done, next: policies[i]!.name, total: policies.length });
-      const one = compareScenario(sc, [policies[i]!]).policies[0]!;
+      const one = compareScenario(sc, [policies[i]!], { template }).policies[0]!;
       if (part === 0) results[i] = one;
       else job.ports[0]!.postMessage({ index: i, result: one } satisfies PartReply);
       done++;

@@ -18,9 +18,9 @@ type Memo = Map<object, unknown>;
 
 function cloneValue(v: unknown, memo: Memo): unknown {
   if (v === null || typeof v !== 'object') return v;
-  if (Object.isFrozen(v)) return v;
   const hit = memo.get(v);
   if (hit !== undefined) return hit;
+  if (Object.isFrozen(v)) return v;
   if (v instanceof PageChunks) {
     // Per-page state is copied on write: the clone and the original share its chunks until one writes.
     const out = v.clone();
@@ -86,9 +86,17 @@ export function sharedParts(k: Kernel): ReadonlyMap<object, unknown> {
   return memo;
 }
 
-/** A kernel in the same state as `k`, sharing nothing `k` can change (`shared`: sharedParts(k), when cloning it repeatedly). */
-export function cloneKernel(k: Kernel, shared: ReadonlyMap<object, unknown> = sharedParts(k)): Kernel {
+/**
+ * A kernel in the same state as `k`, sharing nothing `k` can change
+ * (`shared`: sharedParts(k), when cloning it repeatedly). With `hooks`, the
+ * clone runs under that design instead of `k`'s: every reference to `k`'s
+ * hooks becomes `hooks`. Boot does not consult the hooks (every hook sits in
+ * a function boot never calls with a design's choice: test/kernel/clone.test.ts
+ * checks each design on each preset), so one boot serves every design.
+ */
+export function cloneKernel(k: Kernel, shared: ReadonlyMap<object, unknown> = sharedParts(k), hooks?: Kernel['hooks']): Kernel {
   const memo: Memo = new Map(shared);
+  if (hooks) memo.set(k.hooks, hooks);
   const c = cloneValue(k, memo) as Kernel;
   c.rewire();
   return c;

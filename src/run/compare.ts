@@ -5,6 +5,7 @@
  * results never depend on the order designs run in.
  */
 
+import { BootTemplate } from './boot-template.js';
 import { cattrName, memTypeShort, type CacheMode, type MemType } from '../hw/cache-mode.js';
 import { aliasesOf } from '../check/aliases.js';
 import { modeChanges } from '../check/changes.js';
@@ -184,6 +185,8 @@ export interface CompareOptions {
   detail?: boolean;
   /** How to get the booted kernel (default: boot the scenario's machine; explore clones one it booted, kernel/clone.ts). */
   boot?: KernelDriver<Kernel>['boot'];
+  /** The scenario machine's one boot, cloned per design (when `boot` is not given). */
+  template?: BootTemplate;
 }
 
 /** A run judged: what the checks make of its timeline and events. */
@@ -201,7 +204,8 @@ export function judgeUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareO
   const rec = new TimelineRecorder();
   let o: RunOutcome<Kernel>;
   try {
-    o = runScenario(sc, opts.boot ? { ...KERNEL_DRIVER, boot: opts.boot } : KERNEL_DRIVER, { hooks: p.hooks, stopOnUnboundHandle: true, lazyFinal: true, onStep: (k, step, pure) => rec.observe(k, step, pure) });
+    const boot = opts.boot ?? opts.template?.boot;
+    o = runScenario(sc, boot ? { ...KERNEL_DRIVER, boot } : KERNEL_DRIVER, { hooks: p.hooks, stopOnUnboundHandle: true, lazyFinal: true, onStep: (k, step, pure) => rec.observe(k, step, pure) });
   } catch (e) {
     if (e instanceof CallUnavailableError) return emptyResult(p.name, 'not-applicable', e.detail);
     // A design can drive the kernel somewhere the model stops ("not modelled:
@@ -277,5 +281,6 @@ export function scenarioHeader(sc: Scenario): Omit<ScenarioComparison, 'policies
 }
 
 export function compareScenario(sc: Scenario, policies: readonly SelectedPolicy[], opts: CompareOptions = {}): ScenarioComparison {
-  return { ...scenarioHeader(sc), policies: policies.map((p) => runUnderPolicy(sc, p, opts)) };
+  const o = opts.boot || opts.template ? opts : { ...opts, template: new BootTemplate(sc.machine) };
+  return { ...scenarioHeader(sc), policies: policies.map((p) => runUnderPolicy(sc, p, o)) };
 }

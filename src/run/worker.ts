@@ -8,6 +8,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { selectPolicies } from '../policy/registry.js';
+import { BootTemplate } from './boot-template.js';
 import { runUnderPolicy } from './compare.js';
 import type { Scenario } from './scenario.js';
 import { serializeError, type SerializedError } from './worker-errors.js';
@@ -26,6 +27,8 @@ export interface CompareTask {
 export type CompareReply = { index: number; result: PolicyResult } | { index: number; error: SerializedError };
 
 const scenarios = new Map<number, Scenario>();
+/** Each scenario's one boot, cloned for every design this worker runs it under. */
+const templates = new Map<number, BootTemplate>();
 
 parentPort!.on('message', (t: CompareTask | null) => {
   if (t === null) {
@@ -33,8 +36,11 @@ parentPort!.on('message', (t: CompareTask | null) => {
     return;
   }
   try {
-    if (t.scenario) scenarios.set(t.scenarioIndex, t.scenario);
-    const result = runUnderPolicy(scenarios.get(t.scenarioIndex)!, selectPolicies(t.policy)[0]!, { detail: t.detail });
+    if (t.scenario) {
+      scenarios.set(t.scenarioIndex, t.scenario);
+      templates.set(t.scenarioIndex, new BootTemplate(t.scenario.machine));
+    }
+    const result = runUnderPolicy(scenarios.get(t.scenarioIndex)!, selectPolicies(t.policy)[0]!, { detail: t.detail, template: templates.get(t.scenarioIndex)! });
     parentPort!.postMessage({ index: t.index, result } satisfies CompareReply);
   } catch (e) {
     parentPort!.postMessage({ index: t.index, error: serializeError(e) } satisfies CompareReply);

@@ -8,7 +8,10 @@ import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cloneKernel } from '../../src/kernel/clone.js';
+import { cloneKernel, sharedParts } from '../../src/kernel/clone.js';
+import { loadPreset } from '../../src/io/machine/load-machine.js';
+import { presetNames } from '../../src/io/machine/presets.js';
+import { BootTemplate } from '../../src/run/boot-template.js';
 import { bootKernel, type Kernel } from '../../src/kernel/kernel.js';
 import { PageChunks } from '../../src/kernel/mm/page-chunks.js';
 import { loadScenarioFile } from '../../src/io/scenario/load.js';
@@ -67,6 +70,43 @@ test('a scenario on a clone of a booted kernel gives the same judged result as o
     }
   }
   assert.ok(runs >= 40, `${runs} runs`);
+});
+
+test("boot consults no hook: today's kernel's boot, cloned with a design's hooks, is that design's fresh boot (every preset up to 8 GiB, every design)", () => {
+  const designs = selectPolicies('all');
+  let machines = 0;
+  for (const name of presetNames()) {
+    const m = loadPreset(name);
+    const base = bootKernel(m);
+    // Boot's path is the same at every size (both architectures and both kernel versions are among the
+    // presets up to 8 GiB); the multi-GiB ones only add pages to hash.
+    if (base.maxPfn > 1 << 21) continue;
+    machines++;
+    const shared = sharedParts(base);
+    const before = whole(base);
+    for (const p of designs) {
+      const c = cloneKernel(base, shared, p.hooks);
+      assert.equal(c.hooks, p.hooks, `${name} under ${p.name}: the clone runs under the design`);
+      assert.equal(c.memtype.config.hooks, p.hooks, `${name} under ${p.name}: memtype.c sees the design`);
+      assert.equal(whole(c), whole(bootKernel(m, p.hooks)), `${name} under ${p.name}`);
+    }
+    assert.equal(whole(base), before, `${name}: the template changed`);
+  }
+  assert.ok(machines >= 4, `${machines} presets`);
+});
+
+test('compare with one boot per scenario (BootTemplate) judges every design as fresh boots do', () => {
+  const designs = selectPolicies('all');
+  let runs = 0;
+  for (const f of scenarioFiles().filter((_, i) => i % 3 === 0)) {
+    const sc = loadScenarioFile(readFileSync(f, 'utf8'), f);
+    const template = new BootTemplate(sc.machine);
+    for (const p of designs) {
+      assert.deepEqual(runUnderPolicy(sc, p, { template }), runUnderPolicy(sc, p), `${f} under ${p.name}`);
+      runs++;
+    }
+  }
+  assert.ok(runs >= 100, `${runs} runs`);
 });
 
 test('a clone has its own state: same contents, no shared mutable object', () => {
