@@ -107,8 +107,8 @@ export interface CallResult {
   isNull?: boolean;
   /** Named value for `as:`. */
   handle?: HandleValue;
-  /** Further named outputs, e.g. `new_type: write-combining`. */
-  fields?: Record<string, string | number | boolean>;
+  /** Further named outputs, e.g. `new_type: { mode: CM.WC }` (shown `new_type=write-combining`). */
+  fields?: OutFields;
 }
 
 export interface CallSpec<K> {
