@@ -10,16 +10,16 @@
  */
 
 import { subsystemKey } from '../kernel/subsystems.js';
-import { cattrName, CM } from '../hw/cache-mode.js';
+import { CM, type CacheMode } from '../hw/cache-mode.js';
+import { hex } from '../hw/hex.js';
 import { PAGE_CACHE_MASK } from '../hw/pte.js';
 import { NotModelledError } from '../kernel/not-modelled.js';
 import { ImpossibleRequestError } from '../kernel/impossible.js';
-import { vmFaultName } from '../kernel/vm/fault.js';
 import { hvaToPfn, kvmReleasePfn, kvmVcpuMap, kvmVcpuUnmap } from '../kernel/drivers/kvm/hva-to-pfn.js';
 import { kvmOf, kvmSetMemoryRegion } from '../kernel/drivers/kvm/kvm.js';
 import { refHazards } from '../kernel/drivers/page-refs.js';
 import { ttmBoTryCreate, ttmTtPopulate, ttmTtUnpopulate, type TtmBo } from '../kernel/drivers/ttm/bo.js';
-import { ttmCachingFromMode, ttmCachingName } from '../kernel/drivers/ttm/caching.js';
+import { ttmCachingFromMode } from '../kernel/drivers/ttm/caching.js';
 import { ttmDeviceInit, type TtmDevice } from '../kernel/drivers/ttm/device.js';
 import { ttmBoVmFault } from '../kernel/drivers/ttm/fault.js';
 import { ttmBoKmap, ttmBoKunmap, ttmBoVmap, ttmKmapIterTtMapLocal, type TtmBoKmapObj } from '../kernel/drivers/ttm/kmap.js';
@@ -28,7 +28,7 @@ import { currentMm } from '../kernel/vm/mm.js';
 import { ttmPoolAlloc, ttmPoolBackup, ttmPoolFree, ttmPoolShrinkerScan } from '../kernel/drivers/ttm/pool.js';
 import { ttmGlobalOf } from '../kernel/drivers/ttm/ttm-global.js';
 import { defineCall, opt, type CallKernel } from './define.js';
-import type { CallResult, CallSpec } from './types.js';
+import type { CallResult, CallSpec, OutFields } from './types.js';
 import { PAGE_SIZE } from '../hw/page.js';
 
 type K = CallKernel;
@@ -57,8 +57,6 @@ function boArg(k: K, a: { bo: number }): TtmBo {
   return bo;
 }
 
-const hex = (v: number): string => '0x' + v.toString(16);
-
 function tt(bo: TtmBo) {
   if (!bo.ttm) throw new NotModelledError(`BO ${bo.id} is VRAM: it has no tt`);
   return bo.ttm;
@@ -71,8 +69,8 @@ function poolFields(k: K): Record<string, number> {
 }
 
 /** Fields describing page `pfn`: zone kind and its PAT page-flag memtype. */
-function pageFields(k: K, pfn: number): Record<string, string | number | boolean> {
-  return { pfn: hex(pfn), highmem: k.pages.isHighMem(pfn), page_memtype: cattrName(k.memtype.pages.get(pfn)) };
+function pageFields(k: K, pfn: number): OutFields {
+  return { pfn: { addr: pfn }, highmem: k.pages.isHighMem(pfn), page_memtype: { mode: k.memtype.pages.get(pfn) as CacheMode } };
 }
 
 /** `pfns:` of a populate: the pages a real kernel's pool gave the tt, one per page (patlab probe's replay). */
@@ -117,7 +115,7 @@ const TTM_CALLS: CallSpec<K>[] = [
       if (a.bus_offset !== undefined) o.busOffset = a.bus_offset;
       const bo = ttmBoTryCreate(k, device(k, a.device), Math.ceil(a.size / PAGE_SIZE), o);
       if (typeof bo === 'number') return { ret: bo };
-      return { handle: { kind: 'bo', id: bo.id }, fields: { caching: ttmCachingName(caching), pages: bo.numPages, placement: bo.resource.memType } };
+      return { handle: { kind: 'bo', id: bo.id }, fields: { caching: { caching }, pages: bo.numPages, placement: bo.resource.memType } };
     },
   ),
   defineCall(
@@ -228,7 +226,7 @@ const TTM_CALLS: CallSpec<K>[] = [
       const r = ttmBoMmap(k, bo, o);
       if (!r.vma) return { ret: r.ret };
       const v = r.vma;
-      return { handle: { kind: 'mapping', vaddr: v.start, size: v.end - v.start, what: 'ttm_bo_mmap_obj' }, fields: { addr: hex(v.start), type: cattrName(k.tables.pgprot2cachemode(v.pageProt & PAGE_CACHE_MASK)) } };
+      return { handle: { kind: 'mapping', vaddr: v.start, size: v.end - v.start, what: 'ttm_bo_mmap_obj' }, fields: { addr: { addr: v.start }, type: { mode: k.tables.pgprot2cachemode(v.pageProt & PAGE_CACHE_MASK) } } };
     },
   ),
   defineCall(
@@ -242,15 +240,15 @@ const TTM_CALLS: CallSpec<K>[] = [
       const addr = a.addr;
       // The fault populates the tt: a replay gives its pages where a real kernel's pool put them.
       const r = withReplayAt(k, addr, a.pfns, () => ttmBoVmFault(k, addr));
-      const fields: Record<string, string | number | boolean> = { fault: vmFaultName(r.ret), prefaulted: r.inserted };
-      if (r.bo) fields['requested'] = cattrName(k.tables.pgprot2cachemode(r.requestedProt & PAGE_CACHE_MASK));
+      const fields: OutFields = { fault: { fault: r.ret }, prefaulted: r.inserted };
+      if (r.bo) fields['requested'] = { mode: k.tables.pgprot2cachemode(r.requestedProt & PAGE_CACHE_MASK) };
       const v = r.vma;
       if (v) {
         const s = v.slot(addr);
         const e = v.ptes.entry(s);
         if (e) {
           const pfn = e.pfn;
-          fields['type'] = cattrName(k.tables.pgprot2cachemode(e.bits & PAGE_CACHE_MASK));
+          fields['type'] = { mode: k.tables.pgprot2cachemode(e.bits & PAGE_CACHE_MASK) };
           Object.assign(fields, pageFields(k, pfn));
         }
       }
@@ -307,7 +305,7 @@ const TTM_CALLS: CallSpec<K>[] = [
       if (r.ret) return { ret: r.ret };
       return {
         handle: { kind: 'mapping', vaddr: r.vaddr!, size: PAGE_SIZE, phys: r.pfn! * PAGE_SIZE, what: 'kmap_local_page_prot' },
-        fields: { type: cattrName(r.mode!), new_mapping: r.newMapping!, ...pageFields(k, r.pfn!) },
+        fields: { type: { mode: r.mode! }, new_mapping: r.newMapping!, ...pageFields(k, r.pfn!) },
       };
     },
   ),
@@ -345,7 +343,7 @@ function withReplay<T>(bo: TtmBo, pfns: number[] | undefined, f: () => T): T {
 }
 
 function populateResult(k: K, bo: TtmBo, ret: number, s: { fromPool: number; fresh: number; highmem: number; cachingApplied: number } | null): CallResult {
-  const fields: Record<string, string | number | boolean> = {};
+  const fields: OutFields = {};
   if (s) Object.assign(fields, { from_pool: s.fromPool, fresh: s.fresh, highmem_pages: s.highmem, caching_applied: s.cachingApplied });
   const first = bo.ttm?.pages[0] ?? -1;
   if (first >= 0) Object.assign(fields, pageFields(k, first));
@@ -355,12 +353,12 @@ function populateResult(k: K, bo: TtmBo, ret: number, s: { fromPool: number; fre
 function kmapResult(k: K, r: { ret: number; map?: TtmBoKmapObj }, what: string): CallResult {
   if (!r.map) return { ret: r.ret };
   kmaps(k).set(r.map.vaddr, r.map);
-  return { handle: { kind: 'mapping', vaddr: r.map.vaddr, size: r.map.npages * PAGE_SIZE, what }, fields: { type: cattrName(r.map.mode), how: r.map.kind } };
+  return { handle: { kind: 'mapping', vaddr: r.map.vaddr, size: r.map.npages * PAGE_SIZE, what }, fields: { type: { mode: r.map.mode }, how: r.map.kind } };
 }
 
 function unmapKmap(k: K, addr: number): CallResult {
   const m = kmaps(k).get(addr);
-  if (!m) throw new NotModelledError(`no ttm_bo_kmap/ttm_bo_vmap mapping at 0x${addr.toString(16)}`);
+  if (!m) throw new NotModelledError(`no ttm_bo_kmap/ttm_bo_vmap mapping at ${hex(addr)}`);
   kmaps(k).delete(addr);
   ttmBoKunmap(k, m);
   return { ret: 0 };
@@ -420,7 +418,7 @@ const KVM_CALLS: CallSpec<K>[] = [
     (k, a): CallResult => {
       const r = kvmVcpuMap(k, kvmOf(k), a.gpa);
       if (r.vaddr === null) return { isNull: true, fields: { err: r.r.err ?? 'KVM_PFN_ERR_FAULT' } };
-      return { handle: { kind: 'pages', pfns: [r.r.pfn] }, fields: { type: cattrName(CM.WB), refcounted: r.r.refcounted, ...pageFields(k, r.r.pfn) } };
+      return { handle: { kind: 'pages', pfns: [r.r.pfn] }, fields: { type: { mode: CM.WB }, refcounted: r.r.refcounted, ...pageFields(k, r.r.pfn) } };
     },
   ),
   defineCall(

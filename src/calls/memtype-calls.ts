@@ -5,10 +5,10 @@
  * `track_pfn_*` before (spec 04 §12).
  */
 
-import { cattrName, type CacheMode } from '../hw/cache-mode.js';
+import type { CacheMode } from '../hw/cache-mode.js';
 import { freePfnRange, pfnmapSetupCachemode, pfnmapTrack, pfnmapUntrack, reservePfnRange } from '../kernel/pat/pfnmap.js';
 import { defineCall, opt, type ArgsOf, type CallKernel } from './define.js';
-import type { CallResult, CallSpec } from './types.js';
+import type { CallResult, CallSpec, OutFields, OutValue } from './types.js';
 import { PAGE_SIZE } from '../hw/page.js';
 
 type K = CallKernel;
@@ -35,8 +35,8 @@ function protResult(k: K, r: { ret: number; prot: number }): CallResult {
 function protOf(k: K, m: CacheMode): number {
   return k.tables.cachemode2protval(m);
 }
-function modeOf(k: K, prot: number): string {
-  return cattrName(k.tables.pgprot2cachemode(prot));
+function modeOf(k: K, prot: number): OutValue {
+  return { mode: k.tables.pgprot2cachemode(prot) };
 }
 
 export const MEMTYPE_CALLS: CallSpec<K>[] = [
@@ -49,14 +49,14 @@ export const MEMTYPE_CALLS: CallSpec<K>[] = [
     (k, a) => {
       const wantNew = a.new_type !== false;
       const r = k.memtype.memtypeReserve(a.start, a.end, a.type, wantNew);
-      const fields: Record<string, string> = {};
-      if (wantNew) fields['new_type'] = r.newType === undefined ? '-' : cattrName(r.newType);
+      const fields: OutFields = {};
+      if (wantNew) fields['new_type'] = { mode: r.newType ?? null };
       return { ret: r.ret, fields };
     },
   ),
   defineCall({ name: 'memtype_free', doc: 'memtype_free(start, end) — spec 02 §11', args: { start: 'phys', end: 'phys' } }, (k, a) => ({ ret: k.memtype.memtypeFree(a.start, a.end) })),
   defineCall({ name: 'lookup_memtype', pure: true, doc: 'lookup_memtype(paddr) — spec 02 §12', args: { addr: 'phys' } }, (k, a) => ({
-    fields: { type: cattrName(k.memtype.lookupMemtype(a.addr)) },
+    fields: { type: { mode: k.memtype.lookupMemtype(a.addr) } },
   })),
   defineCall(
     {

@@ -5,12 +5,12 @@
  */
 
 import { NotModelledError } from '../kernel/not-modelled.js';
-import { cattrName, CM } from '../hw/cache-mode.js';
+import { CM } from '../hw/cache-mode.js';
+import { hex } from '../hw/hex.js';
 import { PAGE_CACHE_MASK, patIndex } from '../hw/pte.js';
 import {
   archIoFreeMemtypeWc,
   archIoReserveMemtypeWc,
-  describeIoremap,
   ioremap,
   ioremapCache,
   ioremapProtCall,
@@ -44,7 +44,7 @@ import {
   _setMemoryWt,
 } from '../kernel/mm/set-memory.js';
 import { defineCall, opt, type ArgValue, type CallKernel } from './define.js';
-import type { CallResult, CallSpec } from './types.js';
+import type { CallResult, CallSpec, OutFields, OutValue } from './types.js';
 import { PAGE_SIZE } from '../hw/page.js';
 
 type K = CallKernel;
@@ -58,7 +58,7 @@ function ioResult(k: K, r: IoremapResult, what: string): CallResult {
   if (r.vaddr === null) return { isNull: true };
   return {
     handle: { kind: 'mapping', vaddr: r.vaddr, size: r.size, phys: r.phys, what },
-    fields: { type: cattrName(r.pcm!), vaddr: '0x' + (k.layout.kvBias + BigInt(r.vaddr)).toString(16), mapping: describeIoremap(r) },
+    fields: { type: { mode: r.pcm! }, vaddr: kernelVaddr(k, r.vaddr), mapping: { ioremap: r } },
   };
 }
 
@@ -221,12 +221,12 @@ export const MM_CALLS: CallSpec<K>[] = [
     (k, a) => {
       const pfns = a.pages;
       // vmap() takes struct pages: a pfn without one cannot be named (no silent mapping of nothing).
-      for (const pfn of pfns) if (!k.pages.pfnValid(pfn)) throw new NotModelledError(`vmap of a struct page for pfn 0x${pfn.toString(16)} (outside the memmap)`);
+      for (const pfn of pfns) if (!k.pages.pfnValid(pfn)) throw new NotModelledError(`vmap of a struct page for pfn ${hex(pfn)} (outside the memmap)`);
       const mode = a.prot ?? CM.WB;
       const bits = PAGE_KERNEL | (k.tables.cachemode2protval(mode) & PAGE_CACHE_MASK);
       const va = k.vmalloc.vmap(pfns, bits);
       if (va === null) return { isNull: true };
-      return { handle: { kind: 'mapping', vaddr: va, size: pfns.length * PAGE_SIZE, what: 'vmap' }, fields: { type: cattrName(mode) } };
+      return { handle: { kind: 'mapping', vaddr: va, size: pfns.length * PAGE_SIZE, what: 'vmap' }, fields: { type: { mode } } };
     },
   ),
   defineCall(
@@ -248,7 +248,7 @@ defineCall(
       if (!r) return { isNull: true };
       const lvl = r.level === '4k' ? '4k' : '2m';
       // pat_index: the PAT entry the PTE's PWT/PCD/PAT bits select (what a test module prints as PATidx).
-      return { fields: { level: r.level, pfn: '0x' + r.pfn.toString(16), type: cattrName(k.tables.leafCachemode(r.bits, lvl)), pat_index: patIndex(r.bits, lvl) } };
+      return { fields: { level: r.level, pfn: { addr: r.pfn }, type: { mode: k.tables.leafCachemode(r.bits, lvl) }, pat_index: patIndex(r.bits, lvl) } };
     },
 ),
   defineCall(
@@ -265,11 +265,7 @@ defineCall(
       const pte = k.pgtable.lookupAddress(r.vaddr);
       return {
         handle: { kind: 'mapping', vaddr: r.vaddr, size, phys: a.offset, what: 'memremap' },
-        fields: {
-          via: r.via!,
-          type: pte ? cattrName(k.tables.leafCachemode(pte.bits, pte.level === '4k' ? '4k' : '2m')) : '-',
-          vaddr: '0x' + (k.layout.kvBias + BigInt(r.vaddr)).toString(16),
-        },
+        fields: { via: r.via!, type: leafMode(k, pte), vaddr: kernelVaddr(k, r.vaddr) },
       };
     },
   ),
@@ -289,7 +285,7 @@ defineCall(
     },
     (k, a) => {
       const r = iomapCreateWc(k, a.base, a.size);
-      return r.ret ? { ret: r.ret } : { ret: 0, fields: { prot: cattrName(k.tables.pgprot2cachemode(r.prot)) } };
+      return r.ret ? { ret: r.ret } : { ret: 0, fields: { prot: { mode: k.tables.pgprot2cachemode(r.prot) } } };
     },
   ),
   defineCall(
@@ -325,7 +321,7 @@ defineCall(
       const r = ioMappingCreateWc(k, a.base, a.size);
       if (!r.map) return r.ret ? { isNull: true, fields: { err: r.ret } } : { isNull: true };
       // The handle is the struct io_mapping: its base, size and (x86-64) ioremap address.
-      return { handle: { kind: 'mapping', vaddr: r.map.iomem ?? 0, size: r.map.size, phys: r.map.base, what: 'io_mapping' }, fields: { type: cattrName(r.map.pcm) } };
+      return { handle: { kind: 'mapping', vaddr: r.map.iomem ?? 0, size: r.map.size, phys: r.map.base, what: 'io_mapping' }, fields: { type: { mode: r.map.pcm } } };
     },
   ),
   defineCall(
@@ -365,9 +361,18 @@ function only32(name: string) {
 }
 
 /** Cache mode and address of a newly mapped kernel page. */
-function slotFields(k: K, va: number): Record<string, string> {
-  const pte = k.pgtable.lookupAddress(va);
-  return { type: pte ? cattrName(k.tables.leafCachemode(pte.bits, pte.level === '4k' ? '4k' : '2m')) : '-', vaddr: '0x' + (k.layout.kvBias + BigInt(va)).toString(16) };
+function slotFields(k: K, va: number): OutFields {
+  return { type: leafMode(k, k.pgtable.lookupAddress(va)), vaddr: kernelVaddr(k, va) };
+}
+
+/** The cache mode of a kernel leaf `lookup_address` found (none where it found none). */
+function leafMode(k: K, pte: ReturnType<K['pgtable']['lookupAddress']>): OutValue {
+  return { mode: pte ? k.tables.leafCachemode(pte.bits, pte.level === '4k' ? '4k' : '2m') : null };
+}
+
+/** A kernel virtual address as the kernel prints it: the model's offset plus the layout's bias (a 64-bit address, so a bigint). */
+function kernelVaddr(k: K, va: number): OutValue {
+  return { addr: k.layout.kvBias + BigInt(va) };
 }
 
 /**

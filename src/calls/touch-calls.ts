@@ -7,7 +7,7 @@
 
 import type { MmContext } from '../kernel/mm/mm-context.js';
 import { ttmBoVmFault } from '../kernel/drivers/ttm/fault.js';
-import { VM_FAULT_NOPAGE, vmFaultName } from '../kernel/vm/fault.js';
+import { VM_FAULT_NOPAGE } from '../kernel/vm/fault.js';
 import { currentMm } from '../kernel/vm/mm.js';
 import type { CallResult, CallSpec } from './types.js';
 import { REPLAY_PFNS, withReplayAt } from './driver-calls.js';
@@ -27,9 +27,9 @@ export function ttmBoTouch(k: MmContext, addr: number, size: number, write: bool
     const r = ttmBoVmFault(k, va);
     faults++;
     inserted += r.inserted;
-    if (r.ret !== VM_FAULT_NOPAGE) return { fields: { faults, inserted, fault: vmFaultName(r.ret), at: '0x' + va.toString(16), write } };
+    if (r.ret !== VM_FAULT_NOPAGE) return { fields: { faults, inserted, fault: { fault: r.ret }, at: { addr: va }, write } };
   }
-  return { fields: { faults, inserted, fault: vmFaultName(VM_FAULT_NOPAGE), write } };
+  return { fields: { faults, inserted, fault: { fault: VM_FAULT_NOPAGE }, write } };
 }
 
 export const TOUCH_CALLS: CallSpec<MmContext>[] = [

@@ -7,6 +7,9 @@
  */
 
 import type { CacheMode } from '../hw/cache-mode.js';
+import type { TtmCaching } from '../kernel/drivers/ttm/caching.js';
+import type { IoremapResult } from '../kernel/mm/ioremap.js';
+import type { VmFault } from '../kernel/vm/fault.js';
 
 export type ArgKind =
   /** a physical address */
@@ -66,6 +69,36 @@ export interface Args {
   [name: string]: number | boolean | string | CacheMode | number[] | undefined;
 }
 
+/**
+ * One output of a call, typed: the call table returns values and io gives
+ * them their text (src/io/render/out-value.ts), so a number is never turned
+ * into a display string where it is computed, and `expect:` compares the
+ * value (src/run/expect-value.ts), not a spelling of it.
+ */
+export type OutValue =
+  /** a count, size, id, pid or errno value: shown as the number */
+  | number
+  | boolean
+  /** a name the kernel (or the model's own enumeration) defines as such: a zone, `via`, `level`, a `KVM_PFN_ERR_*`; shown as it is */
+  | string
+  /** a cache mode (`write-combining`); null where the call got none (`-`) */
+  | { readonly mode: CacheMode | null }
+  /** no PTE at the address (`none`) */
+  | { readonly noPte: true }
+  /** a physical or virtual address or a pfn (`0x1000`); a bigint for a 64-bit kernel address */
+  | { readonly addr: number | bigint }
+  /** a `vm_fault_t` (`VM_FAULT_NOPAGE`) */
+  | { readonly fault: VmFault }
+  /** a VMA's `vm_flags` (`VM_IO|VM_PFNMAP`) */
+  | { readonly vmFlags: number }
+  /** a TTM caching (`ttm_write_combined`) */
+  | { readonly caching: TtmCaching }
+  /** what an ioremap mapped, with the mode asked for (`write-back (requested write-combining)`) */
+  | { readonly ioremap: IoremapResult };
+
+/** A call's named outputs. */
+export type OutFields = Record<string, OutValue>;
+
 /** What one call returned, for display, expectations and JSON. */
 export interface CallResult {
   /** errno-style return value (0 or a negative errno). */
@@ -74,8 +107,8 @@ export interface CallResult {
   isNull?: boolean;
   /** Named value for `as:`. */
   handle?: HandleValue;
-  /** Further named outputs, e.g. `new_type: write-combining`. */
-  fields?: Record<string, string | number | boolean>;
+  /** Further named outputs, e.g. `new_type: { mode: CM.WC }` (shown `new_type=write-combining`). */
+  fields?: OutFields;
 }
 
 export interface CallSpec<K> {

@@ -9,13 +9,14 @@
  * PTE at `addr` reports its cache mode as `type`.
  */
 
-import { cattrName, CM, type CacheMode } from '../hw/cache-mode.js';
+import { CM, type CacheMode } from '../hw/cache-mode.js';
+import { hex } from '../hw/hex.js';
 import { PAGE_CACHE_MASK } from '../hw/pte.js';
 import { NotModelledError } from '../kernel/not-modelled.js';
 import { applyToPageRange } from '../kernel/vm/apply.js';
 import { devmemMmap } from '../kernel/vm/devmem.js';
-import { VM_FAULT_SIGBUS, vmFaultName, type VmFault } from '../kernel/vm/fault.js';
-import { VM_DONTCOPY, VM_DONTDUMP, VM_DONTEXPAND, VM_IO, VM_MIXEDMAP, VM_PFNMAP, vmFlagNames, _PAGE_SPECIAL } from '../kernel/vm/flags.js';
+import { VM_FAULT_SIGBUS, type VmFault } from '../kernel/vm/fault.js';
+import { VM_DONTCOPY, VM_DONTDUMP, VM_DONTEXPAND, VM_IO, VM_MIXEDMAP, VM_PFNMAP, _PAGE_SPECIAL } from '../kernel/vm/flags.js';
 import { doFork } from '../kernel/vm/fork.js';
 import { followPfnmap, getUserPages, gupPutPage, unpinUserPage } from '../kernel/vm/gup.js';
 import { vmfInsertMixed, vmfInsertMixedMkwrite, vmfInsertPfn, vmfInsertPfnHuge, vmfInsertPfnProt, vmfInsertPfnProtMkwrite } from '../kernel/vm/insert-pfn.js';
@@ -30,11 +31,10 @@ import { unmapMappingRange } from '../kernel/vm/unmap-mapping.js';
 import { LV_1G, LV_2M } from '../kernel/vm/user-ptes.js';
 import type { Vma } from '../kernel/vm/vma.js';
 import { defineCall, opt, type CallKernel } from './define.js';
-import type { CallResult, CallSpec } from './types.js';
+import type { CallResult, CallSpec, OutFields } from './types.js';
 import { PAGE_SIZE } from '../hw/page.js';
 
 type K = CallKernel;
-const hex = (v: number): string => '0x' + v.toString(16);
 
 /** The VMA of the current process at `addr`; a scenario naming an unmapped address is a model limit, not a fault. */
 export function vmaAt(k: K, addr: number): Vma {
@@ -45,11 +45,11 @@ export function vmaAt(k: K, addr: number): Vma {
 }
 
 /** `type`/`special`/`pfn` of the PTE at `addr` (or `type: none`). */
-export function pteFields(k: K, vma: Vma, addr: number): Record<string, string | number | boolean> {
+export function pteFields(k: K, vma: Vma, addr: number): OutFields {
   const s = vma.slot(addr);
   const e = vma.ptes.entry(s);
-  if (!e) return { type: 'none' };
-  return { type: cattrName(k.tables.pgprot2cachemode(e.bits & PAGE_CACHE_MASK)), special: (e.bits & _PAGE_SPECIAL) !== 0, pfn: hex(e.pfn) };
+  if (!e) return { type: { noPte: true } };
+  return { type: { mode: k.tables.pgprot2cachemode(e.bits & PAGE_CACHE_MASK) }, special: (e.bits & _PAGE_SPECIAL) !== 0, pfn: { addr: e.pfn } };
 }
 
 /** The caller's prot: `vm_page_prot` with its cache mode set to `mode` (or as it is). */
@@ -58,7 +58,7 @@ export function protOf(k: K, vma: Vma, mode: CacheMode | undefined): number {
 }
 
 export function faultResult(k: K, vma: Vma, addr: number, f: VmFault): CallResult {
-  return { fields: { fault: vmFaultName(f), ...pteFields(k, vma, addr) } };
+  return { fields: { fault: { fault: f }, ...pteFields(k, vma, addr) } };
 }
 
 function mmapResult(r: MmapResult, what: string, phys?: number): CallResult {
@@ -66,7 +66,7 @@ function mmapResult(r: MmapResult, what: string, phys?: number): CallResult {
   const v = r.vma;
   const handle: CallResult['handle'] = { kind: 'mapping', vaddr: v.start, size: v.end - v.start, what };
   if (phys !== undefined) handle.phys = phys;
-  return { ret: 0, handle, fields: { vaddr: hex(v.start), flags: vmFlagNames(v.flags), ...(v.trackCtx ? { track_ctx: v.trackCtx.id } : {}) } };
+  return { ret: 0, handle, fields: { vaddr: { addr: v.start }, flags: { vmFlags: v.flags }, ...(v.trackCtx ? { track_ctx: v.trackCtx.id } : {}) } };
 }
 
 export const ADDR = { kind: 'vaddr', doc: 'user address (a mapping handle, handle+offset, or a number)' } as const;
@@ -94,7 +94,7 @@ export function pfnInsert(k: K, name: string, addr: number, insert: (vma: Vma) =
   // an address no VMA of the process covers is outside whichever the driver passed.
   if (!currentMm(k).vmaLookup(addr)) {
     k.log.refuse(name, `addr ${hex(addr)} < vma->vm_start || addr >= vma->vm_end (no VMA of the process covers it)`, 'VM_FAULT_SIGBUS');
-    return { fields: { fault: vmFaultName(VM_FAULT_SIGBUS) } };
+    return { fields: { fault: { fault: VM_FAULT_SIGBUS } } };
   }
   const vma = vmaAt(k, addr);
   return faultResult(k, vma, addr, insert(vma));
@@ -176,7 +176,7 @@ export const VM_CALLS: CallSpec<K>[] = [
     (k, a) => {
       const r = doMremap(k, currentMm(k), a.addr, a.old_size, a.new_size, a.new_addr);
       if (r.ret < 0) return { ret: r.ret };
-      return { ret: 0, handle: { kind: 'mapping', vaddr: r.ret, size: Math.ceil(a.new_size / PAGE_SIZE) * PAGE_SIZE, what: 'mremap' }, fields: { vaddr: hex(r.ret) } };
+      return { ret: 0, handle: { kind: 'mapping', vaddr: r.ret, size: Math.ceil(a.new_size / PAGE_SIZE) * PAGE_SIZE, what: 'mremap' }, fields: { vaddr: { addr: r.ret } } };
     },
   ),
   defineCall(
@@ -341,7 +341,7 @@ export const VM_CALLS: CallSpec<K>[] = [
     (k, a) => {
       const r = followPfnmap(currentMm(k), a.addr);
       if (r.ret) return { ret: r.ret };
-      return { ret: 0, fields: { pfn: hex(r.pfn), type: cattrName(k.tables.pgprot2cachemode(r.bits & PAGE_CACHE_MASK)), writable: r.writable, special: r.special } };
+      return { ret: 0, fields: { pfn: { addr: r.pfn }, type: { mode: k.tables.pgprot2cachemode(r.bits & PAGE_CACHE_MASK) }, writable: r.writable, special: r.special } };
     },
   ),
   defineCall(

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { packagedFile } from '../io/data/files.js';
 import { didYouMean } from '../io/did-you-mean.js';
 import { counterexampleYaml } from '../io/explore/counterexample-yaml.js';
+import { designsJson } from '../io/explore/explore-json.js';
 import { parseVocabulary } from '../io/explore/vocabulary.js';
 import { loadMachine, loadPreset } from '../io/machine/load-machine.js';
 import { presetNames } from '../io/machine/presets.js';
@@ -102,7 +103,7 @@ export function registerExplore(program: Command): void {
           }
       }
       if (o.format === 'json') {
-        const json = { format: 'patlab-explore/1', vocabulary: vocab.name, machine: vocab.machine.name, depth, maxStates, invariants, designs };
+        const json = { format: 'patlab-explore/1', vocabulary: vocab.name, machine: vocab.machine.name, depth, maxStates, invariants, designs: designsJson(designs) };
         await writeStdout(JSON.stringify(json, null, 2) + '\n');
       } else if (o.format === 'html') {
         // Each distinct counterexample once, run as a scenario under every design explored.

@@ -18,6 +18,8 @@ import type { CallResult, HandleValue } from '../calls/types.js';
 import type { KernelEvent } from '../kernel/events.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { NotModelledError } from '../kernel/not-modelled.js';
+import { VM_FAULT_NOPAGE, vmFaultName } from '../kernel/vm/fault.js';
+import { hex } from '../hw/hex.js';
 import type { SelectedPolicy } from '../policy/registry.js';
 import { KERNEL_DRIVER } from './driver.js';
 import { CallUnavailableError, runScenario, showRet, type KernelDriver, type RunOutcome } from './execute.js';
@@ -155,7 +157,13 @@ export function callFailure(r: CallResult): string | undefined {
   const f = r.fields ?? {};
   if (r.isNull) return 'NULL';
   if (r.ret !== undefined && r.ret < 0) return showRet(r);
-  if (typeof f['fault'] === 'string' && f['fault'] !== 'VM_FAULT_NOPAGE') return `${f['fault']}${f['at'] ? ` at ${f['at']}` : ''}`;
+  const fault = f['fault'];
+  if (typeof fault === 'object' && 'fault' in fault && fault.fault !== VM_FAULT_NOPAGE) {
+    const at = f['at'];
+    // The kernel's name of the code, and the address as a message prints it (hw/hex.ts): the text of a failed call, not a step's output.
+    return `${vmFaultName(fault.fault)}${typeof at === 'object' && 'addr' in at ? ` at ${hex(at.addr)}` : ''}`;
+  }
+  // A KVM_PFN_ERR_* name (an errno value under `err` comes with NULL, said above).
   if (typeof f['err'] === 'string') return f['err'];
   return undefined;
 }

@@ -6,7 +6,7 @@
 
 import { sameExpectedValue } from './expect-value.js';
 import { cattrName } from '../hw/cache-mode.js';
-import type { CallResult, CallSpec, HandleValue, Args } from '../calls/types.js';
+import type { CallResult, CallSpec, HandleValue, Args, OutValue } from '../calls/types.js';
 import type { KernelContext } from '../kernel/context.js';
 import { errnoName } from '../kernel/errno.js';
 import { KernelFatal } from '../kernel/fatal.js';
@@ -50,7 +50,8 @@ export interface ExpectFailure {
   step?: number;
   what: string;
   expected: string;
-  actual: string;
+  /** What the run gave instead: a text (a return value, messages, the final state) or a step's typed output, which io formats (io/render/out-value.ts). */
+  actual: string | OutValue;
 }
 
 export interface FinalState {
@@ -276,7 +277,7 @@ export function showRet(r: CallResult): string | undefined {
 
 function checkStep(st: ScenarioStep, out: StepOutcome, failures: ExpectFailure[]): void {
   const ex = st.expect!;
-  const fail = (what: string, expected: string, actual: string): void => {
+  const fail = (what: string, expected: string, actual: string | OutValue): void => {
     failures.push({ pos: ex.pos, step: st.index, what, expected, actual });
   };
   if (ex.fatal === true) fail('outcome', 'a fatal kernel outcome', 'the step completed');
@@ -292,7 +293,7 @@ function checkStep(st: ScenarioStep, out: StepOutcome, failures: ExpectFailure[]
   for (const [key, want] of Object.entries(ex.fields ?? {})) {
     const got = r.fields?.[key];
     if (got === undefined) fail(key, String(want), `(${out.call} has no output '${key}'${r.fields ? `; it has ${Object.keys(r.fields).join(', ') || 'none'}` : ''})`);
-    else if (!sameExpectedValue(want, got as string | number | boolean)) fail(key, String(want), String(got));
+    else if (!sameExpectedValue(want, got)) fail(key, String(want), got);
   }
   if (ex.messages) {
     const got = out.messages.map((m) => m.text);

@@ -9,6 +9,7 @@ import { KERNEL_DRIVER } from '../../src/run/driver.js';
 import { runScenario } from '../../src/run/execute.js';
 import { InputError } from '../../src/run/input-error.js';
 import { KERNEL_PRESETS } from '../../src/kernel/version.js';
+import { VM_FAULT_OOM, VM_FAULT_SIGBUS } from '../../src/kernel/vm/fault.js';
 
 const VERSIONS = Object.keys(KERNEL_PRESETS) as (keyof typeof KERNEL_PRESETS)[];
 
@@ -27,7 +28,7 @@ test('V1: vmf_insert_mixed on a VMA without VM_MIXEDMAP is a BUG before v6.10, S
       assert.match(o.fatal!.text, /^kernel BUG at mm\/memory\.c: __vm_insert_mixed: BUG_ON\(!vm_mixed_ok\(vma, pfn\)\)$/, v);
     } else {
       assert.equal(o.fatal, undefined, v);
-      assert.equal(o.steps[1]!.result.fields?.['fault'], 'VM_FAULT_SIGBUS', v);
+      assert.deepEqual(o.steps[1]!.result.fields?.['fault'], { fault: VM_FAULT_SIGBUS }, v);
     }
   }
   assert.deepEqual(VERSIONS.filter((v) => KERNEL_PRESETS[v].vmMixedOkBug), ['6.6', '6.1']);
@@ -57,10 +58,10 @@ test('V3: a TTM fault whose populate fails is VM_FAULT_OOM on 6.1, pr_debug and 
     const o = run(v, steps);
     const f = o.steps[3]!;
     if (KERNEL_PRESETS[v].ttmPopulateFailOom) {
-      assert.equal(f.result.fields?.['fault'], 'VM_FAULT_OOM', v);
+      assert.deepEqual(f.result.fields?.['fault'], { fault: VM_FAULT_OOM }, v);
       assert.ok(!texts(o).some((t) => t.startsWith('[TTM] TTM fault hit')), v);
     } else {
-      assert.equal(f.result.fields?.['fault'], 'VM_FAULT_SIGBUS', v);
+      assert.deepEqual(f.result.fields?.['fault'], { fault: VM_FAULT_SIGBUS }, v);
       assert.ok(f.messages.some((m) => m.text === '[TTM] TTM fault hit -ENOMEM.'), `${v}: ${JSON.stringify(f.messages)}`);
     }
   }

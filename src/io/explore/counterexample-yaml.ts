@@ -7,6 +7,7 @@
 
 import type { Counterexample } from '../../run/explore/explore.js';
 import { INVARIANT_DOCS } from '../../run/explore/invariants.js';
+import { fieldsText } from '../render/out-value.js';
 
 /** A YAML flow scalar: plain when it reads back as the same string, else double-quoted. */
 function scalar(v: string | number | boolean): string {
@@ -33,7 +34,7 @@ export function counterexampleYaml(cx: Counterexample, design: string, vocabName
     if (s.fatal) ex.push('fatal: true');
     else {
       if (s.ret !== undefined) ex.push(`ret: ${s.ret === 'NULL' ? 'null' : /^-?\d+$/.test(s.ret) ? s.ret : scalar(s.ret)}`);
-      for (const [k, v] of Object.entries(s.fields)) ex.push(`${k}: ${scalar(v)}`);
+      for (const [k, v] of Object.entries(fieldsText(s.fields))) ex.push(`${k}: ${scalar(v)}`);
       ex.push(`messages: [${s.messages.map((m) => JSON.stringify(m)).join(', ')}]`);
     }
     lines.push(`    expect: { ${ex.join(', ')} }`);

@@ -1,7 +1,9 @@
 /**
- * Reading `patlab explore --format json` output (format patlab-explore/1)
- * for `patlab compare --explore FILE`: checked field by field, so a file
- * that is not one says so on one line instead of being half read.
+ * `patlab explore --format json` output (format patlab-explore/1): the
+ * designs as written (each counterexample step's outputs as text), and
+ * reading it back for `patlab compare --explore FILE`: checked field by
+ * field, so a file that is not one says so on one line instead of being
+ * half read.
  */
 
 import { InputError } from '../../run/input-error.js';
@@ -9,6 +11,15 @@ import { packagedFile } from '../data/files.js';
 import { citationOf, type ExploreCitation } from '../../run/explore/citation.js';
 import type { DesignExplore } from '../../run/explore/explore.js';
 import { INVARIANTS } from '../../run/explore/invariants.js';
+import { fieldsText } from '../render/out-value.js';
+
+/** The designs as the JSON has them: every counterexample step's typed outputs as their text (io/render/out-value.ts), keys in the order the search made them. */
+export function designsJson(designs: readonly DesignExplore[]): unknown[] {
+  return designs.map((d) => ({
+    ...d,
+    results: d.results.map((x) => (x.counterexample ? { ...x, counterexample: { ...x.counterexample, steps: x.counterexample.steps.map((s) => ({ ...s, fields: fieldsText(s.fields) })) } } : x)),
+  }));
+}
 
 export function readExploreCitation(text: string, file: string): ExploreCitation {
   const fail = (what: string): never => {

@@ -17,6 +17,7 @@ import { runScenario, showRet, type StepOutcome } from '../../run/execute.js';
 import { parsePatMemtypeList } from '../capture/pat-memtype-list.js';
 import { errnoName } from '../../kernel/errno.js';
 import { readBeside, readTextFile } from '../read-file.js';
+import { outText } from '../render/out-value.js';
 import { loadCallTrace } from '../trace/call-trace.js';
 import type { RecordArch } from './abi.js';
 import { parseCallLog, type RecordedCall } from './log.js';
@@ -113,7 +114,8 @@ function kernelRet(c: RecordedCall, step: StepOutcome): { real: string; model: s
   if (c.name.startsWith('vmf_insert')) {
     const bits = Number(r & 0xffffffffn);
     const real = VM_FAULT.filter(([b]) => bits & b).map(([, n]) => n).join('|') || (bits === 0 ? '0' : hex(bits));
-    const model = String(step.result.fields?.['fault'] ?? showRet(step.result) ?? 'void');
+    const fault = step.result.fields?.['fault'];
+    const model = String(fault !== undefined ? outText(fault) : (showRet(step.result) ?? 'void'));
     return { real, model };
   }
   const v = Number(BigInt.asIntN(32, r));

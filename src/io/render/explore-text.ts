@@ -7,6 +7,7 @@
 
 import type { DesignExplore } from '../../run/explore/explore.js';
 import type { InvariantName } from '../../run/explore/invariants.js';
+import { outText } from './out-value.js';
 
 export interface ExploreReport {
   vocabulary: string;
@@ -54,7 +55,7 @@ export function exploreToText(r: ExploreReport): string {
       out.push(`-- ${d.policy}: ${x.invariant} fails at step ${cx.step} of ${cx.steps.length}`);
       cx.steps.forEach((s, i) => {
         const mark = i + 1 === cx.step ? '>' : ' ';
-        const res = s.fatal ? 'fatal' : [s.ret, typeof s.fields['fault'] === 'string' ? s.fields['fault'] : undefined].filter((v) => v !== undefined).join(' ');
+        const res = s.fatal ? 'fatal' : [s.ret, s.fields['fault'] !== undefined ? outText(s.fields['fault']) : undefined].filter((v) => v !== undefined).join(' ');
         out.push(` ${mark} ${String(i + 1).padStart(2)}. ${s.call}(${s.args.map(([k, v]) => `${k}: ${v}`).join(', ')})${s.as ? ` as ${s.as}` : ''}${res ? ` → ${res}` : ''}`);
       });
       out.push(`      ${cx.detail}`);

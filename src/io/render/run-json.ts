@@ -9,6 +9,7 @@ import type { KernelContext } from '../../kernel/context.js';
 import { showRet, type RunOutcome } from '../../run/execute.js';
 
 import { hex } from '../../hw/hex.js';
+import { fieldsText, outText } from './out-value.js';
 
 function handleJson(h: HandleValue): Record<string, unknown> {
   switch (h.kind) {
@@ -34,7 +35,7 @@ export function runToJson(o: RunOutcome<KernelContext>): Record<string, unknown>
       call: s.call,
       args: s.args,
       ret: showRet(s.result) ?? null,
-      fields: s.result.fields ?? {},
+      fields: fieldsText(s.result.fields),
       handle: s.result.handle ? handleJson(s.result.handle) : null,
       messages: s.messages.map((x) => ({ level: x.level, text: x.text })),
     })),
@@ -45,6 +46,6 @@ export function runToJson(o: RunOutcome<KernelContext>): Record<string, unknown>
       directmap: o.final.directmap,
       counters: o.final.counters,
     },
-    failures: o.failures.map((f) => ({ line: f.pos.line, col: f.pos.col, step: f.step ?? null, what: f.what, expected: f.expected, actual: f.actual })),
+    failures: o.failures.map((f) => ({ line: f.pos.line, col: f.pos.col, step: f.step ?? null, what: f.what, expected: f.expected, actual: String(outText(f.actual)) })),
   };
 }

@@ -2,6 +2,7 @@
 
 import type { KernelContext } from '../../kernel/context.js';
 import { showRet, type RunOutcome } from '../../run/execute.js';
+import { outText } from './out-value.js';
 
 export function runToText(o: RunOutcome<KernelContext>): string {
   const out: string[] = [];
@@ -16,7 +17,7 @@ export function runToText(o: RunOutcome<KernelContext>): string {
       .join(', ');
     const ret = showRet(s.result);
     const fields = Object.entries(s.result.fields ?? {})
-      .map(([k, v]) => `${k}=${v}`)
+      .map(([k, v]) => `${k}=${outText(v)}`)
       .join(' ');
     const handle = s.result.handle?.kind === 'pages' ? ` [${s.result.handle.pfns.length} page(s) from pfn 0x${(s.result.handle.pfns[0] ?? 0).toString(16)}]` : '';
     out.push(`[${s.index}] ${s.call}(${args})${ret !== undefined ? ` = ${ret}` : ''}${fields ? `  ${fields}` : ''}${handle}`);
@@ -47,7 +48,7 @@ export function runToText(o: RunOutcome<KernelContext>): string {
   else {
     out.push(`expectations: ${o.failures.length} FAILED`);
     for (const f of o.failures)
-      out.push(`  ${sc.file}:${f.pos.line}:${f.pos.col}: ${f.step ? `step ${f.step} ` : ''}${f.what}: expected ${f.expected}, got ${f.actual}`);
+      out.push(`  ${sc.file}:${f.pos.line}:${f.pos.col}: ${f.step ? `step ${f.step} ` : ''}${f.what}: expected ${f.expected}, got ${outText(f.actual)}`);
   }
   return out.join('\n') + '\n';
 }

@@ -38,6 +38,7 @@ import { parseNumberish } from '../yaml/source.js';
 import { KERNEL_DRIVER } from '../../run/driver.js';
 import { runScenario, showRet } from '../../run/execute.js';
 import { parseArgValue } from '../scenario/parse.js';
+import { fieldsText } from '../render/out-value.js';
 import type { RawArg, Scenario, ScenarioStep } from '../../run/scenario.js';
 import { tokenize, type Token } from './lexer.js';
 import { replayMemtypeTrace, type ReplayOptions } from './memtype-trace.js';
@@ -248,7 +249,7 @@ function runFull(sc: Scenario, between: Between, opts: ReplayOptions): string {
       out.push(`${st.call}: fatal ${o.fatal.what} in ${o.fatal.where}: ${o.fatal.text}`);
       break;
     }
-    const fields = Object.entries(st.result.fields ?? {}).map(([key, v]) => ` ${key}=${/\s/.test(String(v)) ? `"${String(v)}"` : String(v)}`);
+    const fields = Object.entries(fieldsText(st.result.fields)).map(([key, v]) => ` ${key}=${/\s/.test(String(v)) ? `"${String(v)}"` : String(v)}`);
     out.push(`${st.call}: ${showRet(st.result) ?? 'void'}${fields.join('')}`);
     out.push(...(dumps.get(st.index) ?? []));
   }

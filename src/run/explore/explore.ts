@@ -14,7 +14,7 @@
  * reported, whatever the thread count.
  */
 
-import type { HandleValue } from '../../calls/types.js';
+import type { HandleValue, OutFields } from '../../calls/types.js';
 import { cloneKernel, sharedParts } from '../../kernel/clone.js';
 import { bootKernel, type Kernel } from '../../kernel/kernel.js';
 import type { SelectedPolicy } from '../../policy/registry.js';
@@ -44,7 +44,8 @@ export interface ExploreStep {
 /** A step of a counterexample with what it returned under the design. */
 export interface CounterexampleStep extends ExploreStep {
   ret?: string;
-  fields: Record<string, string | number | boolean>;
+  /** The step's outputs, typed (io formats them: io/render/out-value.ts). */
+  fields: OutFields;
   messages: string[];
   fatal?: true;
 }
