@@ -158,6 +158,13 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
     steps.push(out);
     if (st.expect) checkStep(st, out, failures);
   }
+  // An expectation on a step the run never reached is not met: saying nothing would report it as met.
+  if (opts.untilStep === undefined && (fatal || stopped)) {
+    const last = fatal ? fatal.step : stopped!.step - 1;
+    const why = fatal ? `the run ended at step ${fatal.step} (a fatal kernel outcome)` : `the run stopped at step ${stopped!.step} ('${stopped!.handle}' has no value)`;
+    for (const st of sc.steps)
+      if (st.index > last && st.expect) failures.push({ pos: st.expect.pos, step: st.index, what: 'outcome', expected: 'the step runs', actual: `not reached: ${why}` });
+  }
   const checked = sc.expect && opts.untilStep === undefined;
   let final: FinalState | null = opts.lazyFinal && !checked ? null : finalState(k, driver);
   if (checked) checkFinal(sc, k, final!, failures);
