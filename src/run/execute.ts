@@ -290,7 +290,8 @@ function checkStep(st: ScenarioStep, out: StepOutcome, failures: ExpectFailure[]
   if (ex.fatal === true) fail('outcome', 'a fatal kernel outcome', 'the step completed');
   const r = out.result;
   if (ex.ret !== undefined) {
-    const actual = showRet(r) ?? '(no return value)';
+    // A fault handler's insert returns a vm_fault_t, not an errno: point at the output that holds it.
+    const actual = showRet(r) ?? (r.fields?.['fault'] !== undefined ? `(no return value: ${out.call} returns a vm_fault_t; expect fault: instead)` : '(no return value)');
     if (ex.ret === 'ok') {
       if (r.isNull || (r.ret !== undefined && r.ret !== 0)) fail('ret', 'ok', actual);
     } else if (ex.ret === 'null') {

@@ -96,3 +96,16 @@ test('a pfn expected in decimal passes; a wrong mode and a wrong pfn fail, the m
     ],
   );
 });
+
+test('expecting ret of an insert that returns a vm_fault_t says to expect fault: instead; expecting its fault passes', () => {
+  const step = (ex: string): string =>
+    `  - alloc_pages: { gfp: GFP_KERNEL }\n    as: p\n  - mmap: { size: 4096, flags: VM_PFNMAP }\n    as: m\n  - vmf_insert_pfn_prot: { addr: m, pfn: p.0, prot: WC }\n    expect: { ${ex} }\n`;
+  assert.deepEqual(judged(step('fault: VM_FAULT_NOPAGE')).failures, []);
+  const [f, ...more] = judged(step('ret: 0')).failures;
+  assert.equal(more.length, 0);
+  assert.equal(f!.what, 'ret');
+  assert.equal(f!.actual, '(no return value: vmf_insert_pfn_prot returns a vm_fault_t; expect fault: instead)');
+  // A call with neither a return value nor a fault keeps the plain wording.
+  const [g] = judged('  - lookup_memtype: { addr: 0x1000 }\n    expect: { ret: 0 }\n').failures;
+  assert.equal(g!.actual, '(no return value)');
+});
