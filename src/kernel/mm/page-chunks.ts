@@ -19,7 +19,12 @@ const MASK = SIZE - 1;
 
 type Chunk = Uint8Array | Int32Array;
 
-/** The chunked store; `PageBytes` and `PageInts` are its two element kinds, each with its own get/set so each call site sees one typed-array kind. */
+/**
+ * The chunked store; `PageBytes` and `PageInts` are its two element kinds,
+ * each with its own get/set so each call site sees one typed-array kind (one
+ * shared get/set here, reached with both kinds, made 2*10^7 rounds of reading
+ * and writing one of each 1.5x slower: 263-298 against 403-446 ms).
+ */
 export abstract class PageChunks implements PageField {
   protected chunks: Chunk[];
   /** Per chunk: 1 where this array may write the chunk in place (no one else holds it). */
