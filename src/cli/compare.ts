@@ -6,8 +6,7 @@
 
 import { writeTextFile } from '../io/read-file.js';
 import type { Command } from 'commander';
-import { runUnderPolicy, scenarioHeader } from '../run/compare.js';
-import { BootTemplate } from '../run/boot-template.js';
+import { compareScenario } from '../run/compare.js';
 import { DEBATE_SUITE } from '../io/compare/debate-suite.js';
 import { didYouMean } from '../io/did-you-mean.js';
 import { InputError } from '../run/input-error.js';
@@ -86,17 +85,7 @@ export function registerCompare(program: Command): void {
       let results;
       if (threads === 1 || total === 1) {
         let done = 0;
-        results = sources.map((s) => {
-          const template = new BootTemplate(s.scenario.machine);
-          return {
-            ...scenarioHeader(s.scenario),
-            policies: policies.map((p) => {
-              const r = runUnderPolicy(s.scenario, p, { detail, template });
-              progress(++done, total);
-              return r;
-            }),
-          };
-        });
+        results = sources.map((s) => compareScenario(s.scenario, policies, { detail, onResult: () => progress(++done, total) }));
       } else results = await compareParallel(sources.map((s) => s.scenario), policies, threads, { detail, onResult: progress });
       if (shown) process.stderr.write('\r\x1b[K');
       const d = diff ? diffDesigns(results, policies[0]!.name, policies[1]!.name) : null;

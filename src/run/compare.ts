@@ -288,7 +288,15 @@ export function scenarioHeader(sc: Scenario): Omit<ScenarioComparison, 'policies
   return out;
 }
 
-export function compareScenario(sc: Scenario, policies: readonly SelectedPolicy[], opts: CompareOptions = {}): ScenarioComparison {
+/** The scenario under each design, from one boot of its machine (unless `opts` says how to boot); `onResult` after each design. */
+export function compareScenario(sc: Scenario, policies: readonly SelectedPolicy[], opts: CompareOptions & { onResult?: () => void } = {}): ScenarioComparison {
   const o = opts.boot || opts.template ? opts : { ...opts, template: new BootTemplate(sc.machine) };
-  return { ...scenarioHeader(sc), policies: policies.map((p) => runUnderPolicy(sc, p, o)) };
+  return {
+    ...scenarioHeader(sc),
+    policies: policies.map((p) => {
+      const r = runUnderPolicy(sc, p, o);
+      opts.onResult?.();
+      return r;
+    }),
+  };
 }

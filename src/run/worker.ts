@@ -26,9 +26,8 @@ export interface CompareTask {
 
 export type CompareReply = { index: number; result: PolicyResult } | { index: number; error: SerializedError };
 
-const scenarios = new Map<number, Scenario>();
-/** Each scenario's one boot, cloned for every design this worker runs it under. */
-const templates = new Map<number, BootTemplate>();
+/** Each scenario this worker was sent, with its one boot, cloned for every design the worker runs it under. */
+const scenarios = new Map<number, { scenario: Scenario; template: BootTemplate }>();
 
 parentPort!.on('message', (t: CompareTask | null) => {
   if (t === null) {
@@ -36,11 +35,9 @@ parentPort!.on('message', (t: CompareTask | null) => {
     return;
   }
   try {
-    if (t.scenario) {
-      scenarios.set(t.scenarioIndex, t.scenario);
-      templates.set(t.scenarioIndex, new BootTemplate(t.scenario.machine));
-    }
-    const result = runUnderPolicy(scenarios.get(t.scenarioIndex)!, selectPolicies(t.policy)[0]!, { detail: t.detail, template: templates.get(t.scenarioIndex)! });
+    if (t.scenario) scenarios.set(t.scenarioIndex, { scenario: t.scenario, template: new BootTemplate(t.scenario.machine) });
+    const { scenario, template } = scenarios.get(t.scenarioIndex)!;
+    const result = runUnderPolicy(scenario, selectPolicies(t.policy)[0]!, { detail: t.detail, template });
     parentPort!.postMessage({ index: t.index, result } satisfies CompareReply);
   } catch (e) {
     parentPort!.postMessage({ index: t.index, error: serializeError(e) } satisfies CompareReply);
