@@ -215,14 +215,25 @@ export function judgeUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareO
     const boot = opts.boot ?? opts.template?.boot;
     o = runScenario(sc, boot ? { ...KERNEL_DRIVER, boot } : KERNEL_DRIVER, { hooks: p.hooks, stopOnUnboundHandle: true, lazyFinal: true, onStep: (k, step, pure) => rec.observe(k, step, pure) });
   } catch (e) {
-    if (e instanceof CallUnavailableError) return emptyResult(p.name, 'not-applicable', e.detail);
-    // A design can drive the kernel somewhere the model stops ("not modelled:
-    // ..."); that is a result for this design, not a failure of the others.
-    if (e instanceof NotModelledError) return emptyResult(p.name, 'not-modelled', e.what);
+    const r = unrunResult(p, e);
+    if (r) return r;
     throw e;
   }
+  return judgeRun(sc, p, o, rec.finish(), opts);
+}
+
+/** A design's result for a run that could not go on (`e` thrown by a step), or null when `e` is not such an ending. */
+export function unrunResult(p: SelectedPolicy, e: unknown): PolicyResult | null {
+  if (e instanceof CallUnavailableError) return emptyResult(p.name, 'not-applicable', e.detail);
+  // A design can drive the kernel somewhere the model stops ("not modelled:
+  // ..."); that is a result for this design, not a failure of the others.
+  if (e instanceof NotModelledError) return emptyResult(p.name, 'not-modelled', e.what);
+  return null;
+}
+
+/** The judgement of a run of `sc` under design `p`: its outcome `o` and the timeline recorded while it ran. */
+export function judgeRun(sc: Scenario, p: SelectedPolicy, o: RunOutcome<Kernel>, tl: Timeline, opts: CompareOptions = {}): JudgedRun {
   const k = o.kernel;
-  const tl = rec.finish();
   const eff = new EffectiveTypes(k.machine, k.patMsr);
   const errors = failedSteps(o);
   if (o.stopped) {

@@ -109,16 +109,42 @@ export interface RunOptions<K> {
   lazyFinal?: boolean;
 }
 
+/** Boot the scenario's machine and run every step (`opts.untilStep`: up to that step). */
 export function runScenario<K extends KernelContext>(sc: Scenario, driver: KernelDriver<K>, opts: RunOptions<K> = {}): RunOutcome<K> {
   const k = driver.boot(sc.machine, opts.hooks);
   opts.onStep?.(k, 0, false);
-  const handles = new Map<string, HandleValue>();
-  const steps: StepOutcome[] = [];
-  const failures: ExpectFailure[] = [];
-  let fatal: RunOutcome<K>['fatal'];
-  let stopped: RunOutcome<K>['stopped'];
+  const run = new ScenarioRun(sc, driver, opts, k);
   for (const st of sc.steps) {
     if (opts.untilStep !== undefined && st.index > opts.untilStep) break;
+    if (!run.step(st)) break;
+  }
+  return run.finish();
+}
+
+/**
+ * A scenario part way through its run: the kernel, the handles bound so
+ * far and the outcomes of the steps run. `runScenario` drives one from boot;
+ * `patlab explore` resumes one from a copy of an explored state's kernel
+ * and handles, one call further (src/run/explore/explore.ts), so a state's
+ * kernel is the one a run from boot of its whole sequence gives.
+ */
+export class ScenarioRun<K extends KernelContext> {
+  readonly failures: ExpectFailure[] = [];
+  fatal: RunOutcome<K>['fatal'];
+  stopped: RunOutcome<K>['stopped'];
+
+  constructor(
+    readonly sc: Scenario,
+    readonly driver: KernelDriver<K>,
+    readonly opts: RunOptions<K>,
+    readonly k: K,
+    readonly handles = new Map<string, HandleValue>(),
+    readonly steps: StepOutcome[] = [],
+  ) {}
+
+  /** Run step `st`; false when the run cannot go on after it (a fatal kernel outcome, or a stop for an unbound handle). */
+  step(st: ScenarioStep): boolean {
+    const { sc, driver, opts, k, handles, steps, failures } = this;
     const spec = driver.calls.get(st.call)!;
     const why = spec.available?.(k);
     if (why) throw new CallUnavailableError(sc.file, st.pos.line, st.pos.col, `'${st.call}' is not available: ${why}`);
@@ -128,8 +154,8 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
     } catch (e) {
       // Under a design that made an earlier call fail, the scenario cannot go on: a result, not bad input.
       if (!(e instanceof UnboundHandleError) || !opts.stopOnUnboundHandle) throw e;
-      stopped = { step: st.index, call: st.call, handle: e.handle };
-      break;
+      this.stopped = { step: st.index, call: st.call, handle: e.handle };
+      return false;
     }
     const { args, shown } = resolved;
     k.log.step = st.index;
@@ -142,12 +168,12 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
       if (e instanceof ImpossibleRequestError) throw new InputError(sc.file, st.pos.line, st.pos.col, `step ${st.index} (${st.call}): ${e.what}`);
       if (e instanceof NotModelledError && e.where === undefined) throw new NotModelledError(e.what, { file: sc.file, line: st.pos.line, col: st.pos.col });
       if (!(e instanceof KernelFatal)) throw e;
-      fatal = { step: st.index, what: e.what, text: e.text, where: e.where };
+      this.fatal = { step: st.index, what: e.what, text: e.text, where: e.where };
       opts.onStep?.(k, st.index, false);
       steps.push({ index: st.index, call: st.call, args: shown, result: {}, messages: k.log.messages(st.index) });
       if (st.expect && st.expect.fatal !== true)
         failures.push({ pos: st.expect.pos, step: st.index, what: 'outcome', expected: 'the step completes', actual: `${e.what} in ${e.where}` });
-      break;
+      return false;
     }
     if (st.as && result.handle) handles.set(st.as, result.handle);
     opts.onStep?.(k, st.index, spec.pure === true);
@@ -157,22 +183,28 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
     if (spec.pure === true) out.pure = true;
     steps.push(out);
     if (st.expect) checkStep(st, out, failures);
+    return true;
   }
-  // An expectation on a step the run never reached is not met: saying nothing would report it as met.
-  if (opts.untilStep === undefined && (fatal || stopped)) {
-    const last = fatal ? fatal.step : stopped!.step - 1;
-    const why = fatal ? `the run ended at step ${fatal.step} (a fatal kernel outcome)` : `the run stopped at step ${stopped!.step} ('${stopped!.handle}' has no value)`;
-    for (const st of sc.steps)
-      if (st.index > last && st.expect) failures.push({ pos: st.expect.pos, step: st.index, what: 'outcome', expected: 'the step runs', actual: `not reached: ${why}` });
+
+  /** The run's outcome once no step is left to run: unreached expectations, the final state and its expectations. */
+  finish(): RunOutcome<K> {
+    const { sc, driver, opts, k, handles, steps, failures, fatal, stopped } = this;
+    // An expectation on a step the run never reached is not met: saying nothing would report it as met.
+    if (opts.untilStep === undefined && (fatal || stopped)) {
+      const last = fatal ? fatal.step : stopped!.step - 1;
+      const why = fatal ? `the run ended at step ${fatal.step} (a fatal kernel outcome)` : `the run stopped at step ${stopped!.step} ('${stopped!.handle}' has no value)`;
+      for (const st of sc.steps)
+        if (st.index > last && st.expect) failures.push({ pos: st.expect.pos, step: st.index, what: 'outcome', expected: 'the step runs', actual: `not reached: ${why}` });
+    }
+    const checked = sc.expect && opts.untilStep === undefined;
+    let final: FinalState | null = opts.lazyFinal && !checked ? null : finalState(k, driver);
+    if (checked) checkFinal(sc, k, final!, failures);
+    const outcome = { scenario: sc, kernel: k, steps, failures, handles } as Omit<RunOutcome<K>, 'final'> as RunOutcome<K>;
+    Object.defineProperty(outcome, 'final', { enumerable: true, get: () => (final ??= finalState(k, driver)) });
+    if (fatal) outcome.fatal = fatal;
+    if (stopped) outcome.stopped = stopped;
+    return outcome;
   }
-  const checked = sc.expect && opts.untilStep === undefined;
-  let final: FinalState | null = opts.lazyFinal && !checked ? null : finalState(k, driver);
-  if (checked) checkFinal(sc, k, final!, failures);
-  const outcome = { scenario: sc, kernel: k, steps, failures, handles } as Omit<RunOutcome<K>, 'final'> as RunOutcome<K>;
-  Object.defineProperty(outcome, 'final', { enumerable: true, get: () => (final ??= finalState(k, driver)) });
-  if (fatal) outcome.fatal = fatal;
-  if (stopped) outcome.stopped = stopped;
-  return outcome;
 }
 
 /** Bind a step's arguments to values (handles resolved); exported for the trace form (src/io/trace/call-trace.ts). */
