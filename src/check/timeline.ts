@@ -248,15 +248,22 @@ export class TimelineRecorder {
     const dm = k.directMap;
     this.maps.set('direct', dm.map);
     if (dm.highMap) this.maps.set('highmap', dm.highMap);
+    for (const space of this.maps.keys()) {
+      this.history.set(space, new Map<number, number>());
+      this.histories.set(space, new Histories());
+      this.rangeWrites.set(space, []);
+      this.touched.set(space, []);
+    }
+    this.bind();
+  }
+
+  /** Hear the linear maps' writes (`LinearMap.onWrite`), until `finish()`. */
+  private bind(): void {
     for (const [space, m] of this.maps) {
-      const hist = new Map<number, number>();
-      const hs = new Histories();
-      const ranges: { pfn: number; n: number; id: number }[] = [];
-      const touched: number[] = [];
-      this.history.set(space, hist);
-      this.histories.set(space, hs);
-      this.rangeWrites.set(space, ranges);
-      this.touched.set(space, touched);
+      const hist = this.history.get(space)!;
+      const hs = this.histories.get(space)!;
+      const ranges = this.rangeWrites.get(space)!;
+      const touched = this.touched.get(space)!;
       m.onWrite = (pfn, n) => {
         // Before the write: the pfns' bits so far become their first segment.
         if (n === 1) {
@@ -265,6 +272,15 @@ export class TimelineRecorder {
         touched.push(pfn, n);
       };
     }
+  }
+
+  /**
+   * Go on recording after `finish()`: for a copy of this recorder made
+   * together with a copy of its kernel (kernel/clone.ts cloneKernelWith),
+   * which then runs further steps (`patlab explore`'s incremental runs).
+   */
+  resume(): void {
+    this.bind();
   }
 
   /** A pfn first written by a 4 KiB entry inside a leaf written whole earlier inherits that leaf's history. */

@@ -28,10 +28,18 @@ function cloneValue(v: unknown, memo: Memo): unknown {
     return out;
   }
   if (ArrayBuffer.isView(v)) {
-    const buf = cloneBuffer(v.buffer as ArrayBuffer, memo);
-    const Ctor = v.constructor as new (b: ArrayBuffer, off: number, len: number) => ArrayBufferView;
-    const len = v instanceof DataView ? v.byteLength : (v as unknown as { length: number }).length;
-    const out = new Ctor(buf, v.byteOffset, len);
+    const own = memo.get(v.buffer) as ArrayBuffer | undefined;
+    let out: ArrayBufferView;
+    if (own === undefined && !(v instanceof DataView) && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) {
+      // A view of its whole buffer (nearly every one): one native copy; a later view of the same buffer finds the copy's.
+      out = (v as unknown as { slice(): ArrayBufferView }).slice();
+      memo.set(v.buffer, out.buffer);
+    } else {
+      const buf = own ?? cloneBuffer(v.buffer as ArrayBuffer, memo);
+      const Ctor = v.constructor as new (b: ArrayBuffer, off: number, len: number) => ArrayBufferView;
+      const len = v instanceof DataView ? v.byteLength : (v as unknown as { length: number }).length;
+      out = new Ctor(buf, v.byteOffset, len);
+    }
     memo.set(v, out);
     return out;
   }
@@ -95,9 +103,18 @@ export function sharedParts(k: Kernel): ReadonlyMap<object, unknown> {
  * checks each design on each preset), so one boot serves every design.
  */
 export function cloneKernel(k: Kernel, shared: ReadonlyMap<object, unknown> = sharedParts(k), hooks?: Kernel['hooks']): Kernel {
+  return cloneKernelWith(k, undefined, shared, hooks)[0];
+}
+
+/**
+ * `cloneKernel`, together with `extra`: state kept beside the kernel that
+ * refers into it (a run's observer), copied in the same pass so that its
+ * references lead into the clone. `extra` must hold no functions.
+ */
+export function cloneKernelWith<T>(k: Kernel, extra: T, shared: ReadonlyMap<object, unknown> = sharedParts(k), hooks?: Kernel['hooks']): [Kernel, T] {
   const memo: Memo = new Map(shared);
   if (hooks) memo.set(k.hooks, hooks);
   const c = cloneValue(k, memo) as Kernel;
   c.rewire();
-  return c;
+  return [c, cloneValue(extra, memo) as T];
 }

@@ -15,12 +15,13 @@
  */
 
 import type { HandleValue, OutFields } from '../../calls/types.js';
-import { cloneKernel, sharedParts } from '../../kernel/clone.js';
+import { TimelineRecorder } from '../../check/timeline.js';
+import { cloneKernel, cloneKernelWith, sharedParts } from '../../kernel/clone.js';
 import { bootKernel, type Kernel } from '../../kernel/kernel.js';
 import type { SelectedPolicy } from '../../policy/registry.js';
-import { callFailure, judgeUnderPolicy, type JudgedRun } from '../compare.js';
+import { callFailure, judgeRun, judgeUnderPolicy, unrunResult, type JudgedRun } from '../compare.js';
 import { KERNEL_DRIVER } from '../driver.js';
-import { showRet } from '../execute.js';
+import { ScenarioRun, showRet, type RunOutcome } from '../execute.js';
 import type { RawArg, Scenario, ScenarioStep } from '../scenario.js';
 import { fingerprint, type LiveHandle } from './fingerprint.js';
 import { runViolations, teardownResidue, type InvariantName, type Violation } from './invariants.js';
@@ -31,7 +32,16 @@ export interface ExploreOptions {
   /** Stop a design's search after this many distinct states (the result says it was cut). */
   maxStates: number;
   invariants: readonly InvariantName[];
+  /**
+   * Keep the runs of at most this many states of a depth, to run their
+   * successors one call further (default KEEP_RUNS); the others' successors
+   * run from boot. The results are the same either way; only time and memory differ.
+   */
+  keepRuns?: number;
 }
+
+/** About 20 KB each on the small machine (a kernel and a timeline): 20 000 of them stay within half a GiB. */
+export const KEEP_RUNS = 20000;
 
 /** One step of a sequence, as a scenario step and as it is written back. */
 export interface ExploreStep {
@@ -91,6 +101,14 @@ export interface ExploreNode {
   /** Handles made so far, per class (names are CLASS + ordinal). */
   made: Map<string, number>;
   touched: Set<number>;
+  /** The state's run, kept to run its successors one call further instead of from boot (see `keep`). */
+  run?: NodeRun;
+}
+
+/** A state's kernel and the rest of its run: its handles, its steps' outcomes and its timeline recorder. */
+export interface NodeRun {
+  outcome: RunOutcome<Kernel>;
+  rec: TimelineRecorder;
 }
 
 function pfnsOf(v: HandleValue | undefined): number[] {
@@ -156,20 +174,60 @@ export interface ExploreContext {
   available: ReadonlySet<string>;
 }
 
-function judge(ctx: Pick<ExploreContext, 'vocab' | 'policy' | 'template' | 'shared'>, steps: ScenarioStep[]): JudgedRun | null {
-  const j = judgeUnderPolicy(scenarioOf(ctx.vocab, steps), ctx.policy, { detail: false, boot: () => cloneKernel(ctx.template, ctx.shared) });
-  return 'result' in j ? j : null;
+function judge(ctx: Pick<ExploreContext, 'vocab' | 'policy' | 'template' | 'shared'>, steps: ScenarioStep[], keep: boolean): { j: JudgedRun; run?: NodeRun } | null {
+  const sc = scenarioOf(ctx.vocab, steps);
+  if (!keep) {
+    const j = judgeUnderPolicy(sc, ctx.policy, { detail: false, boot: () => cloneKernel(ctx.template, ctx.shared) });
+    return 'result' in j ? { j } : null;
+  }
+  // The same run as judgeUnderPolicy's, with its recorder kept for the state's successors.
+  if (ctx.policy.skips[sc.name]) return null;
+  const rec = new TimelineRecorder();
+  const k = cloneKernel(ctx.template, ctx.shared);
+  rec.observe(k, 0, false);
+  const run = new ScenarioRun(sc, KERNEL_DRIVER, runOptions(ctx, rec), k);
+  return runOn(ctx, sc, run, rec, steps);
+}
+
+function runOptions(ctx: Pick<ExploreContext, 'policy'>, rec: TimelineRecorder): ConstructorParameters<typeof ScenarioRun<Kernel>>[2] {
+  return { hooks: ctx.policy.hooks, stopOnUnboundHandle: true, lazyFinal: true, onStep: (k, step, pure) => rec.observe(k, step, pure) };
+}
+
+/** Run `steps` on `run` and judge it as judgeUnderPolicy does; null when the design or the model cannot run them. */
+function runOn(ctx: Pick<ExploreContext, 'policy'>, sc: Scenario, run: ScenarioRun<Kernel>, rec: TimelineRecorder, steps: readonly ScenarioStep[]): { j: JudgedRun; run: NodeRun } | null {
+  try {
+    for (const st of steps) if (!run.step(st)) break;
+  } catch (e) {
+    if (unrunResult(ctx.policy, e)) return null;
+    throw e;
+  }
+  const outcome = run.finish();
+  return { j: judgeRun(sc, ctx.policy, outcome, rec.finish(), { detail: false }), run: { outcome, rec } };
+}
+
+/**
+ * `parent`'s run one step `st` further, on a copy of its kernel and
+ * recorder: the same kernel and judgement as running the whole sequence
+ * from boot (test/run/explore/explore.test.ts checks both ways agree).
+ */
+function judgeStep(ctx: Pick<ExploreContext, 'vocab' | 'policy' | 'shared'>, parent: NodeRun, steps: ScenarioStep[]): { j: JudgedRun; run: NodeRun } | null {
+  const sc = scenarioOf(ctx.vocab, steps);
+  if (ctx.policy.skips[sc.name]) return null;
+  const [k, rec] = cloneKernelWith(parent.outcome.kernel, parent.rec, ctx.shared);
+  rec.resume();
+  const run = new ScenarioRun(sc, KERNEL_DRIVER, runOptions(ctx, rec), k, new Map(parent.outcome.handles), [...parent.outcome.steps]);
+  return runOn(ctx, sc, run, rec, steps.slice(-1));
 }
 
 /** The booted state of a design, and the context its search runs in. */
 export function exploreContext(vocab: Vocabulary, policy: SelectedPolicy, invariants: readonly InvariantName[]): { ctx: ExploreContext; root: ExploreNode; fingerprint: string } {
   const template = bootKernel(vocab.machine, policy.hooks);
   const shared = sharedParts(template);
-  const boot = judge({ vocab, policy, template, shared }, [])!;
-  const booted = boot.outcome.kernel;
+  const boot = judge({ vocab, policy, template, shared }, [], true)!;
+  const booted = boot.j.outcome.kernel;
   const available = new Set(vocab.calls.map((c) => c.call).filter((name) => (KERNEL_DRIVER.calls.get(name)!.available?.(booted) ?? null) === null));
   const ctx: ExploreContext = { vocab, policy, template, shared, wanted: new Set(invariants), booted, available };
-  return { ctx, root: { steps: [], scenarioSteps: [], live: [], made: new Map(), touched: new Set() }, fingerprint: fingerprint(booted, [], []) };
+  return { ctx, root: { steps: [], scenarioSteps: [], live: [], made: new Map(), touched: new Set(), run: boot.run! }, fingerprint: fingerprint(booted, [], []) };
 }
 
 /** A successor of a state. */
@@ -183,9 +241,11 @@ export function successorsOf(ctx: ExploreContext, n: ExploreNode): Generator<Suc
 /**
  * Run `n`'s sequence plus one call: the child state, the invariants it
  * violates, and whether it can be extended (not after a fatal outcome);
- * null when the model or the design does not cover the call.
+ * null when the model or the design does not cover the call. The call runs
+ * on a copy of `n`'s kernel when `n` kept its run, else the sequence runs
+ * from boot; `keep`: the child keeps its run for its own successors.
  */
-export function childOf(ctx: ExploreContext, n: ExploreNode, s: Successor): { node: ExploreNode; judged: JudgedRun; violations: Violation[]; terminal: boolean } | null {
+export function childOf(ctx: ExploreContext, n: ExploreNode, s: Successor, keep = false): { node: ExploreNode; judged: JudgedRun; violations: Violation[]; terminal: boolean } | null {
   const index = n.steps.length + 1;
   const made = new Map(n.made);
   let as: string | undefined;
@@ -202,8 +262,9 @@ export function childOf(ctx: ExploreContext, n: ExploreNode, s: Successor): { no
   });
   if (as !== undefined && spec.produces) st.as = as;
   const scenarioSteps = [...n.scenarioSteps, st];
-  const j = judge(ctx, scenarioSteps);
-  if (!j) return null;
+  const r = n.run ? judgeStep(ctx, n.run, scenarioSteps) : judge(ctx, scenarioSteps, keep);
+  if (!r) return null;
+  const j = r.j;
   const o = j.outcome;
   const last = o.steps[o.steps.length - 1];
   const ok = last !== undefined && last.index === index && !o.fatal && callFailure(last.result) === undefined;
@@ -241,7 +302,9 @@ export function childOf(ctx: ExploreContext, n: ExploreNode, s: Successor): { no
     const residue = teardownResidue(o.kernel, ctx.booted, touched);
     if (residue) violations.push({ invariant: 'clean-teardown', step: index, detail: residue });
   }
-  return { node: { steps: [...n.steps, step], scenarioSteps, live, made, touched }, judged: j, violations, terminal: o.fatal !== undefined };
+  const node: ExploreNode = { steps: [...n.steps, step], scenarioSteps, live, made, touched };
+  if (keep && r.run && o.fatal === undefined) node.run = r.run;
+  return { node, judged: j, violations, terminal: o.fatal !== undefined };
 }
 
 /** Explore one design breadth first. */
@@ -254,6 +317,8 @@ export function exploreDesign(vocab: Vocabulary, p: SelectedPolicy, opts: Explor
   for (let d = 1; d <= opts.depth && level.length > 0 && !out.cut; d++) {
     const next: ExploreNode[] = [];
     let count = 0;
+    let kept = 0;
+    const keepRuns = d < opts.depth ? (opts.keepRuns ?? KEEP_RUNS) : 0;
     for (const n of level) {
       for (const s of successorsOf(ctx, n)) {
         if (out.states >= opts.maxStates) {
@@ -261,7 +326,7 @@ export function exploreDesign(vocab: Vocabulary, p: SelectedPolicy, opts: Explor
           break;
         }
         out.runs++;
-        const c = childOf(ctx, n, s);
+        const c = childOf(ctx, n, s, kept < keepRuns);
         if (!c) {
           out.pruned++;
           continue;
@@ -277,8 +342,11 @@ export function exploreDesign(vocab: Vocabulary, p: SelectedPolicy, opts: Explor
         seen.add(fp);
         out.states++;
         count++;
+        if (c.node.run) kept++;
         next.push(c.node);
       }
+      // Its successors are done: its run is not needed any more.
+      delete n.run;
       if (out.cut) break;
     }
     out.perDepth.push(count);

@@ -131,6 +131,17 @@ test('explore agrees with a brute force over every sequence up to depth 3: same 
   }
 });
 
+test("running a state's successors one call further on a copy of its kernel gives what running each sequence from boot gives", () => {
+  // keepRuns 0: every sequence runs from boot; 3: a few states of each depth keep their runs, the rest do not (both paths in one search).
+  const vocab = DEFAULT();
+  for (const d of ['baseline', 'insert-honours-prot', 'vm-insert-pages-pgprot', 'ttm-apply-to-page-range', 'ram-in-tree']) {
+    const opts = { depth: 4, maxStates: 1e6, invariants: INVARIANTS };
+    const kept = exploreDesign(vocab, policy(d), opts);
+    assert.deepEqual(exploreDesign(vocab, policy(d), { ...opts, keepRuns: 0 }), kept, d);
+    assert.deepEqual(exploreDesign(vocab, policy(d), { ...opts, keepRuns: 3 }), kept, d);
+  }
+});
+
 test('the search is deterministic and stops at the state budget, saying so', () => {
   const vocab = DEFAULT();
   const a = exploreDesign(vocab, policy('baseline'), { depth: 3, maxStates: 1e6, invariants: INVARIANTS });
