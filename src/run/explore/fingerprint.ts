@@ -14,6 +14,7 @@ import { aliasingMappings, linearMappingsOf } from '../../check/inventory.js';
 import type { HandleValue } from '../../calls/types.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { patMemtypeList } from '../../kernel/pat/memtype-list.js';
+import { TtmPoolType } from '../../kernel/drivers/ttm/pool-type.js';
 
 /** A handle of the explorer's universe as it is now. */
 export interface LiveHandle {
@@ -42,7 +43,11 @@ function valueKey(v: HandleValue | undefined): string {
 /**
  * A stable text of a subsystem's state: objects by own enumerable keys in
  * order, Maps and Sets in insertion order (the kernel model inserts
- * deterministically), functions skipped, shared objects written once.
+ * deterministically), functions skipped, shared objects written once. A TTM
+ * pool type is its blocks in list order: how its ring is laid out (the
+ * capacity, where the head is, what taken slots still hold) changes nothing
+ * it does, and spelling out a device's 44 mostly empty types was most of a
+ * TTM state's fingerprint.
  */
 export function stateKey(v: unknown, seen = new Map<object, number>(), out: string[] = []): string[] {
   if (v === null || v === undefined) out.push(String(v));
@@ -55,7 +60,8 @@ export function stateKey(v: unknown, seen = new Map<object, number>(), out: stri
       return out;
     }
     seen.set(v, seen.size);
-    if (ArrayBuffer.isView(v)) out.push(`[${Array.prototype.join.call(v, ',')}]`);
+    if (v instanceof TtmPoolType) out.push(`P${v.list().join(',')}`);
+    else if (ArrayBuffer.isView(v)) out.push(`[${Array.prototype.join.call(v, ',')}]`);
     else if (v instanceof Map) {
       out.push('M{');
       for (const [a, b] of v) {

@@ -10,8 +10,12 @@
 
 import type { TtmCaching } from './caching.js';
 
+/** The ring of a type that never held a block: shared by all of them (frozen, so kernel clones share it too). */
+const EMPTY = Object.freeze(new Int32Array(0)) as Int32Array;
+
 export class TtmPoolType {
-  private buf = new Int32Array(16);
+  // Most types of a device never hold a block: their ring is allocated on the first push.
+  private buf: Int32Array = EMPTY;
   private head = 0;
   private len = 0;
 
@@ -37,7 +41,7 @@ export class TtmPoolType {
   /** list_lru_add: append a block at the tail. */
   push(pfn: number): void {
     if (this.len === this.buf.length) {
-      const nb = new Int32Array(this.buf.length * 2);
+      const nb = new Int32Array(Math.max(16, this.buf.length * 2));
       for (let i = 0; i < this.len; i++) nb[i] = this.buf[(this.head + i) % this.buf.length]!;
       this.buf = nb;
       this.head = 0;
