@@ -12,7 +12,7 @@ import type { KernelLog } from './events.js';
 import type { KernelHooks } from './hooks.js';
 import type { Subsystems } from './subsystems.js';
 import type { Task } from './task.js';
-import type { MachineSpec } from './machine.js';
+import type { E820Entry, MachineSpec } from './machine.js';
 import type { CpaCounters } from './mm/counters.js';
 import type { SystemRam } from './mm/system-ram.js';
 import type { Memtype, MtrrTypeLookup } from './pat/memtype.js';
@@ -94,6 +94,8 @@ export interface ZoneLayout {
 
 export interface KernelContext {
   readonly machine: MachineSpec;
+  /** `e820_table`: the firmware's map as the kernel keeps it (kernel/setup/e820-table.ts); boot and later checks read this, not `machine.e820`. */
+  readonly e820: readonly E820Entry[];
   readonly flags: KernelFlags;
   readonly log: KernelLog;
   readonly counters: CpaCounters;

@@ -22,7 +22,7 @@ import type { CacheMode } from '../hw/cache-mode.js';
 import type { CacheModeTables } from '../hw/pte.js';
 import type { VirtualLayout } from './context.js';
 import { KernelLog } from './events.js';
-import type { MachineSpec } from './machine.js';
+import type { E820Entry, MachineSpec } from './machine.js';
 import { newCpaCounters, type CpaCounters } from './mm/counters.js';
 import type { DirectMap } from './mm/direct-map.js';
 import { Highmem } from './mm/highmem.js';
@@ -37,6 +37,7 @@ import type { Memtype, MtrrTypeLookup } from './pat/memtype.js';
 import { memtypeKernelMapSync } from './pat/memtype-sync.js';
 import { cacheInit } from './setup/cache-init.js';
 import { setupMemory } from './setup/e820.js';
+import { e820Table } from './setup/e820-table.js';
 import { initMemMapping } from './setup/init-mem-mapping.js';
 import { restInit } from './setup/initcalls.js';
 import { MODULES_END_64, MODULES_VADDR_64, virtualLayout } from './setup/layout.js';
@@ -74,6 +75,7 @@ export class Kernel implements MmContext {
   readonly maxPfn: number;
   readonly maxLowPfn: number;
   readonly highMemoryPfn: number;
+  readonly e820: readonly E820Entry[];
   /** Boot messages in order (also in the log at step 0). */
   readonly bootMessages: string[] = [];
 
@@ -85,8 +87,11 @@ export class Kernel implements MmContext {
     this.flags = kernelFlags(m.kernel);
     this.is64 = m.arch === 'x86-64';
 
-    // setup_arch(): e820, System RAM, memblock, max_pfn / max_low_pfn.
-    const mem = setupMemory(m);
+    // setup_arch(): e820__memory_setup() (and its SETUP_E820_EXT part), then System RAM, memblock, max_pfn / max_low_pfn.
+    const e820 = e820Table(m.e820, m.config.nodesShift);
+    this.e820 = e820.table;
+    for (const line of e820.errors) this.log.emit('err', line);
+    const mem = setupMemory(m, this.e820);
     this.systemRam = mem.systemRam;
     this.memblock = mem.memblock;
     this.maxPfn = mem.maxPfn;

@@ -104,6 +104,8 @@ export interface KernelConfig {
   debugVirtual: boolean;
   /** CONFIG_BPF_JIT_DEFAULT_ON: the boot-time BPF filter is JIT-compiled (x86-64 default; kernel/setup/bpf-jit.ts). */
   bpfJitDefaultOn: boolean;
+  /** CONFIG_NODES_SHIFT, 0 without CONFIG_NUMA: sizes the kernel's e820 table (E820_MAX_ENTRIES, kernel/setup/e820-table.ts). Debian: 10 on amd64, 0 (no NUMA) on 686-pae. */
+  nodesShift: number;
 }
 
 export interface BootOptions {

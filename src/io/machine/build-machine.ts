@@ -66,6 +66,7 @@ function buildConfig(c: BuildContext, raw: Raw, arch: Arch): KernelConfig {
     debugFs: b('debug_fs', true),
     debugVirtual: b('debug_virtual', false),
     bpfJitDefaultOn: b('bpf_jit_default_on', arch === 'x86-64'),
+    nodesShift: (o['nodes_shift'] as number | undefined) ?? (arch === 'x86-64' ? 10 : 0),
   };
   if (cfg.highmem && arch === 'x86-64') c.fail('/config/highmem', 'config.highmem: CONFIG_HIGHMEM exists only on x86-32');
   return cfg;

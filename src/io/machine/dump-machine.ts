@@ -90,6 +90,7 @@ export function dumpMachine(m: MachineSpec): string {
       debug_fs: m.config.debugFs,
       debug_virtual: m.config.debugVirtual,
       bpf_jit_default_on: m.config.bpfJitDefaultOn,
+      nodes_shift: m.config.nodesShift,
     },
     boot,
     fragmentation: { level: m.fragmentation.level, seed: m.fragmentation.seed },

@@ -66,6 +66,7 @@ export const MACHINE_SCHEMA = {
         debug_fs: { type: 'boolean' },
         debug_virtual: { type: 'boolean' },
         bpf_jit_default_on: { type: 'boolean' },
+        nodes_shift: { type: 'integer', minimum: 0, maximum: 10, description: 'CONFIG_NODES_SHIFT (0: no CONFIG_NUMA); default 10 on x86-64, 0 on x86-32 (Debian). Sizes the e820 table: 128 + 3 << nodes_shift entries.' },
       },
     },
     boot: { type: 'array', items: { enum: [...BOOT_OPTIONS] }, description: 'Kernel command-line options.' },

@@ -72,7 +72,7 @@ function rangeHasUnreservedRam(k: MmContext, phys: number, last: number): boolea
  */
 function iomemMapSanityCheck(k: MmContext, addr: number, last: number): boolean {
   type Res = { start: number; end: number; name: string; prefetchable?: boolean; children?: readonly Res[] };
-  const reserved: Res[] = k.machine.e820.filter((e) => e.type === 'reserved').map((e) => ({ start: e.start, end: e.end, name: 'Reserved' }));
+  const reserved: Res[] = k.e820.filter((e) => e.type === 'reserved').map((e) => ({ start: e.start, end: e.end, name: 'Reserved' }));
   const top = [...(k.machine.iomem as readonly Res[]), ...reserved].sort((a, b) => a.start - b.start);
   const pfn = (v: number): number => Math.floor(v / PAGE_SIZE);
   const visit = (list: readonly Res[]): Res | null => {

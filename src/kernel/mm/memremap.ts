@@ -44,7 +44,7 @@ export function regionIntersectsRam(k: MmContext, start: number, size: number): 
   if (!ram) return 'disjoint';
   const overlaps = (s: number, e: number): boolean => s <= last && start < e;
   const other =
-    k.machine.iomem.some((r) => overlaps(r.start, r.end)) || k.machine.e820.some((e) => e.type !== 'usable' && overlaps(e.start, e.end));
+    k.machine.iomem.some((r) => overlaps(r.start, r.end)) || k.e820.some((e) => e.type !== 'usable' && overlaps(e.start, e.end));
   return other ? 'mixed' : 'intersects';
 }
 

@@ -108,8 +108,8 @@ const MEMMAP_PFNS_PER_SECTION = (SECTION_PFNS * 64) / 4096;
  * (model choice above), allocated from the page allocator, or null when that
  * is not free memory (then the pack is one order-9 block).
  */
-function pcpuFreedBlock(k: MmContext & { machine: { e820: readonly { start: number; end: number; type: string }[] } }): number | null {
-  const ram = k.machine.e820.filter((e) => e.type === 'usable').map((e) => ({ s: Math.ceil(e.start / 4096), e: Math.floor(e.end / 4096) }));
+function pcpuFreedBlock(k: MmContext): number | null {
+  const ram = k.e820.filter((e) => e.type === 'usable').map((e) => ({ s: Math.ceil(e.start / 4096), e: Math.floor(e.end / 4096) }));
   if (ram.length === 0) return null;
   const sections = new Set<number>();
   for (const r of ram) for (let x = Math.floor(r.s / SECTION_PFNS); x * SECTION_PFNS < r.e; x++) sections.add(x);

@@ -63,16 +63,16 @@ function memblockAdd(rs: readonly ByteRange[]): ByteRange[] {
   return out;
 }
 
-/** The memory part of setup_arch() for machine `m`, in the kernel's order. */
-export function setupMemory(m: MachineSpec): BootMemory {
+/** The memory part of setup_arch() for machine `m` whose e820 table the kernel keeps as `e820` (e820-table.ts), in the kernel's order. */
+export function setupMemory(m: MachineSpec, e820: readonly E820Entry[]): BootMemory {
   const is64 = m.arch === 'x86-64';
-  const usable = trimBiosRange(m.e820);
+  const usable = trimBiosRange(e820);
   // e820__reserve_resources(): one "System RAM" resource per usable range.
   const systemRam = new SystemRam(usable.map((r) => ({ start: r.start, endIncl: r.end - 1 })));
   const memBytes = memblockAdd(usable);
 
   // max_pfn, max_low_pfn (x86-32: MAXMEM; without CONFIG_HIGHMEM max_pfn is cut there).
-  let maxPfn = endOfRamPfn(m.e820, m.arch);
+  let maxPfn = endOfRamPfn(e820, m.arch);
   let maxLowPfn = maxPfn;
   if (!is64) {
     maxLowPfn = m.maxLowPfn ?? findLowPfnRange(maxPfn, m.arch, m.config.highmem);

@@ -80,6 +80,7 @@ export function mkMachine(o: MachineOpts): MachineSpec {
       debugFs: true,
       debugVirtual: o.debugVirtual ?? false,
       bpfJitDefaultOn: o.bpfJitDefaultOn ?? arch === 'x86-64',
+      nodesShift: arch === 'x86-64' ? 10 : 0,
     },
     boot: { nopat: o.nopat ?? false, debugpat: false, nogbpages: o.nogbpages ?? false, debugPagealloc: o.debugPagealloc ?? false, mtrrDebug: false },
     kernel: o.kernel ?? 'mainline',
