@@ -55,6 +55,8 @@ export interface Dmesg {
   e820: { start: number; end: number; type: E820Type; line: number }[];
   /** `user-defined physical RAM map:` (`user: ` lines, after `mem=`/`memmap=`): the map the kernel uses. */
   e820User: { start: number; end: number; type: E820Type; line: number }[];
+  /** `extended physical RAM map:` (`extended: ` lines): an EFI boot's map of more than 128 entries, the zeropage's and SETUP_E820_EXT's together (`e820__memory_setup_extended()`). */
+  e820Extended: { start: number; end: number; type: E820Type; line: number }[];
   /** The exact `x86/PAT: Configuration [0-7]: ...` line (trailing spaces kept). */
   patConfig: string | null;
   /** Every `x86/PAT:` line, in order. */
@@ -118,6 +120,7 @@ export function parseDmesg(text: string, file: string): Parsed<Dmesg> {
     commandLine: null,
     e820: [],
     e820User: [],
+    e820Extended: [],
     patConfig: null,
     patLines: [],
     mtrr: { defType: null, fixedEnabled: null, fixed: [], variableEnabled: null, variable: [], tom2: null, mapBuiltFromVariable: null, map: [], notes: [] },
@@ -173,12 +176,12 @@ export function parseDmesg(text: string, file: string): Parsed<Dmesg> {
       if ((m = /^Linux version (\S+) /.exec(t))) d.banner = { release: m[1]!, text: t };
       else if (t.startsWith('Linux version')) bad(l.n, t, 'bad kernel banner (expected "Linux version RELEASE (...")');
       else if ((m = /^Command line: ?(.*)$/.exec(t))) d.commandLine = m[1]!;
-      else if (t.startsWith('BIOS-e820:') || t.startsWith('user: [mem')) {
-        // e820__print_table(): "BIOS-e820" for the firmware's map, "user" for the one mem=/memmap= made.
-        m = /^(BIOS-e820|user): \[mem 0x([0-9a-f]{16})-0x([0-9a-f]{16})\] (.+)$/.exec(t);
+      else if (t.startsWith('BIOS-e820:') || t.startsWith('user: [mem') || t.startsWith('extended: [mem')) {
+        // e820__print_table(): "BIOS-e820" for the firmware's map, "extended" once SETUP_E820_EXT's entries joined it, "user" for the one mem=/memmap= made.
+        m = /^(BIOS-e820|user|extended): \[mem 0x([0-9a-f]{16})-0x([0-9a-f]{16})\] (.+)$/.exec(t);
         const type = m ? e820TypeOf(m[4]!) : undefined;
         if (!m || type === undefined) bad(l.n, t, `bad e820 line (expected "BIOS-e820: [mem 0x%016x-0x%016x] TYPE", TYPE one of ${Object.keys(E820_TYPES).join(', ')}, persistent (type N), type N)`);
-        else (m[1] === 'user' ? d.e820User : d.e820).push({ start: hx(m[2]!), end: hx(m[3]!) + 1, type, line: l.n });
+        else (m[1] === 'user' ? d.e820User : m[1] === 'extended' ? d.e820Extended : d.e820).push({ start: hx(m[2]!), end: hx(m[3]!) + 1, type, line: l.n });
       } else if (t.startsWith('x86/PAT:')) {
         d.patLines.push(t);
         if (t.startsWith('x86/PAT: Configuration')) {

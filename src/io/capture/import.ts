@@ -8,7 +8,8 @@
  * - arch, kernel version: `uname.txt`, else the dmesg banner;
  * - CPU: `cpuinfo.txt` (vendor, family, model, flags, address sizes,
  *   clflush size), CPU count from dmesg (`smp: Brought up`), else `qemu.txt` `-smp`;
- * - e820: dmesg `BIOS-e820:` lines, or the `user:` map when mem=/memmap= made one;
+ * - e820: dmesg `BIOS-e820:` lines, or the `extended:` map an EFI boot with more than 128 entries
+ *   prints, or the `user:` map when mem=/memmap= made one;
  * - MTRRs: `/proc/mtrr` (enabled variable ranges) and, when printed, dmesg's
  *   MTRR state (default type, fixed ranges, VCNT, TOM2); no `mtrr` flag in
  *   cpuinfo = no MTRRs;
@@ -190,7 +191,7 @@ function mtrrOf(b: Bundle, hasMtrr: boolean, notes: string[]): Raw | null {
 function originsOf(dir: string, b: Bundle): Record<string, { file: string; line: number }> {
   const at = (name: string, line = 1): { file: string; line: number } => ({ file: join(dir, name), line });
   const o: Record<string, { file: string; line: number }> = {};
-  const e820 = b.dmesg?.e820User[0] ?? b.dmesg?.e820[0];
+  const e820 = b.dmesg?.e820User[0] ?? b.dmesg?.e820Extended[0] ?? b.dmesg?.e820[0];
   o['e820'] = e820 !== undefined ? at('dmesg.txt', e820.line) : at('proc-iomem.txt');
   if (b.dmesg?.zoneRangesLine != null) o['max_low_pfn'] = at('dmesg.txt', b.dmesg.zoneRangesLine);
   o['mtrr'] = b.procMtrr !== undefined ? at('proc-mtrr.txt') : at('dmesg.txt');
@@ -278,8 +279,10 @@ export function importBundle(dir: string): ImportResult {
 
   // e820
   const user = b.dmesg?.e820User ?? [];
+  const extended = b.dmesg?.e820Extended ?? [];
   if (user.length > 0) notes.push('e820: the user-defined map (mem=/memmap=) printed in dmesg replaces the BIOS one');
-  const e820 = user.length > 0 ? user : (b.dmesg?.e820 ?? []);
+  else if (extended.length > 0) notes.push('e820: the extended map (the BIOS one with the EFI boot\'s SETUP_E820_EXT entries) printed in dmesg replaces the BIOS one');
+  const e820 = user.length > 0 ? user : extended.length > 0 ? extended : (b.dmesg?.e820 ?? []);
   if (e820.length > 0) raw['e820'] = e820.map((e) => ({ start: hex(e.start), end: hex(e.end), type: e.type }));
   else if (b.iomem !== undefined && !b.iomem.zeroed) {
     raw['e820'] = b.iomem.roots

@@ -86,6 +86,19 @@ test('dmesg: mem=/memmap= print a user-defined map after the BIOS one; the impor
   assert.deepEqual(r.value.e820User[1], { start: 0x100000, end: 0x20000000, type: 'usable', line: 6 });
 });
 
+test('dmesg: an EFI boot of more than 128 entries prints the extended map after the BIOS one; it is the whole table', () => {
+  const text = [
+    '[    0.0] BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
+    '[    0.0] extended physical RAM map:',
+    '[    0.0] extended: [mem 0x0000000000000000-0x000000000009fbff] usable',
+    '[    0.0] extended: [mem 0x0000000100000000-0x00000001001fffff] reserved',
+  ].join('\n');
+  const r = parseDmesg(text, 'dmesg.txt');
+  assert.deepEqual(r.issues, []);
+  assert.equal(r.value.e820.length, 1);
+  assert.deepEqual(r.value.e820Extended[1], { start: 0x100000000, end: 0x100200000, type: 'reserved', line: 4 });
+});
+
 test('dmesg: MMCONFIG regions in use; "not using MMCONFIG" drops those before it', () => {
   const line = '[    0.0] PCI: MMCONFIG for domain 0000 [bus 00-ff] at [mem 0xb0000000-0xbfffffff] (base 0xb0000000)';
   let r = parseDmesg([line, '[    0.0] PCI: MMCONFIG at [mem 0xb0000000-0xbfffffff] reserved as E820 entry'].join('\n'), 'd');
