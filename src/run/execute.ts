@@ -6,7 +6,7 @@
 
 import { sameExpectedValue } from './expect-value.js';
 import { cattrName } from '../hw/cache-mode.js';
-import type { CallResult, CallSpec, HandleValue, Args, OutValue } from '../calls/types.js';
+import type { ArgSpec, CallResult, CallSpec, HandleValue, Args, OutValue } from '../calls/types.js';
 import type { KernelContext } from '../kernel/context.js';
 import { errnoName } from '../kernel/errno.js';
 import { KernelFatal } from '../kernel/fatal.js';
@@ -229,7 +229,7 @@ export function resolveArgs<K extends KernelContext>(
       throw new UnboundHandleError(sc.file, pos.line, pos.col, `handle '${raw.name}' has no value: the step that names it did not return one`, raw.name);
     const v = resolveOne(raw, a.kind, handles, fail, (pfn) => driver.pageAddress(k, pfn));
     args[a.name] = v;
-    shown[a.name] = showArg(raw, v, a.kind);
+    shown[a.name] = showArg(raw, v, a);
   }
   return { args, shown };
 }
@@ -295,7 +295,9 @@ function resolveOne(
   }
 }
 
-function showArg(raw: RawArg, v: Args[string], kind: string): string {
+/** An argument as the run echoes it: a handle by name, a mode by its name, a set of flags by the flags' names (`VM_PFNMAP|VM_IO`), a number in hex. */
+function showArg(raw: RawArg, v: Args[string], spec: ArgSpec): string {
+  const kind = spec.kind;
   if (raw.t === 'ref') {
     const base = raw.name + (raw.index !== undefined ? `[${raw.index}]` : '') + (raw.offset ? `+${hex(raw.offset)}` : '');
     return Array.isArray(v) && kind === 'pages' ? `${base} (${v.length} pages)` : base;
@@ -303,8 +305,23 @@ function showArg(raw: RawArg, v: Args[string], kind: string): string {
   if (raw.t === 'mode') return cattrName(raw.v);
   if (raw.t === 'gfp') return raw.v;
   if (raw.t === 'list') return `[${raw.v.map(hex).join(', ')}]`;
+  if (raw.t === 'num' && kind === 'flags' && spec.flags) return flagNames(raw.v, spec.flags);
   if (raw.t === 'num') return kind === 'count' ? String(raw.v) : hex(raw.v);
   return String(raw.v);
+}
+
+/** The names of the flags set in `v`, in the order the call declares them, then any bits no name covers in hex; `0` for none. */
+function flagNames(v: number, names: Readonly<Record<string, number>>): string {
+  if (v === 0) return '0';
+  const out: string[] = [];
+  let rest = v;
+  for (const [name, bit] of Object.entries(names))
+    if (bit !== 0 && (v & bit) === bit) {
+      out.push(name);
+      rest &= ~bit;
+    }
+  if (rest !== 0) out.push(hex(rest));
+  return out.join('|');
 }
 
 /** How a result's return value reads: `0`, `-EBUSY`, `NULL`, `ok`. */
