@@ -47,23 +47,34 @@ export function fsReason(e: unknown): string {
   }
 }
 
-/** Read up to `limit` + 1 bytes of an open descriptor (retrying a non-blocking descriptor that has nothing yet). */
-function readAll(fd: number, name: string, limit: number): string {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const wait = new Int32Array(new SharedArrayBuffer(4));
+/** Sleeps a few ms between reads of a non-blocking descriptor that has nothing yet. */
+const WAIT = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Read into `buf` from the descriptor's position: the byte count, 0 at the end. A non-blocking
+ * descriptor (standard input may be one) that has nothing yet is waited for and read again.
+ */
+export function readChunk(fd: number, buf: Buffer, name: string): number {
   for (;;) {
-    const buf = Buffer.allocUnsafe(Math.min(MIB, limit + 1 - total));
-    let n: number;
     try {
-      n = readSync(fd, buf, 0, buf.length, null);
+      return readSync(fd, buf, 0, buf.length, null);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
-        Atomics.wait(wait, 0, 0, 5);
+        Atomics.wait(WAIT, 0, 0, 5);
         continue;
       }
       throw new InputError(name, 1, 1, `${fsReason(e)}: expected a readable file`);
     }
+  }
+}
+
+/** Read up to `limit` + 1 bytes of an open descriptor. */
+function readAll(fd: number, name: string, limit: number): string {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(Math.min(MIB, limit + 1 - total));
+    const n = readChunk(fd, buf, name);
     if (n === 0) break;
     chunks.push(buf.subarray(0, n));
     total += n;
@@ -72,13 +83,20 @@ function readAll(fd: number, name: string, limit: number): string {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** An open input: the descriptor and the name messages give it. */
+export interface InputFile {
+  fd: number;
+  name: string;
+  /** Bytes, for a regular file; undefined for standard input. */
+  size?: number;
+}
+
 /**
- * The text of `path` (`-`: standard input, named `<stdin>`). Throws
- * InputError at 1:1 of the file for anything that is not a readable regular
- * file of at most `limit` bytes.
+ * Open `path` for reading (`-`: standard input, named `<stdin>`, not to be closed). Throws
+ * InputError at 1:1 of the file for anything that is not a readable regular file.
  */
-export function readTextFile(path: string, limit = READ_LIMIT): { text: string; name: string } {
-  if (path === '-') return { text: readAll(0, '<stdin>', limit), name: '<stdin>' };
+export function openInputFile(path: string): InputFile {
+  if (path === '-') return { fd: 0, name: '<stdin>' };
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; the check below refuses it.
@@ -89,10 +107,30 @@ export function readTextFile(path: string, limit = READ_LIMIT): { text: string; 
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new InputError(path, 1, 1, `is ${kindOf(st)}: expected a regular file`);
-    if (st.size > limit) throw new InputError(path, 1, 1, `is ${st.size} bytes, larger than the ${limit / MIB} MiB input limit`);
-    return { text: readAll(fd, path, limit), name: path };
-  } finally {
+    return { fd, name: path, size: st.size };
+  } catch (e) {
     closeSync(fd);
+    throw e;
+  }
+}
+
+/** Close what openInputFile opened (standard input stays open). */
+export function closeInputFile(f: InputFile): void {
+  if (f.fd !== 0) closeSync(f.fd);
+}
+
+/**
+ * The text of `path` (`-`: standard input, named `<stdin>`). Throws
+ * InputError at 1:1 of the file for anything that is not a readable regular
+ * file of at most `limit` bytes.
+ */
+export function readTextFile(path: string, limit = READ_LIMIT): { text: string; name: string } {
+  const f = openInputFile(path);
+  try {
+    if (f.size !== undefined && f.size > limit) throw new InputError(path, 1, 1, `is ${f.size} bytes, larger than the ${limit / MIB} MiB input limit`);
+    return { text: readAll(f.fd, f.name, limit), name: f.name };
+  } finally {
+    closeInputFile(f);
   }
 }
 
@@ -107,14 +145,19 @@ export function notADirectory(path: string): string | null {
   return st.isDirectory() ? null : `is ${kindOf(st)}`;
 }
 
+/** A failed write of an output file as an InputError on that path (a missing folder, a directory, ...), not a raw fs error. */
+export function outputError(path: string, e: unknown): InputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? `folder ${dirname(path)} does not exist` : code === 'EISDIR' ? 'is a directory' : fsReason(e);
+  return new InputError(path, 1, 1, `cannot write the output: ${why}`);
+}
+
 /** Write an output file (`-o`): a missing folder or an unwritable path is an InputError on that path, not a raw fs error. */
 export function writeTextFile(path: string, text: string): void {
   try {
     writeFileSync(path, text);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? `folder ${dirname(path)} does not exist` : code === 'EISDIR' ? 'is a directory' : fsReason(e);
-    throw new InputError(path, 1, 1, `cannot write the output: ${why}`);
+    throw outputError(path, e);
   }
 }
 
