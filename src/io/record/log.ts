@@ -7,11 +7,14 @@
  *     insmod-161  [000] .....  10.962: set_pages_array_wc: (set_pages_array_wc+0x0/0x20) pages=0xf784a28c ...
  *     insmod-161  [000] .....  10.973: set_pages_array_wc__ret: (probe_step+0xc5/0x3b8 [patprobe] <- set_pages_array_wc) ret=0x0
  *
- * Read line by line, so a log of millions of lines costs memory in proportion
- * to its calls, not its text twice.
+ * Streamed: each outermost call is handed on as soon as it has returned and
+ * every call entered before it has too, so memory is that of the calls still
+ * open (and of those entered after the oldest open one), not of the log.
  */
 
 import { InputError } from '../../run/input-error.js';
+import { LineSplitter, readLines, type LinesRead } from '../read-lines.js';
+import { CallArgs, wordValue } from './call-args.js';
 
 export interface RecordedCall {
   name: string;
@@ -22,7 +25,7 @@ export interface RecordedCall {
   /** Seconds, as the trace prints them. */
   ts: string;
   /** Fetched arguments; an i386 `X_hi` word is joined into `X`. */
-  args: Map<string, bigint>;
+  args: CallArgs;
   /** The return value (`ret`, with `ret_hi` on i386), or undefined when the log holds no return. */
   ret?: bigint;
   children: RecordedCall[];
@@ -37,87 +40,227 @@ export interface CallLog {
   counts: Map<string, number>;
 }
 
-const LINE = /^\s*(.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:\S+\s+)?(\d+\.\d+): (\w+): \(([^)]*)\)(.*)$/;
-const FIELD = /\s+(\w+)=("(?:[^"\\]|\\.)*"|\S*)/g;
+/** What reading a log counted; its outermost calls went to the reader's callback. */
+export interface CallLogSummary {
+  /** The log's name in messages. */
+  name: string;
+  /** Every call, nested ones included. */
+  total: number;
+  /** Calls per function name, in the order each was first entered. */
+  counts: Map<string, number>;
+}
 
-/** Parse a call log; a line that is not a trace line is `FILE:LINE:COL: expected ...`. */
-export function parseCallLog(text: string, file: string): CallLog {
-  const calls: RecordedCall[] = [];
-  const counts = new Map<string, number>();
-  const open = new Map<number, RecordedCall[]>();
-  let total = 0;
-  let lineNo = 0;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const raw = text.slice(start, end).replace(/\r$/, '');
-    start = end + 1;
-    lineNo++;
-    if (raw.trim() === '' || raw.startsWith('#')) continue;
+/** Called with each outermost call, complete (its return and the calls it made), in the order they were entered. */
+export type OnCall = (c: RecordedCall) => void;
+
+/** COMM-PID, an optional (TGID), [CPU], the flags, SECONDS: EVENT: (WHERE) and the fields: comm, pid, seconds, event, fields captured. */
+const LINE = /^\s*(.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[\d+\]\s+(?:\S+\s+)?(\d+\.\d+): (\w+): \([^)]*\)(.*)$/;
+const FIELD = /\s+(\w+)=("(?:[^"\\]|\\.)*"|\S*)/g;
+const NUMBER = /^(0x[0-9a-fA-F]+|-?\d+)$/;
+const NON_SPACE = /\S/;
+const NON_SPACE_G = /\S/g;
+/** The line being read's field names and values, the first readFields' count of them (reused: a log has millions of lines). */
+const KEYS: string[] = [];
+const VALS: string[] = [];
+/** Whether one of them is an i386 high word (`NAME_hi`): x86-64's never are. */
+let HAS_HI = false;
+
+/**
+ * The NAME=VALUE fields after an event's location into KEYS and VALUES, a name seen twice
+ * keeping its first place and its last value: how many; or, when text other than white space
+ * is left after the last field, -(its offset) - 1.
+ */
+function readFields(rest: string): number {
+  let n = 0;
+  HAS_HI = false;
+  let fm: RegExpExecArray | null;
+  FIELD.lastIndex = 0;
+  let consumed = 0;
+  while ((fm = FIELD.exec(rest)) !== null) {
+    const at = fieldIndex(n, fm[1]!);
+    if (at < 0) {
+      KEYS[n] = fm[1]!;
+      VALS[n++] = fm[2]!;
+      if (fm[1]!.endsWith('_hi')) HAS_HI = true;
+    } else VALS[at] = fm[2]!;
+    consumed = FIELD.lastIndex;
+  }
+  NON_SPACE_G.lastIndex = consumed;
+  return NON_SPACE_G.test(rest) ? -consumed - 1 : n;
+}
+
+/** Where field `name` is among the first `n` read, or -1. */
+function fieldIndex(n: number, name: string): number {
+  for (let i = 0; i < n; i++) if (KEYS[i] === name) return i;
+  return -1;
+}
+
+/** A `comm="..."` value without its quotes (the first and last, where they are). */
+function unquote(v: string): string {
+  const from = v.startsWith('"') ? 1 : 0;
+  const to = v.length > from && v.endsWith('"') ? v.length - 1 : v.length;
+  return v.slice(from, to);
+}
+
+/** An outermost call waiting to be handed on. */
+interface Pending {
+  call: RecordedCall;
+  /** Returned (or left by a return of a call it made): nothing more can be added to it. */
+  done: boolean;
+}
+
+/** A task's calls not yet returned, outermost first, and the outermost one's place in the queue. */
+interface Task {
+  stack: RecordedCall[];
+  top: Pending;
+}
+
+/**
+ * The pairing, a line at a time: `line` for each line of the log, then `end`. A line that is
+ * not a trace line is an InputError `FILE:LINE:COL: expected ...`.
+ */
+export class CallLogReader {
+  private total = 0;
+  private readonly counts = new Map<string, number>();
+  private readonly tasks = new Map<number, Task>();
+  /** Outermost calls in the order they were entered, from `head` on. */
+  private queue: Pending[] = [];
+  private head = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly onCall: OnCall,
+  ) {}
+
+  line(text: string, lineNo: number): void {
+    const raw = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (raw.startsWith('#') || !NON_SPACE.test(raw)) return;
     const m = LINE.exec(raw);
-    if (!m) throw new InputError(file, lineNo, 1, `expected a trace line 'COMM-PID [CPU] FLAGS SECONDS: EVENT: (WHERE) NAME=VALUE...' (tracefs's trace format)`);
-    const [, comm, pidS, , ts, event, , rest] = m;
-    const fields = new Map<string, string>();
-    let fm: RegExpExecArray | null;
-    FIELD.lastIndex = 0;
-    let consumed = 0;
-    while ((fm = FIELD.exec(rest!)) !== null) {
-      fields.set(fm[1]!, fm[2]!);
-      consumed = FIELD.lastIndex;
+    if (!m) throw new InputError(this.file, lineNo, 1, `expected a trace line 'COMM-PID [CPU] FLAGS SECONDS: EVENT: (WHERE) NAME=VALUE...' (tracefs's trace format)`);
+    const event = m[4]!;
+    const rest = m[5]!;
+    const nf = readFields(rest);
+    if (nf < 0) {
+      const consumed = -nf - 1;
+      throw new InputError(this.file, lineNo, raw.length - rest.length + consumed + 1, `expected NAME=VALUE fields after the event's location`);
     }
-    if (rest!.slice(consumed).trim() !== '') {
-      const col = raw.length - rest!.length + consumed + 1;
-      throw new InputError(file, lineNo, col, `expected NAME=VALUE fields after the event's location`);
-    }
-    const pid = Number(pidS);
-    const num = (name: string): bigint | undefined => {
-      const v = fields.get(name);
-      if (v === undefined) return undefined;
-      if (!/^(0x[0-9a-fA-F]+|-?\d+)$/.test(v)) {
-        const col = raw.indexOf(`${name}=`) + 1;
-        throw new InputError(file, lineNo, col, `bad ${name} '${v}': expected a number (the recorder fetches hex words)`);
-      }
-      const lo = BigInt(v);
-      const hi = fields.get(`${name}_hi`);
-      return hi === undefined ? lo : (BigInt(hi) << 32n) | (lo & 0xffffffffn);
-    };
-    const stack = open.get(pid) ?? [];
-    open.set(pid, stack);
-    if (event!.endsWith('__ret')) {
-      const name = event!.slice(0, -5);
+    const pid = Number(m[2]);
+    const task = this.tasks.get(pid);
+    if (event.endsWith('__ret')) {
+      if (task === undefined) return; // entered before the recording began
+      const stack = task.stack;
+      const name = event.slice(0, -5);
       // A return pairs with the innermost open call of its name on the task; calls above it
       // on the stack returned without a return event (a kretprobe that missed: maxactive).
       let i = stack.length - 1;
       while (i >= 0 && stack[i]!.name !== name) i--;
-      if (i < 0) continue; // entered before the recording began
+      if (i < 0) return; // entered before the recording began
       const c = stack[i]!;
       stack.length = i;
-      const r = num('ret');
-      if (r !== undefined) c.ret = r;
-      continue;
+      const at = fieldIndex(nf, 'ret');
+      if (at >= 0) {
+        const hi = HAS_HI ? fieldIndex(nf, 'ret_hi') : -1;
+        c.ret = wordValue(this.word('ret', VALS[at]!, raw, lineNo), hi < 0 ? undefined : this.hiWord('ret_hi', VALS[hi]!, raw, lineNo));
+      }
+      if (i === 0) {
+        task.top.done = true;
+        this.tasks.delete(pid);
+        this.flush();
+      }
+      return;
     }
-    const args = new Map<string, bigint>();
-    let callComm = comm!.trim();
-    for (const [k, v] of fields) {
+    const args = new CallArgs();
+    let callComm = m[1]!.trim();
+    for (let i = 0; i < nf; i++) {
+      const k = KEYS[i]!;
       if (k.endsWith('_hi')) continue;
       if (k === 'comm') {
-        callComm = v.replace(/^"|"$/g, '');
+        callComm = unquote(VALS[i]!);
         continue;
       }
-      args.set(k, num(k)!);
+      const hi = HAS_HI ? fieldIndex(nf, `${k}_hi`) : -1;
+      args.set(k, this.word(k, VALS[i]!, raw, lineNo), hi < 0 ? undefined : this.hiWord(`${k}_hi`, VALS[hi]!, raw, lineNo));
     }
-    const c: RecordedCall = { name: event!, line: lineNo, pid, comm: callComm, ts: ts!, args, children: [] };
-    total++;
-    counts.set(c.name, (counts.get(c.name) ?? 0) + 1);
-    const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(c);
-    else calls.push(c);
-    stack.push(c);
+    const c: RecordedCall = { name: event, line: lineNo, pid, comm: callComm, ts: m[3]!, args, children: [] };
+    this.total++;
+    this.counts.set(c.name, (this.counts.get(c.name) ?? 0) + 1);
+    if (task !== undefined) {
+      task.stack[task.stack.length - 1]!.children.push(c);
+      task.stack.push(c);
+    } else {
+      const top: Pending = { call: c, done: false };
+      this.queue.push(top);
+      this.tasks.set(pid, { stack: [c], top });
+    }
   }
-  if (text.length > 0 && !text.endsWith('\n')) {
-    const last = text.slice(text.lastIndexOf('\n') + 1);
-    if (!LINE.test(last)) throw new InputError(file, lineNo, last.length + 1, 'the log ends in the middle of a line: expected a whole trace line (truncated log?)');
+
+  /** A field's word, checked to be a number (an InputError at the field if not). */
+  private word(name: string, v: string, raw: string, lineNo: number): string {
+    if (!NUMBER.test(v)) this.badWord(name, v, raw, lineNo);
+    return v;
   }
-  return { calls, total, counts };
+
+  /**
+   * An i386 high word: whatever BigInt reads is taken, as the reader always took it (an
+   * empty one, where a line was cut, is 0); what it cannot read is an InputError, not a crash.
+   */
+  private hiWord(name: string, v: string, raw: string, lineNo: number): string {
+    try {
+      BigInt(v);
+    } catch {
+      this.badWord(name, v, raw, lineNo);
+    }
+    return v;
+  }
+
+  private badWord(name: string, v: string, raw: string, lineNo: number): never {
+    throw new InputError(this.file, lineNo, raw.indexOf(`${name}=`) + 1, `bad ${name} '${v}': expected a number (the recorder fetches hex words)`);
+  }
+
+  /** The end of the log (what readLines or a LineSplitter said of it): every call still open is handed on as it is. */
+  end(r: LinesRead): CallLogSummary {
+    // A last line without its newline was read above; one that is still not a trace line with
+    // its `\r` is cut short (a comment or blank line there has no newline either).
+    if (r.unterminated !== null && !LINE.test(r.unterminated))
+      throw new InputError(this.file, r.lines, r.unterminated.length + 1, 'the log ends in the middle of a line: expected a whole trace line (truncated log?)');
+    for (const p of this.queue.slice(this.head)) this.onCall(p.call);
+    this.queue = [];
+    this.head = 0;
+    this.tasks.clear();
+    return { name: r.name, total: this.total, counts: this.counts };
+  }
+
+  /** Hand on the outermost calls that are done, up to the first still open. */
+  private flush(): void {
+    const q = this.queue;
+    while (this.head < q.length && q[this.head]!.done) {
+      const p = q[this.head]!;
+      q[this.head++] = undefined as unknown as Pending;
+      this.onCall(p.call);
+    }
+    if (this.head === q.length) {
+      q.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > q.length) {
+      this.queue = q.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/** Read a call log file line by line (no size limit), each outermost call to `onCall` as soon as it is complete. */
+export function readCallLog(path: string, onCall: OnCall, chunkSize?: number): CallLogSummary {
+  const reader = new CallLogReader(path === '-' ? '<stdin>' : path, onCall);
+  const r = readLines(path, (l, n) => reader.line(l, n), chunkSize);
+  return reader.end(r);
+}
+
+/** Parse a call log held as one string; a line that is not a trace line is `FILE:LINE:COL: expected ...`. */
+export function parseCallLog(text: string, file: string): CallLog {
+  const calls: RecordedCall[] = [];
+  const reader = new CallLogReader(file, (c) => calls.push(c));
+  const split = new LineSplitter(file, (l, n) => reader.line(l, n));
+  split.pushText(text);
+  const s = reader.end(split.end());
+  return { calls, total: s.total, counts: s.counts };
 }
