@@ -17,6 +17,10 @@
  * A call whose effect cannot be rebuilt from the log is a `# not modelled:`
  * line with the reason, and counted. Calls under a call that is not modelled
  * (set_pages_array_wc inside ttm_pool_alloc) are replayed in its place.
+ *
+ * Converted one outermost call at a time, as the log reader hands them on, so
+ * a long log is never held whole: what is kept from one call to the next is
+ * only those handles.
  */
 
 import { cacheModeShort, type CacheMode } from '../../hw/cache-mode.js';
@@ -25,6 +29,7 @@ import { PAGE_SIZE } from '../../hw/page.js';
 import { hex } from '../../hw/hex.js';
 import type { RecordArch } from './abi.js';
 import type { CallLog, RecordedCall } from './log.js';
+import { AddressRegions, type RegionRef } from './regions.js';
 
 /** What the importer knows of the recording machine (record-info.txt and the machine file). */
 export interface RecordContext {
@@ -43,13 +48,26 @@ export interface TraceLine {
   call?: RecordedCall;
 }
 
-export interface ImportedTrace {
-  lines: TraceLine[];
+/** Where the trace's lines go, in order: each one's text and the recorded call it replays. */
+export type TraceSink = (text: string, call?: RecordedCall) => void;
+
+/** What the conversion counted, once every call went through it. */
+export interface TraceSummary {
   /** Not-modelled reasons, each with how many calls it covers. */
   notModelled: Map<string, number>;
   notes: string[];
   /** Calls replayed (one line each). */
   replayed: number;
+}
+
+export interface ImportedTrace extends TraceSummary {
+  lines: TraceLine[];
+}
+
+/** The conversion one outermost call at a time, in the log's order (what readCallLog hands on). */
+export interface CallTraceConverter {
+  call(c: RecordedCall): void;
+  finish(): TraceSummary;
 }
 
 /** sizeof(struct page) of the configurations patlab records (Debian's amd64 and 686-pae, v6.1–v6.12; docs/decisions.md R2). */
@@ -71,19 +89,30 @@ const VM_MAYWRITE = 0x20n;
 /** pfn_t's flag bits (include/linux/pfn_t.h: the top 12 bits of the u64). */
 const PFN_T_MASK = (1n << 52n) - 1n;
 
-interface Region {
+interface Vma {
   start: bigint;
-  end: bigint;
   name: string;
 }
 
+/** A whole call log as a call trace, its lines after `header` (the tests' and small logs' form). */
 export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[]): ImportedTrace {
   const lines: TraceLine[] = header.map((text) => ({ text }));
+  const conv = callTraceConverter(ctx, (text, call) => lines.push(call ? { text, call } : { text }));
+  for (const c of log.calls) conv.call(c);
+  return { lines, ...conv.finish() };
+}
+
+/**
+ * The conversion, writing each line to `out` as it is made. What it keeps between calls is the
+ * handles' bookkeeping: the pfns given an alloc_pages, the ioremap regions, the VMAs mmap'd.
+ */
+export function callTraceConverter(ctx: RecordContext, out: TraceSink): CallTraceConverter {
   const notModelled = new Map<string, number>();
   const notes: string[] = [];
-  const pages = new Map<number, string>();
-  const regions: Region[] = [];
-  const vmas = new Map<string, Region>();
+  /** The pfns the trace has allocated; the handle of each is `pg` and its hex. */
+  const pages = new Set<number>();
+  const regions = new AddressRegions();
+  const vmas = new Map<string, Vma>();
   let replayed = 0;
   let ioN = 0;
   let vmN = 0;
@@ -93,21 +122,20 @@ export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[
 
   const skip = (c: RecordedCall, why: string): void => {
     notModelled.set(why, (notModelled.get(why) ?? 0) + 1);
-    lines.push({ text: `# not modelled: ${c.name} (calls.log:${c.line}): ${why}` });
+    out(`# not modelled: ${c.name} (calls.log:${c.line}): ${why}`);
   };
   const task = (c: RecordedCall): string => ` comm=${/^[\w.:-]+$/.test(c.comm) ? c.comm : `"${c.comm.replace(/"/g, "'")}"`} pid=${c.pid}`;
   const emit = (c: RecordedCall, text: string): void => {
-    lines.push({ text: `${text}${task(c)}  # calls.log:${c.line}${c.ret !== undefined ? ` ret=${hex(c.ret)}` : ''}`, call: c });
+    out(`${text}${task(c)}  # calls.log:${c.line}${c.ret !== undefined ? ` ret=${hex(c.ret)}` : ''}`, c);
     replayed++;
   };
   const page = (c: RecordedCall, pfn: number): string => {
-    let h = pages.get(pfn);
-    if (h === undefined) {
-      h = `pg${pfn.toString(16)}`;
-      pages.set(pfn, h);
+    const h = `pg${pfn.toString(16)}`;
+    if (!pages.has(pfn)) {
+      pages.add(pfn);
       const gfp = ctx.highmemStartPfn !== null && pfn >= ctx.highmemStartPfn ? 'GFP_HIGHUSER' : 'GFP_KERNEL';
-      lines.push({ text: `# note: pfn ${hex(pfn)} was not seen allocated (first named at calls.log:${c.line}): allocated here` });
-      lines.push({ text: `alloc_pages gfp=${gfp} pfn=${hex(pfn)} as=${h}` });
+      out(`# note: pfn ${hex(pfn)} was not seen allocated (first named at calls.log:${c.line}): allocated here`);
+      out(`alloc_pages gfp=${gfp} pfn=${hex(pfn)} as=${h}`);
     }
     return h;
   };
@@ -131,14 +159,7 @@ export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[
     return Number((ptr - base) / pageSize);
   };
   const mode = (prot: bigint): string => cacheModeShort(ctx.tables.pgprot2cachemode(Number(prot & 0xfffn)));
-  const region = (addr: bigint): { name: string; off: bigint } | null => {
-    for (let i = regions.length - 1; i >= 0; i--) {
-      const r = regions[i]!;
-      if (addr >= r.start && addr < r.end) return { name: r.name, off: addr - r.start };
-    }
-    return null;
-  };
-  const ref = (r: { name: string; off: bigint }): string => (r.off === 0n ? r.name : `${r.name}+${hex(r.off)}`);
+  const ref = (r: RegionRef): string => (r.off === 0n ? r.name : `${r.name}+${hex(r.off)}`);
   const vma = (c: RecordedCall, addr: bigint): string | null => {
     const start = c.args.get('vma_start');
     const end = c.args.get('vma_end');
@@ -147,13 +168,13 @@ export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[
     const key = `${c.pid}:${start}:${end}`;
     let v = vmas.get(key);
     if (!v) {
-      v = { start, end, name: `vm${vmN++}` };
+      v = { start, name: `vm${vmN++}` };
       vmas.set(key, v);
       const fl = VM_BITS.filter(([b]) => (flags & b) !== 0n).map(([, n]) => n);
-      lines.push({ text: `# note: the VMA [${hex(start)}, ${hex(end)}) of pid ${c.pid} was mapped before calls.log:${c.line} (vm_flags ${hex(flags)}): mapped here` });
-      lines.push({
-        text: `mmap size=${hex(end - start)}${fl.length ? ` flags=${fl.join('|')}` : ''}${flags & VM_SHARED ? ' shared=true' : ''}${flags & VM_WRITE ? ' write=true' : ''}${flags & VM_MAYWRITE ? ' maywrite=true' : ' maywrite=false'} as=${v.name}${task(c)}`,
-      });
+      out(`# note: the VMA [${hex(start)}, ${hex(end)}) of pid ${c.pid} was mapped before calls.log:${c.line} (vm_flags ${hex(flags)}): mapped here`);
+      out(
+        `mmap size=${hex(end - start)}${fl.length ? ` flags=${fl.join('|')}` : ''}${flags & VM_SHARED ? ' shared=true' : ''}${flags & VM_WRITE ? ' write=true' : ''}${flags & VM_MAYWRITE ? ' maywrite=true' : ' maywrite=false'} as=${v.name}${task(c)}`,
+      );
     }
     return ref({ name: v.name, off: addr - v.start });
   };
@@ -192,12 +213,12 @@ export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[
         const h = `io${ioN++}`;
         const args = name === 'memremap' ? `offset=${n('offset')} size=${n('size')} flags=${n('flags')}` : `phys=${n('offset')} size=${n('size')}${name === 'ioremap_prot' ? ` prot=${mode(a('prot_val'))}` : ''}`;
         emit(c, `${name} ${args} as=${h}`);
-        if (c.ret) regions.push({ start: c.ret, end: c.ret + a('size'), name: h });
+        if (c.ret) regions.add(c.ret, c.ret + a('size'), h);
         return;
       }
       case 'iounmap':
       case 'memunmap': {
-        const r = region(a('addr'));
+        const r = regions.find(a('addr'));
         if (!r) return skip(c, `${name} of an address no recorded ioremap or memremap returned`);
         emit(c, `${name} addr=${ref(r)}`);
         return;
@@ -271,8 +292,10 @@ export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[
       }
     }
   };
-  for (const c of log.calls) visit(c);
-  if (ctx.arch === 'i386' && pageBase === undefined && [...notModelled.keys()].some((k) => k.includes('struct page')))
-    notes.push('i386 kernels without CONFIG_KALLSYMS_ALL do not show mem_map: struct page pointers are turned into pfns only after a set_pages_array_* call whose pages the kernel reserved one by one');
-  return { lines, notModelled, notes, replayed };
+  const finish = (): TraceSummary => {
+    if (ctx.arch === 'i386' && pageBase === undefined && [...notModelled.keys()].some((k) => k.includes('struct page')))
+      notes.push('i386 kernels without CONFIG_KALLSYMS_ALL do not show mem_map: struct page pointers are turned into pfns only after a set_pages_array_* call whose pages the kernel reserved one by one');
+    return { notModelled, notes, replayed };
+  };
+  return { call: visit, finish };
 }
