@@ -10,7 +10,8 @@ import type { Command } from 'commander';
 import { writeTextFile } from '../io/read-file.js';
 import { formatIssues } from '../io/capture/lines.js';
 import { importBundle } from '../io/capture/import.js';
-import { checkImported, importCallLog } from '../io/record/import.js';
+import { checkImported } from '../io/record/check.js';
+import { importCallLog } from '../io/record/import.js';
 import { InputError } from '../run/input-error.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -41,14 +42,13 @@ export function registerImport(program: Command): void {
         return;
       }
       const rel = relative(dirname(resolve(o.calls)), resolve(o.output!));
-      const imp = importCallLog(dir, r.machine, rel.includes('/') ? rel : `./${rel}`);
+      const imp = importCallLog(dir, r.machine, rel.includes('/') ? rel : `./${rel}`, o.calls);
       for (const n of imp.notes) process.stderr.write(`note: ${n}\n`);
-      writeTextFile(o.calls, imp.text);
       const skipped = [...imp.notModelled.values()].reduce((a, b) => a + b, 0);
       let out = `${o.calls}: ${imp.recorded} calls recorded (${[...imp.counts].map(([n, c]) => `${n} ${c}`).join(', ') || 'none'}); ${imp.replayed} replayed, ${skipped} not modelled\n`;
       for (const [why, n] of imp.notModelled) out += `  not modelled: ${n} × ${why}\n`;
       if (o.check) {
-        const lines = checkImported(dir, imp.text, o.calls, imp);
+        const lines = checkImported(dir, o.calls);
         const ok = lines.filter((l) => l.ok).length;
         out += lines.map((l) => `  ${l.text}\n`).join('') + `  ${ok}/${lines.length} observations agree\n`;
         if (ok < lines.length) process.exitCode = 1;

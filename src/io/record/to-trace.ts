@@ -42,14 +42,13 @@ export interface RecordContext {
   highmemStartPfn: number | null;
 }
 
-/** One line of the trace and the recorded call it replays (none for an alloc or mmap the importer adds). */
+/** One line of the trace. */
 export interface TraceLine {
   text: string;
-  call?: RecordedCall;
 }
 
-/** Where the trace's lines go, in order: each one's text and the recorded call it replays. */
-export type TraceSink = (text: string, call?: RecordedCall) => void;
+/** Where the trace's lines go, in order. */
+export type TraceSink = (text: string) => void;
 
 /** What the conversion counted, once every call went through it. */
 export interface TraceSummary {
@@ -97,7 +96,7 @@ interface Vma {
 /** A whole call log as a call trace, its lines after `header` (the tests' and small logs' form). */
 export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[]): ImportedTrace {
   const lines: TraceLine[] = header.map((text) => ({ text }));
-  const conv = callTraceConverter(ctx, (text, call) => lines.push(call ? { text, call } : { text }));
+  const conv = callTraceConverter(ctx, (text) => lines.push({ text }));
   for (const c of log.calls) conv.call(c);
   return { lines, ...conv.finish() };
 }
@@ -126,7 +125,7 @@ export function callTraceConverter(ctx: RecordContext, out: TraceSink): CallTrac
   };
   const task = (c: RecordedCall): string => ` comm=${/^[\w.:-]+$/.test(c.comm) ? c.comm : `"${c.comm.replace(/"/g, "'")}"`} pid=${c.pid}`;
   const emit = (c: RecordedCall, text: string): void => {
-    out(`${text}${task(c)}  # calls.log:${c.line}${c.ret !== undefined ? ` ret=${hex(c.ret)}` : ''}`, c);
+    out(`${text}${task(c)}  # calls.log:${c.line}${c.ret !== undefined ? ` ret=${hex(c.ret)}` : ''}`);
     replayed++;
   };
   const page = (c: RecordedCall, pfn: number): string => {

@@ -1,7 +1,7 @@
 /**
  * The call log streamed (docs/record.md §5): read a chunk at a time, each outermost call
  * handed on once it and every call entered before it have returned; the same calls, the
- * same errors as the log read whole, whatever the chunk size.
+ * same trace and the same errors as the log read whole, whatever the chunk size.
  */
 
 import assert from 'node:assert/strict';
@@ -9,22 +9,28 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from '../../fc.js';
+import { CacheModeTables } from '../../../src/hw/pte.js';
 import { CallLogReader, parseCallLog, readCallLog, type RecordedCall } from '../../../src/io/record/log.js';
+import { callLogToTrace, callTraceConverter, type RecordContext } from '../../../src/io/record/to-trace.js';
 import { InputError } from '../../../src/run/input-error.js';
 import { inTempDir } from '../../temp-dir.js';
 
+const X86_64: RecordContext = { arch: 'x86-64', tables: CacheModeTables.fromMsr(0x0007010600070106n), pageOffset: 0n, highmemStartPfn: null };
 
 const ser = (c: RecordedCall): unknown => ({ name: c.name, line: c.line, pid: c.pid, comm: c.comm, ts: c.ts, args: c.args.entries(), ret: c.ret, children: c.children.map(ser) });
 
 /** The log in `text` read from a file `chunk` bytes at a time: the calls as handed on, or the error. */
-function streamed(text: string, chunk: number): { calls: unknown[]; total: number; counts: [string, number][] } | { error: string } {
+function streamed(text: string, chunk: number): { calls: unknown[]; total: number; counts: [string, number][]; trace: string[] } | { error: string } {
   return inTempDir((dir) => {
     const path = join(dir, 'calls.log');
     writeFileSync(path, text);
     const calls: unknown[] = [];
+    const trace: string[] = [];
+    const conv = callTraceConverter(X86_64, (t) => trace.push(t));
     try {
-      const s = readCallLog(path, (c) => calls.push(ser(c)), chunk);
-      return { calls, total: s.total, counts: [...s.counts] };
+      const s = readCallLog(path, (c) => (calls.push(ser(c)), conv.call(c)), chunk);
+      conv.finish();
+      return { calls, total: s.total, counts: [...s.counts], trace };
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       return { error: e.message.replace(path, 'calls.log') };
@@ -35,7 +41,7 @@ function streamed(text: string, chunk: number): { calls: unknown[]; total: numbe
 function whole(text: string): ReturnType<typeof streamed> {
   try {
     const log = parseCallLog(text, 'calls.log');
-    return { calls: log.calls.map(ser), total: log.total, counts: [...log.counts] };
+    return { calls: log.calls.map(ser), total: log.total, counts: [...log.counts], trace: callLogToTrace(log, X86_64, []).lines.map((l) => l.text) };
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     return { error: e.message };
@@ -52,11 +58,11 @@ const UTF8_LOG = [
   ev(7, 'iounmap__ret', ''),
 ].join('\n') + '\n';
 
-test('chunks ending inside a line or a UTF-8 character give the calls of the log read whole', () => {
+test('chunks ending inside a line or a UTF-8 character give the calls and trace of the log read whole', () => {
   const want = whole(UTF8_LOG);
   assert.ok(!('error' in want));
   assert.equal(want.total, 3);
-  assert.equal((want.calls[0] as { comm: string }).comm, 'Xörg 😀');
+  assert.match(want.trace[0]!, /^ioremap_wc phys=0xfd000000 size=0x1000 as=io0 comm="Xörg 😀" pid=7 {2}# calls\.log:1 ret=0xffffc90000045000$/);
   for (const chunk of [1, 2, 3, 5, 13, 100]) assert.deepEqual(streamed(UTF8_LOG, chunk), want, `chunk ${chunk}`);
 });
 
@@ -156,7 +162,7 @@ function renderLog(ops: { pid: number; kind: string; fn: number; v: number; crlf
   return out.join('\n') + '\n';
 }
 
-test('property: a log read in random chunk sizes gives the calls and errors of the log read whole', () => {
+test('property: a log read in random chunk sizes gives the calls, trace and errors of the log read whole', () => {
   fc.assert(
     fc.property(logLines, fc.integer({ min: 1, max: 80 }), fc.boolean(), (ops, chunk, cutEnd) => {
       let text = renderLog(ops);
