@@ -22,6 +22,7 @@ import { benchMm } from './mm.js';
 import { benchTtm } from './ttm.js';
 import { benchExplore } from './explore.js';
 import { benchScale } from './scale.js';
+import { benchRecord } from './record.js';
 
 const GEN = join(SHARED_DIR, 'golden', 'memtype', 'gen-memtype-traces.py');
 const CACHE = join(tmpdir(), 'patlab-bench-traces');
@@ -129,11 +130,12 @@ async function section(which: string): Promise<void> {
   else if (which === 'suite') await benchSuite();
   else if (which === 'explore') await benchExplore();
   else if (which === 'scale') benchScale();
-  else throw new Error(`unknown bench section '${which}': expected startup, memtype, mm, ttm, suite, explore or scale`);
+  else if (which === 'record') benchRecord();
+  else throw new Error(`unknown bench section '${which}': expected startup, memtype, mm, ttm, suite, explore, scale or record`);
   console.log(`  peak RSS (${which}): ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB`);
 }
 
-const SECTIONS = ['startup', 'memtype', 'mm', 'ttm', 'suite', 'explore', 'scale'];
+const SECTIONS = ['startup', 'memtype', 'mm', 'ttm', 'suite', 'explore', 'scale', 'record'];
 
 /** Each section runs in its own process, so its peak RSS is its own. */
 async function main(): Promise<void> {
