@@ -21,6 +21,13 @@ import { readBeside, readTextFile } from '../read-file.js';
 import { outText } from '../render/out-value.js';
 import { loadCallTrace } from '../trace/call-trace.js';
 
+/**
+ * How much of a written trace --check reads back: more than read-file.ts's 64 MiB, which a
+ * trace passes at about 7 x 10^5 calls, since the import has no limit now. The replay holds the
+ * whole trace, about 2.5 KB a step: 10^6 calls (86 MB of trace) replayed in 1.5 GB.
+ */
+const TRACE_READ_LIMIT = 256 * 1024 * 1024;
+
 /** The recorded call a trace line replays, from the comment to-trace.ts ends it with. */
 interface ReplayedCall {
   name: string;
@@ -75,7 +82,7 @@ export interface CheckLine {
  * end (pat_memtype_list.txt) against patlab's.
  */
 export function checkImported(dir: string, traceFile: string): CheckLine[] {
-  const { text } = readTextFile(traceFile);
+  const { text } = readTextFile(traceFile, TRACE_READ_LIMIT);
   const sc = loadCallTrace(text, traceFile, readBeside);
   const o = runScenario(sc, KERNEL_DRIVER, { defaultComm: 'replay' });
   const out: CheckLine[] = [];
