@@ -12,7 +12,7 @@ import { InputError } from '../../run/input-error.js';
 import { OutputFile } from '../output-file.js';
 import { readTextFile } from '../read-file.js';
 import type { RecordArch } from './abi.js';
-import { readCallLog } from './log.js';
+import { readCallLog, type CallLogSummary } from './log.js';
 import { callTraceConverter, type TraceSummary } from './to-trace.js';
 
 export interface RecordInfo {
@@ -78,7 +78,7 @@ export function importCallLog(dir: string, machine: MachineSpec, machineRef: str
   }
   const body = new OutputFile(join(dirname(tracePath), `.${basename(tracePath)}.${process.pid}.part`), tracePath);
   let t: TraceSummary;
-  let log: { name: string; total: number; counts: Map<string, number> };
+  let log: CallLogSummary;
   try {
     const conv = callTraceConverter({ arch: info.arch, tables: k.tables, pageOffset: pageOffset ?? 0n, highmemStartPfn: Number.isFinite(zones.maxLowPfn) ? zones.maxLowPfn : null }, (text) => body.write(`${text}\n`));
     log = readCallLog(logPath, (c) => conv.call(c), chunkSize);

@@ -66,7 +66,7 @@ const VALS: string[] = [];
 let HAS_HI = false;
 
 /**
- * The NAME=VALUE fields after an event's location into KEYS and VALUES, a name seen twice
+ * The NAME=VALUE fields after an event's location into KEYS and VALS, a name seen twice
  * keeping its first place and its last value: how many; or, when text other than white space
  * is left after the last field, -(its offset) - 1.
  */
@@ -105,7 +105,7 @@ function unquote(v: string): string {
 /** An outermost call waiting to be handed on. */
 interface Pending {
   call: RecordedCall;
-  /** Returned (or left by a return of a call it made): nothing more can be added to it. */
+  /** Its return came (closing any call still open inside it): nothing more can be added to it. */
   done: boolean;
 }
 
