@@ -4,7 +4,8 @@
  * check.ts.
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { bootKernel } from '../../kernel/kernel.js';
 import type { MachineSpec } from '../../kernel/machine.js';
@@ -54,6 +55,21 @@ export interface CallImport extends TraceSummary {
 }
 
 /**
+ * Where the trace's lines wait for its header: beside the trace (the disk the user chose for a
+ * big file; beside the file a link such as /dev/stdout leads to), or in the temporary folder
+ * when the trace is not a regular file (a pipe).
+ */
+function partPath(tracePath: string): string {
+  let dir = dirname(tracePath);
+  try {
+    dir = statSync(tracePath).isFile() ? dirname(realpathSync(tracePath)) : tmpdir();
+  } catch {
+    // Not there yet: it will be a file, in that folder.
+  }
+  return join(dir, `.${basename(tracePath)}.${process.pid}.part`);
+}
+
+/**
  * The bundle's call log as a call trace written to `tracePath`, whose `machine` line names
  * `machineRef` (the machine file written beside it). Streamed: the log is read a chunk at a
  * time and each call's lines are written as soon as it has returned. The header, which counts
@@ -76,7 +92,7 @@ export function importCallLog(dir: string, machine: MachineSpec, machineRef: str
     pageOffset = 0xc0000000n;
     notes.push('record-info.txt has no page_offset (no kernel config on the recorded machine): CONFIG_PAGE_OFFSET 0xc0000000, the default, assumed');
   }
-  const body = new OutputFile(join(dirname(tracePath), `.${basename(tracePath)}.${process.pid}.part`), tracePath);
+  const body = new OutputFile(partPath(tracePath), tracePath);
   let t: TraceSummary;
   let log: CallLogSummary;
   try {

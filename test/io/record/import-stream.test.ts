@@ -41,6 +41,18 @@ for (const b of ['amd64-6.1-ioremap', 'amd64-6.1-ttm', '686-pae-6.1-lowmem-highm
   });
 }
 
+test('a trace to a pipe (/dev/stdout) is the same lines, its temporary file kept elsewhere', () =>
+  inTempDir((dir) => {
+    cpSync(join(FIXTURES, 'amd64-6.1-ttm'), join(dir, 'bundle'), { recursive: true });
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" import bundle -o m.yaml --calls /dev/stdout | cat`], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const want = readFileSync(join(FIXTURES, 'amd64-6.1-ttm.trace'), 'utf8').split('\n');
+    const got = r.stdout.split('\n');
+    assert.match(got[1]!, /^machine \S+\/m\.yaml$/);
+    assert.deepEqual(got.slice(2), want.slice(2));
+    assert.deepEqual(readdirSync(dir).sort(), ['bundle', 'm.yaml']);
+  }));
+
 test('a bad line writes no trace and leaves no temporary file', () => {
   const log = readFileSync(join(FIXTURES, 'amd64-6.1-ttm', 'calls.log'), 'utf8').split('\n');
   log.splice(30, 0, 'not a trace line');
