@@ -56,7 +56,10 @@ export function modeChanges(events: readonly KernelEvent[], failedSteps: Readonl
     const r = RANK[e.requested]!;
     const i = RANK[e.installed]!;
     const cls: ChangeClass = i > r ? 'weaker' : i < r ? 'stronger' : 'other';
-    changes.push({ step: e.step, call: e.call, pfn: e.pfn, npages: e.npages, requested: cattrName(e.requested), installed: cattrName(e.installed), class: cls, patLess: !patEnabled, loud: loudSteps.has(e.step) });
+    // One change per call: a run of calls logged as one event (`each`) is as many changes.
+    const each = e.each ?? e.npages;
+    for (let pfn = e.pfn; pfn < e.pfn + e.npages; pfn += each)
+      changes.push({ step: e.step, call: e.call, pfn, npages: each, requested: cattrName(e.requested), installed: cattrName(e.installed), class: cls, patLess: !patEnabled, loud: loudSteps.has(e.step) });
   }
   return {
     changes,

@@ -23,8 +23,12 @@ export type KernelEvent =
    * (ioremap_wc = WC), `installed` the mode of the PTE bits written.
    * `chain`: the decisions that led there (kernel/chain.ts), only when the
    * decision log is recording (`patlab explain`).
+   * `each`: the event is a run of consecutive calls of `each` pages each,
+   * logged one after the other with nothing between (a fault's pages, one
+   * `vmf_insert_pfn_prot` per page), each continuing the last in pfns: read
+   * it as those calls where calls count (check/changes.ts). Absent: one call.
    */
-  | { kind: 'map'; step: number; call: string; space: 'user' | 'vmalloc' | 'kmap' | 'direct'; pfn: number; npages: number; requested: number; installed: number; chain?: ChainLink[] }
+  | { kind: 'map'; step: number; call: string; space: 'user' | 'vmalloc' | 'kmap' | 'direct'; pfn: number; npages: number; requested: number; installed: number; chain?: ChainLink[]; each?: number }
   /**
    * One `change_page_attr_set_clr` call (spec 03 §2): the request (start
    * address and page count, or the pages-mode pfn list by reference), the

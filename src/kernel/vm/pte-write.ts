@@ -115,17 +115,43 @@ export function emitInstalled(k: MmContext, call: string, vma: Vma, from: number
   if (cur) emitRun(k, call, vma, cur.from, cur.to - cur.from, cur.pfn, cur.bits, cur.level, requested, withMap);
 }
 
-/** The `pte` event of `n` slots from `slot`, and its `map` event when `withMap`. */
+/**
+ * The `pte` event of `n` slots from `slot`, and its `map` event when `withMap`.
+ * Where the log's last events are the same call's events for the slots and
+ * pfns just before (a fault's next page, the next page of a page-by-page
+ * insert), they are extended instead (the map event's `each` keeps the
+ * per-call size): a 10^5-page BO faulted page by page then logs one event
+ * pair per run of consecutive pfns, not one per page.
+ */
 function emitRun(k: MmContext, call: string, vma: Vma, slot: number, n: number, pfn: number, bits: number, level: number, requested: CacheMode | null, withMap: boolean): void {
-  const step = k.log.step;
+  const log = k.log;
+  const step = log.step;
   const cache = bits & PAGE_CACHE_MASK;
-  k.log.events.push({ kind: 'pte', step, space: 'user', vaddr: vma.start + slot * PAGE_SIZE, pfn, npages: n, level: levelName(level), bits: cache });
+  const vaddr = vma.start + slot * PAGE_SIZE;
+  const lv = levelName(level);
+  const installed = withMap ? k.tables.pgprot2cachemode(cache) : 0;
+  const req = requested ?? installed;
+  const ev = log.events;
+  const pte = ev[ev.length - (withMap ? 2 : 1)];
+  const map = withMap ? ev[ev.length - 1] : undefined;
+  if (
+    pte?.kind === 'pte' && pte.step === step && pte.space === 'user' && pte.vaddr + pte.npages * PAGE_SIZE === vaddr && pte.pfn + pte.npages === pfn && pte.level === lv && pte.bits === cache &&
+    (!withMap ||
+      (map?.kind === 'map' && map.step === step && map.space === 'user' && map.call === call && map.pfn === pfn - map.npages && map.npages === pte.npages && (map.each ?? map.npages) === n && map.requested === req && map.installed === installed && !map.chain && !log.chain))
+  ) {
+    pte.npages += n;
+    if (map?.kind === 'map') {
+      map.each = n;
+      map.npages += n;
+    }
+    return;
+  }
+  ev.push({ kind: 'pte', step, space: 'user', vaddr, pfn, npages: n, level: lv, bits: cache });
   if (!withMap) return;
-  const installed = k.tables.pgprot2cachemode(cache);
-  const chain = chainSnapshot(k.log);
-  const ev: Extract<KernelEvent, { kind: 'map' }> = { kind: 'map', step, call, space: 'user', pfn, npages: n, requested: requested ?? installed, installed };
-  if (chain) ev.chain = chain;
-  k.log.events.push(ev);
+  const chain = chainSnapshot(log);
+  const m: Extract<KernelEvent, { kind: 'map' }> = { kind: 'map', step, call, space: 'user', pfn, npages: n, requested: req, installed };
+  if (chain) m.chain = chain;
+  ev.push(m);
 }
 
 /** The cache mode of a 4 KiB-layout prot. */
