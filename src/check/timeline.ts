@@ -19,6 +19,7 @@ import { kvmIfAny } from '../kernel/drivers/kvm/kvm.js';
 import { pageRefs } from '../kernel/drivers/page-refs.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { LinearMap } from '../kernel/mm/linear-map.js';
+import { PageInts } from '../kernel/mm/page-chunks.js';
 import { aliasingMappings } from './inventory.js';
 
 export type LifeKind = 'direct' | 'highmap' | 'kmap' | 'kmap_local' | 'vmap' | 'ioremap' | 'user' | 'hold';
@@ -119,20 +120,28 @@ class Histories {
     return id;
   }
 
+  /** The last `after` answer (key, id): a run of pfns going the same way asks the same question page after page. */
+  private lastKey = -1;
+  private lastOut = -1;
+
   /** History `id` after a step that left the bits `bits`: its last segment replaced if it began at this step, else one appended. */
   after(id: number, step: number, bits: number): number {
     if (step !== this.step) {
       this.step = step;
       this.next.clear();
+      this.lastKey = -1;
     }
     // Cache bits are PWT|PCD|PAT (at most 0x98) or -1.
     const key = id * 512 + bits + 1;
+    if (key === this.lastKey) return this.lastOut;
     let out = this.next.get(key);
     if (out === undefined) {
       const segs = this.list[id]!;
       const keep = segs[segs.length - 1]!.from === step ? segs.slice(0, -1) : segs;
       this.next.set(key, (out = this.add([...keep, { from: step, bits4k: bits }])));
     }
+    this.lastKey = key;
+    this.lastOut = out;
     return out;
   }
 
@@ -142,9 +151,54 @@ class Histories {
   }
 }
 
+/** `[start, count]` runs in a flat list: `pfn` extends the last run when it follows it, else starts one. */
+function addToRuns(runs: number[], pfn: number): void {
+  const n = runs.length;
+  if (n > 0 && runs[n - 2]! + runs[n - 1]! === pfn) runs[n - 1]!++;
+  else runs.push(pfn, 1);
+}
+
+/**
+ * What the recorder keeps of one linear map. Per page (CPA writes these one
+ * by one too) but range-shaped where the writes are: a page's history id in
+ * a chunked array (only the chunks of written pfns cost memory), the pfns
+ * written as runs of consecutive pfns.
+ */
+class LinearRecord {
+  /** Per pfn (from the map's pfnStart): 1 + its history's id once written, 0 before. */
+  readonly history: PageInts;
+  readonly histories = new Histories();
+  /** The pfns ever written by a 4 KiB entry, as `[start, count]` runs in the order first written. */
+  readonly written: number[] = [];
+  /** Large-leaf writes (a 2/4 MiB or 1 GiB leaf kept whole): range-shaped, `[pfn, pfn + n)`, with their history's id. */
+  readonly rangeWrites: { pfn: number; n: number; id: number }[] = [];
+  /** Written during the current step: 4 KiB entries as `[start, count]` runs, large leaves as `[pfn, n]` pairs. */
+  readonly touched: number[] = [];
+  readonly touchedLeaves: number[] = [];
+
+  constructor(readonly m: LinearMap) {
+    this.history = new PageInts(Math.max(m.pfnEnd - m.pfnStart, 0));
+  }
+
+  /** The history id of a pfn written by a 4 KiB entry, or -1. */
+  idOf(pfn: number): number {
+    return this.history.get(pfn - this.m.pfnStart) - 1;
+  }
+
+  setId(pfn: number, id: number): void {
+    this.history.set(pfn - this.m.pfnStart, id + 1);
+  }
+}
+
 /** Present 4 KiB-layout cache bits of `pfn` in a linear map, -1 where it maps nothing. */
 function linearBits(m: LinearMap, pfn: number): number {
   return pfn >= m.pfnStart && pfn < m.pfnEnd && m.present(pfn) ? m.bits4k(pfn) & PAGE_CACHE_MASK : -1;
+}
+
+/** A pfn first written by a 4 KiB entry inside a leaf written whole earlier inherits that leaf's history. */
+function inheritedHistory(rec: LinearRecord, pfn: number): number | null {
+  for (const r of rec.rangeWrites) if (pfn >= r.pfn && pfn < r.pfn + r.n) return r.id;
+  return null;
 }
 
 /** Builds a Timeline by observing a kernel after boot and after every step. */
@@ -153,14 +207,7 @@ export class TimelineRecorder {
   private readonly lives: MappingLife[] = [];
   private open = new Map<string, MappingLife>();
   private k: Kernel | null = null;
-  private readonly maps = new Map<Space, LinearMap>();
-  /** Per space, per written pfn: its history's id (per page: CPA writes these one by one too). */
-  private readonly history = new Map<Space, Map<number, number>>();
-  private readonly histories = new Map<Space, Histories>();
-  /** Large-leaf writes (a 2/4 MiB or 1 GiB leaf kept whole): range-shaped, `[pfn, pfn + n)`, with their history's id. */
-  private readonly rangeWrites = new Map<Space, { pfn: number; n: number; id: number }[]>();
-  /** Written during the current step, per space: pfn, count pairs. */
-  private readonly touched = new Map<Space, number[]>();
+  private readonly maps = new Map<Space, LinearRecord>();
   /** Pfns the map events of the run name in the direct map (memremap's RAM path): they get a linear life. */
   private readonly directMapped: [number, number][] = [];
   private readonly freeUses: FreePageUse[] = [];
@@ -246,30 +293,31 @@ export class TimelineRecorder {
   private attach(k: Kernel): void {
     this.k = k;
     const dm = k.directMap;
-    this.maps.set('direct', dm.map);
-    if (dm.highMap) this.maps.set('highmap', dm.highMap);
-    for (const space of this.maps.keys()) {
-      this.history.set(space, new Map<number, number>());
-      this.histories.set(space, new Histories());
-      this.rangeWrites.set(space, []);
-      this.touched.set(space, []);
-    }
+    this.maps.set('direct', new LinearRecord(dm.map));
+    if (dm.highMap) this.maps.set('highmap', new LinearRecord(dm.highMap));
     this.bind();
   }
 
   /** Hear the linear maps' writes (`LinearMap.onWrite`), until `finish()`. */
   private bind(): void {
-    for (const [space, m] of this.maps) {
-      const hist = this.history.get(space)!;
-      const hs = this.histories.get(space)!;
-      const ranges = this.rangeWrites.get(space)!;
-      const touched = this.touched.get(space)!;
+    for (const rec of this.maps.values()) {
+      const m = rec.m;
+      const hs = rec.histories;
+      const ranges = rec.rangeWrites;
       m.onWrite = (pfn, n) => {
         // Before the write: the pfns' bits so far become their first segment.
         if (n === 1) {
-          if (!hist.has(pfn)) hist.set(pfn, this.inheritedHistory(space, pfn) ?? hs.since0(linearBits(m, pfn)));
-        } else if (!ranges.some((r) => r.pfn === pfn && r.n === n)) ranges.push({ pfn, n, id: hs.since0(linearBits(m, pfn)) });
-        touched.push(pfn, n);
+          // (An entry outside the map's window writes nothing: LinearMap.setPte.)
+          if (pfn < m.pfnStart || pfn >= m.pfnEnd) return;
+          if (rec.idOf(pfn) < 0) {
+            rec.setId(pfn, inheritedHistory(rec, pfn) ?? hs.since0(linearBits(m, pfn)));
+            addToRuns(rec.written, pfn);
+          }
+          addToRuns(rec.touched, pfn);
+          return;
+        }
+        if (!ranges.some((r) => r.pfn === pfn && r.n === n)) ranges.push({ pfn, n, id: hs.since0(linearBits(m, pfn)) });
+        rec.touchedLeaves.push(pfn, n);
       };
     }
   }
@@ -283,33 +331,28 @@ export class TimelineRecorder {
     this.bind();
   }
 
-  /** A pfn first written by a 4 KiB entry inside a leaf written whole earlier inherits that leaf's history. */
-  private inheritedHistory(space: Space, pfn: number): number | null {
-    for (const r of this.rangeWrites.get(space)!) if (pfn >= r.pfn && pfn < r.pfn + r.n) return r.id;
-    return null;
-  }
-
   /** After a step: read back the bits of every pfn written in it. */
   private observeLinear(step: number): void {
-    for (const [space, m] of this.maps) {
-      const touched = this.touched.get(space)!;
-      if (touched.length === 0) continue;
-      const hist = this.history.get(space)!;
-      const hs = this.histories.get(space)!;
-      const ranges = this.rangeWrites.get(space)!;
+    for (const rec of this.maps.values()) {
+      const { m, histories: hs, touched, touchedLeaves } = rec;
       for (let i = 0; i < touched.length; i += 2) {
-        const pfn = touched[i]!;
-        const n = touched[i + 1]!;
-        const range = n === 1 ? null : ranges.find((x) => x.pfn === pfn && x.n === n)!;
-        const id = range ? range.id : hist.get(pfn)!;
-        const segs = hs.list[id]!;
+        for (let pfn = touched[i]!, end = pfn + touched[i + 1]!; pfn < end; pfn++) {
+          const id = rec.idOf(pfn);
+          const segs = hs.list[id]!;
+          const bits = linearBits(m, pfn);
+          if (segs[segs.length - 1]!.bits4k !== bits) rec.setId(pfn, hs.after(id, step, bits));
+        }
+      }
+      for (let i = 0; i < touchedLeaves.length; i += 2) {
+        const pfn = touchedLeaves[i]!;
+        const n = touchedLeaves[i + 1]!;
+        const range = rec.rangeWrites.find((x) => x.pfn === pfn && x.n === n)!;
+        const segs = hs.list[range.id]!;
         const bits = linearBits(m, pfn);
-        if (segs[segs.length - 1]!.bits4k === bits) continue;
-        const next = hs.after(id, step, bits);
-        if (range) range.id = next;
-        else hist.set(pfn, next);
+        if (segs[segs.length - 1]!.bits4k !== bits) range.id = hs.after(range.id, step, bits);
       }
       touched.length = 0;
+      touchedLeaves.length = 0;
     }
   }
 
@@ -353,26 +396,24 @@ export class TimelineRecorder {
    * with one history.
    */
   finish(): Timeline {
-    for (const m of this.maps.values()) m.onWrite = null;
+    for (const rec of this.maps.values()) rec.m.onWrite = null;
     // Pfns that need a linear life: those some other mapping covered, and those written.
     const wanted: [number, number][] = [];
     for (const l of this.lives) wanted.push([l.pfn, l.npages]);
     wanted.push(...this.directMapped);
-    for (const [space] of this.maps) {
-      for (const pfn of this.history.get(space)!.keys()) wanted.push([pfn, 1]);
-      for (const r of this.rangeWrites.get(space)!) wanted.push([r.pfn, r.n]);
+    for (const rec of this.maps.values()) {
+      for (let i = 0; i < rec.written.length; i += 2) wanted.push([rec.written[i]!, rec.written[i + 1]!]);
+      for (const r of rec.rangeWrites) wanted.push([r.pfn, r.n]);
     }
     const merged = mergeRanges(wanted);
     const linear: MappingLife[] = [];
-    for (const [space, m] of this.maps) {
-      const hist = this.history.get(space)!;
-      const hs = this.histories.get(space)!;
-      const ranges = this.rangeWrites.get(space)!;
+    for (const [space, rec] of this.maps) {
+      const { m, histories: hs, rangeWrites: ranges } = rec;
       // Unwritten pfns share one history per bits value, so a run of them compares by identity (as interned written ones do).
       const constant = new Map<number, Segment[]>();
       const historyOf = (pfn: number): Segment[] => {
-        const h = hist.get(pfn);
-        if (h !== undefined) return hs.list[h]!;
+        const h = rec.idOf(pfn);
+        if (h >= 0) return hs.list[h]!;
         for (const r of ranges) if (pfn >= r.pfn && pfn < r.pfn + r.n) return hs.list[r.id]!;
         const bits = linearBits(m, pfn);
         let c = constant.get(bits);
