@@ -98,8 +98,8 @@ export function emitInstalled(k: MmContext, call: string, vma: Vma, from: number
   const step = k.log.step;
   // One slot (a fault's page, a page-by-page insert): its entry, without building a run list.
   if (to === from + 1) {
-    const e = vma.ptes.entry(from);
-    if (e && e.step === step) emitRun(k, call, vma, from, 1, e.pfn, e.bits, e.level, requested, withMap);
+    const r = vma.ptes.runOf(from);
+    if (r && r.step === step) emitRun(k, call, vma, from, 1, r.pfn + (from - r.from), r.bits, r.level, requested, withMap);
     return;
   }
   // Runs of this step, joined where consecutive slots continue each other (as a slot-by-slot walk would).

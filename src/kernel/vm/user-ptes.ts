@@ -148,6 +148,11 @@ export class UserPtes {
     return r ? { pfn: r.pfn + (i - r.from), bits: r.bits, level: r.level, step: r.step } : null;
   }
 
+  /** The run holding slot `i`, read-only (a fault's page is read back without building an entry), or undefined. */
+  runOf(i: number): Readonly<PteRun> | undefined {
+    return this.runAt(i);
+  }
+
   /** LV_* of slot `i` (LV_NONE when empty). */
   levelAt(i: number): number {
     return this.runAt(i)?.level ?? LV_NONE;
@@ -172,6 +177,19 @@ export class UserPtes {
   /** Slots `[from, from + count)` mapping `pfn, pfn + 1, ...`, all with `bits`, `level`, `step`. */
   setRange(from: number, count: number, pfn: number, bits: number, level: number, step: number): void {
     if (count <= 0) return;
+    // Empty slots continuing the run before them (a fault's next page): that run grows, with no run object or splice per page.
+    const rs = this.runs;
+    const i = this.lowerBound(from);
+    const next = rs[i];
+    const prev = rs[i - 1];
+    if (prev && (!next || next.from >= from + count) && prev.to === from && prev.level === level && prev.bits === bits && prev.step === step && prev.pfn + (from - prev.from) === pfn) {
+      prev.to += count;
+      if (next && continues(prev, next)) {
+        prev.to = next.to;
+        rs.splice(i, 1);
+      }
+      return;
+    }
     const j = this.cut(from, from + count);
     this.runs.splice(j, 0, { from, to: from + count, pfn, bits, level, step });
     this.mergeAround(j);

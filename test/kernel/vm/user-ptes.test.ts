@@ -15,6 +15,7 @@ const N = 1536;
 type Op =
   | { t: 'range'; at: number; n: number; pfn: number; bits: number; level: number; step: number }
   | { t: 'one'; i: number; pfn: number; bits: number; step: number }
+  | { t: 'next'; n: number; gap: number }
   | { t: 'clear'; at: number; n: number }
   | { t: 'or'; at: number; n: number; mask: number }
   | { t: 'step'; at: number; n: number; step: number }
@@ -25,6 +26,8 @@ const bitsArb = fc.constantFrom(0x63, 0x73, 0x7b, 0x263);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ t: fc.constant('range' as const), at: fc.nat(N - 1), n: fc.integer({ min: 1, max: 600 }), pfn: fc.nat(1 << 20), bits: bitsArb, level: fc.constantFrom(LV_4K, LV_2M), step: fc.nat(3) }),
   fc.record({ t: fc.constant('one' as const), i: fc.nat(N - 1), pfn: fc.nat(1 << 20), bits: bitsArb, step: fc.nat(3) }),
+  // The slots right after the last write, as it wrote them (a fault's next pages), its pfns continued or `gap` further on.
+  fc.record({ t: fc.constant('next' as const), n: fc.integer({ min: 1, max: 3 }), gap: fc.constantFrom(0, 0, 0, 1) }),
   fc.record({ t: fc.constant('clear' as const), at: fc.nat(N - 1), n: fc.integer({ min: 1, max: 400 }) }),
   fc.record({ t: fc.constant('or' as const), at: fc.nat(N - 1), n: fc.integer({ min: 1, max: 400 }), mask: fc.constantFrom(0x2, 0x40, 0x20) }),
   fc.record({ t: fc.constant('step' as const), at: fc.nat(N - 1), n: fc.integer({ min: 1, max: 400 }), step: fc.nat(3) }),
@@ -44,6 +47,9 @@ test('property: range-shaped user PTEs equal a per-page model under range and si
     fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
       let p = new UserPtes(N);
       let model: (Slot | null)[] = new Array(N).fill(null);
+      // Where the last write ended (what `next` continues).
+      type Last = { at: number; pfn: number; bits: number; level: number; step: number };
+      const w: { last: Last | null } = { last: null };
       for (const op of ops) {
         const n = p.n;
         if (op.t === 'range') {
@@ -51,10 +57,21 @@ test('property: range-shaped user PTEs equal a per-page model under range and si
           if (c <= 0) continue;
           p.setRange(op.at, c, op.pfn, op.bits, op.level, op.step);
           for (let i = 0; i < c; i++) model[op.at + i] = { pfn: op.pfn + i, bits: op.bits, level: op.level, step: op.step };
+          w.last = { at: op.at + c, pfn: op.pfn + c, bits: op.bits, level: op.level, step: op.step };
         } else if (op.t === 'one') {
           if (op.i >= n) continue;
           p.set(op.i, op.pfn, op.bits, LV_4K, op.step);
           model[op.i] = { pfn: op.pfn, bits: op.bits, level: LV_4K, step: op.step };
+          w.last = { at: op.i + 1, pfn: op.pfn + 1, bits: op.bits, level: LV_4K, step: op.step };
+        } else if (op.t === 'next') {
+          const l = w.last;
+          if (!l) continue;
+          const c = Math.min(op.n, n - l.at);
+          if (c <= 0) continue;
+          const pfn = l.pfn + op.gap;
+          p.setRange(l.at, c, pfn, l.bits, l.level, l.step);
+          for (let i = 0; i < c; i++) model[l.at + i] = { pfn: pfn + i, bits: l.bits, level: l.level, step: l.step };
+          w.last = { at: l.at + c, pfn: pfn + c, bits: l.bits, level: l.level, step: l.step };
         } else if (op.t === 'clear') {
           p.clearRange(op.at, Math.min(n, op.at + op.n));
           for (let i = op.at; i < Math.min(n, op.at + op.n); i++) model[i] = null;
