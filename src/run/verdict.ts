@@ -68,6 +68,8 @@ const changeKey = (c: PolicyResult['changes'][number]): string => `${c.step}|${c
 export function commonChanges(s: ScenarioComparison): PolicyResult['changes'] {
   const ran = s.policies.filter((p) => p.outcome === 'ok' || p.outcome === 'fatal');
   if (ran.length < 2) return [];
+  // No change is common when a design that ran made none (the usual case): then no keys are built for another's 10^5 per-page changes.
+  if (ran.some((p) => p.changes.length === 0)) return [];
   const sets = ran.map((p) => new Set(p.changes.map(changeKey)));
   return ran[0]!.changes.filter((c) => sets.every((x) => x.has(changeKey(c))));
 }
@@ -110,7 +112,7 @@ export function verdictRows(results: readonly ScenarioComparison[]): VerdictRow[
       row.aliasedPagesHigh += t.aliased_pages_high;
       row.changedPages += t.changed_pages;
       row.changedPagesWeaker += t.changed_pages_weaker;
-      const own = p.changes.filter((c) => !common[si]!.has(changeKey(c)));
+      const own = common[si]!.size ? p.changes.filter((c) => !common[si]!.has(changeKey(c))) : p.changes;
       if (own.length) row.changedIn.push(s.name);
       if (own.some((c) => c.class === 'weaker')) row.weakerIn.push(s.name);
       row.ownWeakerPages += countPages(own.filter((c) => c.class === 'weaker').map((c) => [c.pfn, c.npages]));
