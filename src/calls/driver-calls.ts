@@ -144,7 +144,10 @@ const TTM_CALLS: CallSpec<K>[] = [
     { name: 'ttm_tt_pages', pure: true, doc: 'inspection, not a kernel call: the tt\'s pages (tt->pages) as a pages handle', args: { bo: 'bo' }, produces: 'pages' },
     (k, a) => {
       const t = tt(boArg(k, a));
-      const pfns = Array.from(t.pages).filter((p) => p >= 0);
+      // An indexed loop: Array.from of a 10^5-page tt, then filter, took 7-12 ms against 3-4.
+      const all = t.pages;
+      const pfns: number[] = [];
+      for (let i = 0; i < all.length; i++) if (all[i]! >= 0) pfns.push(all[i]!);
       return { handle: { kind: 'pages', pfns }, fields: { pages: pfns.length, ...(pfns.length ? pageFields(k, pfns[0]!) : {}) } };
     },
   ),
