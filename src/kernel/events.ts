@@ -64,9 +64,19 @@ export type KernelEvent =
    */
   | { kind: 'refusal'; step: number; fn: string; check: string; ret: string };
 
+export type PteEvent = Extract<KernelEvent, { kind: 'pte' }>;
+export type MapEvent = Extract<KernelEvent, { kind: 'map' }>;
+
 /** Printk plus the event log, with the index of the scenario step being run. */
 export class KernelLog implements Printk {
   readonly events: KernelEvent[] = [];
+  /**
+   * The user `pte` event (and its `map` event) that kernel/vm/pte-write.ts
+   * logged last: while they are still the log's last events, the call's next
+   * page extends them. Kept here so that test reads one object of one shape,
+   * not the log's last entries of any kind.
+   */
+  userRun: { pte: PteEvent; map: MapEvent | null } | null = null;
   /** The scenario step currently running (0 = boot); a new step starts with an empty decision log. */
   get step(): number {
     return this.stepNo;

@@ -7,7 +7,7 @@
 import type { CacheMode } from '../../hw/cache-mode.js';
 import { PAGE_CACHE_MASK } from '../../hw/pte.js';
 import { chainSnapshot } from '../chain.js';
-import type { KernelEvent } from '../events.js';
+import type { MapEvent, PteEvent } from '../events.js';
 import { NotModelledError } from '../not-modelled.js';
 import type { MmContext } from '../mm/mm-context.js';
 import { _PAGE_SPECIAL } from './flags.js';
@@ -132,26 +132,32 @@ function emitRun(k: MmContext, call: string, vma: Vma, slot: number, n: number, 
   const installed = withMap ? k.tables.pgprot2cachemode(cache) : 0;
   const req = requested ?? installed;
   const ev = log.events;
-  const pte = ev[ev.length - (withMap ? 2 : 1)];
-  const map = withMap ? ev[ev.length - 1] : undefined;
-  if (
-    pte?.kind === 'pte' && pte.step === step && pte.space === 'user' && pte.vaddr + pte.npages * PAGE_SIZE === vaddr && pte.pfn + pte.npages === pfn && pte.level === lv && pte.bits === cache &&
-    (!withMap ||
-      (map?.kind === 'map' && map.step === step && map.space === 'user' && map.call === call && map.pfn === pfn - map.npages && map.npages === pte.npages && (map.each ?? map.npages) === n && map.requested === req && map.installed === installed && !map.chain && !log.chain))
-  ) {
-    pte.npages += n;
-    if (map?.kind === 'map') {
-      map.each = n;
-      map.npages += n;
+  const run = log.userRun;
+  if (run && ev[ev.length - 1] === (run.map ?? run.pte) && (run.map !== null) === withMap) {
+    const { pte, map } = run;
+    if (
+      pte.step === step && pte.vaddr + pte.npages * PAGE_SIZE === vaddr && pte.pfn + pte.npages === pfn && pte.level === lv && pte.bits === cache &&
+      (map === null || (map.call === call && (map.each ?? map.npages) === n && map.requested === req && map.installed === installed && !map.chain && !log.chain))
+    ) {
+      pte.npages += n;
+      if (map) {
+        map.each = n;
+        map.npages += n;
+      }
+      return;
     }
+  }
+  const pte: PteEvent = { kind: 'pte', step, space: 'user', vaddr, pfn, npages: n, level: lv, bits: cache };
+  ev.push(pte);
+  if (!withMap) {
+    log.userRun = { pte, map: null };
     return;
   }
-  ev.push({ kind: 'pte', step, space: 'user', vaddr, pfn, npages: n, level: lv, bits: cache });
-  if (!withMap) return;
   const chain = chainSnapshot(log);
-  const m: Extract<KernelEvent, { kind: 'map' }> = { kind: 'map', step, call, space: 'user', pfn, npages: n, requested: req, installed };
-  if (chain) m.chain = chain;
-  ev.push(m);
+  const map: MapEvent = { kind: 'map', step, call, space: 'user', pfn, npages: n, requested: req, installed };
+  if (chain) map.chain = chain;
+  ev.push(map);
+  log.userRun = { pte, map };
 }
 
 /** The cache mode of a 4 KiB-layout prot. */
