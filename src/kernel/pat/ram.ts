@@ -15,6 +15,16 @@ const FIRST_TRACKED_PFN = 0x100;
  * mixed), and a hole after the last RAM piece is never noticed.
  */
 export function patPagerangeIsRam(ram: SystemRam, start: number, end: number): -1 | 0 | 1 {
+  const startPfn = Math.floor(start / 4096);
+  // One page at or above 1 MiB (the per-page callers: a fault's lookup_memtype, set_pages_array's
+  // reservations): the walk calls back at most once, for the whole page, exactly when page_is_ram()
+  // holds; answered without building the walk's callback (112 bytes a call).
+  if (Math.floor((end + 4095) / 4096) === startPfn + 1 && startPfn >= FIRST_TRACKED_PFN) return ram.pageIsRam(startPfn) ? 1 : 0;
+  return pagerangeIsRamWalk(ram, start, end);
+}
+
+/** `pat_pagerange_is_ram()` as the kernel computes it, by `walk_system_ram_range()` with its callback. */
+export function pagerangeIsRamWalk(ram: SystemRam, start: number, end: number): -1 | 0 | 1 {
   let startPfn = Math.floor(start / 4096);
   const endPfn = Math.floor((end + 4095) / 4096);
   let curPfn = startPfn;
