@@ -25,43 +25,58 @@ import type { MmContext } from '../kernel/mm/mm-context.js';
 import { PAGE_SIZE } from '../hw/page.js';
 
 
-type Kind = 'notram' | 'pat' | 'directmap' | 'pageflag';
+const KINDS = ['notram', 'pat', 'directmap', 'pageflag'] as const;
+const NOTRAM = 0;
+const PAT = 1;
+const DIRECTMAP = 2;
+const PAGEFLAG = 3;
+
+/** The first offending page of a check, what it found there, and how many pages offended. */
+interface Noted {
+  pfn: number;
+  got: CacheMode | null;
+  n: number;
+}
+
+/** Count an offending page of check `kind` (an index in KINDS); the first one is kept. */
+function note(first: (Noted | undefined)[], kind: number, pfn: number, got: CacheMode | null): void {
+  const f = first[kind];
+  if (f) f.n++;
+  else first[kind] = { pfn, got, n: 1 };
+}
 
 /**
  * Run the checks over `pfns` requested as `mode`. Returns false when
  * `requireRam` and some pfn is not RAM (the caller refuses the insert).
  */
 export function debugPatChecks(k: MmContext, fn: string, pfns: ArrayLike<number>, mode: CacheMode, requireRam: boolean): boolean {
-  const first = new Map<Kind, { pfn: number; got: CacheMode | null; n: number }>();
-  const note = (kind: Kind, pfn: number, got: CacheMode | null): void => {
-    const f = first.get(kind);
-    if (f) f.n++;
-    else first.set(kind, { pfn, got, n: 1 });
-  };
+  // By check, made at the first offending page: a clean call (one per page a fault inserts) allocates nothing.
+  let first: (Noted | undefined)[] | null = null;
   for (let i = 0; i < pfns.length; i++) {
     const pfn = pfns[i]!;
     const isRam = k.memtype.pagerangeIsRam(pfn * PAGE_SIZE, pfn * PAGE_SIZE + PAGE_SIZE) !== 0;
     if (!isRam) {
-      if (requireRam) note('notram', pfn, null);
+      if (requireRam) note((first ??= []), NOTRAM, pfn, null);
       const t = k.memtype.lookupMemtype(pfn * PAGE_SIZE);
-      if (t !== mode) note('pat', pfn, t);
+      if (t !== mode) note((first ??= []), PAT, pfn, t);
       continue;
     }
     const flag = k.memtype.pages.get(pfn) as CacheMode;
     const dm = directMapMode(k, pfn);
-    if (dm !== null && dm !== mode) note('directmap', pfn, dm);
-    if (flag !== mode && (dm !== null || flag !== CM.WB)) note('pageflag', pfn, flag);
+    if (dm !== null && dm !== mode) note((first ??= []), DIRECTMAP, pfn, dm);
+    if (flag !== mode && (dm !== null || flag !== CM.WB)) note((first ??= []), PAGEFLAG, pfn, flag);
   }
+  if (first === null) return true;
   const more = (n: number): string => (n > 1 ? ` (and ${n - 1} more pages)` : '');
   const hex = (pfn: number): string => '0x' + pfn.toString(16);
-  for (const kind of ['notram', 'pat', 'directmap', 'pageflag'] as const) {
-    const f = first.get(kind);
-    if (!f) continue;
+  KINDS.forEach((kind, i) => {
+    const f = first[i];
+    if (!f) return;
     const what =
       kind === 'notram'
         ? 'is not System RAM'
         : `requested ${cattrName(mode)}, ${kind === 'pat' ? 'PAT tracks' : kind === 'directmap' ? 'direct map is' : 'page memtype is'} ${cattrName(f.got!)}`;
     k.log.emit('warning-splat', `WARNING: ${fn}: pfn ${hex(f.pfn)} ${what}${more(f.n)}`);
-  }
-  return !(requireRam && first.has('notram'));
+  });
+  return !(requireRam && first[NOTRAM] !== undefined);
 }
