@@ -76,7 +76,9 @@ export function debugPatChecks(k: MmContext, fn: string, pfns: ArrayLike<number>
       kind === 'notram'
         ? 'is not System RAM'
         : `requested ${cattrName(mode)}, ${kind === 'pat' ? 'PAT tracks' : kind === 'directmap' ? 'direct map is' : 'page memtype is'} ${cattrName(f.got!)}`;
-    k.log.emit('warning-splat', `WARNING: ${fn}: pfn ${hex(f.pfn)} ${what}${more(f.n)}`);
+    // Joined, not a template literal: one flat string rather than a tree of concatenations for the log
+    // to keep (a design that WARNs per page keeps 2*10^5 of them).
+    k.log.emit('warning-splat', ['WARNING: ', fn, ': pfn ', hex(f.pfn), ' ', what, more(f.n)].join(''));
   });
   return !(requireRam && first[NOTRAM] !== undefined);
 }
