@@ -7,7 +7,10 @@
 
 import { PAGE_CACHE_MASK } from '../hw/pte.js';
 import type { Kernel } from '../kernel/kernel.js';
-import { userMappings } from '../kernel/vm/inventory.js';
+import type { VmArea } from '../kernel/mm/vmalloc.js';
+import { vmaMappings } from '../kernel/vm/inventory.js';
+import { type MmStruct, vmState } from '../kernel/vm/mm.js';
+import type { Vma } from '../kernel/vm/vma.js';
 
 export type MappingKind = 'user' | 'direct' | 'highmap' | 'kmap' | 'vmap' | 'ioremap';
 
@@ -32,31 +35,68 @@ export interface MappingRun {
 /** Mappings other than the direct map and the high map: the ones that can alias a page. */
 export function aliasingMappings(k: Kernel): MappingRun[] {
   const out: MappingRun[] = [];
+  for (const s of aliasingSources(k)) out.push(...s.runs());
+  return out;
+}
+
+/**
+ * Where aliasing mappings come from, in {@link aliasingMappings}' order: the
+ * kmap and fixmap slots, each vmalloc area, each VMA of each process. A
+ * source with the same `stamp` (compared element by element) as at an
+ * earlier look has the same runs, so the timeline's recorder reads only the
+ * sources a step wrote; `stamp` null: read it every time.
+ */
+export interface MappingSource {
+  /** The kernel's object: the highmem state, a VmArea, a Vma. */
+  src: object;
+  stamp: readonly unknown[] | null;
+  runs(): MappingRun[];
+}
+
+export function* aliasingSources(k: Kernel): Iterable<MappingSource> {
+  yield { src: k.highmem, stamp: null, runs: () => kmapRuns(k) };
+  for (const a of k.vmalloc.liveAreas()) yield { src: a, stamp: [a.start, a.caller, a.version], runs: () => areaRuns(a) };
+  for (const mm of vmState(k).sorted())
+    for (const vma of mm.vmas) yield { src: vma, stamp: [mm.pid, mm.comm, vma.start, vma.ptes, vma.ptes.version], runs: () => vmaRuns(mm, vma) };
+}
+
+/** The mapped kmap (pkmap) and fixmap (kmap_local) slots. */
+function kmapRuns(k: Kernel): MappingRun[] {
+  const out: MappingRun[] = [];
   for (const s of k.highmem.mappedSlots())
     out.push({ kind: 'kmap', owner: s.kind === 'pkmap' ? 'kmap' : 'kmap_local', vaddr: s.va, pfn: s.pfn, npages: 1, bits4k: s.bits & PAGE_CACHE_MASK, level: '4k' });
-  for (const a of k.vmalloc.liveAreas()) {
-    const kind: MappingKind = a.caller.startsWith('ioremap') ? 'ioremap' : 'vmap';
-    // Runs of consecutive pages with consecutive pfns and equal bits, across segments.
-    let run: MappingRun | null = null;
-    let runEnd = -1;
-    const push = (i: number, pfn: number, n: number, bits: number): void => {
-      if (run && runEnd === i && run.pfn + run.npages === pfn && run.bits4k === (bits & PAGE_CACHE_MASK) && runBits === bits) {
-        run.npages += n;
-        runEnd += n;
-        return;
-      }
-      run = { kind, owner: a.caller, vaddr: a.start + i * 4096, pfn, npages: n, bits4k: bits & PAGE_CACHE_MASK, level: '4k' };
-      runBits = bits;
-      runEnd = i + n;
-      out.push(run);
-    };
-    let runBits = -1;
-    for (const g of a.segs) {
-      if (!g.list) push(g.at, g.pfn, g.n, g.bits);
-      else for (let i = 0; i < g.n; i++) push(g.at + i, g.list[i]!, 1, g.bits);
+  return out;
+}
+
+/** A vmalloc area's pages (vmap, ioremap) as runs of consecutive pages with consecutive pfns and equal bits, across segments. */
+function areaRuns(a: VmArea): MappingRun[] {
+  const out: MappingRun[] = [];
+  const kind: MappingKind = a.caller.startsWith('ioremap') ? 'ioremap' : 'vmap';
+  let run: MappingRun | null = null;
+  let runEnd = -1;
+  let runBits = -1;
+  const push = (i: number, pfn: number, n: number, bits: number): void => {
+    if (run && runEnd === i && run.pfn + run.npages === pfn && run.bits4k === (bits & PAGE_CACHE_MASK) && runBits === bits) {
+      run.npages += n;
+      runEnd += n;
+      return;
     }
+    run = { kind, owner: a.caller, vaddr: a.start + i * 4096, pfn, npages: n, bits4k: bits & PAGE_CACHE_MASK, level: '4k' };
+    runBits = bits;
+    runEnd = i + n;
+    out.push(run);
+  };
+  for (const g of a.segs) {
+    if (!g.list) push(g.at, g.pfn, g.n, g.bits);
+    else for (let i = 0; i < g.n; i++) push(g.at + i, g.list[i]!, 1, g.bits);
   }
-  for (const u of userMappings(k))
+  return out;
+}
+
+/** One VMA's present user PTEs. */
+function vmaRuns(mm: MmStruct, vma: Vma): MappingRun[] {
+  const out: MappingRun[] = [];
+  for (const u of vmaMappings(mm, vma))
     out.push({
       kind: 'user',
       owner: `pid ${u.pid} (${u.comm})`,

@@ -20,7 +20,7 @@ import { pageRefs } from '../kernel/drivers/page-refs.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { LinearMap } from '../kernel/mm/linear-map.js';
 import { PageInts } from '../kernel/mm/page-chunks.js';
-import { aliasingMappings } from './inventory.js';
+import { aliasingSources, type MappingRun } from './inventory.js';
 
 export type LifeKind = 'direct' | 'highmap' | 'kmap' | 'kmap_local' | 'vmap' | 'ioremap' | 'user' | 'hold';
 
@@ -95,7 +95,62 @@ interface Snap {
   bits: number;
   special?: boolean;
   refcounted?: boolean;
-  properties?: string[];
+  /** What a new life of it is beyond its type; asked only when it begins one (it may walk its pages). */
+  properties?: (k: Kernel) => string[];
+}
+
+/** The lives one source had open when last read, with their snapshot keys. */
+interface SourceLives {
+  stamp: readonly unknown[] | null;
+  /** The look that last saw the source. */
+  seen: number;
+  keys: string[];
+  lives: MappingLife[];
+}
+
+function sameStamp(a: readonly unknown[] | null, b: readonly unknown[] | null): boolean {
+  if (a === null || b === null || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A mapping as the recorder compares it from look to look. */
+function mappingSnap(m: MappingRun): Snap {
+  const kind: LifeKind = m.kind === 'kmap' ? (m.owner === 'kmap_local' ? 'kmap_local' : 'kmap') : m.kind === 'ioremap' ? 'ioremap' : m.kind === 'vmap' ? 'vmap' : 'user';
+  const s: Snap = { key: `${kind}|${m.owner}|${m.vaddr}`, kind, owner: m.owner, vaddr: m.vaddr, pfn: m.pfn, npages: m.npages, bits: m.bits4k };
+  if (kind === 'user') {
+    s.special = m.special === true;
+    s.properties = (k) => {
+      const props = [m.special ? 'special PTEs' : 'normal PTEs'];
+      if (m.special) {
+        let refd = 0;
+        // Only pfns with a struct page can be refcounted: a PFN map of a huge BAR is not walked page by page.
+        const last = Math.min(m.pfn + m.npages, k.pages.nPfns);
+        for (let pfn = m.pfn; pfn < last; pfn++) if (k.pages.refcount.get(pfn) > 0) refd++;
+        if (refd > 0) props.push(`on ${refd === m.npages ? '' : `${refd} of ${m.npages} `}refcounted pages`);
+      } else props.push('GUP/KVM can take references');
+      return props;
+    };
+  }
+  return s;
+}
+
+/** The holds of other parties (KVM, GUP) on pages, as they are now. */
+function holdSnaps(k: Kernel): Snap[] {
+  const out: Snap[] = [];
+  const reg = pageRefs(k);
+  const vm = kvmIfAny(k);
+  for (const [holder, byPfn] of reg.holders) {
+    for (const [pfn, h] of byPfn) {
+      const live = h.refs > 0 || (h.unref > 0 && (reg.stillMapped.get(holder)?.(k, pfn) ?? true));
+      if (!live) continue;
+      const mapped = holder === 'kvm' && vm !== null && vm.held.some((e) => e.pfn === pfn && e.mapped === true);
+      const props = [h.refs > 0 ? 'holds a page reference' : 'maps it without a reference'];
+      if (mapped) props.push('kvm_vcpu_map');
+      out.push({ key: `hold|${holder}|${pfn}|${h.refs > 0}|${mapped}`, kind: 'hold', owner: holder, vaddr: null, pfn, npages: 1, bits: -1, refcounted: h.refs > 0, properties: () => props });
+    }
+  }
+  return out;
 }
 
 type Space = 'direct' | 'highmap';
@@ -203,9 +258,18 @@ function inheritedHistory(rec: LinearRecord, pfn: number): number | null {
 
 /** Builds a Timeline by observing a kernel after boot and after every step. */
 export class TimelineRecorder {
+  /** `readEveryLook`: read every source at every step, not only those written since (the reference the tests hold the recorder to). */
+  constructor(private readonly readEveryLook = false) {}
+
   private readonly steps: number[] = [];
   private readonly lives: MappingLife[] = [];
-  private open = new Map<string, MappingLife>();
+  /** The open lives by snapshot key. */
+  private readonly open = new Map<string, MappingLife>();
+  /** Each aliasing source's open lives, as of the last look that read it (inventory.ts aliasingSources). */
+  private readonly sources = new Map<object, SourceLives>();
+  private holds: SourceLives = { stamp: null, seen: 0, keys: [], lives: [] };
+  /** Observations made (a source not seen at the latest one is gone). */
+  private looks = 0;
   private k: Kernel | null = null;
   private readonly maps = new Map<Space, LinearRecord>();
   /** Pfns the map events of the run name in the direct map (memremap's RAM path): they get a linear life. */
@@ -220,7 +284,6 @@ export class TimelineRecorder {
     this.steps.push(step);
     if (pure && step > 0) return;
     this.observeLinear(step);
-    const now = this.snapshot(k);
     // What each owner mapped before this step: a mapping that only grew or was re-keyed is not a new use of those pages.
     // Built only when a new mapping covers a free page (rare: a use after __free_pages), not at every step.
     let beforeSet: Set<string> | null = null;
@@ -231,35 +294,70 @@ export class TimelineRecorder {
       }
       return beforeSet;
     };
-    const next = new Map<string, MappingLife>();
-    for (const s of now) {
+    const tick = ++this.looks;
+    // The open lives of the sources read again (written, new or gone): each ends unless a snapshot of this step continues it.
+    const reread: SourceLives[] = [];
+    const continued = new Set<MappingLife>();
+    const opened: [string, MappingLife][] = [];
+    const take = (s: Snap, lives: SourceLives): void => {
       const l = this.open.get(s.key);
-      if (l && l.pfn === s.pfn && l.npages === s.npages && l.kind === s.kind) {
+      let life: MappingLife;
+      if (l && !continued.has(l) && l.pfn === s.pfn && l.npages === s.npages && l.kind === s.kind) {
         if (l.segments[l.segments.length - 1]!.bits4k !== s.bits) l.segments.push({ from: step, bits4k: s.bits });
-        next.set(s.key, l);
-        this.open.delete(s.key);
+        continued.add(l);
+        life = l;
+      } else {
+        life = {
+          id: -1,
+          kind: s.kind,
+          owner: s.owner,
+          vaddr: s.vaddr,
+          pfn: s.pfn,
+          npages: s.npages,
+          created: step,
+          removed: null,
+          segments: [{ from: step, bits4k: s.bits }],
+          ...(s.special !== undefined ? { special: s.special } : {}),
+          ...(s.refcounted !== undefined ? { refcounted: s.refcounted } : {}),
+        };
+        const props = s.properties?.(k);
+        if (props?.length) life.properties = props;
+        this.lives.push(life);
+        opened.push([s.key, life]);
+        if (step > 0) this.noteFreeUse(k, life, before);
+      }
+      lives.keys.push(s.key);
+      lives.lives.push(life);
+    };
+    for (const src of aliasingSources(k)) {
+      const had = this.sources.get(src.src);
+      if (had && !this.readEveryLook && sameStamp(had.stamp, src.stamp)) {
+        had.seen = tick;
         continue;
       }
-      const life: MappingLife = {
-        id: -1,
-        kind: s.kind,
-        owner: s.owner,
-        vaddr: s.vaddr,
-        pfn: s.pfn,
-        npages: s.npages,
-        created: step,
-        removed: null,
-        segments: [{ from: step, bits4k: s.bits }],
-        ...(s.special !== undefined ? { special: s.special } : {}),
-        ...(s.refcounted !== undefined ? { refcounted: s.refcounted } : {}),
-        ...(s.properties?.length ? { properties: s.properties } : {}),
-      };
-      this.lives.push(life);
-      next.set(s.key, life);
-      if (step > 0) this.noteFreeUse(k, life, before);
+      if (had) reread.push(had);
+      const lives: SourceLives = { stamp: src.stamp, seen: tick, keys: [], lives: [] };
+      this.sources.set(src.src, lives);
+      for (const m of src.runs()) take(mappingSnap(m), lives);
     }
-    for (const l of this.open.values()) l.removed = step;
-    this.open = next;
+    for (const [src, lives] of this.sources)
+      if (lives.seen !== tick) {
+        reread.push(lives);
+        this.sources.delete(src);
+      }
+    // Holds change with page references, which leave no trace to compare: read every time.
+    reread.push(this.holds);
+    const holds: SourceLives = { stamp: null, seen: tick, keys: [], lives: [] };
+    for (const s of holdSnaps(k)) take(s, holds);
+    this.holds = holds;
+    for (const old of reread)
+      for (let i = 0; i < old.lives.length; i++) {
+        const l = old.lives[i]!;
+        if (continued.has(l)) continue;
+        l.removed = step;
+        if (this.open.get(old.keys[i]!) === l) this.open.delete(old.keys[i]!);
+      }
+    for (const [key, life] of opened) this.open.set(key, life);
     // Only the events since the last observation can belong to this step.
     const ev = k.log.events;
     for (let i = this.eventsSeen; i < ev.length; i++) {
@@ -354,40 +452,6 @@ export class TimelineRecorder {
       touched.length = 0;
       touchedLeaves.length = 0;
     }
-  }
-
-  /** The mappings other than the linear maps, and the holds, as they are now. */
-  private snapshot(k: Kernel): Snap[] {
-    const out: Snap[] = [];
-    for (const m of aliasingMappings(k)) {
-      const kind: LifeKind = m.kind === 'kmap' ? (m.owner === 'kmap_local' ? 'kmap_local' : 'kmap') : m.kind === 'ioremap' ? 'ioremap' : m.kind === 'vmap' ? 'vmap' : 'user';
-      const s: Snap = { key: `${kind}|${m.owner}|${m.vaddr}`, kind, owner: m.owner, vaddr: m.vaddr, pfn: m.pfn, npages: m.npages, bits: m.bits4k };
-      if (kind === 'user') {
-        s.special = m.special === true;
-        s.properties = [m.special ? 'special PTEs' : 'normal PTEs'];
-        if (m.special) {
-          let refd = 0;
-          // Only pfns with a struct page can be refcounted: a PFN map of a huge BAR is not walked page by page.
-          const last = Math.min(m.pfn + m.npages, k.pages.nPfns);
-          for (let pfn = m.pfn; pfn < last; pfn++) if (k.pages.refcount.get(pfn) > 0) refd++;
-          if (refd > 0) s.properties.push(`on ${refd === m.npages ? '' : `${refd} of ${m.npages} `}refcounted pages`);
-        } else s.properties.push('GUP/KVM can take references');
-      }
-      out.push(s);
-    }
-    const reg = pageRefs(k);
-    const vm = kvmIfAny(k);
-    for (const [holder, byPfn] of reg.holders) {
-      for (const [pfn, h] of byPfn) {
-        const live = h.refs > 0 || (h.unref > 0 && (reg.stillMapped.get(holder)?.(k, pfn) ?? true));
-        if (!live) continue;
-        const mapped = holder === 'kvm' && vm !== null && vm.held.some((e) => e.pfn === pfn && e.mapped === true);
-        const props = [h.refs > 0 ? 'holds a page reference' : 'maps it without a reference'];
-        if (mapped) props.push('kvm_vcpu_map');
-        out.push({ key: `hold|${holder}|${pfn}|${h.refs > 0}|${mapped}`, kind: 'hold', owner: holder, vaddr: null, pfn, npages: 1, bits: -1, refcounted: h.refs > 0, properties: props });
-      }
-    }
-    return out;
   }
 
   /**

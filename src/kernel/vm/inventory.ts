@@ -8,7 +8,8 @@
 import { PAGE_CACHE_MASK } from '../../hw/pte.js';
 import type { KernelContext } from '../context.js';
 import { VM_IO, VM_PFNMAP, _PAGE_SPECIAL } from './flags.js';
-import { vmState } from './mm.js';
+import { type MmStruct, vmState } from './mm.js';
+import type { Vma } from './vma.js';
 import { levelName } from './user-ptes.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
@@ -34,37 +35,38 @@ export interface UserMappingRun {
  * installing step.
  */
 export function* userMappings(k: KernelContext): Iterable<UserMappingRun> {
-  for (const mm of vmState(k).sorted()) {
-    for (const vma of mm.vmas) {
-      // Runs of the table, joined where consecutive slots agree on level, cache bits, specialness and step and map consecutive pfns.
-      const rs = vma.ptes.runsIn();
-      let j = 0;
-      while (j < rs.length) {
-        const first = rs[j]!;
-        const key = first.bits & (PAGE_CACHE_MASK | _PAGE_SPECIAL);
-        let end = first.to;
-        let pfnEnd = first.pfn + (first.to - first.from);
-        j++;
-        for (; j < rs.length; j++) {
-          const r = rs[j]!;
-          if (r.from !== end || r.level !== first.level || (r.bits & (PAGE_CACHE_MASK | _PAGE_SPECIAL)) !== key || r.step !== first.step || r.pfn !== pfnEnd) break;
-          end = r.to;
-          pfnEnd = r.pfn + (r.to - r.from);
-        }
-        yield {
-          pid: mm.pid,
-          comm: mm.comm,
-          vmaStart: vma.start,
-          vaddr: vma.start + first.from * PAGE_SIZE,
-          pfn: first.pfn,
-          npages: end - first.from,
-          bits: key & PAGE_CACHE_MASK,
-          level: levelName(first.level),
-          special: (key & _PAGE_SPECIAL) !== 0,
-          step: first.step,
-        };
-      }
+  for (const mm of vmState(k).sorted()) for (const vma of mm.vmas) yield* vmaMappings(mm, vma);
+}
+
+/** The user PTEs of one VMA of `mm`, as {@link userMappings} gives them: what they are depends only on `mm`'s pid and comm, the VMA's start and its table (`UserPtes.version`). */
+export function* vmaMappings(mm: MmStruct, vma: Vma): Iterable<UserMappingRun> {
+  // Runs of the table, joined where consecutive slots agree on level, cache bits, specialness and step and map consecutive pfns.
+  const rs = vma.ptes.runsIn();
+  let j = 0;
+  while (j < rs.length) {
+    const first = rs[j]!;
+    const key = first.bits & (PAGE_CACHE_MASK | _PAGE_SPECIAL);
+    let end = first.to;
+    let pfnEnd = first.pfn + (first.to - first.from);
+    j++;
+    for (; j < rs.length; j++) {
+      const r = rs[j]!;
+      if (r.from !== end || r.level !== first.level || (r.bits & (PAGE_CACHE_MASK | _PAGE_SPECIAL)) !== key || r.step !== first.step || r.pfn !== pfnEnd) break;
+      end = r.to;
+      pfnEnd = r.pfn + (r.to - r.from);
     }
+    yield {
+      pid: mm.pid,
+      comm: mm.comm,
+      vmaStart: vma.start,
+      vaddr: vma.start + first.from * PAGE_SIZE,
+      pfn: first.pfn,
+      npages: end - first.from,
+      bits: key & PAGE_CACHE_MASK,
+      level: levelName(first.level),
+      special: (key & _PAGE_SPECIAL) !== 0,
+      step: first.step,
+    };
   }
 }
 

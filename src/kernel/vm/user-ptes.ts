@@ -58,6 +58,8 @@ function continues(a: PteRun, b: PteRun): boolean {
 export class UserPtes {
   /** Present runs, sorted by `from`, disjoint, non-empty. */
   private runs: PteRun[] = [];
+  /** Bumped by every write (set, clear, mapBits, setStep): the checks' recorder re-reads only the tables written since it last looked. */
+  version = 0;
 
   constructor(readonly n: number) {}
 
@@ -177,6 +179,7 @@ export class UserPtes {
   /** Slots `[from, from + count)` mapping `pfn, pfn + 1, ...`, all with `bits`, `level`, `step`. */
   setRange(from: number, count: number, pfn: number, bits: number, level: number, step: number): void {
     if (count <= 0) return;
+    this.version++;
     // Empty slots continuing the run before them (a fault's next page): that run grows, with no run object or splice per page.
     const rs = this.runs;
     const i = this.lowerBound(from);
@@ -197,6 +200,7 @@ export class UserPtes {
 
   /** Remove slots `[from, to)`; returns where a run starting at `from` would go. */
   private cut(from: number, to: number): number {
+    this.version++;
     const j = this.splitAt(from);
     const e = this.splitAt(to);
     if (e > j) this.runs.splice(j, e - j);
@@ -215,6 +219,7 @@ export class UserPtes {
   /** `bits = f(bits)` for every present slot of `[from, to)` (mkwrite, mprotect, fork's COW). */
   mapBits(from: number, to: number, f: (bits: number) => number): void {
     if (from >= to) return;
+    this.version++;
     const j = this.splitAt(from);
     const e = this.splitAt(to);
     for (let q = j; q < e; q++) this.runs[q]!.bits = f(this.runs[q]!.bits);
@@ -223,6 +228,7 @@ export class UserPtes {
   /** Every present slot of `[from, to)` counts as written at `step` (mremap's move). */
   setStep(from: number, to: number, step: number): void {
     if (from >= to) return;
+    this.version++;
     const j = this.splitAt(from);
     const e = this.splitAt(to);
     for (let q = j; q < e; q++) this.runs[q]!.step = step;
