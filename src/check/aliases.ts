@@ -101,23 +101,146 @@ interface Extent {
   o: Open;
 }
 
+/** A half-open pfn range `[lo, hi)`. */
+type Range = [number, number];
+
+/** Index of the first element of a sorted array for which `below` is false (binary search). */
+function firstNotBelow<T>(a: readonly T[], below: (x: T) => boolean): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (below(a[m]!)) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+/** What changes at each change step (by index in `changeSteps`): where conflicts can change, which lives start and stop being live. */
+interface StepIndex {
+  /** Sorted, disjoint, non-adjacent pfn ranges of the lives created, removed or with new bits at the step. */
+  dirty: Range[][];
+  /** `byPfn` indices of the lives live from this step on, and of those no longer live from it. */
+  born: number[][];
+  gone: number[][];
+}
+
 /**
- * The conflicts of one step as runs of pfns, in pfn order. The typed mappings
- * live at `s` (holds have no type of their own; `byPfn` is sorted by pfn) are
- * swept as extents; a stretch is evaluated only where a mapping other than
- * the linear maps covers it, or both linear maps do (the kernel image on
- * x86-64), one MTRR stretch at a time (EffectiveTypes.mtrrStretchEnd), so the
- * cost follows the extents, not their pages.
+ * Indexes, once, what each change step changes, so a step costs what it
+ * changes: a pfn no life covering it was created, removed or rebitted at
+ * has the same mappings with the same bits as at the previous change step,
+ * so its conflict is the same. A segment with the bits of the one before
+ * changes nothing and is not counted. An event at a step that is not a
+ * change step (not in `tl.steps`) shows at the next one, where the
+ * evaluation looks at `liveAt`/`bitsAt` again (`steps` are ascending, as
+ * the recorder makes them); marking more than changed is harmless (a
+ * recomputed unchanged conflict keeps its open), marking less is not.
  */
-function conflictsAt(byPfn: readonly MappingLife[], eff: EffectiveTypes, s: number): Piece[] {
+function indexSteps(byPfn: readonly MappingLife[], steps: readonly number[]): StepIndex {
+  const n = steps.length;
+  const at = new Map<number, number>();
+  steps.forEach((s, k) => at.set(s, k));
+  const kOf = (e: number): number => at.get(e) ?? firstNotBelow(steps, (s) => s < e);
+  const raw: Range[][] = Array.from({ length: n }, () => []);
+  const born: number[][] = Array.from({ length: n }, () => []);
+  const gone: number[][] = Array.from({ length: n }, () => []);
+  byPfn.forEach((l, i) => {
+    const mark = (k: number): void => {
+      if (k < n) raw[k]!.push([l.pfn, l.pfn + l.npages]);
+    };
+    const c = kOf(l.created);
+    const r = l.removed === null ? n : kOf(l.removed);
+    if (c < r) {
+      born[c]!.push(i);
+      if (r < n) gone[r]!.push(i);
+    }
+    mark(c);
+    if (l.removed !== null) mark(r);
+    const segs = l.segments;
+    for (let j = 1; j < segs.length; j++) if (segs[j]!.bits4k !== segs[j - 1]!.bits4k) mark(kOf(segs[j]!.from));
+  });
+  const dirty = raw.map((rs) => {
+    rs.sort((a, b) => a[0] - b[0]);
+    const out: Range[] = [];
+    for (const [lo, hi] of rs) {
+      const last = out[out.length - 1];
+      if (last && lo <= last[1]) last[1] = Math.max(last[1], hi);
+      else if (hi > lo) out.push([lo, hi]);
+    }
+    return out;
+  });
+  return { dirty, born, gone };
+}
+
+/**
+ * The lives live at the current step, queryable by pfn range: a max-end
+ * segment tree over `byPfn` (sorted by pfn) whose leaves hold a live life's
+ * end and -Infinity otherwise, updated as lives are born and gone. A query
+ * visits only subtrees holding a live life reaching into the range, so it
+ * costs O((hits + 1) log n) even with lives spanning most of memory (the
+ * direct-map runs) and with many dead lives on the same pfns (a page mapped
+ * and unmapped at every step).
+ */
+class LiveIndex {
+  private readonly size: number;
+  private readonly max: Float64Array;
+
+  constructor(private readonly byPfn: readonly MappingLife[]) {
+    let size = 1;
+    while (size < byPfn.length) size *= 2;
+    this.size = size;
+    this.max = new Float64Array(2 * size).fill(-Infinity);
+  }
+
+  set(i: number, live: boolean): void {
+    const l = this.byPfn[i]!;
+    let x = this.size + i;
+    this.max[x] = live ? l.pfn + l.npages : -Infinity;
+    for (x >>>= 1; x >= 1; x >>>= 1) this.max[x] = Math.max(this.max[2 * x]!, this.max[2 * x + 1]!);
+  }
+
+  /** Appends to `out`, ascending, the `byPfn` indices of live lives overlapping `[lo, hi)`. */
+  overlapping(lo: number, hi: number, out: number[]): void {
+    // Lives from index r on start at or after hi.
+    const r = firstNotBelow(this.byPfn, (l) => l.pfn < hi);
+    const walk = (x: number, a: number, b: number): void => {
+      if (a >= r || this.max[x]! <= lo) return;
+      if (b - a === 1) out.push(a);
+      else {
+        const m = (a + b) >>> 1;
+        walk(2 * x, a, m);
+        walk(2 * x + 1, m, b);
+      }
+    };
+    walk(1, 0, this.size);
+  }
+}
+
+/**
+ * The conflicts of one step inside `[lo, hi)` as runs of pfns, in pfn order.
+ * The typed mappings live at `s` (holds have no type of their own) that
+ * overlap the range (`idx`: ascending indices into `byPfn`, sorted by pfn)
+ * are swept as extents clipped to it; a stretch is evaluated only where a
+ * mapping other than the linear maps covers it, or both linear maps do (the
+ * kernel image on x86-64), one MTRR stretch at a time
+ * (EffectiveTypes.mtrrStretchEnd, whose code is the same from any pfn in
+ * it, so clipping does not change a pfn's codes), so the cost follows the
+ * extents, not their pages.
+ */
+function conflictsIn(byPfn: readonly MappingLife[], idx: readonly number[], eff: EffectiveTypes, s: number, lo: number, hi: number): Piece[] {
   const live: MappingLife[] = [];
   const bits: number[] = [];
-  for (const l of byPfn) {
+  const st: number[] = [];
+  const en: number[] = [];
+  for (const k of idx) {
+    const l = byPfn[k]!;
     if (!liveAt(l, s)) continue;
     const b = bitsAt(l, s);
     if (b < 0) continue;
     live.push(l);
     bits.push(b);
+    st.push(Math.max(l.pfn, lo));
+    en.push(Math.min(l.pfn + l.npages, hi));
   }
   const out: Piece[] = [];
   const active: number[] = [];
@@ -126,18 +249,18 @@ function conflictsAt(byPfn: readonly MappingLife[], eff: EffectiveTypes, s: numb
   let i = 0;
   let x = 0;
   while (i < live.length || active.length > 0) {
-    if (active.length === 0) x = live[i]!.pfn;
-    while (i < live.length && live[i]!.pfn === x) {
+    if (active.length === 0) x = st[i]!;
+    while (i < live.length && st[i] === x) {
       active.push(i++);
       set++;
     }
-    let y = i < live.length ? live[i]!.pfn : Infinity;
+    let y = i < live.length ? st[i]! : Infinity;
     let other = false;
     let high = false;
     let direct = false;
     for (const a of active) {
       const l = live[a]!;
-      y = Math.min(y, l.pfn + l.npages);
+      y = Math.min(y, en[a]!);
       if (l.kind === 'highmap') high = true;
       else if (l.kind === 'direct') direct = true;
       else other = true;
@@ -156,8 +279,7 @@ function conflictsAt(byPfn: readonly MappingLife[], eff: EffectiveTypes, s: numb
       }
     }
     for (let j = active.length - 1; j >= 0; j--) {
-      const l = live[active[j]!]!;
-      if (l.pfn + l.npages === y) {
+      if (en[active[j]!] === y) {
         active.splice(j, 1);
         set++;
       }
@@ -165,6 +287,62 @@ function conflictsAt(byPfn: readonly MappingLife[], eff: EffectiveTypes, s: numb
     x = y;
   }
   return out;
+}
+
+/** `list` with `list[i..j)` replaced by `repl`; in place unless `repl` is too long to pass as splice arguments. */
+function replaceSlice<T>(list: T[], i: number, j: number, repl: T[]): T[] {
+  if (repl.length <= 4096) {
+    list.splice(i, j - i, ...repl);
+    return list;
+  }
+  return list.slice(0, i).concat(repl, list.slice(j));
+}
+
+/**
+ * A sorted disjoint list of pfn runs with what lies inside each of the
+ * `ranges` (sorted, disjoint) replaced by `redo(inside, lo, hi)`, `inside`
+ * being the runs cut to `[lo, hi)`; runs crossing a range edge are cut
+ * there (`part`), the parts outside kept as they were. `join` may extend a
+ * run by the next one where both are the same (it returns whether it did),
+ * so repeated cuts at the same edges do not fragment the list.
+ */
+function spliceRanges<T extends { pfn: number; n: number }>(
+  list: T[],
+  ranges: readonly Range[],
+  part: (x: T, pfn: number, n: number) => T,
+  redo: (inside: T[], lo: number, hi: number) => T[],
+  join: (a: T, b: T) => boolean,
+): T[] {
+  for (let r = ranges.length - 1; r >= 0; r--) {
+    const [lo, hi] = ranges[r]!;
+    const i = firstNotBelow(list, (x) => x.pfn + x.n <= lo);
+    let j = i;
+    while (j < list.length && list[j]!.pfn < hi) j++;
+    const before: T[] = [];
+    const inside: T[] = [];
+    const after: T[] = [];
+    for (let q = i; q < j; q++) {
+      const x = list[q]!;
+      const xs = x.pfn;
+      const xe = x.pfn + x.n;
+      if (xs < lo) before.push(part(x, xs, lo - xs));
+      const a = Math.max(xs, lo);
+      const b = Math.min(xe, hi);
+      inside.push(a === xs && b === xe ? x : part(x, a, b - a));
+      if (xe > hi) after.push(part(x, hi, xe - hi));
+    }
+    const repl: T[] = [];
+    let prev: T | undefined = i > 0 ? list[i - 1] : undefined;
+    for (const x of [...before, ...redo(inside, lo, hi), ...after]) {
+      if (prev !== undefined && join(prev, x)) continue;
+      repl.push(x);
+      prev = x;
+    }
+    const next = list[j];
+    if (next !== undefined && prev !== undefined && join(prev, next)) j++;
+    list = replaceSlice(list, i, j, repl);
+  }
+  return list;
 }
 
 /** What a piece opens: its mappings in life order, their types, its severity. */
@@ -224,9 +402,30 @@ function advance(open: readonly Extent[], now: readonly Piece[], s: number, clos
 
 export function aliasesOf(tl: Timeline, eff: EffectiveTypes): AliasReport {
   const byPfn = tl.lives.filter((l) => l.kind !== 'hold').sort((a, b) => a.pfn - b.pfn || a.id - b.id);
+  const steps = changeSteps(tl);
+  const ix = indexSteps(byPfn, steps);
+  const lives = new LiveIndex(byPfn);
+  let pieces: Piece[] = [];
   let open: Extent[] = [];
   const closed: { pfn: number; n: number; o: Open; to: number | null }[] = [];
-  for (const s of changeSteps(tl)) open = advance(open, conflictsAt(byPfn, eff, s), s, closed);
+  const hits: number[] = [];
+  steps.forEach((s, k) => {
+    for (const i of ix.born[k]!) lives.set(i, true);
+    for (const i of ix.gone[k]!) lives.set(i, false);
+    // The step's conflicts: those of the previous step outside its dirty ranges, recomputed inside.
+    pieces = spliceRanges(
+      pieces,
+      ix.dirty[k]!,
+      (p, pfn, n) => ({ ...p, pfn, n }),
+      (_, lo, hi) => {
+        hits.length = 0;
+        lives.overlapping(lo, hi, hits);
+        return conflictsIn(byPfn, hits, eff, s, lo, hi);
+      },
+      () => false,
+    );
+    open = advance(open, pieces, s, closed);
+  });
   for (const e of open) closed.push({ pfn: e.pfn, n: e.n, o: e.o, to: null });
   closed.sort((a, b) => a.pfn - b.pfn || a.o.from - b.o.from);
   const ranges: AliasRange[] = [];
