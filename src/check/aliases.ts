@@ -7,7 +7,8 @@
  *   (cached lines may be written back over WC/UC writes);
  * - medium: any other mix (UC vs WC, or cacheable types only).
  * Computed from the mapping timeline: evaluated at every step where a
- * mapping of the run was created, removed or changed, and reported as
+ * mapping of the run was created, removed or changed, on the pfns of those
+ * mappings (elsewhere nothing changed), and reported as
  * merged pfn ranges, each with the steps it lasted and the mappings
  * involved. A pfn is counted once however many steps or mappings alias it.
  */
@@ -400,31 +401,44 @@ function advance(open: readonly Extent[], now: readonly Piece[], s: number, clos
   return next;
 }
 
+/**
+ * The conflicting aliases of a run. Each change step is applied only inside
+ * its dirty ranges (indexSteps): conflicts are swept there and the open
+ * extents cut there advanced, the rest of `open` left as it is, so a step
+ * costs what it changes, not every live life and open extent (a replayed
+ * 10^4-call trace has thousands of lives and 7 000 change steps). The
+ * report is the same as a full sweep at every step: ranges are maximal runs
+ * of pfns per (from, to, severity, mappings) key and each pfn gets the same
+ * sequence of opens, however its extents were cut (openOf sorts mappings by
+ * life, so the order of a clipped sweep does not matter either).
+ */
 export function aliasesOf(tl: Timeline, eff: EffectiveTypes): AliasReport {
   const byPfn = tl.lives.filter((l) => l.kind !== 'hold').sort((a, b) => a.pfn - b.pfn || a.id - b.id);
   const steps = changeSteps(tl);
   const ix = indexSteps(byPfn, steps);
   const lives = new LiveIndex(byPfn);
-  let pieces: Piece[] = [];
   let open: Extent[] = [];
   const closed: { pfn: number; n: number; o: Open; to: number | null }[] = [];
   const hits: number[] = [];
   steps.forEach((s, k) => {
     for (const i of ix.born[k]!) lives.set(i, true);
     for (const i of ix.gone[k]!) lives.set(i, false);
-    // The step's conflicts: those of the previous step outside its dirty ranges, recomputed inside.
-    pieces = spliceRanges(
-      pieces,
+    // Outside the step's dirty ranges every pfn keeps its open as it is.
+    open = spliceRanges(
+      open,
       ix.dirty[k]!,
-      (p, pfn, n) => ({ ...p, pfn, n }),
-      (_, lo, hi) => {
+      (e, pfn, n) => ({ pfn, n, o: e.o }),
+      (inside, lo, hi) => {
         hits.length = 0;
         lives.overlapping(lo, hi, hits);
-        return conflictsIn(byPfn, hits, eff, s, lo, hi);
+        return advance(inside, conflictsIn(byPfn, hits, eff, s, lo, hi), s, closed);
       },
-      () => false,
+      (a, b) => {
+        if (a.o !== b.o || a.pfn + a.n !== b.pfn) return false;
+        a.n += b.n;
+        return true;
+      },
     );
-    open = advance(open, pieces, s, closed);
   });
   for (const e of open) closed.push({ pfn: e.pfn, n: e.n, o: e.o, to: null });
   closed.sort((a, b) => a.pfn - b.pfn || a.o.from - b.o.from);
