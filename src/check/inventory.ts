@@ -35,12 +35,12 @@ export interface MappingRun {
 /** Mappings other than the direct map and the high map: the ones that can alias a page. */
 export function aliasingMappings(k: Kernel): MappingRun[] {
   const out: MappingRun[] = [];
-  for (const s of aliasingSources(k)) out.push(...s.runs());
+  forEachAliasingSource(k, (s) => out.push(...s.runs()));
   return out;
 }
 
 /**
- * Where aliasing mappings come from, in {@link aliasingMappings}' order: the
+ * Where aliasing mappings come from, in {@link aliasingMappings}' order ({@link forEachAliasingSource}): the
  * kmap and fixmap slots, each vmalloc area, each VMA of each process. A
  * source with the same `stamp` (compared element by element) as at an
  * earlier look has the same runs, so the timeline's recorder reads only the
@@ -48,16 +48,68 @@ export function aliasingMappings(k: Kernel): MappingRun[] {
  */
 export interface MappingSource {
   /** The kernel's object: the highmem state, a VmArea, a Vma. */
-  src: object;
-  stamp: readonly unknown[] | null;
+  readonly src: object;
+  readonly stamp: readonly unknown[] | null;
   runs(): MappingRun[];
 }
 
-export function* aliasingSources(k: Kernel): Iterable<MappingSource> {
-  yield { src: k.highmem, stamp: null, runs: () => kmapRuns(k) };
-  for (const a of k.vmalloc.liveAreas()) yield { src: a, stamp: [a.start, a.caller, a.version], runs: () => areaRuns(a) };
-  for (const mm of vmState(k).sorted())
-    for (const vma of mm.vmas) yield { src: vma, stamp: [mm.pid, mm.comm, vma.start, vma.ptes, vma.ptes.version], runs: () => vmaRuns(mm, vma) };
+/** The one MappingSource {@link forEachAliasingSource} hands out, refilled for each source: the recorder visits every source after every step, and reads few. */
+class SourceCursor implements MappingSource {
+  src: object = this;
+  stamp: unknown[] | null = null;
+  private readonly areaStamp: unknown[] = [0, '', 0];
+  private readonly vmaStamp: unknown[] = [0, '', 0, null, 0];
+  private k: Kernel | null = null;
+  private area: VmArea | null = null;
+  private mm: MmStruct | null = null;
+  private vma: Vma | null = null;
+
+  kmaps(k: Kernel): this {
+    this.src = k.highmem;
+    this.stamp = null;
+    this.k = k;
+    this.area = this.vma = this.mm = null;
+    return this;
+  }
+
+  vmalloc(a: VmArea): this {
+    this.src = a;
+    const st = (this.stamp = this.areaStamp);
+    st[0] = a.start;
+    st[1] = a.caller;
+    st[2] = a.version;
+    this.area = a;
+    this.vma = this.mm = null;
+    return this;
+  }
+
+  user(mm: MmStruct, vma: Vma): this {
+    this.src = vma;
+    const st = (this.stamp = this.vmaStamp);
+    st[0] = mm.pid;
+    st[1] = mm.comm;
+    st[2] = vma.start;
+    st[3] = vma.ptes;
+    st[4] = vma.ptes.version;
+    this.mm = mm;
+    this.vma = vma;
+    this.area = null;
+    return this;
+  }
+
+  runs(): MappingRun[] {
+    if (this.vma) return vmaRuns(this.mm!, this.vma);
+    if (this.area) return areaRuns(this.area);
+    return kmapRuns(this.k!);
+  }
+}
+
+/** Visit the sources in order; what `visit` gets (stamp included) is valid until it returns. */
+export function forEachAliasingSource(k: Kernel, visit: (s: MappingSource) => void): void {
+  const c = new SourceCursor();
+  visit(c.kmaps(k));
+  for (const a of k.vmalloc.liveAreas()) visit(c.vmalloc(a));
+  for (const mm of vmState(k).sorted()) for (const vma of mm.vmas) visit(c.user(mm, vma));
 }
 
 /** The mapped kmap (pkmap) and fixmap (kmap_local) slots. */

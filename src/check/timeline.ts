@@ -20,7 +20,7 @@ import { pageRefs } from '../kernel/drivers/page-refs.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { LinearMap } from '../kernel/mm/linear-map.js';
 import { PageInts } from '../kernel/mm/page-chunks.js';
-import { aliasingSources, type MappingRun } from './inventory.js';
+import { forEachAliasingSource, type MappingRun } from './inventory.js';
 
 export type LifeKind = 'direct' | 'highmap' | 'kmap' | 'kmap_local' | 'vmap' | 'ioremap' | 'user' | 'hold';
 
@@ -329,17 +329,17 @@ export class TimelineRecorder {
       lives.keys.push(s.key);
       lives.lives.push(life);
     };
-    for (const src of aliasingSources(k)) {
+    forEachAliasingSource(k, (src) => {
       const had = this.sources.get(src.src);
       if (had && !this.readEveryLook && sameStamp(had.stamp, src.stamp)) {
         had.seen = tick;
-        continue;
+        return;
       }
       if (had) reread.push(had);
-      const lives: SourceLives = { stamp: src.stamp, seen: tick, keys: [], lives: [] };
+      const lives: SourceLives = { stamp: src.stamp && [...src.stamp], seen: tick, keys: [], lives: [] };
       this.sources.set(src.src, lives);
       for (const m of src.runs()) take(mappingSnap(m), lives);
-    }
+    });
     for (const [src, lives] of this.sources)
       if (lives.seen !== tick) {
         reread.push(lives);
