@@ -4,11 +4,12 @@
  * ioremaps) in a bundle over the amd64-1g-default capture, imported by the CLI in a child
  * process. Prints each size's generation time, the import's wall time and peak RSS (the
  * child's own, from a preload that reports process.resourceUsage at exit) and the growth
- * t(10^7)/t(10^5). Target: linear time, flat memory. Prints, asserts only that every call
- * was counted.
+ * t(10^7)/t(10^5). Target: linear time, flat memory. Then `patlab compare` of the 10^4- and
+ * 10^5-call traces under today's kernel and under every design, with t(10^5)/t(10^4). Prints,
+ * asserts only that every call was counted and every replay exited 0.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,7 +30,7 @@ interface Row {
   traceBytes: number;
 }
 
-function importOnce(dir: string, n: number, hook: string): Row {
+function importOnce(dir: string, n: number, hook: string, keepTrace: boolean): Row {
   const bundle = join(dir, `bundle-${n}`);
   mkdirSync(bundle);
   for (const f of readdirSync(CAPTURE)) copyFileSync(join(CAPTURE, f), join(bundle, f));
@@ -47,8 +48,33 @@ function importOnce(dir: string, n: number, hook: string): Row {
   const row = { calls, logBytes: statSync(log).size, generate, wall, rssMiB: Number(rss?.[1] ?? NaN) / 1024, traceBytes: statSync(trace).size };
   // 10^7 calls are 3.4 GB of log: make room before the next size.
   rmSync(bundle, { recursive: true, force: true });
-  rmSync(trace, { force: true });
+  if (!keepTrace) rmSync(trace, { force: true });
   return row;
+}
+
+/** `patlab compare TRACE --threads 1` of an imported trace, in a child process: wall time and peak RSS. */
+function replayOnce(dir: string, n: number, hook: string, policies: string): { wall: number; rssMiB: number; steps: number } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['-r', hook, CLI, 'compare', join(dir, `calls-${n}.trace`), '--threads', '1', '--policies', policies, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`replay of ${n} calls failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+  const rss = /^bench-maxrss (\d+)$/m.exec(r.stderr);
+  // A step per line of the trace that is neither a comment nor its machine line.
+  const steps = readFileSync(join(dir, `calls-${n}.trace`), 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('machine ')).length;
+  return { wall, rssMiB: Number(rss?.[1] ?? NaN) / 1024, steps };
+}
+
+/** The replay of the 10^4- and 10^5-call traces (issue 18, item 3: compare over a recorded workload), under today's kernel and under every design. */
+function benchReplay(dir: string, hook: string): void {
+  console.log('\nrecord: patlab compare of the imported 10^4- and 10^5-call traces (--threads 1), in a child process:');
+  for (const policies of ['baseline', 'all']) {
+    const [a, b] = [10_000, 100_000].map((n) => {
+      const r = replayOnce(dir, n, hook, policies);
+      console.log(`  ${String(n).padStart(8)} calls (${r.steps} steps), --policies ${policies}: ${r.wall.toFixed(2)} s wall, ${Math.round(r.steps / r.wall).toLocaleString('en-US')} steps/s, peak RSS ${r.rssMiB.toFixed(0)} MiB`);
+      return r;
+    }) as [ReturnType<typeof replayOnce>, ReturnType<typeof replayOnce>];
+    console.log(`  growth t(1e5)/t(1e4) under ${policies} = ${(b.wall / a.wall).toFixed(2)} (linear: 10; each includes ~0.5 s of start-up), peak RSS ${a.rssMiB.toFixed(0)} -> ${b.rssMiB.toFixed(0)} MiB`);
+  }
 }
 
 export function benchRecord(): void {
@@ -58,8 +84,9 @@ export function benchRecord(): void {
     const hook = join(dir, 'maxrss.cjs');
     writeFileSync(hook, "process.on('exit', () => process.stderr.write(`bench-maxrss ${process.resourceUsage().maxRSS}\\n`));\n");
     const rows: Row[] = [];
-    for (const n of [100_000, 1_000_000, 10_000_000]) {
-      const r = importOnce(dir, n, hook);
+    for (const n of [10_000, 100_000, 1_000_000, 10_000_000]) {
+      const r = importOnce(dir, n, hook, n <= 100_000);
+      if (n < 100_000) continue;
       rows.push(r);
       console.log(
         `  ${String(r.calls).padStart(8)} calls (log ${(r.logBytes / MB).toFixed(0).padStart(4)} MB, generated in ${r.generate.toFixed(1)} s): import ${r.wall.toFixed(2)} s wall, ${Math.round(r.calls / r.wall).toLocaleString('en-US')} calls/s, peak RSS ${r.rssMiB.toFixed(0)} MiB; trace ${(r.traceBytes / MB).toFixed(0)} MB`,
@@ -67,6 +94,7 @@ export function benchRecord(): void {
     }
     const [a, b, c] = rows as [Row, Row, Row];
     console.log(`  growth t(1e6)/t(1e5) = ${(b.wall / a.wall).toFixed(2)}, t(1e7)/t(1e5) = ${(c.wall / a.wall).toFixed(2)} (linear: 10 and 100; each includes ~0.5 s of start-up and machine import); peak RSS ${a.rssMiB.toFixed(0)} -> ${c.rssMiB.toFixed(0)} MiB`);
+    benchReplay(dir, hook);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
