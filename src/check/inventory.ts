@@ -77,7 +77,7 @@ class SourceCursor implements MappingSource {
     const st = (this.stamp = this.areaStamp);
     st[0] = a.start;
     st[1] = a.caller;
-    st[2] = a.version;
+    st[2] = a.writeGen;
     this.area = a;
     this.vma = this.mm = null;
     return this;
@@ -90,7 +90,7 @@ class SourceCursor implements MappingSource {
     st[1] = mm.comm;
     st[2] = vma.start;
     st[3] = vma.ptes;
-    st[4] = vma.ptes.version;
+    st[4] = vma.ptes.writeGen;
     this.mm = mm;
     this.vma = vma;
     this.area = null;

@@ -59,7 +59,7 @@ export interface VmArea {
   /** Mapped pages, sorted by `at`, never overlapping, never with bits 0. */
   segs: VmSegment[];
   /** Bumped by every write to `segs` (updateRange, placeSegment): the checks' recorder re-reads only the areas written since it last looked. */
-  version: number;
+  writeGen: number;
   /** Free-form tag for dumps (`vmap`, `ioremap`, ...). */
   readonly caller: string;
   /** Physical address the area was created for (ioremap), if any. */
@@ -114,14 +114,14 @@ function updateRange(a: VmArea, from: number, to: number, f: (g: VmSegment) => v
   cutAt(a, to);
   for (const g of a.segs) if (g.at >= from && g.at + g.n <= to) f(g);
   a.segs = a.segs.filter((g) => g.bits !== 0);
-  a.version++;
+  a.writeGen++;
 }
 
 /** Remove whatever maps pages `[seg.at, seg.at + seg.n)`, then put `seg` there (dropped if its bits are 0). */
 function placeSegment(a: VmArea, seg: VmSegment): void {
   const from = seg.at;
   const to = seg.at + seg.n;
-  a.version++;
+  a.writeGen++;
   const last = a.segs[a.segs.length - 1];
   // ioremap maps an area leaf by leaf in address order: append without a scan.
   if (!last || last.at + last.n <= from) {
@@ -186,7 +186,7 @@ export class Vmalloc implements KernelMapRegion {
       size: total,
       npages,
       segs: [],
-      version: 0,
+      writeGen: 0,
       caller: opts.caller ?? 'vmalloc',
     };
     this.areas.splice(this.insertIndex(addr), 0, area);

@@ -38,7 +38,7 @@ export function* userMappings(k: KernelContext): Iterable<UserMappingRun> {
   for (const mm of vmState(k).sorted()) for (const vma of mm.vmas) yield* vmaMappings(mm, vma);
 }
 
-/** The user PTEs of one VMA of `mm`, as {@link userMappings} gives them: what they are depends only on `mm`'s pid and comm, the VMA's start and its table (`UserPtes.version`). */
+/** The user PTEs of one VMA of `mm`, as {@link userMappings} gives them: what they are depends only on `mm`'s pid and comm, the VMA's start and its table (`UserPtes.writeGen`). */
 export function* vmaMappings(mm: MmStruct, vma: Vma): Iterable<UserMappingRun> {
   // Runs of the table, joined where consecutive slots agree on level, cache bits, specialness and step and map consecutive pfns.
   const rs = vma.ptes.runsIn();

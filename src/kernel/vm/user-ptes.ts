@@ -59,7 +59,7 @@ export class UserPtes {
   /** Present runs, sorted by `from`, disjoint, non-empty. */
   private runs: PteRun[] = [];
   /** Bumped by every write (set, clear, mapBits, setStep): the checks' recorder re-reads only the tables written since it last looked. */
-  version = 0;
+  writeGen = 0;
 
   constructor(readonly n: number) {}
 
@@ -179,7 +179,7 @@ export class UserPtes {
   /** Slots `[from, from + count)` mapping `pfn, pfn + 1, ...`, all with `bits`, `level`, `step`. */
   setRange(from: number, count: number, pfn: number, bits: number, level: number, step: number): void {
     if (count <= 0) return;
-    this.version++;
+    this.writeGen++;
     // Empty slots continuing the run before them (a fault's next page): that run grows, with no run object or splice per page.
     const rs = this.runs;
     const i = this.lowerBound(from);
@@ -200,7 +200,7 @@ export class UserPtes {
 
   /** Remove slots `[from, to)`; returns where a run starting at `from` would go. */
   private cut(from: number, to: number): number {
-    this.version++;
+    this.writeGen++;
     const j = this.splitAt(from);
     const e = this.splitAt(to);
     if (e > j) this.runs.splice(j, e - j);
@@ -219,7 +219,7 @@ export class UserPtes {
   /** `bits = f(bits)` for every present slot of `[from, to)` (mkwrite, mprotect, fork's COW). */
   mapBits(from: number, to: number, f: (bits: number) => number): void {
     if (from >= to) return;
-    this.version++;
+    this.writeGen++;
     const j = this.splitAt(from);
     const e = this.splitAt(to);
     for (let q = j; q < e; q++) this.runs[q]!.bits = f(this.runs[q]!.bits);
@@ -228,7 +228,7 @@ export class UserPtes {
   /** Every present slot of `[from, to)` counts as written at `step` (mremap's move). */
   setStep(from: number, to: number, step: number): void {
     if (from >= to) return;
-    this.version++;
+    this.writeGen++;
     const j = this.splitAt(from);
     const e = this.splitAt(to);
     for (let q = j; q < e; q++) this.runs[q]!.step = step;

@@ -47,7 +47,9 @@ function valueKey(v: HandleValue | undefined): string {
  * pool type is its blocks in list order: how its ring is laid out (the
  * capacity, where the head is, what taken slots still hold) changes nothing
  * it does, and spelling out a device's 44 mostly empty types was most of a
- * TTM state's fingerprint.
+ * TTM state's fingerprint. A `writeGen` (UserPtes, VmArea: how often they were
+ * written, so the timeline's recorder knows whether to read them again) is
+ * left out: equal tables are alike however often they were written.
  */
 export function stateKey(v: unknown, seen = new Map<object, number>(), out: string[] = []): string[] {
   if (v === null || v === undefined) out.push(String(v));
@@ -88,6 +90,7 @@ export function stateKey(v: unknown, seen = new Map<object, number>(), out: stri
     } else {
       out.push('{');
       for (const key of Object.keys(v)) {
+        if (key === 'writeGen') continue;
         out.push(key, '=');
         stateKey((v as Record<string, unknown>)[key], seen, out);
         out.push(',');
