@@ -284,21 +284,12 @@ export class TimelineRecorder {
     this.steps.push(step);
     if (pure && step > 0) return;
     this.observeLinear(step);
-    // What each owner mapped before this step: a mapping that only grew or was re-keyed is not a new use of those pages.
-    // Built only when a new mapping covers a free page (rare: a use after __free_pages), not at every step.
-    let beforeSet: Set<string> | null = null;
-    const before = (): Set<string> => {
-      if (beforeSet === null) {
-        beforeSet = new Set<string>();
-        for (const l of this.open.values()) for (let q = l.pfn; q < l.pfn + Math.min(l.npages, 1 << 16); q++) beforeSet.add(`${l.kind}|${l.owner}|${q}`);
-      }
-      return beforeSet;
-    };
     const tick = ++this.looks;
     // The open lives of the sources read again (written, new or gone): each ends unless a snapshot of this step continues it.
     const reread: SourceLives[] = [];
     const continued = new Set<MappingLife>();
     const opened: [string, MappingLife][] = [];
+    const fresh: MappingLife[] = [];
     const take = (s: Snap, lives: SourceLives): void => {
       const l = this.open.get(s.key);
       let life: MappingLife;
@@ -324,7 +315,7 @@ export class TimelineRecorder {
         if (props?.length) life.properties = props;
         this.lives.push(life);
         opened.push([s.key, life]);
-        if (step > 0) this.noteFreeUse(k, life, before);
+        if (step > 0) fresh.push(life);
       }
       lives.keys.push(s.key);
       lives.lives.push(life);
@@ -350,13 +341,26 @@ export class TimelineRecorder {
     const holds: SourceLives = { stamp: null, seen: tick, keys: [], lives: [] };
     for (const s of holdSnaps(k)) take(s, holds);
     this.holds = holds;
+    const ended: MappingLife[] = [];
     for (const old of reread)
       for (let i = 0; i < old.lives.length; i++) {
         const l = old.lives[i]!;
         if (continued.has(l)) continue;
         l.removed = step;
+        ended.push(l);
         if (this.open.get(old.keys[i]!) === l) this.open.delete(old.keys[i]!);
       }
+    // What each owner mapped until this step in the mappings that ended at it: a mapping that only grew or was re-keyed is not a new use of those pages.
+    // Built only when a new mapping covers a free page (rare: a use after __free_pages), not at every step.
+    let beforeSet: Set<string> | null = null;
+    const before = (): Set<string> => {
+      if (beforeSet === null) {
+        beforeSet = new Set<string>();
+        for (const l of ended) for (let q = l.pfn; q < l.pfn + Math.min(l.npages, 1 << 16); q++) beforeSet.add(`${l.kind}|${l.owner}|${q}`);
+      }
+      return beforeSet;
+    };
+    for (const life of fresh) this.noteFreeUse(k, life, before);
     for (const [key, life] of opened) this.open.set(key, life);
     // Only the events since the last observation can belong to this step.
     const ev = k.log.events;
