@@ -23,3 +23,13 @@ test('a page freed while mapped is released-while-held, not also a use after fre
   const r = run('  - alloc_pages: { gfp: GFP_KERNEL }\n    as: p\n  - mmap: { size: 8192, flags: VM_PFNMAP|VM_IO }\n    as: m\n  - vmf_insert_pfn_prot: { addr: m, pfn: p.0, prot: WC }\n  - __free_pages: { pages: p }\n  - alloc_pages: { gfp: GFP_KERNEL }\n    as: q\n  - vmf_insert_pfn_prot: { addr: m+0x1000, pfn: q.0, prot: WC }\n');
   assert.deepEqual([...new Set(r.hazards.map((h) => h.kind))], ['released-while-held']);
 });
+
+test("a second process-local mapping of a freed page is a new use whichever of the process's VMAs comes first", () => {
+  // Two VMAs of one process: the first (at the higher address) keeps the page mapped across __free_pages; the second maps it anew.
+  const two = (first: string, second: string): number[] =>
+    run(`  - alloc_pages: { gfp: GFP_KERNEL }\n    as: p\n  - mmap: { size: 8192, flags: VM_PFNMAP|VM_IO }\n    as: a\n  - mmap: { size: 8192, flags: VM_PFNMAP|VM_IO }\n    as: b\n  - vmf_insert_pfn_prot: { addr: ${first}, pfn: p.0, prot: WC }\n  - __free_pages: { pages: p }\n  - vmf_insert_pfn_prot: { addr: ${second}, pfn: p.0, prot: WC }\n`)
+      .hazards.filter((h) => h.kind === 'use-after-free')
+      .map((h) => h.step);
+  assert.deepEqual(two('a', 'b'), [6]);
+  assert.deepEqual(two('b', 'a'), [6]);
+});
