@@ -23,6 +23,7 @@
  * only those handles.
  */
 
+import { InputError } from '../../run/input-error.js';
 import { cacheModeShort, type CacheMode } from '../../hw/cache-mode.js';
 import type { CacheModeTables } from '../../hw/pte.js';
 import { PAGE_SIZE } from '../../hw/page.js';
@@ -40,6 +41,8 @@ export interface RecordContext {
   pageOffset: bigint;
   /** First highmem pfn (i386), for the gfp of a page the log never saw allocated. */
   highmemStartPfn: number | null;
+  /** The log's name in errors (default `calls.log`). */
+  logFile?: string;
 }
 
 /** One line of the trace. */
@@ -108,6 +111,12 @@ export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[
 export function callTraceConverter(ctx: RecordContext, out: TraceSink): CallTraceConverter {
   const notModelled = new Map<string, number>();
   const notes: string[] = [];
+  /** A field the recorder fetches for every call of the function: one missing is a log that was cut or edited. */
+  const need = (c: RecordedCall, k: string): bigint => {
+    const v = c.args.get(k);
+    if (v === undefined) throw new InputError(ctx.logFile ?? 'calls.log', c.line, 1, `expected the field ${k}=VALUE in ${c.name}'s entry (the recorder fetches it for every call)`);
+    return v;
+  };
   /** The pfns the trace has allocated; the handle of each is `pg` and its hex. */
   const pages = new Set<number>();
   const regions = new AddressRegions();
@@ -150,7 +159,7 @@ export function callTraceConverter(ctx: RecordContext, out: TraceSink): CallTrac
     // address, or a memtype_reserve of it) fixes mem_map.
     if (ctx.arch === 'i386' && pageBase === undefined) {
       const ch = c.children[0];
-      const pfn = ch === undefined ? null : ch.name === 'memtype_reserve' ? Number(ch.args.get('start')! / BigInt(PAGE_SIZE)) : ch.args.has('addr') && /set_memory/.test(ch.name) ? pfnOfLinear(ch, ch.args.get('addr')!) : null;
+      const pfn = ch === undefined ? null : ch.name === 'memtype_reserve' ? Number(need(ch, 'start') / BigInt(PAGE_SIZE)) : ch.args.has('addr') && /set_memory/.test(ch.name) ? pfnOfLinear(ch, ch.args.get('addr')!) : null;
       if (pfn !== null) pageBase = ptr - BigInt(pfn) * pageSize;
     }
     const base = ctx.arch === 'x86-64' ? c.args.get('vmemmap_base') : pageBase;
@@ -180,8 +189,8 @@ export function callTraceConverter(ctx: RecordContext, out: TraceSink): CallTrac
   /** The pfns of a struct page ** argument, or why not. */
   const pageArray = (c: RecordedCall, n: number): number[] | string => {
     // i386: the page whose pfn the log names (memtype_reserve of each lowmem page, in order) fixes mem_map.
-    const reserves = c.children.filter((x) => x.name === 'memtype_reserve').map((x) => Number(x.args.get('start')! / BigInt(PAGE_SIZE)));
-    const ptrs = Array.from({ length: Math.min(n, 16) }, (_, i) => c.args.get(`pages_${i}`)!);
+    const reserves = c.children.filter((x) => x.name === 'memtype_reserve').map((x) => Number(need(x, 'start') / BigInt(PAGE_SIZE)));
+    const ptrs = Array.from({ length: Math.min(n, 16) }, (_, i) => need(c, `pages_${i}`));
     if (pageBase === undefined && ctx.arch === 'i386' && reserves.length === n && n > 0) pageBase = ptrs[0]! - BigInt(reserves[0]!) * pageSize;
     if (reserves.length === n) return reserves;
     if (n > 16) return `only the first 16 of its ${n} pages are recorded, and ${reserves.length} were lowmem pages the kernel reserved one by one`;
@@ -198,7 +207,7 @@ export function callTraceConverter(ctx: RecordContext, out: TraceSink): CallTrac
   };
 
   const visit = (c: RecordedCall): void => {
-    const a = (k: string): bigint => c.args.get(k) ?? 0n;
+    const a = (k: string): bigint => need(c, k);
     const n = (k: string): string => hex(a(k));
     const name = c.name;
     switch (name) {

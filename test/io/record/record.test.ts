@@ -91,6 +91,18 @@ test("the importer finds i386's mem_map from the pages the kernel reserved, and 
   assert.equal(t.notModelled.size, 0);
 });
 
+test("an entry without a field the recorder fetches for the call (a cut or hand-edited log) is FILE:LINE:COL, not a wrong replay", () => {
+  const ctx = { arch: 'i386' as const, tables: CacheModeTables.fromMsr(0x0007010600070106n), pageOffset: 0xc0000000n, highmemStartPfn: 0x37ffe, logFile: 'calls.log' };
+  for (const [field, line] of [['start', 3], ['pfn', 6], ['pages_0', 2]] as const) {
+    const edited = I386_LOG.replace(new RegExp(` ${field}=0x[0-9a-f]+`), '');
+    assert.throws(
+      () => callLogToTrace(parseCallLog(edited, 'calls.log'), ctx, ['machine x']),
+      (e: unknown) => e instanceof InputError && e.message.startsWith(`calls.log:${line}:1: expected the field ${field}=VALUE in `),
+      field,
+    );
+  }
+});
+
 test('a call whose objects are not in the log is counted as not modelled, and what it called is replayed in its place', () => {
   const log = parseCallLog(
     `  k-9 [000] ..... 1.0: ttm_pool_alloc: (ttm_pool_alloc+0x0/0x1) pool=0x1 tt=0x2 ctx=0x3\n` +
