@@ -18,7 +18,7 @@ import { patMemtypeList } from '../kernel/pat/memtype-list.js';
 import type { LogLevel } from '../kernel/printk.js';
 import { InputError } from './input-error.js';
 import { hex } from '../hw/hex.js';
-import type { Pos, RawArg, Scenario, ScenarioStep } from './scenario.js';
+import { argPosOf, type Pos, type RawArg, type Scenario, type ScenarioStep } from './scenario.js';
 import { PAGE_SIZE } from '../hw/page.js';
 
 /** What the executor needs from the kernel model beyond the call table. */
@@ -221,12 +221,14 @@ export function resolveArgs<K extends KernelContext>(
   for (const a of spec.args) {
     const raw = st.args[a.name];
     if (!raw) continue;
-    const pos = st.argPos[a.name]!;
     const fail = (msg: string): never => {
+      const pos = argPosOf(st, a.name);
       throw new InputError(sc.file, pos.line, pos.col, msg);
     };
-    if (raw.t === 'ref' && !handles.has(raw.name))
+    if (raw.t === 'ref' && !handles.has(raw.name)) {
+      const pos = argPosOf(st, a.name);
       throw new UnboundHandleError(sc.file, pos.line, pos.col, `handle '${raw.name}' has no value: the step that names it did not return one`, raw.name);
+    }
     const v = resolveOne(raw, a.kind, handles, fail, (pfn) => driver.pageAddress(k, pfn));
     args[a.name] = v;
     shown[a.name] = showArg(raw, v, a);

@@ -39,7 +39,13 @@ export interface ScenarioStep {
   index: number;
   call: string;
   args: Record<string, RawArg>;
-  argPos: Record<string, Pos>;
+  /**
+   * Where each argument's value is written: a position, or a number, the
+   * column on the step's own line (the trace form: one record of columns
+   * shared by every line laid out alike, instead of a position object per
+   * argument per step). Read it with {@link argPosOf}.
+   */
+  argPos: Record<string, Pos | number>;
   as?: string;
   /** `current->comm` for the step's messages (default `patlab`). */
   comm?: string;
@@ -48,6 +54,12 @@ export interface ScenarioStep {
   pid?: number;
   expect?: StepExpect;
   pos: Pos;
+}
+
+/** Where step `st`'s argument `name` is written. */
+export function argPosOf(st: ScenarioStep, name: string): Pos {
+  const p = st.argPos[name]!;
+  return typeof p === 'number' ? { line: st.pos.line, col: p } : p;
 }
 
 export interface FinalExpect {

@@ -59,14 +59,21 @@ const V1_OPS: Record<string, string | null> = {
 };
 const LINE_KEYS = ['as', 'comm', 'pid'];
 
-/** The first token of each non-empty line, with its line number. */
-function keywords(text: string): { kw: Token; line: number; toks: Token[] }[] {
-  const out: { kw: Token; line: number; toks: Token[] }[] = [];
-  text.split('\n').forEach((l, i) => {
-    const toks = tokenize(l);
-    if (toks.length > 0) out.push({ kw: toks[0]!, line: i + 1, toks });
-  });
-  return out;
+type TraceLine = { kw: Token; line: number; toks: Token[] };
+
+/**
+ * The tokens of each non-empty line, with its line number, one line at a
+ * time: a 10^5-call trace's token lists all held at once came to ~50 MB
+ * beside the scenario they are parsed into.
+ */
+function* keywords(text: string): Generator<TraceLine> {
+  for (let start = 0, i = 1; start <= text.length; i++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const toks = tokenize(text.slice(start, end));
+    if (toks.length > 0) yield { kw: toks[0]!, line: i, toks };
+    start = end + 1;
+  }
 }
 
 /** Whether a trace is in the full-kernel form (it has a `machine` line). */
@@ -75,25 +82,27 @@ export function isFullCallTrace(text: string): boolean {
 }
 
 interface TraceHeader {
-  lines: { kw: Token; line: number; toks: Token[] }[];
+  /** The lines again, read from the text (not kept). */
+  lines: () => Iterable<TraceLine>;
   hasMachine: boolean;
-  kernelLines: { kw: Token; line: number; toks: Token[] }[];
+  kernelLines: TraceLine[];
   version: KernelVersionName | undefined;
   fail: (line: number, col: number, msg: string) => never;
 }
 
 /** The header lines (`machine`, `kernel`) checked: before any other line, each at most once. */
 function traceHeader(text: string, file: string): TraceHeader {
-  const lines = keywords(text);
-  const hasMachine = lines.some((l) => l.kw.text === 'machine');
-  const kernelLines = lines.filter((l) => l.kw.text === 'kernel');
+  let hasMachine = false;
+  const kernelLines: TraceLine[] = [];
   const fail = (line: number, col: number, msg: string): never => {
     throw new InputError(file, line, col, msg);
   };
   // Header keywords must come before the first other line, each at most once.
   let seenOther = false;
   const seen = new Map<string, number>();
-  for (const l of lines) {
+  for (const l of keywords(text)) {
+    if (l.kw.text === 'machine') hasMachine = true;
+    else if (l.kw.text === 'kernel') kernelLines.push(l);
     if (!NEW_HEADER.includes(l.kw.text)) {
       seenOther = true;
       continue;
@@ -111,7 +120,7 @@ function traceHeader(text: string, file: string): TraceHeader {
     if (l.toks[2]) fail(l.line, l.toks[2].col, `unexpected '${l.toks[2].text}': expected end of line after 'kernel <version>'`);
     version = v!.text as KernelVersionName;
   }
-  return { lines, hasMachine, kernelLines, version, fail };
+  return { lines: () => keywords(text), hasMachine, kernelLines, version, fail };
 }
 
 /** Replay a trace: pure v1 (or v1 + `kernel`) through the v1 replayer, otherwise on a full kernel. */
@@ -127,14 +136,14 @@ export function replayCallTrace(text: string, opts: ReplayOptions): string {
     for (const l of h.kernelLines) src[l.line - 1] = '';
     return replayMemtypeTrace(src.join('\n'), { ...opts, kernel: h.version! });
   }
-  return replayFull(h.lines, opts, h.version, h.fail);
+  return replayFull(h.lines(), opts, h.version, h.fail);
 }
 
 /** A full-kernel trace as a scenario, for `patlab run` and `compare` (its `dump` and `mark` lines are replay's only). */
 export function loadCallTrace(text: string, file: string, readFile?: MachineFileReader): Scenario {
   const h = traceHeader(text, file);
   if (!h.hasMachine) throw new InputError(file, 1, 1, "expected a 'machine' line: a trace without one is a memtype trace, for 'patlab replay'");
-  return parseFull(h.lines, file, h.version, h.fail, readFile).sc;
+  return parseFull(h.lines(), file, h.version, h.fail, readFile).sc;
 }
 
 /**
@@ -146,7 +155,7 @@ export function loadCallTrace(text: string, file: string, readFile?: MachineFile
 type Between = Map<number, ({ t: 'dump' } | { t: 'mark'; label: string })[]>;
 
 function replayFull(
-  lines: { kw: Token; line: number; toks: Token[] }[],
+  lines: Iterable<TraceLine>,
   opts: ReplayOptions,
   version: KernelVersionName | undefined,
   fail: (line: number, col: number, msg: string) => never,
@@ -161,7 +170,7 @@ function replayFull(
 export type MachineFileReader = (path: string, from: string) => { text: string; name: string };
 
 function parseFull(
-  lines: { kw: Token; line: number; toks: Token[] }[],
+  lines: Iterable<TraceLine>,
   file: string,
   version: KernelVersionName | undefined,
   fail: (line: number, col: number, msg: string) => never,
@@ -169,6 +178,7 @@ function parseFull(
 ): { sc: Scenario; between: Between } {
   /** Handle kinds known while parsing (a name exists from its `as=` on). */
   const named = new Map<string, { kind: string }>();
+  const shared: Shared = { layouts: new Map(), args: new Map(), names: new Map() };
   const steps: ScenarioStep[] = [];
   /** What to do after step N (0: after boot): dump lines and marks, in file order. */
   const between: Between = new Map();
@@ -220,7 +230,7 @@ function parseFull(
     const spec = KERNEL_DRIVER.calls.get(name) as CallSpec<Kernel> | undefined;
     if (!spec)
       fail(line, kw.col, `unknown keyword '${name}'${didYouMean(name, [...KERNEL_DRIVER.calls.keys(), 'dump', 'mark'])}: expected a kernel call (see 'patlab calls'), 'dump' or 'mark'`);
-    steps.push(parseCallLine(spec!, toks, line, steps.length + 1, named, fail));
+    steps.push(parseCallLine(spec!, toks, line, steps.length + 1, named, shared, fail));
   }
   return { sc: { file, name: file, machine: machine!, steps }, between };
 }
@@ -263,6 +273,36 @@ function scalarOf(v: string): string | number | boolean | null {
   return v;
 }
 
+/**
+ * What the steps of one trace share instead of each holding its own copy
+ * (a long trace repeats a few task names, GFP masks, handles and layouts on
+ * every line): never written after they are made.
+ */
+interface Shared {
+  /** The argument columns of each layout of a call line (ScenarioStep.argPos). */
+  layouts: Map<string, Record<string, number>>;
+  /** Arguments other than numbers and lists, by what they say. */
+  args: Map<string, RawArg>;
+  /** Task names (`comm=`). */
+  names: Map<string, string>;
+}
+
+function sharedName(shared: Shared, s: string): string {
+  const same = shared.names.get(s);
+  if (same !== undefined) return same;
+  shared.names.set(s, s);
+  return s;
+}
+
+function sharedArg(shared: Shared, a: RawArg): RawArg {
+  if (a.t === 'num' || a.t === 'list') return a;
+  const key = a.t === 'ref' ? `ref ${a.name} ${a.index ?? ''} ${a.offset ?? ''}` : `${a.t} ${String(a.v)}`;
+  const same = shared.args.get(key);
+  if (same) return same;
+  shared.args.set(key, a);
+  return a;
+}
+
 /** Parse `<call> key=value ... [as=name] [comm=name] [pid=n]` into a scenario step. */
 function parseCallLine(
   spec: CallSpec<Kernel>,
@@ -270,10 +310,13 @@ function parseCallLine(
   line: number,
   index: number,
   named: Map<string, { kind: string }>,
+  shared: Shared,
   fail: (line: number, col: number, msg: string) => never,
 ): ScenarioStep {
   const usage = `${spec.name} ${spec.args.map((a) => `${a.optional ? '[' : ''}${a.name}=<${a.kind}>${a.optional ? ']' : ''}`).join(' ')}`;
-  const st: ScenarioStep = { index, call: spec.name, args: {}, argPos: {}, pos: { line, col: toks[0]!.col } };
+  const cols: Record<string, number> = {};
+  let layout = '';
+  const st: ScenarioStep = { index, call: spec.name, args: {}, argPos: cols, pos: { line, col: toks[0]!.col } };
   const names = spec.args.map((a) => a.name);
   const given = new Set<string>();
   let asName: { name: string; col: number } | undefined;
@@ -293,7 +336,7 @@ function parseCallLine(
     }
     if (key === 'comm') {
       if (val === '') fail(line, vcol, 'expected a task name after comm=');
-      st.comm = val;
+      st.comm = sharedName(shared, val);
       continue;
     }
     if (key === 'pid') {
@@ -305,14 +348,19 @@ function parseCallLine(
     const a = spec.args.find((x) => x.name === key);
     if (!a) fail(line, t.col, `unknown argument '${key}' of ${spec.name}${didYouMean(key, [...names, ...LINE_KEYS])}: expected '${usage}'`);
     const failHere = (msg: string): never => fail(line, vcol, msg);
-    st.args[key] = parseValue(val, a!.kind, `${spec.name}'s '${key}'`, named, failHere, a!.flags);
-    st.argPos[key] = { line, col: vcol };
+    st.args[key] = sharedArg(shared, parseValue(val, a!.kind, `${spec.name}'s '${key}'`, named, failHere, a!.flags));
+    cols[key] = vcol;
+    layout += `${key}=${vcol} `;
   }
   for (const a of spec.args)
     if (!a.optional && !given.has(a.name)) {
       const last = toks[toks.length - 1]!;
       fail(line, last.col + last.text.length, `missing argument '${a.name}' of ${spec.name}: expected '${usage}'`);
     }
+  // Lines laid out alike share one record of columns (ScenarioStep.argPos): never written after this.
+  const same = shared.layouts.get(layout);
+  if (same) st.argPos = same;
+  else shared.layouts.set(layout, cols);
   if (asName) {
     st.as = asName.name;
     named.set(asName.name, { kind: spec.produces! });
