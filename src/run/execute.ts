@@ -170,14 +170,14 @@ export class ScenarioRun<K extends KernelContext> {
       if (!(e instanceof KernelFatal)) throw e;
       this.fatal = { step: st.index, what: e.what, text: e.text, where: e.where };
       opts.onStep?.(k, st.index, false);
-      steps.push({ index: st.index, call: st.call, args: shown, result: {}, messages: k.log.messages(st.index) });
+      steps.push({ index: st.index, call: st.call, args: shown, result: {}, messages: stepMessages(k, st.index) });
       if (st.expect && st.expect.fatal !== true)
         failures.push({ pos: st.expect.pos, step: st.index, what: 'outcome', expected: 'the step completes', actual: `${e.what} in ${e.where}` });
       return false;
     }
     if (st.as && result.handle) handles.set(st.as, result.handle);
     opts.onStep?.(k, st.index, spec.pure === true);
-    const out: StepOutcome = { index: st.index, call: st.call, args: shown, result, messages: k.log.messages(st.index) };
+    const out: StepOutcome = { index: st.index, call: st.call, args: shown, result, messages: stepMessages(k, st.index) };
     const reason = k.log.refusalOf(st.index);
     if (reason !== undefined) out.reason = reason;
     if (spec.pure === true) out.pure = true;
@@ -205,6 +205,14 @@ export class ScenarioRun<K extends KernelContext> {
     if (stopped) outcome.stopped = stopped;
     return outcome;
   }
+}
+
+/** The one (frozen) message list of every step that printed nothing: most steps of a long trace (70 480 empty arrays, 2.3 MB, on the 10^5-call replay). */
+const NO_MESSAGES: StepOutcome['messages'] = Object.freeze([]) as unknown as StepOutcome['messages'];
+
+function stepMessages(k: KernelContext, step: number): StepOutcome['messages'] {
+  const m = k.log.messages(step);
+  return m.length ? m : NO_MESSAGES;
 }
 
 /** Bind a step's arguments to values (handles resolved); exported for the trace form (src/io/trace/call-trace.ts). */
