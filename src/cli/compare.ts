@@ -19,7 +19,7 @@ import { describeAll, PolicyError, selectPolicies } from '../policy/registry.js'
 import { policiesText } from './policies.js';
 import { summaryText } from '../run/summary.js';
 import { compareParallel } from '../run/parallel.js';
-import { readInput } from './read-input.js';
+import { readInput, readScenarioInput } from './read-input.js';
 import { readBeside } from '../io/read-file.js';
 import { precomputedCitation, readExploreCitation } from '../io/explore/explore-json.js';
 import { writeStdout } from './write-stdout.js';
@@ -71,7 +71,7 @@ export function registerCompare(program: Command): void {
       const detail = (o.format === 'html' && !o.summary) || diff !== null; // the diff compares each step's messages
       // Parse every scenario here first, so input errors are reported before any work starts.
       // Only the scenario is kept, not its text (86 MB for a 10^6-call trace).
-      const sources = (paths.length ? paths.map((p) => readInput(p)) : DEBATE_SUITE.map((s) => ({ text: s.yaml, name: `<built-in ${s.name}>` }))).map(
+      const sources = (paths.length ? paths.map((p) => readScenarioInput(p)) : DEBATE_SUITE.map((s) => ({ text: s.yaml, name: `<built-in ${s.name}>` }))).map(
         ({ text, name }) => ({ file: name, scenario: loadScenarioFile(text, name, readBeside) }),
       );
       // Progress on stderr, only for a person watching (a TTY) and only once the work has taken a second.

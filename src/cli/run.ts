@@ -15,7 +15,7 @@ import { runScenario } from '../run/execute.js';
 import { KERNEL_DRIVER } from '../run/driver.js';
 import { didYouMean } from '../io/did-you-mean.js';
 import { PolicyError, selectPolicies, type SelectedPolicy } from '../policy/registry.js';
-import { readInput } from './read-input.js';
+import { readScenarioInput } from './read-input.js';
 import { readBeside } from '../io/read-file.js';
 import { writeStdout } from './write-stdout.js';
 
@@ -43,7 +43,7 @@ export function registerRun(program: Command): void {
         throw new InputError('<command line>', 1, 1, `unknown format '${o.format}': expected text or json`);
       if (o.show !== undefined && !(SHOW_CHOICES as readonly string[]).includes(o.show))
         throw new InputError('<command line>', 1, 1, `unknown --show '${o.show}': expected one of ${SHOW_CHOICES.join(', ')}`);
-      const { text, name } = readInput(path);
+      const { text, name } = readScenarioInput(path);
       const sc = loadScenarioFile(text, name, readBeside);
       const outcome = runScenario(sc, KERNEL_DRIVER, design ? { hooks: design.hooks } : {});
       if (o.show) {

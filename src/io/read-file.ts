@@ -68,8 +68,8 @@ export function readChunk(fd: number, buf: Buffer, name: string): number {
   }
 }
 
-/** Read up to `limit` + 1 bytes of an open descriptor. */
-function readAll(fd: number, name: string, limit: number): string {
+/** Read up to `limit` + 1 bytes of an open descriptor (`limitText`: the limit as the error names it). */
+function readAll(fd: number, name: string, limit: number, limitText = `${limit / MIB} MiB input limit`): { text: string; bytes: number } {
   const chunks: Buffer[] = [];
   let total = 0;
   for (;;) {
@@ -78,9 +78,9 @@ function readAll(fd: number, name: string, limit: number): string {
     if (n === 0) break;
     chunks.push(buf.subarray(0, n));
     total += n;
-    if (total > limit) throw new InputError(name, 1, 1, `larger than the ${limit / MIB} MiB input limit: expected a scenario, trace, machine file or capture`);
+    if (total > limit) throw new InputError(name, 1, 1, `larger than the ${limitText}: expected a scenario, trace, machine file or capture`);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), bytes: total };
 }
 
 /** An open input: the descriptor and the name messages give it. */
@@ -128,7 +128,42 @@ export function readTextFile(path: string, limit = READ_LIMIT): { text: string; 
   const f = openInputFile(path);
   try {
     if (f.size !== undefined && f.size > limit) throw new InputError(path, 1, 1, `is ${f.size} bytes, larger than the ${limit / MIB} MiB input limit`);
-    return { text: readAll(f.fd, f.name, limit), name: f.name };
+    return { text: readAll(f.fd, f.name, limit).text, name: f.name };
+  } finally {
+    closeInputFile(f);
+  }
+}
+
+/**
+ * Largest call trace (a trace with a `machine` line) read as a scenario:
+ * 128 MiB, about 1.5 x 10^6 calls. Its steps are compact enough that 10^6
+ * calls (86 MB) replay under one design in about 0.75 GB, so ~1.1 GB here;
+ * every other input stays within READ_LIMIT.
+ */
+export const CALL_TRACE_READ_LIMIT = 128 * MIB;
+
+/**
+ * The text of `path` as readTextFile reads it, except that a file over
+ * READ_LIMIT is read, up to CALL_TRACE_READ_LIMIT, to be a call trace
+ * (`isCallTrace`): anything else that large is refused with readTextFile's
+ * error.
+ */
+export function readTextFileOrCallTrace(path: string, isCallTrace: (text: string) => boolean): { text: string; name: string } {
+  const f = openInputFile(path);
+  const limits = `${READ_LIMIT / MIB} MiB input limit (${CALL_TRACE_READ_LIMIT / MIB} MiB for a call trace)`;
+  try {
+    if (f.size !== undefined && f.size > CALL_TRACE_READ_LIMIT) throw new InputError(path, 1, 1, `is ${f.size} bytes, larger than the ${limits}`);
+    const { text, bytes } = readAll(f.fd, f.name, CALL_TRACE_READ_LIMIT, limits);
+    if (bytes > READ_LIMIT && !isCallTrace(text))
+      throw new InputError(
+        f.name,
+        1,
+        1,
+        f.size !== undefined
+          ? `is ${f.size} bytes, larger than the ${READ_LIMIT / MIB} MiB input limit`
+          : `larger than the ${READ_LIMIT / MIB} MiB input limit: expected a scenario, trace, machine file or capture`,
+      );
+    return { text, name: f.name };
   } finally {
     closeInputFile(f);
   }
