@@ -22,9 +22,9 @@ import { outText } from '../render/out-value.js';
 import { loadCallTrace } from '../trace/call-trace.js';
 
 /**
- * How much of a written trace --check reads back: more than read-file.ts's 64 MiB, which a
- * trace passes at about 7 x 10^5 calls, since the import has no limit now. The replay holds the
- * whole trace, about 2.5 KB a step: 10^6 calls (86 MB of trace) replayed in 1.5 GB.
+ * How much of a written trace --check reads back: more than run's and compare's 128 MiB for a
+ * call trace (about 1.5 x 10^6 calls), since the import has no limit. The replay holds the whole
+ * trace, about 1.5 KB a step: 10^6 calls (86 MB of trace) replayed in about 0.8 GB.
  */
 const TRACE_READ_LIMIT = 256 * 1024 * 1024;
 
