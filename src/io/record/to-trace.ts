@@ -303,6 +303,11 @@ export function callTraceConverter(ctx: RecordContext, out: TraceSink): CallTrac
   const finish = (): TraceSummary => {
     if (ctx.arch === 'i386' && pageBase === undefined && [...notModelled.keys()].some((k) => k.includes('struct page')))
       notes.push('i386 kernels without CONFIG_KALLSYMS_ALL do not show mem_map: struct page pointers are turned into pfns only after a set_pages_array_* call whose pages the kernel reserved one by one');
+    // The recorder traces no zap: untrack_pfn, the one PAT hook on the way, is called by zaps that keep the VMA too (docs/record.md §5).
+    if (vmN > 0)
+      notes.push(
+        `not modelled: the log holds no teardown of user mappings (munmap, exit, TTM's unmap_mapping_range): the replay keeps the PTEs of its ${vmN} VMA${vmN === 1 ? '' : 's'} to the end, so an alias or hazard after the real teardown (a page set back to WB while still mapped WC) can be the log's gap, not the kernel's`,
+      );
     return { notModelled, notes, replayed };
   };
   return { call: visit, finish };
