@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from '../fc.js';
 import { planBoots, type BatchItem } from '../../src/io/probe/batch.js';
-import { probeInitScript, splitConsole } from '../../src/io/probe/harness.js';
+import { CAPTURE_INIT_SCRIPT, probeInitScript, splitConsole } from '../../src/io/probe/harness.js';
 import { leftoverEntries } from '../../src/io/probe/observe.js';
 import { CM } from '../../src/hw/cache-mode.js';
 
@@ -50,6 +50,15 @@ test('the /init loads each module in turn, stops the chain at the first that doe
   const plain = probeInitScript([{ name: 'patprobe' }]);
   assert.doesNotMatch(plain, /insmod \/\$m\.ko/);
   assert.match(plain, /^run patprobe\necho "=== END"$/m);
+});
+
+test("every /init lets the console drain before poweroff -f (else the kernel's 'reboot: Power down' lands inside the last file printed)", () => {
+  for (const init of [CAPTURE_INIT_SCRIPT, probeInitScript([{ name: 'm1' }]), probeInitScript([{ name: 'm1' }], true)]) {
+    const tail = init.trimEnd().split('\n').slice(-3);
+    assert.equal(tail[0], 'echo "=== END"');
+    assert.match(tail[1]!, /^sleep \d/);
+    assert.equal(tail[2], 'poweroff -f');
+  }
 });
 
 test('the console splits into each module\'s dmesg and how its insmod ended; a module not reached has no entry', () => {

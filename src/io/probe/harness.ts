@@ -143,6 +143,14 @@ export function buildModules(dir: string, mods: readonly ProbeModule[], k: Kerne
   return { kos: mods.map((m) => join(dir, `${m.name}.ko`)) };
 }
 
+/**
+ * The end of every /init. \`poweroff -f\` does not wait for the console: what the serial driver
+ * still holds is sent during the shutdown, after the kernel's own 'reboot: Power down', which
+ * then lands inside the last file printed (a capture's dmesg.txt, a recording's
+ * record-info.txt). Half a second drains it (a few KB at most: the writers block until it fits).
+ */
+const POWEROFF = 'sleep 0.5\npoweroff -f\n';
+
 /** What the initramfs's /init reads right after boot (console quiet): the capture bundle's files. */
 const CAPTURE_PART = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -173,8 +181,7 @@ export function probeInitScript(mods: readonly { name: string; ttm?: { pagePoolS
   const runs = mods.map((m) => `run ${m.name}${m.ttm ? ` ${m.ttm.pagePoolSize ?? 0}` : ''}`);
   const body = runsScript(runs);
   if (!record) return `${CAPTURE_PART}${ttm ? 'for m in drm ttm; do insmod /$m.ko; done\n' : ''}${body}echo "=== END"
-poweroff -f
-`;
+${POWEROFF}`;
   // patlab probe --record: the modules run under the recorder (docs/record.md §4), which then
   // hands its files to the console; the boot's capture above is the bundle's boot part.
   return `${CAPTURE_PART}${ttm ? 'for m in drm ttm; do insmod /$m.ko; done\n' : ''}cat > /runs.sh <<'PATLAB_RUNS'
@@ -182,8 +189,7 @@ ${body}PATLAB_RUNS
 sh /patlab-record.sh -o /rec -- sh /runs.sh
 for x in /rec/*; do echo "=== FILE rec/\${x#/rec/}"; cat "$x"; echo "=== ENDFILE"; done
 echo "=== END"
-poweroff -f
-`;
+${POWEROFF}`;
 }
 
 /** The part of /init that loads each module in turn (see probeInitScript). */
@@ -219,8 +225,7 @@ ${runs.length > 0 ? runs.join(' && \\\n') + '\n' : ''}`;
 
 /** The /init of a boot capture (\`probe --capture\`): the files, nothing loaded. */
 export const CAPTURE_INIT_SCRIPT = `${CAPTURE_PART}echo "=== END"
-poweroff -f
-`;
+${POWEROFF}`;
 
 /** The kernel's own drm.ko and ttm.ko (decompressed: busybox insmod reads plain ELF), or why not. */
 function ttmModules(k: KernelInstall): { name: string; path: string }[] | { error: string } {
