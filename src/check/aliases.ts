@@ -13,6 +13,7 @@
  * involved. A pfn is counted once however many steps or mappings alias it.
  */
 
+import { partitionPoint } from '../kernel/partition-point.js';
 import { memTypeShort, type MemType } from '../hw/cache-mode.js';
 import type { EffectiveTypes } from './effective.js';
 import { bitsAt, countPages, liveAt, type LifeKind, type MappingLife, type Timeline } from './timeline.js';
@@ -76,7 +77,8 @@ export function changeSteps(tl: Timeline): number[] {
   return tl.steps.filter((s) => set.has(s));
 }
 
-interface Open {
+/** A conflict open on some pfns since `from`: its mappings, their types, its severity. */
+export interface Open {
   sig: string;
   from: number;
   severity: Severity;
@@ -85,7 +87,7 @@ interface Open {
 }
 
 /** A run of pfns in conflict at one step, covered by the same mappings with the same effective codes. */
-interface Piece {
+export interface Piece {
   pfn: number;
   n: number;
   /** The mappings covering it and their effective codes, in the sweep's order. */
@@ -96,26 +98,22 @@ interface Piece {
 }
 
 /** `[pfn, pfn + n)` with what is open there since `o.from`. */
-interface Extent {
+export interface Extent {
   pfn: number;
   n: number;
   o: Open;
 }
 
+/** `[pfn, pfn + n)` where conflict `o` was open from `o.from` until step `to` (null: to the end). */
+export interface ClosedConflict {
+  pfn: number;
+  n: number;
+  o: Open;
+  to: number | null;
+}
+
 /** A half-open pfn range `[lo, hi)`. */
 type Range = [number, number];
-
-/** Index of the first element of a sorted array for which `below` is false (binary search). */
-function firstNotBelow<T>(a: readonly T[], below: (x: T) => boolean): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    if (below(a[m]!)) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
-}
 
 /** What changes at each change step (by index in `changeSteps`): where conflicts can change, which lives start and stop being live. */
 interface StepIndex {
@@ -141,7 +139,7 @@ function indexSteps(byPfn: readonly MappingLife[], steps: readonly number[]): St
   const n = steps.length;
   const at = new Map<number, number>();
   steps.forEach((s, k) => at.set(s, k));
-  const kOf = (e: number): number => at.get(e) ?? firstNotBelow(steps, (s) => s < e);
+  const kOf = (e: number): number => at.get(e) ?? partitionPoint(steps, (s) => s < e);
   const raw: Range[][] = Array.from({ length: n }, () => []);
   const born: number[][] = Array.from({ length: n }, () => []);
   const gone: number[][] = Array.from({ length: n }, () => []);
@@ -203,7 +201,7 @@ class LiveIndex {
   /** Appends to `out`, ascending, the `byPfn` indices of live lives overlapping `[lo, hi)`. */
   overlapping(lo: number, hi: number, out: number[]): void {
     // Lives from index r on start at or after hi.
-    const r = firstNotBelow(this.byPfn, (l) => l.pfn < hi);
+    const r = partitionPoint(this.byPfn, (l) => l.pfn < hi);
     const walk = (x: number, a: number, b: number): void => {
       if (a >= r || this.max[x]! <= lo) return;
       if (b - a === 1) out.push(a);
@@ -316,7 +314,7 @@ function spliceRanges<T extends { pfn: number; n: number }>(
 ): T[] {
   for (let r = ranges.length - 1; r >= 0; r--) {
     const [lo, hi] = ranges[r]!;
-    const i = firstNotBelow(list, (x) => x.pfn + x.n <= lo);
+    const i = partitionPoint(list, (x) => x.pfn + x.n <= lo);
     let j = i;
     while (j < list.length && list[j]!.pfn < hi) j++;
     const before: T[] = [];
@@ -347,7 +345,7 @@ function spliceRanges<T extends { pfn: number; n: number }>(
 }
 
 /** What a piece opens: its mappings in life order, their types, its severity. */
-function openOf(p: Piece, from: number): Open {
+export function openOf(p: Piece, from: number): Open {
   const mappings = p.lives
     .map((l, i) => ({ life: l.id, kind: l.kind, owner: l.owner, type: memTypeShort((p.codes[i]! & 7) as MemType) }))
     .sort((a, b) => a.life - b.life);
@@ -361,7 +359,7 @@ function openOf(p: Piece, from: number): Open {
  * that is gone or different, that one closes at `s`; a new or different
  * conflict opens at `s`. Both lists are sorted and disjoint.
  */
-function advance(open: readonly Extent[], now: readonly Piece[], s: number, closed: { pfn: number; n: number; o: Open; to: number | null }[]): Extent[] {
+export function advance(open: readonly Extent[], now: readonly Piece[], s: number, closed: ClosedConflict[]): Extent[] {
   const next: Extent[] = [];
   const keep = (pfn: number, n: number, o: Open): void => {
     const l = next[next.length - 1];
@@ -418,7 +416,7 @@ export function aliasesOf(tl: Timeline, eff: EffectiveTypes): AliasReport {
   const ix = indexSteps(byPfn, steps);
   const lives = new LiveIndex(byPfn);
   let open: Extent[] = [];
-  const closed: { pfn: number; n: number; o: Open; to: number | null }[] = [];
+  const closed: ClosedConflict[] = [];
   const hits: number[] = [];
   steps.forEach((s, k) => {
     for (const i of ix.born[k]!) lives.set(i, true);
@@ -441,6 +439,11 @@ export function aliasesOf(tl: Timeline, eff: EffectiveTypes): AliasReport {
     );
   });
   for (const e of open) closed.push({ pfn: e.pfn, n: e.n, o: e.o, to: null });
+  return aliasReport(closed);
+}
+
+/** The report of every conflict a run had: maximal runs of pfns aliased over the same steps by the same kinds of mapping, in pfn order. */
+export function aliasReport(closed: ClosedConflict[]): AliasReport {
   closed.sort((a, b) => a.pfn - b.pfn || a.o.from - b.o.from);
   const ranges: AliasRange[] = [];
   const lastBySig = new Map<string, AliasRange>();

@@ -10,21 +10,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from '../fc.js';
-import { memTypeShort, type MemType } from '../../src/hw/cache-mode.js';
-import { aliasesOf, changeSteps, isHigh, type AliasMapping, type AliasRange, type AliasReport, type Severity } from '../../src/check/aliases.js';
-import { EffectiveTypes } from '../../src/check/effective.js';
-import { bitsAt, countPages, liveAt, type LifeKind, type MappingLife, type Timeline } from '../../src/check/timeline.js';
-import { PRESET_YAML } from '../../src/io/machine/presets.js';
-import { loadMachine } from '../../src/io/machine/load-machine.js';
-import { bootKernel } from '../../src/kernel/kernel.js';
-
-interface Open {
-  sig: string;
-  from: number;
-  severity: Severity;
-  modes: string[];
-  mappings: AliasMapping[];
-}
+import { aliasesOf, aliasReport, changeSteps, openOf, type AliasReport, type ClosedConflict, type Open } from '../../src/check/aliases.js';
+import type { EffectiveTypes } from '../../src/check/effective.js';
+import { bitsAt, liveAt, type LifeKind, type MappingLife, type Timeline } from '../../src/check/timeline.js';
+import { BASES, BITS, MACHINES } from './alias-machines.js';
 
 /**
  * The conflicts of one step, per pfn: the typed mappings live at `s` (holds
@@ -78,64 +67,31 @@ function conflictsAtPerPage(tl: Timeline, eff: EffectiveTypes, s: number): Map<n
   return perPfn;
 }
 
+/** The per-pfn rule itself: each pfn's conflict opens, stays while its mappings and types stay, closes when they change or go. */
 function aliasesPerPage(tl: Timeline, eff: EffectiveTypes): AliasReport {
   const open = new Map<number, Open>();
-  const closed: { pfn: number; o: Open; to: number | null }[] = [];
+  const closed: ClosedConflict[] = [];
   for (const s of changeSteps(tl)) {
     const now = conflictsAtPerPage(tl, eff, s);
     for (const [pfn, o] of open) {
       if (!now.has(pfn)) {
-        closed.push({ pfn, o, to: s });
+        closed.push({ pfn, n: 1, o, to: s });
         open.delete(pfn);
       }
     }
     for (const [pfn, c] of now) {
-      const mappings = c.lives
-        .map((l, i) => ({ life: l.id, kind: l.kind, owner: l.owner, type: memTypeShort((c.codes[i]! & 7) as MemType) }))
-        .sort((a, b) => a.life - b.life);
-      const sig = mappings.map((m) => `${m.life}:${m.type}`).join(',');
+      const o = openOf({ pfn, n: 1, lives: c.lives, codes: c.codes, set: 0 }, s);
       const prev = open.get(pfn);
-      if (prev && prev.sig === sig) continue;
-      if (prev) closed.push({ pfn, o: prev, to: s });
-      const types = [...new Set(c.codes.map((x) => x & 7))].sort((a, b) => a - b);
-      open.set(pfn, { sig, from: s, severity: isHigh(c.codes) ? 'high' : 'medium', modes: types.map((t) => memTypeShort(t as MemType)), mappings });
+      if (prev && prev.sig === o.sig) continue;
+      if (prev) closed.push({ pfn, n: 1, o: prev, to: s });
+      open.set(pfn, o);
     }
   }
-  for (const [pfn, o] of open) closed.push({ pfn, o, to: null });
-  closed.sort((a, b) => a.pfn - b.pfn || a.o.from - b.o.from);
-  const ranges: AliasRange[] = [];
-  const lastBySig = new Map<string, AliasRange>();
-  for (const { pfn, o, to } of closed) {
-    // A run continues when the next pfn is aliased over the same steps by the same kinds of mapping.
-    const key = `${o.from}|${to}|${o.severity}|${o.mappings.map((m) => `${m.kind}:${m.owner}:${m.type}`).join(',')}`;
-    const last = lastBySig.get(key);
-    if (last && last.pfn + last.npages === pfn) {
-      last.npages++;
-      continue;
-    }
-    const r: AliasRange = { pfn, npages: 1, severity: o.severity, from: o.from, to, modes: o.modes, mappings: o.mappings };
-    ranges.push(r);
-    lastBySig.set(key, r);
-  }
-  ranges.sort((a, b) => a.pfn - b.pfn || a.from - b.from);
-  const all = ranges.map((r) => [r.pfn, r.npages] as const);
-  const high = ranges.filter((r) => r.severity === 'high').map((r) => [r.pfn, r.npages] as const);
-  return { ranges, pages: countPages(all), pagesHigh: countPages(high) };
+  for (const [pfn, o] of open) closed.push({ pfn, n: 1, o, to: null });
+  return aliasReport(closed);
 }
 
-/** small-x86-64 as shipped (2 MiB-aligned variable ranges: one MTRR lookup per block), and with a 4 KiB UC range inside a block (per page). */
-const MACHINES = [
-  PRESET_YAML['small-x86-64']!,
-  PRESET_YAML['small-x86-64']!.replace('    - { base: 0x80000000, size: 2G, type: UC }', '    - { base: 0x80000000, size: 2G, type: UC }\n    - { base: 0x101000, size: 4K, type: UC }'),
-].map((y, i) => {
-  const k = bootKernel(loadMachine(y, `m${i}.yaml`));
-  return new EffectiveTypes(k.machine, k.patMsr);
-});
-
 const KINDS: LifeKind[] = ['direct', 'highmap', 'kmap', 'kmap_local', 'vmap', 'ioremap', 'user', 'hold'];
-/** Where lives start: the fixed ranges, the 1 MiB edge, a 2 MiB block edge, the 4 KiB range, the 2 GiB UC edge. */
-const BASES = [0x90, 0xfa, 0x1f0, 0x100, 0x7ff00];
-const BITS = [0, 0x8, 0x10, 0x18, 0x80, 0x90, -1];
 
 const LIFE: fc.Arbitrary<LifeSpec> = fc.record({
   kind: fc.constantFrom(...KINDS),

@@ -13,44 +13,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from '../fc.js';
-import { memTypeShort, type MemType } from '../../src/hw/cache-mode.js';
-import { aliasesOf, changeSteps, isHigh, type AliasMapping, type AliasRange, type AliasReport, type Severity } from '../../src/check/aliases.js';
-import { EffectiveTypes } from '../../src/check/effective.js';
-import { bitsAt, countPages, liveAt, type LifeKind, type MappingLife, type Timeline } from '../../src/check/timeline.js';
-import { PRESET_YAML } from '../../src/io/machine/presets.js';
-import { loadMachine } from '../../src/io/machine/load-machine.js';
-import { bootKernel } from '../../src/kernel/kernel.js';
+import { advance, aliasesOf, aliasReport, changeSteps, type AliasReport, type ClosedConflict, type Extent, type Piece } from '../../src/check/aliases.js';
+import type { EffectiveTypes } from '../../src/check/effective.js';
+import { bitsAt, liveAt, type LifeKind, type MappingLife, type Timeline } from '../../src/check/timeline.js';
+import { BASES, BITS, MACHINES } from './alias-machines.js';
 
 /*
- * The reference: aliasesOf as it was before it became incremental, unchanged
- * but for its name.
+ * The reference: aliasesOf as it was before it became incremental (17a721c): every change step
+ * sweeps every live life (conflictsAt below, unchanged) and advances every open extent with the
+ * same per-pfn rule (advance) into the same report (aliasReport), which the incremental walk
+ * left as they were.
  */
-
-interface Open {
-  sig: string;
-  from: number;
-  severity: Severity;
-  modes: string[];
-  mappings: AliasMapping[];
-}
-
-/** A run of pfns in conflict at one step, covered by the same mappings with the same effective codes. */
-interface Piece {
-  pfn: number;
-  n: number;
-  /** The mappings covering it and their effective codes, in the sweep's order. */
-  lives: MappingLife[];
-  codes: number[];
-  /** Which active set it was found in (a piece continues only within one). */
-  set: number;
-}
-
-/** `[pfn, pfn + n)` with what is open there since `o.from`. */
-interface Extent {
-  pfn: number;
-  n: number;
-  o: Open;
-}
 
 /**
  * The conflicts of one step as runs of pfns, in pfn order. The typed mappings
@@ -118,101 +91,16 @@ function conflictsAt(byPfn: readonly MappingLife[], eff: EffectiveTypes, s: numb
   return out;
 }
 
-/** What a piece opens: its mappings in life order, their types, its severity. */
-function openOf(p: Piece, from: number): Open {
-  const mappings = p.lives
-    .map((l, i) => ({ life: l.id, kind: l.kind, owner: l.owner, type: memTypeShort((p.codes[i]! & 7) as MemType) }))
-    .sort((a, b) => a.life - b.life);
-  const types = [...new Set(p.codes.map((x) => x & 7))].sort((a, b) => a - b);
-  return { sig: mappings.map((m) => `${m.life}:${m.type}`).join(','), from, severity: isHigh(p.codes) ? 'high' : 'medium', modes: types.map((t) => memTypeShort(t as MemType)), mappings };
-}
-
-/**
- * One step of the per-pfn rule, over extents: where a pfn keeps the same
- * mappings and types it stays open (from unchanged); where it had a conflict
- * that is gone or different, that one closes at `s`; a new or different
- * conflict opens at `s`. Both lists are sorted and disjoint.
- */
-function advance(open: readonly Extent[], now: readonly Piece[], s: number, closed: { pfn: number; n: number; o: Open; to: number | null }[]): Extent[] {
-  const next: Extent[] = [];
-  const keep = (pfn: number, n: number, o: Open): void => {
-    const l = next[next.length - 1];
-    if (l && l.o === o && l.pfn + l.n === pfn) l.n += n;
-    else next.push({ pfn, n, o });
-  };
-  const opened = new Map<Piece, Open>();
-  let a = 0;
-  let b = 0;
-  let cur = -Infinity;
-  while (a < open.length || b < now.length) {
-    const O = open[a];
-    const N = now[b];
-    const oS = O ? O.pfn : Infinity;
-    const oE = O ? O.pfn + O.n : Infinity;
-    const nS = N ? N.pfn : Infinity;
-    const nE = N ? N.pfn + N.n : Infinity;
-    cur = Math.max(cur, Math.min(oS, nS));
-    const inO = cur >= oS && cur < oE;
-    const inN = cur >= nS && cur < nE;
-    const end = Math.min(inO ? oE : oS, inN ? nE : nS);
-    const n = end - cur;
-    let o: Open | undefined;
-    if (inN) {
-      o = opened.get(N!);
-      if (!o) opened.set(N!, (o = openOf(N!, s)));
-    }
-    if (inO && o && O!.o.sig === o.sig) keep(cur, n, O!.o);
-    else {
-      if (inO) closed.push({ pfn: cur, n, o: O!.o, to: s });
-      if (o) keep(cur, n, o);
-    }
-    cur = end;
-    if (cur >= oE) a++;
-    if (cur >= nE) b++;
-  }
-  return next;
-}
-
 function aliasesFullSweep(tl: Timeline, eff: EffectiveTypes): AliasReport {
   const byPfn = tl.lives.filter((l) => l.kind !== 'hold').sort((a, b) => a.pfn - b.pfn || a.id - b.id);
   let open: Extent[] = [];
-  const closed: { pfn: number; n: number; o: Open; to: number | null }[] = [];
+  const closed: ClosedConflict[] = [];
   for (const s of changeSteps(tl)) open = advance(open, conflictsAt(byPfn, eff, s), s, closed);
   for (const e of open) closed.push({ pfn: e.pfn, n: e.n, o: e.o, to: null });
-  closed.sort((a, b) => a.pfn - b.pfn || a.o.from - b.o.from);
-  const ranges: AliasRange[] = [];
-  const lastBySig = new Map<string, AliasRange>();
-  for (const { pfn, n, o, to } of closed) {
-    // A run continues when the next pfn is aliased over the same steps by the same kinds of mapping.
-    const key = `${o.from}|${to}|${o.severity}|${o.mappings.map((m) => `${m.kind}:${m.owner}:${m.type}`).join(',')}`;
-    const last = lastBySig.get(key);
-    if (last && last.pfn + last.npages === pfn) {
-      last.npages += n;
-      continue;
-    }
-    const r: AliasRange = { pfn, npages: n, severity: o.severity, from: o.from, to, modes: o.modes, mappings: o.mappings };
-    ranges.push(r);
-    lastBySig.set(key, r);
-  }
-  ranges.sort((a, b) => a.pfn - b.pfn || a.from - b.from);
-  const all = ranges.map((r) => [r.pfn, r.npages] as const);
-  const high = ranges.filter((r) => r.severity === 'high').map((r) => [r.pfn, r.npages] as const);
-  return { ranges, pages: countPages(all), pagesHigh: countPages(high) };
+  return aliasReport(closed);
 }
 
-/** small-x86-64 as shipped (one MTRR lookup per 2 MiB block), and with a 4 KiB UC range inside a block (per page). */
-const MACHINES = [
-  PRESET_YAML['small-x86-64']!,
-  PRESET_YAML['small-x86-64']!.replace('    - { base: 0x80000000, size: 2G, type: UC }', '    - { base: 0x80000000, size: 2G, type: UC }\n    - { base: 0x101000, size: 4K, type: UC }'),
-].map((y, i) => {
-  const k = bootKernel(loadMachine(y, `m${i}.yaml`));
-  return new EffectiveTypes(k.machine, k.patMsr);
-});
-
 const KINDS: LifeKind[] = ['direct', 'direct', 'highmap', 'kmap', 'kmap_local', 'vmap', 'ioremap', 'user', 'user', 'hold'];
-/** Where lives start: the fixed ranges, the 1 MiB edge, a 2 MiB block edge, the 4 KiB range, the 2 GiB UC edge. */
-const BASES = [0x90, 0xfa, 0x1f0, 0x100, 0x7ff00];
-const BITS = [0, 0x8, 0x10, 0x18, 0x80, 0x90, -1];
 
 interface LifeSpec {
   kind: LifeKind;
