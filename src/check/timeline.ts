@@ -5,10 +5,11 @@
  * changes, hazards and the report's lanes are computed from it, never from
  * the final state.
  *
- * Recorded by observing the kernel after every step: the mappings that can
- * alias a page (kmap and kmap_local slots, vmalloc-area mappings, user PTEs)
- * and the holds of other parties (KVM, GUP) are snapshotted as runs and
- * diffed with the previous step; the linear maps (the direct map and the
+ * Recorded by observing the kernel after every step: of the sources of
+ * mappings that can alias a page (the kmap and kmap_local slots, each
+ * vmalloc area, each VMA's user PTEs; inventory.ts forEachAliasingSource),
+ * those the step wrote are read again as runs and diffed with what they held,
+ * and so are the holds of other parties (KVM, GUP); the linear maps (the direct map and the
  * x86-64 high map) change only through entry writes after boot, so only the
  * pfns written are read back (LinearMap.onWrite), at the cost of the writes.
  */
@@ -265,7 +266,7 @@ export class TimelineRecorder {
   private readonly lives: MappingLife[] = [];
   /** The open lives by snapshot key. */
   private readonly open = new Map<string, MappingLife>();
-  /** Each aliasing source's open lives, as of the last look that read it (inventory.ts aliasingSources). */
+  /** Each aliasing source's open lives, as of the last look that read it (inventory.ts forEachAliasingSource). */
   private readonly sources = new Map<object, SourceLives>();
   private holds: SourceLives = { stamp: null, seen: 0, keys: [], lives: [] };
   /** Observations made (a source not seen at the latest one is gone). */
