@@ -218,7 +218,13 @@ function runBoot(its: Item[], k: KernelInstall, shape: QemuShape, keep: string |
     const { files, insmod } = splitConsole(b.text);
     const bundleDir = join(dir, 'capture');
     writeBundle(bundleDir, files, b.cmd);
-    if (record !== undefined) writeRecordBundle(record, files, b.cmd);
+    if (record !== undefined) {
+      const ends = mods.map((m, j) => {
+        const e = insmod.get(m.name);
+        return `${m.name}: scenario ${its[j]!.sc.name}, ${e === undefined ? 'not loaded' : e.rc === null ? 'insmod hung' : `insmod rc=${e.rc}`}`;
+      });
+      writeRecordBundle(record, files, b.cmd, ends);
+    }
     const imp = importBundle(bundleDir);
     if (imp.issues.length > 0) return its.map(() => fail(`the boot's capture does not import: ${formatIssues(imp.issues).split('\n')[0]}`));
     const cmd = b.cmd;

@@ -79,6 +79,8 @@ for (const key of PROBE_KERNELS) {
       total += Number(m[2]);
     }
     assert.deepEqual(bad, [], bad.join('\n'));
+    // A scenario whose shared boot differed ran again alone (docs/probe.md §1): say which and why, so a slow CI run can be read.
+    for (const [f, out] of s.out) for (const l of out.split('\n').filter((x) => /note: (run again|the first boot did not finish)/.test(x))) t.diagnostic(`${key} ${f}: ${l.trim()}`);
     // The batch is not vacuous: most of the scenarios run on each kernel (the 32-bit one has fewer machines).
     assert.ok(ran >= (key === '6.1-686-pae' ? 12 : 30), `${ran} scenarios ran`);
     t.diagnostic(`${key}: ${agree}/${total} observations agree over ${ran} scenarios`);
