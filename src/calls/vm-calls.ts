@@ -21,7 +21,7 @@ import { doFork } from '../kernel/vm/fork.js';
 import { followPfnmap, getUserPages, gupPutPage, unpinUserPage } from '../kernel/vm/gup.js';
 import { vmfInsertMixed, vmfInsertMixedMkwrite, vmfInsertPfn, vmfInsertPfnHuge, vmfInsertPfnProt, vmfInsertPfnProtMkwrite } from '../kernel/vm/insert-pfn.js';
 import { vmfInsertPageMkwrite, vmInsertPage, vmInsertPages, vmMapPages } from '../kernel/vm/insert-page.js';
-import { doMunmap, exitMmap } from '../kernel/vm/lifecycle.js';
+import { doMunmap, exitMmap, zapPageRangeSingle, zapVmaPtes } from '../kernel/vm/lifecycle.js';
 import { currentMm } from '../kernel/vm/mm.js';
 import { doMmap, type MmapResult } from '../kernel/vm/mmap.js';
 import { doMprotect, doMremap } from '../kernel/vm/mremap.js';
@@ -347,6 +347,28 @@ export const VM_CALLS: CallSpec<K>[] = [
   defineCall(
     { name: 'page_ref_count', pure: true, doc: 'page_ref_count(page) and page_mapcount(page): the struct page counters', args: { page: 'page' } },
     (k, a) => ({ fields: { refcount: k.pages.refcount.get(a.page), mapcount: k.pages.mapcount.get(a.page) } }),
+  ),
+  defineCall(
+    {
+      name: 'zap_page_range_single',
+      doc: 'zap_page_range_single(vma, addr, size, NULL): the PTEs of one VMA\'s range go, the VMA stays; ≤ v6.15 untrack_pfn(vma, 0, 0) first for VM_PFNMAP — spec 04 §8',
+      args: { addr: ADDR, size: 'size' },
+    },
+    (k, a) => {
+      zapPageRangeSingle(k, vmaAt(k, a.addr), a.addr, a.size);
+      return {};
+    },
+  ),
+  defineCall(
+    {
+      name: 'zap_vma_ptes',
+      doc: 'zap_vma_ptes(vma, addr, size): a driver\'s zap_page_range_single, only for a range inside a VM_PFNMAP VMA (else nothing) — spec 04 §8',
+      args: { addr: ADDR, size: 'size' },
+    },
+    (k, a) => {
+      zapVmaPtes(k, vmaAt(k, a.addr), a.addr, a.size);
+      return {};
+    },
   ),
   defineCall(
     {

@@ -9,6 +9,7 @@ import { KERNEL_DRIVER } from '../../src/run/driver.js';
 import { runScenario } from '../../src/run/execute.js';
 import { InputError } from '../../src/run/input-error.js';
 import { KERNEL_PRESETS } from '../../src/kernel/version.js';
+import { CM } from '../../src/hw/cache-mode.js';
 import { VM_FAULT_OOM, VM_FAULT_SIGBUS } from '../../src/kernel/vm/fault.js';
 
 const VERSIONS = Object.keys(KERNEL_PRESETS) as (keyof typeof KERNEL_PRESETS)[];
@@ -87,5 +88,32 @@ test('V5: vmf_insert_pfn_prot_mkwrite is refused on every preset, positioned, wi
       (e: unknown) => e instanceof InputError && /^history\.yaml:8:5: 'vmf_insert_pfn_prot_mkwrite' is not available: .*linux-mm at c6ed7499/.test(e.message),
       v,
     );
+  }
+});
+
+test('V6: a zap that keeps the VMA (zap_vma_ptes, unmap_mapping_range) frees a whole-VMA remap_pfn_range reservation before v6.16; from v6.16 the VMA\'s free does', () => {
+  // Two pages of the PCI hole remapped WC over the whole VMA (reserved), then one page zapped, then lookup_memtype, then munmap.
+  const remap = '  - mmap: { size: 8K }\n    as: m\n  - remap_pfn_range: { addr: m, pfn: 0xc0000, size: 8K, prot: WC }\n';
+  const after = '  - lookup_memtype: { addr: 0xc0000000 }\n  - munmap: { addr: m, size: 8K }\n  - lookup_memtype: { addr: 0xc0000000 }\n';
+  for (const zap of ['  - zap_vma_ptes: { addr: m, size: 4K }\n', '  - zap_page_range_single: { addr: m, size: 4K }\n', '  - unmap_mapping_range: { addr: m, pgoff: 1, count: 1 }\n']) {
+    for (const v of VERSIONS) {
+      const o = run(v, remap + zap + after);
+      assert.equal(o.fatal, undefined, v);
+      assert.equal(o.steps[1]!.result.ret, 0, `${v}: remap`);
+      const type = (i: number) => (o.steps[i]!.result.fields?.['type'] as { mode: number }).mode;
+      // lookup_memtype answers UC- for a range the tree no longer holds (spec 02 §12).
+      const held = type(3);
+      if (KERNEL_PRESETS[v].legacyTrackPfn) assert.notEqual(held, CM.WC, `${v} ${zap.trim()}: untrack_pfn(vma, 0, 0) in the zap freed the reservation`);
+      else assert.equal(held, CM.WC, `${v} ${zap.trim()}: the zap leaves the reservation to the VMA's free`);
+      assert.notEqual(type(5), CM.WC, `${v}: gone after munmap`);
+      // Freed once: no 'freeing invalid memtype' from the munmap after the zap.
+      assert.deepEqual(texts(o).filter((t) => /invalid memtype/.test(t)), [], v);
+    }
+  }
+  // zap_vma_ptes of a range that is not inside the VMA does nothing, on every version: the reservation stays.
+  for (const v of VERSIONS) {
+    const o = run(v, remap + '  - zap_vma_ptes: { addr: m, size: 12K }\n  - lookup_memtype: { addr: 0xc0000000 }\n');
+    assert.equal(o.fatal, undefined, v);
+    assert.equal((o.steps[3]!.result.fields?.['type'] as { mode: number }).mode, CM.WC, v);
   }
 });

@@ -76,12 +76,33 @@ export function splitAround(k: MmContext, mm: MmStruct, start: number, end: numb
 }
 
 /**
- * `unmap_single_vma()` for a whole VMA: ≤ v6.15 first `untrack_pfn(vma,
- * 0, 0)` for `VM_PFNMAP`, then zap every entry.
+ * `unmap_single_vma(tlb, vma, start_addr, end_addr, details)` (mm/memory.c; spec 04 §8): the
+ * range clamped to the VMA (nothing when they do not meet); ≤ v6.15 first `untrack_pfn(vma, 0, 0)`
+ * for `VM_PFNMAP`, which frees the reservation of the whole VMA even when only part of it is
+ * zapped (a zap that keeps the VMA too: `zap_page_range_single`); then the entries zapped.
  */
-export function unmapSingleVma(k: MmContext, vma: Vma): void {
+export function unmapSingleVma(k: MmContext, vma: Vma, startAddr = vma.start, endAddr = vma.end): void {
+  const start = Math.max(vma.start, startAddr);
+  if (start >= vma.end) return;
+  const end = Math.min(vma.end, endAddr);
+  if (end <= vma.start) return;
   if (k.flags.legacyTrackPfn && vma.flags & VM_PFNMAP) untrackPfnLegacy(k, vma, 0, 0);
-  zapSlots(k, vma, 0, vma.ptes.n);
+  if (start !== end) zapSlots(k, vma, Math.floor((start - vma.start) / PAGE_SIZE), Math.ceil((end - vma.start) / PAGE_SIZE));
+}
+
+/**
+ * `zap_page_range_single(vma, address, size, NULL)` (mm/memory.c; spec 04 §8): the PTEs of
+ * `[address, address + size)` in one VMA go, the VMA stays, and the next access faults again.
+ * Under `zap_vma_ptes`, `unmap_mapping_range` (TTM's BO move) and `madvise(MADV_DONTNEED)`.
+ */
+export function zapPageRangeSingle(k: MmContext, vma: Vma, address: number, size: number): void {
+  unmapSingleVma(k, vma, address, address + size);
+}
+
+/** `zap_vma_ptes(vma, address, size)` (mm/memory.c): a driver's zap; nothing unless the range is inside a `VM_PFNMAP` VMA. */
+export function zapVmaPtes(k: MmContext, vma: Vma, address: number, size: number): void {
+  if (address < vma.start || address + size > vma.end || !(vma.flags & VM_PFNMAP)) return;
+  zapPageRangeSingle(k, vma, address, size);
 }
 
 /** Unmap then free a set of VMAs of one mm, in the kernel's order (all zaps, then `remove_vma` each). */
