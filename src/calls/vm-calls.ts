@@ -129,6 +129,13 @@ const pagesLoop = (name: string, fn: (k: K, pfn: number) => void, doc: string): 
     return {};
   });
 
+/** A zap of `[addr, addr + size)` in the VMA at `addr` (the VMA stays). */
+const zapCall = (name: string, doc: string, fn: (k: K, vma: Vma, addr: number, size: number) => void): CallSpec<K> =>
+  defineCall({ name, doc, args: { addr: ADDR, size: 'size' } }, (k, a) => {
+    fn(k, vmaAt(k, a.addr), a.addr, a.size);
+    return {};
+  });
+
 export const VM_CALLS: CallSpec<K>[] = [
   defineCall(
     {
@@ -348,28 +355,8 @@ export const VM_CALLS: CallSpec<K>[] = [
     { name: 'page_ref_count', pure: true, doc: 'page_ref_count(page) and page_mapcount(page): the struct page counters', args: { page: 'page' } },
     (k, a) => ({ fields: { refcount: k.pages.refcount.get(a.page), mapcount: k.pages.mapcount.get(a.page) } }),
   ),
-  defineCall(
-    {
-      name: 'zap_page_range_single',
-      doc: 'zap_page_range_single(vma, addr, size, NULL): the PTEs of one VMA\'s range go, the VMA stays; ≤ v6.15 untrack_pfn(vma, 0, 0) first for VM_PFNMAP — spec 04 §8',
-      args: { addr: ADDR, size: 'size' },
-    },
-    (k, a) => {
-      zapPageRangeSingle(k, vmaAt(k, a.addr), a.addr, a.size);
-      return {};
-    },
-  ),
-  defineCall(
-    {
-      name: 'zap_vma_ptes',
-      doc: 'zap_vma_ptes(vma, addr, size): a driver\'s zap_page_range_single, only for a range inside a VM_PFNMAP VMA (else nothing) — spec 04 §8',
-      args: { addr: ADDR, size: 'size' },
-    },
-    (k, a) => {
-      zapVmaPtes(k, vmaAt(k, a.addr), a.addr, a.size);
-      return {};
-    },
-  ),
+  zapCall('zap_page_range_single', "zap_page_range_single(vma, addr, size, NULL): the PTEs of one VMA's range go, the VMA stays; ≤ v6.15 untrack_pfn(vma, 0, 0) first for VM_PFNMAP — spec 04 §8", zapPageRangeSingle),
+  zapCall('zap_vma_ptes', "zap_vma_ptes(vma, addr, size): a driver's zap_page_range_single, only for a range inside a VM_PFNMAP VMA (else nothing) — spec 04 §8", zapVmaPtes),
   defineCall(
     {
       name: 'unmap_mapping_range',
