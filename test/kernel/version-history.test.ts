@@ -91,6 +91,9 @@ test('V5: vmf_insert_pfn_prot_mkwrite is refused on every preset, positioned, wi
   }
 });
 
+/** The mode the lookup_memtype at step index `i` answered. */
+const memtypeAt = (o: ReturnType<typeof run>, i: number): number => (o.steps[i]!.result.fields?.['type'] as { mode: number }).mode;
+
 test('V6: a zap that keeps the VMA (zap_vma_ptes, unmap_mapping_range) frees a whole-VMA remap_pfn_range reservation before v6.16; from v6.16 the VMA\'s free does', () => {
   // Two pages of the PCI hole remapped WC over the whole VMA (reserved), then one page zapped, then lookup_memtype, then munmap.
   const remap = '  - mmap: { size: 8K }\n    as: m\n  - remap_pfn_range: { addr: m, pfn: 0xc0000, size: 8K, prot: WC }\n';
@@ -100,12 +103,11 @@ test('V6: a zap that keeps the VMA (zap_vma_ptes, unmap_mapping_range) frees a w
       const o = run(v, remap + zap + after);
       assert.equal(o.fatal, undefined, v);
       assert.equal(o.steps[1]!.result.ret, 0, `${v}: remap`);
-      const type = (i: number) => (o.steps[i]!.result.fields?.['type'] as { mode: number }).mode;
       // lookup_memtype answers UC- for a range the tree no longer holds (spec 02 §12).
-      const held = type(3);
+      const held = memtypeAt(o, 3);
       if (KERNEL_PRESETS[v].legacyTrackPfn) assert.notEqual(held, CM.WC, `${v} ${zap.trim()}: untrack_pfn(vma, 0, 0) in the zap freed the reservation`);
       else assert.equal(held, CM.WC, `${v} ${zap.trim()}: the zap leaves the reservation to the VMA's free`);
-      assert.notEqual(type(5), CM.WC, `${v}: gone after munmap`);
+      assert.notEqual(memtypeAt(o, 5), CM.WC, `${v}: gone after munmap`);
       // Freed once: no 'freeing invalid memtype' from the munmap after the zap.
       assert.deepEqual(texts(o).filter((t) => /invalid memtype/.test(t)), [], v);
     }
@@ -114,6 +116,6 @@ test('V6: a zap that keeps the VMA (zap_vma_ptes, unmap_mapping_range) frees a w
   for (const v of VERSIONS) {
     const o = run(v, remap + '  - zap_vma_ptes: { addr: m, size: 12K }\n  - lookup_memtype: { addr: 0xc0000000 }\n');
     assert.equal(o.fatal, undefined, v);
-    assert.equal((o.steps[3]!.result.fields?.['type'] as { mode: number }).mode, CM.WC, v);
+    assert.equal(memtypeAt(o, 3), CM.WC, v);
   }
 });

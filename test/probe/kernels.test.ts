@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../shared-dir.js';
 import { findKernel, PROBE_KERNELS, type ProbeKernel } from '../../src/io/probe/harness.js';
+import { bootedAgainNotes } from './boot-again.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const DIR = join(REPO_ROOT, 'scenarios');
@@ -80,7 +81,7 @@ for (const key of PROBE_KERNELS) {
     }
     assert.deepEqual(bad, [], bad.join('\n'));
     // A scenario whose shared boot differed ran again alone (docs/probe.md §1): say which and why, so a slow CI run can be read.
-    for (const [f, out] of s.out) for (const l of out.split('\n').filter((x) => /note: (run again|the first boot did not finish)/.test(x))) t.diagnostic(`${key} ${f}: ${l.trim()}`);
+    for (const [f, out] of s.out) for (const l of bootedAgainNotes(out)) t.diagnostic(`${key} ${f}: ${l}`);
     // The batch is not vacuous: most of the scenarios run on each kernel (the 32-bit one has fewer machines).
     assert.ok(ran >= (key === '6.1-686-pae' ? 12 : 30), `${ran} scenarios ran`);
     t.diagnostic(`${key}: ${agree}/${total} observations agree over ${ran} scenarios`);

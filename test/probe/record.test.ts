@@ -14,6 +14,7 @@ import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../shared-dir.js';
 import { findKernel, type ProbeKernel } from '../../src/io/probe/harness.js';
+import { bootedAgainNotes } from './boot-again.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
@@ -73,7 +74,7 @@ function recordAndCheck(t: { skip: (m: string) => void; diagnostic: (m: string) 
     const p = spawnSync(process.execPath, [CLI, 'probe', ...scenarios.map((f) => join(REPO_ROOT, 'scenarios', f)), '--kernel', key, '--record', join(dir, 'rec')], { encoding: 'utf8', timeout: 900_000 });
     assert.equal(p.status, 0, `the probe itself agrees\n${p.stdout.slice(-2000)}${p.stderr}`);
     // Scenarios of one machine share a boot; one whose shared boot differed is run again alone (and so recorded twice): say why.
-    for (const l of p.stdout.split('\n').filter((x) => /note: (run again|the first boot did not finish)/.test(x))) t.diagnostic(`${key}: ${l.trim()}`);
+    for (const l of bootedAgainNotes(p.stdout)) t.diagnostic(`${key}: ${l}`);
     const boots = readdirSync(join(dir, 'rec')).filter((b) => b.startsWith('boot-')).sort();
     assert.ok(boots.length >= 1);
     const seen = new Set<string>();

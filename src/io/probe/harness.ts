@@ -332,10 +332,10 @@ export function writeBundle(dir: string, files: Map<string, string>, qemuCmd: st
  * dmesg still holds the boot) with the recorder's files over it (calls.log, record-info.txt, the
  * memtype list before and after the recording).
  */
-export function writeRecordBundle(dir: string, files: Map<string, string>, qemuCmd: string, modules: readonly string[] = []): void {
+export function writeRecordBundle(dir: string, files: Map<string, string>, qemuCmd: string, modules: readonly string[]): void {
   const boot = new Map([...files].filter(([n]) => !n.startsWith('rec/') && !n.startsWith('probe-dmesg')));
   // Which scenarios this boot's calls.log holds: a scenario run again in a boot of its own is recorded twice.
-  const loaded = modules.length > 0 ? `\n${modules.map((m) => `module ${m}`).join('\n')}` : '';
+  const loaded = modules.map((m) => `\nmodule ${m}`).join('');
   writeBundle(dir, boot, qemuCmd, `patlab probe --record: the boot part was read by the initramfs right after boot; calls.log, record-info.txt and pat_memtype_list{.before,}.txt are the recorder's, around the probe modules.${loaded}`);
   const rec = new Map([...files].filter(([n]) => n.startsWith('rec/')).map(([n, b]) => [n.slice(4), b] as [string, string]));
   for (const keep of ['calls.log', 'record-info.txt', 'pat_memtype_list.txt', 'pat_memtype_list.before.txt']) if (rec.has(keep)) writeFileSync(join(dir, keep), rec.get(keep)!);
