@@ -216,7 +216,7 @@ test('real 6.1-amd64 kernel: scenarios of one machine share boots; a memtype ent
 // Processes (docs/probe.md §1, "Processes"): the user program forks and exits as the scenario's
 // pids say; the child's real pid is replayed as its child_pid, so pid-naming messages and the
 // fork's own pid compare; each exit's mm teardown is observed as a step.
-test('real 6.1-amd64 and 6.12-amd64 kernels: fork, exit and mremap from the user program agree, the child\'s pid included', (t) => {
+test('real 6.1-amd64 and 6.12-amd64 kernels: fork, exit, mremap and a driver\'s zap_vma_ptes agree, the child\'s pid included', (t) => {
   if (skipUnless(t, '6.1-amd64', '6.12-amd64')) return;
   for (const key of ['6.1-amd64', '6.12-amd64'] as const) {
     const c11 = ran(key, 'spec04/case11-fork-tracked.yaml');
@@ -225,6 +225,11 @@ test('real 6.1-amd64 and 6.12-amd64 kernels: fork, exit and mremap from the user
     assert.match(c11, /^ {2}agrees {3}step 4 follow_pfnmap: pfn: 0xc0001$/m, key);
     assert.match(c11, /^ {2}agrees {3}step 8 exit: messages: /m, key);
     assert.match(ran(key, 'spec04/legacy-fork-strict.yaml'), /^ {2}agrees {3}step 3 fork: return value: 0$/m, key);
+    // Decision V6: the kernel's own zap_vma_ptes of one page frees the whole VMA's reservation (<= v6.15); the other PTE stays WC.
+    const zap = ran(key, 'spec04/legacy-zap-untracks.yaml');
+    assert.match(zap, /^ {2}agrees {3}step 5 follow_pfnmap: PTE type: write-combining$/m, key);
+    assert.match(zap, /^ {2}agrees {3}step 6 lookup_memtype: memtype: uncached-minus$/m, key);
+    assert.match(zap, /^ {2}agrees {3}step 8 munmap: messages: \[\]$/m, key);
     // mremap from the user program: growing a VM_DONTEXPAND remap is -EFAULT; the shrunk rest keeps pfn and WC.
     const mr = ran(key, 'spec04/mremap-pfnmap.yaml');
     assert.match(mr, /^ {2}agrees {3}step 3 mremap: return value: -14$/m, key);

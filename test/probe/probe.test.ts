@@ -129,6 +129,14 @@ test('user-mapping calls: remap_pfn_range and vm_insert_page take mmap_lock for 
   assert.match(m.c, /patprobe: ALLOC 1 %d %#lx/);
 });
 
+test('zap_vma_ptes is the kernel\'s own, under mmap_lock for reading, and only where a VMA holds the address', () => {
+  const text = ['name: t', 'machine: desktop-x86-64', 'steps:', '  - mmap: { size: 8K }', '    as: m', '  - remap_pfn_range: { addr: m, pfn: 0xc0000, size: 8K, prot: WC }', '  - zap_vma_ptes: { addr: m+0x1000, size: 4K }'].join('\n');
+  const m = moduleSource(loadScenarioFile(text, 't.yaml'));
+  assert.equal(m.unsupported, undefined);
+  assert.deepEqual(m.steps, [1, 2, 3]);
+  assert.match(m.c, /mmap_read_lock\(current->mm\); vma = find_vma\(current->mm, va\);\n\t {2}if \(vma && vma->vm_start <= va\) zap_vma_ptes\(vma, va, 0x1000ULL\);\n\t {2}mmap_read_unlock\(current->mm\); \}/);
+});
+
 test('a BUG inside a step is its fatal outcome: the splat collapses to its first line and the register dump is not a message', () => {
   const dmesg = [
     '[    3.5] patprobe: PID 115',

@@ -220,6 +220,13 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
     case 'munmap':
       out.push(`\tr = vm_munmap(${expr(a['addr'], 'vaddr', handles, 'addr')}, ${num(a['size'])});`, obsRet);
       return out;
+    case 'zap_vma_ptes': {
+      // A driver's zap (mm/memory.c, exported): mmap_lock held for reading, as a driver's revoke holds it; no VMA at addr, nothing (patlab's call has no result either).
+      const addr = expr(a['addr'], 'vaddr', handles, 'addr');
+      out.push(`\t{ unsigned long va = ${addr}; struct vm_area_struct *vma;`, `\t  mmap_read_lock(current->mm); vma = find_vma(current->mm, va);`);
+      out.push(`\t  if (vma && vma->vm_start <= va) zap_vma_ptes(vma, va, ${num(a['size'])});`, `\t  mmap_read_unlock(current->mm); }`);
+      return out;
+    }
     case 'vmf_insert_pfn_prot':
     case 'vmf_insert_pfn':
     case 'vmf_insert_mixed': {
