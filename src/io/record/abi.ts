@@ -66,6 +66,8 @@ export function entryFetchArgs(p: Prototype, arch: RecordArch): string[] {
   }
   // The task's name, as the kernel's messages print it (the trace's own comm cache may lose it).
   out.push('comm=$comm:string');
+  // Where it was called from (the return address, at the first instruction the top of the stack), as symbol+offset/size.
+  if (p.entryOnly) out.push('caller=$stack0:symbol');
   return out;
 }
 
@@ -84,8 +86,9 @@ export function baseFetchArgs(p: Prototype, arch: RecordArch): string[] {
   return out;
 }
 
-/** The fetch arguments of a return event. */
-export function returnFetchArgs(p: Prototype, arch: RecordArch): string[] {
+/** The fetch arguments of a return event; null for a function traced at its entry only (no return event). */
+export function returnFetchArgs(p: Prototype, arch: RecordArch): string[] | null {
+  if (p.entryOnly) return null;
   if (p.ret === 'void') return [];
   if (arch === 'i386' && p.ret === 'u64') return ['ret=%ax:x32', 'ret_hi=%dx:x32'];
   return [`ret=$retval:${arch === 'x86-64' ? 'x64' : 'x32'}`];

@@ -25,6 +25,17 @@ export interface Prototype {
   args: ProtoArg[];
   from?: string;
   until?: string;
+  /**
+   * A tracefs event filter on the entry event's fields (`vma_flags & 0x10000400`): the kernel
+   * drops the other calls before they reach the buffer (a function called for every VMA).
+   */
+  filter?: string;
+  /**
+   * Traced at its entry only, which then also fetches `caller` (the return address, as
+   * symbol+offset): a void function whose return says nothing, and whose return event could
+   * not be filtered (a kretprobe sees no arguments).
+   */
+  entryOnly?: boolean;
 }
 
 export interface RecordedFunction {
@@ -57,7 +68,7 @@ export function parseRecordFunctions(text: string, file: string): RecordedFuncti
 }
 
 function prototype(src: YamlSource, node: Node, fn: string): Prototype {
-  const m = src.pairs(src.map(node, `the prototype of ${fn}`), ['ret', 'args', 'kernels'], `the prototype of ${fn}`);
+  const m = src.pairs(src.map(node, `the prototype of ${fn}`), ['ret', 'args', 'kernels', 'filter', 'entry-only'], `the prototype of ${fn}`);
   const retNode = m.get('ret')?.value as Node | undefined;
   if (!retNode) src.fail(node, `missing 'ret' in the prototype of ${fn}: expected one of ${RET_TYPES.join(', ')}`);
   const ret = src.str(retNode, "'ret'");
@@ -71,6 +82,20 @@ function prototype(src: YamlSource, node: Node, fn: string): Prototype {
     return { type: mm![1] as ArgType, name: mm![2]! };
   });
   const pr: Prototype = { ret: ret as RetType, args };
+  const filterNode = m.get('filter')?.value as Node | undefined;
+  if (filterNode) {
+    const f = src.str(filterNode, "'filter'");
+    // It is echoed into tracefs from a single-quoted shell word: keep it to the filter grammar's characters.
+    if (!/^[\w\s&|()!=<>~*"-]+$/.test(f) || f.trim() === '') src.fail(filterNode, `bad filter '${f}': expected a tracefs event filter over the event's field names (FIELD & MASK, FIELD == N, && and ||)`);
+    pr.filter = f.trim();
+  }
+  const eo = m.get('entry-only')?.value as Node | undefined;
+  if (eo) {
+    const v = src.scalar(eo, "'entry-only'");
+    if (typeof v !== 'boolean') src.fail(eo, `bad entry-only '${String(v)}': expected true or false`);
+    if (v && ret !== 'void') src.fail(eo, `entry-only needs 'ret: void': ${fn}'s return value would be lost`);
+    if (v) pr.entryOnly = true;
+  }
   const k = m.get('kernels')?.value as Node | undefined;
   if (k) {
     const km = src.pairs(src.map(k, "'kernels'"), ['from', 'until'], "'kernels'");

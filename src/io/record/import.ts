@@ -96,7 +96,7 @@ export function importCallLog(dir: string, machine: MachineSpec, machineRef: str
   let t: TraceSummary;
   let log: CallLogSummary;
   try {
-    const conv = callTraceConverter({ arch: info.arch, tables: k.tables, pageOffset: pageOffset ?? 0n, highmemStartPfn: Number.isFinite(zones.maxLowPfn) ? zones.maxLowPfn : null, logFile: logPath }, (text) => body.write(`${text}\n`));
+    const conv = callTraceConverter({ arch: info.arch, tables: k.tables, pageOffset: pageOffset ?? 0n, highmemStartPfn: Number.isFinite(zones.maxLowPfn) ? zones.maxLowPfn : null, logFile: logPath, teardownTraced: info.functions.some((f) => f.name === 'unmap_page_range' && f.status === 'traced') }, (text) => body.write(`${text}\n`));
     log = readCallLog(logPath, (c) => conv.call(c), chunkSize);
     t = conv.finish();
     body.close();

@@ -28,6 +28,12 @@ export interface RecordedCall {
   args: CallArgs;
   /** The return value (`ret`, with `ret_hi` on i386), or undefined when the log holds no return. */
   ret?: bigint;
+  /**
+   * Where it was called from, the function of the return address (`unmap_vmas` of
+   * `caller=unmap_vmas+0xea/0x170`): only a function the recorder traces at its entry only
+   * fetches it, and such an entry is the whole call (no return event follows).
+   */
+  caller?: string;
   children: RecordedCall[];
 }
 
@@ -55,7 +61,8 @@ export type OnCall = (c: RecordedCall) => void;
 
 /** COMM-PID, an optional (TGID), [CPU], the flags, SECONDS: EVENT: (WHERE) and the fields: comm, pid, seconds, event, fields captured. */
 const LINE = /^\s*(.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[\d+\]\s+(?:\S+\s+)?(\d+\.\d+): (\w+): \([^)]*\)(.*)$/;
-const FIELD = /\s+(\w+)=("(?:[^"\\]|\\.)*"|\S*)/g;
+/** A value is a quoted string, or a word: a symbol+offset/size one may be followed by its module, `[ttm]`. */
+const FIELD = /\s+(\w+)=("(?:[^"\\]|\\.)*"|\S*(?: \[\w+\])?)/g;
 const NUMBER = /^(0x[0-9a-fA-F]+|-?\d+)$/;
 const NON_SPACE = /\S/;
 const NON_SPACE_G = /\S/g;
@@ -93,6 +100,12 @@ function readFields(rest: string): number {
 function fieldIndex(n: number, name: string): number {
   for (let i = 0; i < n; i++) if (KEYS[i] === name) return i;
   return -1;
+}
+
+/** The function of a `symbol` fetch (`unmap_vmas+0xea/0x170`, `fn+0x1/0x2 [mod]`, or a bare address the kernel could not name). */
+function callerName(v: string): string {
+  const plus = v.indexOf('+');
+  return plus > 0 ? v.slice(0, plus) : v.split(' ')[0]!;
 }
 
 /** A `comm="..."` value without its quotes (the first and last, where they are). */
@@ -171,6 +184,7 @@ export class CallLogReader {
     }
     const args = new CallArgs();
     let callComm = m[1]!.trim();
+    let caller: string | undefined;
     for (let i = 0; i < nf; i++) {
       const k = KEYS[i]!;
       if (k.endsWith('_hi')) continue;
@@ -178,15 +192,24 @@ export class CallLogReader {
         callComm = unquote(VALS[i]!);
         continue;
       }
+      if (k === 'caller') {
+        caller = callerName(VALS[i]!);
+        continue;
+      }
       const hi = HAS_HI ? fieldIndex(nf, `${k}_hi`) : -1;
       args.set(k, this.word(k, VALS[i]!, raw, lineNo), hi < 0 ? undefined : this.hiWord(`${k}_hi`, VALS[hi]!, raw, lineNo));
     }
     const c: RecordedCall = { name: event, line: lineNo, pid, comm: callComm, ts: m[3]!, args, children: [] };
+    if (caller !== undefined) c.caller = caller;
     this.total++;
     this.counts.set(c.name, (this.counts.get(c.name) ?? 0) + 1);
     if (task !== undefined) {
       task.stack[task.stack.length - 1]!.children.push(c);
-      task.stack.push(c);
+      if (caller === undefined) task.stack.push(c);
+    } else if (caller !== undefined) {
+      // Traced at its entry only: complete as it is.
+      this.queue.push({ call: c, done: true });
+      this.flush();
     } else {
       const top: Pending = { call: c, done: false };
       this.queue.push(top);

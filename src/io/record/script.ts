@@ -29,7 +29,8 @@ function eventLines(fns: readonly RecordedFunction[]): string[] {
         const until = p.until ? versionNumber(p.until) : 999999;
         const entry = entryFetchArgs(p, a).join(' ');
         const base = baseFetchArgs(p, a).join(' ');
-        out.push(`ev ${f.name} ${from} ${until} ${a} ${q(base ? `${entry} ${base}` : entry)} ${q(entry)} ${q(returnFetchArgs(p, a).join(' '))}`);
+        const ret = returnFetchArgs(p, a);
+        out.push(`ev ${f.name} ${from} ${until} ${a} ${q(base ? `${entry} ${base}` : entry)} ${q(entry)} ${ret === null ? '-' : q(ret.join(' '))} ${q(p.filter ?? '')}`);
       }
   return out;
 }
@@ -89,7 +90,8 @@ clear_events() {
 }
 clear_events
 DONE=" "
-# ev NAME FROM UNTIL ARCH ENTRY-ARGS ENTRY-ARGS-WITHOUT-SYMBOLS RETURN-ARGS
+# ev NAME FROM UNTIL ARCH ENTRY-ARGS ENTRY-ARGS-WITHOUT-SYMBOLS RETURN-ARGS|- FILTER
+# (RETURN-ARGS '-': traced at its entry only, no kretprobe; FILTER: the entry event's filter, or '')
 ev() {
   [ "$4" = "$A" ] && [ $VER -ge $2 ] && [ $VER -lt $3 ] || return 0
   case ",$ONLY," in ,,) ;; *",$1,"*) ;; *) return 0 ;; esac
@@ -103,7 +105,11 @@ ev() {
   else
     echo "refused $1: $(tail -n 1 $T/error_log 2>/dev/null)" >> "$INFO"; return 0
   fi
-  if echo "r:patlab/$1__ret $1 $7" >> $T/kprobe_events 2>/dev/null; then echo "traced $1" >> "$INFO"
+  if [ -n "$8" ] && ! echo "$8" > $T/events/patlab/$1/filter 2>/dev/null; then
+    echo "nofilter $1: the kernel refused the filter '$8': every call is recorded" >> "$INFO"
+  fi
+  if [ "$7" = - ]; then echo "traced $1" >> "$INFO"
+  elif echo "r:patlab/$1__ret $1 $7" >> $T/kprobe_events 2>/dev/null; then echo "traced $1" >> "$INFO"
   else echo "noreturn $1: $(tail -n 1 $T/error_log 2>/dev/null)" >> "$INFO"; fi
 }
 ${eventLines(fns).join('\n')}

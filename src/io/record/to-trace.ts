@@ -31,6 +31,7 @@ import { hex } from '../../hw/hex.js';
 import type { RecordArch } from './abi.js';
 import type { CallLog, RecordedCall } from './log.js';
 import { AddressRegions, type RegionRef } from './regions.js';
+import { RecordedVmas } from './vmas.js';
 
 /** What the importer knows of the recording machine (record-info.txt and the machine file). */
 export interface RecordContext {
@@ -43,6 +44,8 @@ export interface RecordContext {
   highmemStartPfn: number | null;
   /** The log's name in errors (default `calls.log`). */
   logFile?: string;
+  /** Whether the recorder traced unmap_page_range (record-info.txt), so that the log holds the teardown of user mappings; default: whether the log shows a call of it. */
+  teardownTraced?: boolean;
 }
 
 /** One line of the trace. */
@@ -91,10 +94,14 @@ const VM_MAYWRITE = 0x20n;
 /** pfn_t's flag bits (include/linux/pfn_t.h: the top 12 bits of the u64). */
 const PFN_T_MASK = (1n << 52n) - 1n;
 
-interface Vma {
-  start: bigint;
-  name: string;
-}
+/**
+ * unmap_page_range's callers (mm/memory.c, v6.1–v6.12, where unmap_single_vma is inlined):
+ * unmap_vmas is munmap's and exit's (the VMA goes); these zap and keep the VMA.
+ */
+const MUNMAP_CALLER = 'unmap_vmas';
+const ZAP_CALLERS = new Set(['zap_page_range_single', 'zap_vma_ptes', 'zap_page_range', 'unmap_mapping_range_vma', 'unmap_mapping_range_tree', 'unmap_mapping_range', 'zap_page_range_single_batched']);
+/** Out of line, unmap_single_vma is both munmap's and a zap's way in: its own entry, when traced, tells them apart. */
+const EITHER_CALLER = 'unmap_single_vma';
 
 /** A whole call log as a call trace, its lines after `header` (the tests' and small logs' form). */
 export function callLogToTrace(log: CallLog, ctx: RecordContext, header: string[]): ImportedTrace {
@@ -120,7 +127,13 @@ export function callTraceConverter(ctx: RecordContext, out: TraceSink): CallTrac
   /** The pfns the trace has allocated; the handle of each is `pg` and its hex. */
   const pages = new Set<number>();
   const regions = new AddressRegions();
-  const vmas = new Map<string, Vma>();
+  const vmas = new RecordedVmas();
+  /** unmap_page_range calls: all of them, and those of VMAs no recorded call used (ignored). */
+  let zaps = 0;
+  let zapsIgnored = 0;
+  let eitherNoted = false;
+  /** Per task, the caller of the unmap_single_vma entered last (where it is out of line), for the unmap_page_range it makes. */
+  const singleVmaCaller = new Map<number, string>();
   let replayed = 0;
   let ioN = 0;
   let vmN = 0;
@@ -132,9 +145,10 @@ export function callTraceConverter(ctx: RecordContext, out: TraceSink): CallTrac
     notModelled.set(why, (notModelled.get(why) ?? 0) + 1);
     out(`# not modelled: ${c.name} (calls.log:${c.line}): ${why}`);
   };
-  const task = (c: RecordedCall): string => ` comm=${/^[\w.:-]+$/.test(c.comm) ? c.comm : `"${c.comm.replace(/"/g, "'")}"`} pid=${c.pid}`;
-  const emit = (c: RecordedCall, text: string): void => {
-    out(`${text}${task(c)}  # calls.log:${c.line}${c.ret !== undefined ? ` ret=${hex(c.ret)}` : ''}`);
+  const task = (t: { comm: string; pid: number }): string => ` comm=${/^[\w.:-]+$/.test(t.comm) ? t.comm : `"${t.comm.replace(/"/g, "'")}"`} pid=${t.pid}`;
+  /** The line replaying `c`, in task `as` (default the call's own). */
+  const emit = (c: RecordedCall, text: string, as: { comm: string; pid: number } = c): void => {
+    out(`${text}${task(as)}  # calls.log:${c.line}${c.ret !== undefined ? ` ret=${hex(c.ret)}` : ''}`);
     replayed++;
   };
   const page = (c: RecordedCall, pfn: number): string => {
@@ -173,11 +187,10 @@ export function callTraceConverter(ctx: RecordContext, out: TraceSink): CallTrac
     const end = c.args.get('vma_end');
     const flags = c.args.get('vma_flags') ?? 0n;
     if (start === undefined || end === undefined || addr < start || addr >= end) return null;
-    const key = `${c.pid}:${start}:${end}`;
-    let v = vmas.get(key);
+    const ptr = c.args.get('vma');
+    let v = vmas.find(ptr, start, end, c.pid);
     if (!v) {
-      v = { start, name: `vm${vmN++}` };
-      vmas.set(key, v);
+      v = vmas.add(ptr, `vm${vmN++}`, start, end, c.pid, c.comm);
       const fl = VM_BITS.filter(([b]) => (flags & b) !== 0n).map(([, n]) => n);
       out(`# note: the VMA [${hex(start)}, ${hex(end)}) of pid ${c.pid} was mapped before calls.log:${c.line} (vm_flags ${hex(flags)}): mapped here`);
       out(
@@ -293,6 +306,44 @@ export function callTraceConverter(ctx: RecordContext, out: TraceSink): CallTrac
         }
         return;
       }
+      case 'unmap_page_range': {
+        zaps++;
+        const ptr = c.args.get('vma');
+        const from = a('addr');
+        const to = a('end');
+        const v = vmas.find(ptr, from, to, c.pid);
+        // Another process's exit or munmap (every vvar VMA is a PFN map): not the workload's.
+        if (v === null) return void zapsIgnored++;
+        const at = `addr=${ref({ name: v.name, off: from - v.start })} size=${hex(to - from)}`;
+        // Out of line, unmap_single_vma's own entry just before (on this task) says whom it serves.
+        let caller = c.caller ?? '';
+        if (caller === EITHER_CALLER && singleVmaCaller.has(c.pid)) caller = singleVmaCaller.get(c.pid)!;
+        singleVmaCaller.delete(c.pid);
+        if (caller === MUNMAP_CALLER) {
+          emit(c, `munmap ${at}`, v);
+          vmas.unmapped(v, ptr, from, to);
+        } else if (ZAP_CALLERS.has(caller) || caller === EITHER_CALLER) {
+          if (caller === EITHER_CALLER && !eitherNoted) {
+            eitherNoted = true;
+            notes.push('unmap_single_vma is not inlined on the recorded kernel, so a munmap and a zap that keeps the VMA look alike in the log: each is replayed as zap_page_range_single (the VMA stays in the replay)');
+          }
+          // The VMA's own task: patlab's calls act on the current process's VMAs (a message the zap prints names the owner).
+          emit(c, `zap_page_range_single ${at}`, v);
+        } else skip(c, `a zap from ${caller || 'an unrecorded caller'} (patlab replays the zaps of munmap, exit and zap_page_range_single)`);
+        return;
+      }
+      case 'unmap_single_vma':
+        singleVmaCaller.set(c.pid, c.caller ?? '');
+        return;
+      case 'untrack_pfn': {
+        // A teardown's (unmap_single_vma, before the unmap_page_range that follows): the replay of that zap frees the reservation itself.
+        const start = c.args.get('vma_start');
+        const end = c.args.get('vma_end');
+        if (start !== undefined && end !== undefined && vmas.find(c.args.get('vma'), start, end, c.pid) !== null) return;
+        // A VMA the trace never mapped (mapped before the recording began): what it freed is replayed as it was.
+        for (const ch of c.children) visit(ch);
+        return;
+      }
       default: {
         // TTM's pool and fault, KVM's hva_to_pfn: their objects (a ttm_tt, a memslot) are not in the log.
         skip(c, `${name}'s objects (${name.startsWith('ttm_') ? 'the BO and its ttm_tt' : 'the VM and its memslots'}) are not in the call log; the calls it made are replayed in its place`);
@@ -303,8 +354,9 @@ export function callTraceConverter(ctx: RecordContext, out: TraceSink): CallTrac
   const finish = (): TraceSummary => {
     if (ctx.arch === 'i386' && pageBase === undefined && [...notModelled.keys()].some((k) => k.includes('struct page')))
       notes.push('i386 kernels without CONFIG_KALLSYMS_ALL do not show mem_map: struct page pointers are turned into pfns only after a set_pages_array_* call whose pages the kernel reserved one by one');
-    // The recorder traces no zap: untrack_pfn, the one PAT hook on the way, is called by zaps that keep the VMA too (docs/record.md §5).
-    if (vmN > 0)
+    if (zapsIgnored > 0) notes.push(`${zapsIgnored} of the ${zaps} unmap_page_range calls zap VMAs no recorded call used (other processes' munmap and exit): not replayed`);
+    // A log without unmap_page_range (an older recorder, a kernel that inlines it): the replay keeps every VMA to the end (docs/record.md §5).
+    if (vmN > 0 && !(ctx.teardownTraced ?? zaps > 0))
       notes.push(
         `not modelled: the log holds no teardown of user mappings (munmap, exit, TTM's unmap_mapping_range): the replay keeps the PTEs of its ${vmN} VMA${vmN === 1 ? '' : 's'} to the end, so an alias or hazard after the real teardown (a page set back to WB while still mapped WC) can be the log's gap, not the kernel's`,
       );
