@@ -221,6 +221,18 @@ test('a TTM scenario makes a module that needs ttm.ko; its mmap is said to be no
   assert.equal(moduleSource(loadScenarioFile('name: n\nmachine: debian-6.1-amd64-qemu\nsteps:\n  - mmap: { size: 4K }\n', 'n.yaml')).ttm, undefined);
 });
 
+test('a BO a user maps is a device BO, mapped at its offset in the device\'s address space, so ttm_bo_unmap_virtual zaps it: the zapped PTEs are observed', () => {
+  const sc = loadScenarioFile(
+    ['name: t', 'machine: desktop-x86-64', 'steps:', '  - ttm_device_init: {}', '  - ttm_bo_create: { size: 8K, caching: WC }', '    as: bo', '  - ttm_tt_populate: { bo: bo }', '  - ttm_bo_mmap_obj: { bo: bo }', '    as: u', '  - ttm_bo_unmap_virtual: { bo: bo }'].join('\n'),
+    't.yaml',
+  );
+  const m = moduleSource(sc);
+  assert.equal(m.unsupported, undefined);
+  assert.match(m.c, /ttm_bo_init_reserved\(&probe_bdev, &b->bo, ttm_bo_type_device,/);
+  assert.match(m.c, /vm_mmap\(probe_file, 0, 0x2000ULL, PROT_READ \| PROT_WRITE, MAP_SHARED, \(unsigned long\)drm_vma_node_offset_addr\(&h_bo->bo\.base\.vma_node\)\);/);
+  assert.match(m.c, /\{ long before = probe_vma_present\(h_u\); ttm_bo_unmap_virtual\(&h_bo->bo\);\n\t {2}pr_info\("patprobe: OBS 5 zapped=%ld\\n", before - \(probe_vma_present\(h_u\)\)\); \}/);
+});
+
 test('6.12\'s "CPU: 0 UID: 0 PID: ..." dump_stack and WARN lines collapse as 6.1\'s do', () => {
   const stack = ['iounmap: bad address ffffc90040000000', 'CPU: 0 UID: 0 PID: 170 Comm: insmod Tainted: G        W  OE      6.12.118+deb12-amd64 #1', 'Call Trace:', ' <TASK>', ' dump_stack_lvl+0x64/0x80', ' </TASK>', 'next'];
   assert.deepEqual(collapseSplats(stack), ['iounmap: bad address ffffc90040000000', 'next']);

@@ -36,6 +36,8 @@ interface Handle {
   /** `iomap`: a struct io_mapping pointer; `bo`: a TTM BO (count = its pages); `ttpages`: a tt's pages (TTM frees them). */
   kind: 'pages' | 'addr' | 'gup' | 'iomap' | 'bo' | 'ttpages';
   count: number;
+  /** A BO's user mappings (`ttm_bo_mmap_obj`), the C names of their addresses: what its unmap zaps. */
+  maps?: string[];
 }
 
 /** The handles the module has made, and the bias of a kernel virtual address given as a number. */
@@ -345,8 +347,11 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       const shared = !(a['shared']?.t === 'bool' && !a['shared'].v);
       const write = !(a['write']?.t === 'bool' && !a['write'].v);
       handles.set(s.as, { kind: 'addr', count: 0 });
+      const bo = handles.get((a['bo'] as { name: string }).name)!;
+      (bo.maps ??= []).push(cName(s.as));
       out.push(`\tprobe_vm_flags = 0; probe_vm_cm = -1; probe_mmap_bo = &${b}->bo;`);
-      out.push(`\t{ unsigned long va = vm_mmap(probe_file, 0, ${hex(n * 4096)}, PROT_READ${write ? ' | PROT_WRITE' : ''}, ${shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}, 0);`);
+      // At the BO's offset in the device's address space, as a DRM driver's mmap is: unmap_mapping_range (ttm_bo_unmap_virtual) finds the VMA by it.
+      out.push(`\t{ unsigned long va = vm_mmap(probe_file, 0, ${hex(n * 4096)}, PROT_READ${write ? ' | PROT_WRITE' : ''}, ${shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}, (unsigned long)drm_vma_node_offset_addr(&${b}->bo.base.vma_node));`);
       out.push(`\t  probe_mmap_bo = NULL;`);
       out.push(`\t  if (IS_ERR_VALUE(va)) { pr_info("patprobe: OBS ${i} ret=%ld\\n", (long)va); goto step${i}_end; }`);
       out.push(`\t  ${cName(s.as)} = va; pr_info("patprobe: OBS ${i} ret=ok\\n"); probe_vma_prot(${i}, va); }`, `step${i}_end:`);
@@ -381,9 +386,14 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       out.push(`\t${cName(as)} = probe_ttm_map_local(${i}, ${boArg(a['bo'], handles)}->bo.ttm, ${idx});`);
       return out;
     }
-    case 'ttm_bo_unmap_virtual':
-      out.push(`\tttm_bo_unmap_virtual(&${boArg(a['bo'], handles)}->bo);`);
+    case 'ttm_bo_unmap_virtual': {
+      // Observed: the present PTEs of the BO's mappings it zapped.
+      const b = boArg(a['bo'], handles);
+      const maps = handles.get((a['bo'] as { name: string }).name)!.maps ?? [];
+      const present = maps.length ? maps.map((m) => `probe_vma_present(${m})`).join(' + ') : '0';
+      out.push(`\t{ long before = ${present}; ttm_bo_unmap_virtual(&${b}->bo);`, `\t  pr_info("patprobe: OBS ${i} zapped=%ld\\n", before - (${present})); }`);
       return out;
+    }
     case 'ttm_bo_put':
       out.push(`\tttm_bo_put(&${boArg(a['bo'], handles)}->bo); ${boArg(a['bo'], handles)}_put = 1;`);
       return out;
@@ -808,7 +818,8 @@ static int probe_ttm_device_init(bool use_dma32)
 	int r;
 	probe_mmap_hook = probe_ttm_mmap;
 	probe_drm.driver = &probe_drm_driver;
-	drm_vma_offset_manager_init(&probe_vma_mgr, 0x100000, 0x100000);
+	/* BO offsets in pages: 256 MiB from 256 MiB, so that the byte offset an mmap passes fits a 32-bit unsigned long. */
+	drm_vma_offset_manager_init(&probe_vma_mgr, 0x10000, 0x10000);
 	/* The device's address space is the misc file's: BO mappings are its VMAs (ttm_bo_unmap_virtual zaps them). */
 	r = ttm_device_init(&probe_bdev, &probe_ttm_funcs, probe_dev.this_device, probe_file->f_mapping, &probe_vma_mgr, false, use_dma32);
 	probe_ttm_inited = r == 0;
@@ -845,8 +856,13 @@ static struct probe_bo *probe_bo_create(size_t size, enum ttm_caching caching, b
 	b->caching = caching;
 	b->bus_offset = bus_offset;
 	drm_gem_private_object_init(&probe_drm, &b->bo.base, size);
-	/* On error ttm_bo_init_reserved() calls the destroy callback itself. */
-	*ret = ttm_bo_init_reserved(&probe_bdev, &b->bo, ttm_bo_type_kernel, &placement, 0, &ctx, NULL, NULL, probe_bo_destroy);
+	/*
+	 * A device BO, as one userspace maps: it gets an offset in the device's address space
+	 * (drm_vma_offset_add), which its mmap uses and ttm_bo_unmap_virtual zaps; a kernel BO has
+	 * none, and its unmap zaps nothing. On error ttm_bo_init_reserved() calls the destroy
+	 * callback itself.
+	 */
+	*ret = ttm_bo_init_reserved(&probe_bdev, &b->bo, ttm_bo_type_device, &placement, 0, &ctx, NULL, NULL, probe_bo_destroy);
 	if (*ret) return NULL;
 	dma_resv_unlock(b->bo.base.resv);
 	return b;

@@ -41,6 +41,30 @@ for (const b of ['amd64-6.1-ioremap', 'amd64-6.1-ttm', '686-pae-6.1-lowmem-highm
   });
 }
 
+test("with the teardown recorded, TTM's zap before the pages go back to WB is replayed, and the WC/WB alias a log without it showed is gone", () =>
+  inTempDir((dir) => {
+    // amd64-6.1-ttm: recorded before the teardown was traced; amd64-6.1-ttm-teardown: the same scenario with it (README.md).
+    const aliased = (b: string): { pages: number; trace: string; stderr: string } => {
+      cpSync(join(FIXTURES, b), join(dir, b), { recursive: true });
+      const r = spawnSync(process.execPath, [CLI, 'import', b, '-o', `${b}.yaml`, '--calls', `${b}.trace`, '--check'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const c = spawnSync(process.execPath, [CLI, 'compare', `${b}.trace`, '--policies', 'baseline', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(c.status, 0, c.stderr);
+      const v = (JSON.parse(c.stdout) as { verdict: { policy: string; aliasedPages: number }[] }).verdict;
+      return { pages: v.find((x) => x.policy === 'baseline')!.aliasedPages, trace: readFileSync(join(dir, `${b}.trace`), 'utf8'), stderr: r.stderr };
+    };
+    const before = aliased('amd64-6.1-ttm');
+    assert.match(before.stderr, /no teardown of user mappings/);
+    assert.equal(before.pages, 8, 'the BO pages, WC in the user PTEs and WB in the direct map at the end');
+    const after = aliased('amd64-6.1-ttm-teardown');
+    assert.doesNotMatch(after.stderr, /no teardown of user mappings/);
+    const calls = after.trace.split('\n').filter((l) => /^\w/.test(l) && !l.startsWith('machine ')).map((l) => l.split(' ')[0]);
+    // ttm_bo_unmap_virtual's zap of the first BO's 8 pages, then the exit's munmaps, then the pool's set_pages_wb.
+    assert.deepEqual(calls.filter((c) => /^(zap_page_range_single|munmap|set_pages_wb)$/.test(c!)), ['zap_page_range_single', 'munmap', 'munmap', 'set_pages_wb']);
+    assert.match(after.trace, /^zap_page_range_single addr=vm0 size=0x8000 /m);
+    assert.equal(after.pages, 0);
+  }));
+
 test('a trace to a pipe (/dev/stdout) is the same lines, its temporary file kept elsewhere', () =>
   inTempDir((dir) => {
     cpSync(join(FIXTURES, 'amd64-6.1-ttm'), join(dir, 'bundle'), { recursive: true });
