@@ -228,6 +228,8 @@ function runBoot(its: Item[], k: KernelInstall, shape: QemuShape, keep: string |
     const imp = importBundle(bundleDir);
     if (imp.issues.length > 0) return its.map(() => fail(`the boot's capture does not import: ${formatIssues(imp.issues).split('\n')[0]}`));
     const cmd = b.cmd;
+    // WARN_ONCE sites that fired in the boot so far (in earlier modules' predictions): a kernel warns once per boot, not per module.
+    const warnedOnce = new Set<string>();
     return its.map((it, j): BootResult => {
       const name = mods[j]!.name;
       const end = insmod.get(name);
@@ -235,7 +237,7 @@ function runBoot(its: Item[], k: KernelInstall, shape: QemuShape, keep: string |
       let out = again;
       if (its.length > 1) out += `  note: one boot of ${its.length} scenarios; this module was loaded ${ordinal(j + 1)}\n`;
       try {
-        out += compareOne(it.sc, it.mod, imp.machine, files.get(`probe-dmesg-${name}.txt`) ?? '', end.rc, cmd, k);
+        out += compareOne(it.sc, it.mod, imp.machine, files.get(`probe-dmesg-${name}.txt`) ?? '', end.rc, cmd, k, warnedOnce);
       } catch (e) {
         if (!(e instanceof Error)) throw e;
         // One scenario's prediction that cannot be made (on the booted machine, with the real pages) is
@@ -258,7 +260,7 @@ function ordinal(n: number): string {
 }
 
 /** One module's observations against patlab's prediction for the machine the boot's capture describes. */
-function compareOne(sc: Scenario, mod: ModuleSource, machine: Scenario['machine'], dmesg: string, insmodRc: number | null, cmd: string, k: KernelInstall): string {
+function compareOne(sc: Scenario, mod: ModuleSource, machine: Scenario['machine'], dmesg: string, insmodRc: number | null, cmd: string, k: KernelInstall, warnedOnce: Set<string>): string {
   let out = '';
   // qemu's firmware decides the MTRRs and e820: say where they are not the scenario's (patlab predicts for the booted machine).
   const mtrrOf = (m: typeof sc.machine): string => JSON.stringify(m.mtrr === null ? null : { def: m.mtrr.enabled ? m.mtrr.defType : null, v: m.mtrr.variable });
@@ -273,10 +275,13 @@ function compareOne(sc: Scenario, mod: ModuleSource, machine: Scenario['machine'
   const booted = runScenario({ ...sc, machine, steps: [], expect: undefined } as typeof sc, KERNEL_DRIVER, { onStep: (kk, step) => step === 0 && splits(kk) });
   const left = leftoverEntries(real.patMemtypeListBegin, booted.final.patMemtypeList);
   if (left.length > 0) out += `  note: ${left.length} memtype entr${left.length === 1 ? 'y' : 'ies'} an earlier module of this boot left ${left.length === 1 ? 'is' : 'are'} replayed into the prediction's tree\n`;
+  const once = [...warnedOnce];
+  if (once.length > 0) out += `  note: ${once.length} WARN_ONCE site${once.length === 1 ? '' : 's'} an earlier module of this boot fired ${once.length === 1 ? 'is' : 'are'} replayed (${once.join(', ')}): the kernel warns once per boot\n`;
   const bootShape = (kk: KernelContext, step: number): void => {
     if (step !== 0) return;
     splits(kk);
     replayMemtypeEntries(kk.memtype, left);
+    for (const site of once) kk.warnedOnce.add(site);
   };
   const predicted = runScenario({ ...sc, machine, steps: replayableSteps(sc.steps, mod.steps, real.allocs, real.ttPages, mod.plan ? { ...real, plan: mod.plan } : undefined), expect: undefined } as typeof sc, KERNEL_DRIVER, {
     // The steps run in insmod, or in the user program's processes (their comm is its name).
@@ -285,6 +290,7 @@ function compareOne(sc: Scenario, mod: ModuleSource, machine: Scenario['machine'
     onStep: bootShape,
     ...(real.pid !== null ? { defaultPid: real.pid } : {}),
   });
+  for (const site of predicted.kernel.warnedOnce) warnedOnce.add(site);
   out += `  booted ${k.release}: ${cmd.split(' -kernel ')[0]}\n`;
   // The boot the steps start from: `booted` itself unless entries were replayed into it.
   const atBoot = left.length === 0 ? booted : runScenario({ ...sc, machine, steps: [], expect: undefined } as typeof sc, KERNEL_DRIVER, { onStep: bootShape });

@@ -106,6 +106,8 @@ export interface KernelContext {
   /** The PAT MSR in effect (what the hardware decodes PTE bits with). */
   readonly patMsr: bigint;
   readonly memtype: Memtype;
+  /** WARN_ONCE sites that fired this boot (kernel/mm/warn.ts): each warns once per boot. */
+  readonly warnedOnce: Set<string>;
   readonly mtrr: MtrrTypeLookup;
   /** System RAM resources (from e820 usable ranges). */
   readonly systemRam: SystemRam;

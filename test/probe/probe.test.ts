@@ -129,6 +129,13 @@ test('user-mapping calls: remap_pfn_range and vm_insert_page take mmap_lock for 
   assert.match(m.c, /patprobe: ALLOC 1 %d %#lx/);
 });
 
+test('memtype_reserve passes new_type unless the step says new_type: false, as patlab\'s call does', () => {
+  const m = moduleSource(loadScenarioFile(['name: t', 'machine: desktop-x86-64', 'steps:', '  - memtype_reserve: { start: 0xde000000, end: 0xde001000, type: WC }', '  - memtype_reserve: { start: 0xde001000, end: 0xde002000, type: WC, new_type: false }'].join('\n'), 't.yaml'));
+  assert.match(m.c, /r = p_memtype_reserve\(0xde000000ULL, 0xde001000ULL, _PAGE_CACHE_MODE_WC, &nt\);/);
+  assert.match(m.c, /OBS 1 new_type=%s/);
+  assert.match(m.c, /r = p_memtype_reserve\(0xde001000ULL, 0xde002000ULL, _PAGE_CACHE_MODE_WC, NULL\);/);
+});
+
 test('zap_vma_ptes is the kernel\'s own, under mmap_lock for reading, and only where a VMA holds the address', () => {
   const text = ['name: t', 'machine: desktop-x86-64', 'steps:', '  - mmap: { size: 8K }', '    as: m', '  - remap_pfn_range: { addr: m, pfn: 0xc0000, size: 8K, prot: WC }', '  - zap_vma_ptes: { addr: m+0x1000, size: 4K }'].join('\n');
   const m = moduleSource(loadScenarioFile(text, 't.yaml'));

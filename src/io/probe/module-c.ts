@@ -557,7 +557,8 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       return out;
     case 'memtype_reserve': {
       const t = mode(a['type'], 'type');
-      const withNew = a['new_type']?.t === 'bool' && a['new_type'].v;
+      // patlab's memtype_reserve passes new_type unless told not to (new_type: false): so does the module.
+      const withNew = !(a['new_type']?.t === 'bool' && !a['new_type'].v);
       out.push(`\t{ enum page_cache_mode nt = 0;`);
       out.push(`\t  r = p_memtype_reserve(${expr(a['start'], 'phys', handles, 'start')}, ${expr(a['end'], 'phys', handles, 'end')}, ${PCM[t]}, ${withNew ? '&nt' : 'NULL'});`);
       out.push(`\t  pr_info("patprobe: OBS ${i} ret=%d\\n", r);`);
