@@ -37,7 +37,7 @@ const TEARDOWN = new Set(['unmap_single_vma', 'unmap_page_range']);
 /** Per scenario (its path under scenarios/), what the recorder must see on each kernel; read off single-scenario boots (`probe --batch 1 --record`). */
 const X86_64: Record<string, Recorded> = {
   'spec04/case06-remap-ram-wc.yaml': { calls: { remap_pfn_range: 1, untrack_pfn: 1 }, replayed: 2, zaps: 1 },
-  'spec03/ioremap-outcomes.yaml': { calls: { ioremap_wc: 5, memtype_reserve: 15, ioremap_cache: 1, ioremap: 5, ioremap_uc: 2, _set_memory_wc: 1, _set_memory_uc: 1, ioremap_prot: 1 }, replayed: 17, zaps: 0 },
+  'spec03/ioremap-outcomes.yaml': { calls: { ioremap_wc: 5, memtype_reserve: 15, ioremap_cache: 1, ioremap: 5, ioremap_uc: 2, _set_memory_wc: 1, _set_memory_uc: 1, ioremap_prot: 1, iounmap: 1, memtype_free: 1 }, replayed: 18, zaps: 0 },
   'spec03/memremap.yaml': { calls: { memremap: 7, ioremap_cache: 1, memtype_reserve: 2, ioremap_wt: 1, memunmap: 3, iounmap: 2, memtype_free: 2 }, replayed: 10, zaps: 0 },
   'spec04/case12-insert-page-wc.yaml': { calls: { vm_insert_page: 1 }, replayed: 2, zaps: 1 },
   'spec04/case03-x86-64-ram-wc.yaml': { calls: { vmf_insert_pfn_prot: 1 }, replayed: 2, zaps: 1 },
