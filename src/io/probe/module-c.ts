@@ -147,6 +147,11 @@ function kernelPointer(i: number, as: string | undefined, handles: Handles, call
   ];
 }
 
+/** The handle of the BO an argument names, once boArg has checked it is one: its pages and user mappings. */
+function boHandle(a: RawArg | undefined, handles: Handles): Handle {
+  return handles.get((a as { name: string }).name)!;
+}
+
 /** The TTM BO a `ttm_bo_create` step made, as its `struct probe_bo *`. */
 function boArg(a: RawArg | undefined, handles: Handles): string {
   if (a?.t !== 'ref' || handles.get(a.name)?.kind !== 'bo') throw new Unsupported('bo: is not a BO the probe made');
@@ -332,7 +337,7 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
     }
     case 'ttm_tt_pages': {
       const b = boArg(a['bo'], handles);
-      const n = handles.get((a['bo'] as { name: string }).name)!.count;
+      const n = boHandle(a['bo'], handles).count;
       const as = s.as ?? `__step${i}`;
       handles.set(as, { kind: 'ttpages', count: n });
       out.push(`\t{ int j; for (j = 0; j < ${n}; j++) ${cName(as)}[j] = ${b}->bo.ttm->pages[j]; }`, `\tprobe_tt_obs(${i}, ${b}->bo.ttm, 0);`);
@@ -343,11 +348,11 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       if (!s.as) throw new Unsupported('ttm_bo_mmap_obj without as:');
       for (const k of ['offset', 'pages']) if (a[k]) throw new Unsupported(`ttm_bo_mmap_obj '${k}:'`);
       const b = boArg(a['bo'], handles);
-      const n = handles.get((a['bo'] as { name: string }).name)!.count;
+      const bo = boHandle(a['bo'], handles);
+      const n = bo.count;
       const shared = !(a['shared']?.t === 'bool' && !a['shared'].v);
       const write = !(a['write']?.t === 'bool' && !a['write'].v);
       handles.set(s.as, { kind: 'addr', count: 0 });
-      const bo = handles.get((a['bo'] as { name: string }).name)!;
       (bo.maps ??= []).push(cName(s.as));
       out.push(`\tprobe_vm_flags = 0; probe_vm_cm = -1; probe_mmap_bo = &${b}->bo;`);
       // At the BO's offset in the device's address space, as a DRM driver's mmap is: unmap_mapping_range (ttm_bo_unmap_virtual) finds the VMA by it.
@@ -389,7 +394,7 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
     case 'ttm_bo_unmap_virtual': {
       // Observed: the present PTEs of the BO's mappings it zapped.
       const b = boArg(a['bo'], handles);
-      const maps = handles.get((a['bo'] as { name: string }).name)!.maps ?? [];
+      const maps = boHandle(a['bo'], handles).maps ?? [];
       const present = maps.length ? maps.map((m) => `probe_vma_present(${m})`).join(' + ') : '0';
       out.push(`\t{ long before = ${present}; ttm_bo_unmap_virtual(&${b}->bo);`, `\t  pr_info("patprobe: OBS ${i} zapped=%ld\\n", before - (${present})); }`);
       return out;
