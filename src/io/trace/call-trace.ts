@@ -40,6 +40,7 @@ import { runScenario, showRet } from '../../run/execute.js';
 import { parseArgValue } from '../scenario/parse.js';
 import { fieldsText } from '../render/out-value.js';
 import type { RawArg, Scenario, ScenarioStep } from '../../run/scenario.js';
+import type { MachineSpec } from '../../kernel/machine.js';
 import { tokenize, type Token } from './lexer.js';
 import { replayMemtypeTrace, type ReplayOptions } from './memtype-trace.js';
 
@@ -59,7 +60,7 @@ const V1_OPS: Record<string, string | null> = {
 };
 const LINE_KEYS = ['as', 'comm', 'pid'];
 
-type TraceLine = { kw: Token; line: number; toks: Token[] };
+export type TraceLine = { kw: Token; line: number; toks: Token[] };
 
 /**
  * The tokens of each non-empty line, with its line number, one line at a
@@ -70,10 +71,16 @@ function* keywords(text: string): Generator<TraceLine> {
   for (let start = 0, i = 1; start <= text.length; i++) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
-    const toks = tokenize(text.slice(start, end));
-    if (toks.length > 0) yield { kw: toks[0]!, line: i, toks };
+    const l = traceLine(text.slice(start, end), i);
+    if (l) yield l;
     start = end + 1;
   }
+}
+
+/** Line `lineNo`'s tokens, or null for a line of only spaces and a comment. */
+export function traceLine(text: string, lineNo: number): TraceLine | null {
+  const toks = tokenize(text);
+  return toks.length > 0 ? { kw: toks[0]!, line: lineNo, toks } : null;
 }
 
 /** Whether a trace is in the full-kernel form (it has a `machine` line). */
@@ -90,37 +97,58 @@ interface TraceHeader {
   fail: (line: number, col: number, msg: string) => never;
 }
 
-/** The header lines (`machine`, `kernel`) checked: before any other line, each at most once. */
-function traceHeader(text: string, file: string): TraceHeader {
-  let hasMachine = false;
-  const kernelLines: TraceLine[] = [];
-  const fail = (line: number, col: number, msg: string): never => {
+/** A fail function that throws the positioned InputError of `file`. */
+function failIn(file: string): (line: number, col: number, msg: string) => never {
+  return (line, col, msg) => {
     throw new InputError(file, line, col, msg);
   };
-  // Header keywords must come before the first other line, each at most once.
-  let seenOther = false;
-  const seen = new Map<string, number>();
-  for (const l of keywords(text)) {
-    if (l.kw.text === 'machine') hasMachine = true;
-    else if (l.kw.text === 'kernel') kernelLines.push(l);
+}
+
+/**
+ * The header rules, a line at a time: `machine` and `kernel` come before the
+ * first other line, each at most once; `version()` checks the `kernel` line.
+ */
+class HeaderRules {
+  hasMachine = false;
+  readonly kernelLines: TraceLine[] = [];
+  private seenOther = false;
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly fail: (line: number, col: number, msg: string) => never) {}
+
+  see(l: TraceLine): void {
+    if (l.kw.text === 'machine') this.hasMachine = true;
+    else if (l.kw.text === 'kernel') this.kernelLines.push(l);
     if (!NEW_HEADER.includes(l.kw.text)) {
-      seenOther = true;
-      continue;
+      this.seenOther = true;
+      return;
     }
-    if (seenOther) fail(l.line, l.kw.col, `header line '${l.kw.text}' after the first operation: expected 'machine' and 'kernel' before any other line`);
-    if (seen.has(l.kw.text)) fail(l.line, l.kw.col, `second '${l.kw.text}' line (the first is line ${seen.get(l.kw.text)}): expected one`);
-    seen.set(l.kw.text, l.line);
+    if (this.seenOther) this.fail(l.line, l.kw.col, `header line '${l.kw.text}' after the first operation: expected 'machine' and 'kernel' before any other line`);
+    if (this.seen.has(l.kw.text)) this.fail(l.line, l.kw.col, `second '${l.kw.text}' line (the first is line ${this.seen.get(l.kw.text)}): expected one`);
+    this.seen.set(l.kw.text, l.line);
   }
-  let version: KernelVersionName | undefined;
-  for (const l of kernelLines) {
-    const v = l.toks[1];
-    if (!v) fail(l.line, l.kw.col + l.kw.text.length, "missing <version>: expected 'kernel <version>'");
-    if (!isKernelVersionName(v!.text))
-      fail(l.line, v!.col, `unknown kernel version '${v!.text}'${didYouMean(v!.text, Object.keys(KERNEL_PRESETS))}: expected one of ${Object.keys(KERNEL_PRESETS).join(', ')}`);
-    if (l.toks[2]) fail(l.line, l.toks[2].col, `unexpected '${l.toks[2].text}': expected end of line after 'kernel <version>'`);
-    version = v!.text as KernelVersionName;
+
+  /** The version the `kernel` line names (undefined: none), once every line was seen. */
+  version(): KernelVersionName | undefined {
+    let version: KernelVersionName | undefined;
+    for (const l of this.kernelLines) {
+      const v = l.toks[1];
+      if (!v) this.fail(l.line, l.kw.col + l.kw.text.length, "missing <version>: expected 'kernel <version>'");
+      if (!isKernelVersionName(v!.text))
+        this.fail(l.line, v!.col, `unknown kernel version '${v!.text}'${didYouMean(v!.text, Object.keys(KERNEL_PRESETS))}: expected one of ${Object.keys(KERNEL_PRESETS).join(', ')}`);
+      if (l.toks[2]) this.fail(l.line, l.toks[2].col, `unexpected '${l.toks[2].text}': expected end of line after 'kernel <version>'`);
+      version = v!.text as KernelVersionName;
+    }
+    return version;
   }
-  return { lines: () => keywords(text), hasMachine, kernelLines, version, fail };
+}
+
+/** The header lines (`machine`, `kernel`) checked: before any other line, each at most once. */
+function traceHeader(text: string, file: string): TraceHeader {
+  const fail = failIn(file);
+  const rules = new HeaderRules(fail);
+  for (const l of keywords(text)) rules.see(l);
+  return { lines: () => keywords(text), hasMachine: rules.hasMachine, kernelLines: rules.kernelLines, version: rules.version(), fail };
 }
 
 /** Replay a trace: pure v1 (or v1 + `kernel`) through the v1 replayer, otherwise on a full kernel. */
@@ -136,14 +164,15 @@ export function replayCallTrace(text: string, opts: ReplayOptions): string {
     for (const l of h.kernelLines) src[l.line - 1] = '';
     return replayMemtypeTrace(src.join('\n'), { ...opts, kernel: h.version! });
   }
-  return replayFull(h.lines(), opts, h.version, h.fail);
+  return replayFull(h.lines(), opts);
 }
 
 /** A full-kernel trace as a scenario, for `patlab run` and `compare` (its `dump` and `mark` lines are replay's only). */
 export function loadCallTrace(text: string, file: string, readFile?: MachineFileReader): Scenario {
-  const h = traceHeader(text, file);
-  if (!h.hasMachine) throw new InputError(file, 1, 1, "expected a 'machine' line: a trace without one is a memtype trace, for 'patlab replay'");
-  return parseFull(h.lines(), file, h.version, h.fail, readFile).sc;
+  const steps: ScenarioStep[] = [];
+  const r = new FullTraceReader(file, { readFile, onStep: (st) => steps.push(st) });
+  for (const l of keywords(text)) r.line(l);
+  return { file, name: file, machine: r.end().machine!, steps };
 }
 
 /**
@@ -152,76 +181,120 @@ export function loadCallTrace(text: string, file: string, readFile?: MachineFile
  * forms position the same errors and reach the same outcomes; `dump` and
  * `mark` lines act between steps.
  */
-type Between = Map<number, ({ t: 'dump' } | { t: 'mark'; label: string })[]>;
+type BetweenAction = { t: 'dump' } | { t: 'mark'; label: string };
+type Between = Map<number, BetweenAction[]>;
 
-function replayFull(
-  lines: Iterable<TraceLine>,
-  opts: ReplayOptions,
-  version: KernelVersionName | undefined,
-  fail: (line: number, col: number, msg: string) => never,
-): string {
-  const { sc, between } = parseFull(lines, opts.file, version, fail, opts.readFile);
-  return runFull(sc, between, opts);
-}
-
-
-/** The lines of a full-kernel trace: its machine, its steps, and what `dump`/`mark` do between them. */
-/** Reads a machine file a `machine` line names (the command line's reader; the page has none). */
-export type MachineFileReader = (path: string, from: string) => { text: string; name: string };
-
-function parseFull(
-  lines: Iterable<TraceLine>,
-  file: string,
-  version: KernelVersionName | undefined,
-  fail: (line: number, col: number, msg: string) => never,
-  readFile: MachineFileReader | undefined,
-): { sc: Scenario; between: Between } {
-  /** Handle kinds known while parsing (a name exists from its `as=` on). */
-  const named = new Map<string, { kind: string }>();
-  const shared: Shared = { layouts: new Map(), args: new Map(), names: new Map() };
+function replayFull(lines: Iterable<TraceLine>, opts: ReplayOptions): string {
   const steps: ScenarioStep[] = [];
   /** What to do after step N (0: after boot): dump lines and marks, in file order. */
   const between: Between = new Map();
-  const after = (n: number, a: { t: 'dump' } | { t: 'mark'; label: string }): void => {
-    let l = between.get(n);
-    if (!l) between.set(n, (l = []));
-    l.push(a);
-  };
-  let machine: Scenario['machine'] | undefined;
-  for (const { kw, line, toks } of lines) {
+  const r = new FullTraceReader(opts.file, {
+    readFile: opts.readFile,
+    onStep: (st) => steps.push(st),
+    onBetween: (n, a) => {
+      let l = between.get(n);
+      if (!l) between.set(n, (l = []));
+      l.push(a);
+    },
+  });
+  for (const l of lines) r.line(l);
+  return runFull({ file: opts.file, name: opts.file, machine: r.end().machine!, steps }, between, opts);
+}
+
+/** Reads a machine file a `machine` line names (the command line's reader; the page has none). */
+export type MachineFileReader = (path: string, from: string) => { text: string; name: string };
+
+/** Where a {@link FullTraceReader} passes what it reads. */
+export interface TraceSink {
+  readFile?: MachineFileReader | undefined;
+  /** Each call line, as a scenario step (numbered from 1). */
+  onStep: (st: ScenarioStep) => void;
+  /** A `dump` or `mark` line, after step `n` (0: before the first). */
+  onBetween?: (n: number, a: BetweenAction) => void;
+  /** Read the `machine` line's preset or file (default true; a second reading of a trace already has its machine). */
+  machine?: boolean;
+}
+
+/**
+ * The lines of a full-kernel trace, one at a time: the one parser of the
+ * form, for a text held whole and for a file read again on every run
+ * (call-trace-file.ts). Nothing but handle names and the values steps share
+ * is kept between lines. Errors come as if the header were checked over the
+ * whole file first: a header error at once, whatever came before; a call
+ * line's error (the first) only at {@link end}, after the `kernel` line's
+ * and the missing `machine` line's.
+ */
+export class FullTraceReader {
+  private readonly rules: HeaderRules;
+  private readonly fail: (line: number, col: number, msg: string) => never;
+  private parseError: { error: unknown } | null = null;
+  private machine: MachineSpec | undefined;
+  private steps = 0;
+  /** Handle kinds known while parsing (a name exists from its `as=` on). */
+  private readonly named = new Map<string, { kind: string }>();
+  private readonly shared: Shared = { layouts: new Map(), args: new Map(), names: new Map() };
+
+  constructor(
+    private readonly file: string,
+    private readonly sink: TraceSink,
+  ) {
+    this.fail = failIn(file);
+    this.rules = new HeaderRules(this.fail);
+  }
+
+  line(l: TraceLine): void {
+    this.rules.see(l);
+    if (this.parseError) return;
+    try {
+      this.parse(l);
+    } catch (e) {
+      this.parseError = { error: e };
+    }
+  }
+
+  /** Once every line was read: the machine (unless the sink said not to read it) and the number of steps; or the first error. */
+  end(): { machine: MachineSpec | undefined; steps: number } {
+    const version = this.rules.version();
+    if (!this.rules.hasMachine) throw new InputError(this.file, 1, 1, "expected a 'machine' line: a trace without one is a memtype trace, for 'patlab replay'");
+    if (this.parseError) throw this.parseError.error;
+    const m = this.machine;
+    return { machine: m && version ? { ...m, kernel: version } : m, steps: this.steps };
+  }
+
+  private parse({ kw, line, toks }: TraceLine): void {
+    const { fail, sink } = this;
     const name = kw.text;
     if (name === 'machine') {
       const p = toks[1];
       if (!p) fail(line, kw.col + name.length, "missing <preset>: expected 'machine <preset>' (see 'patlab machines')");
       if (toks[2]) fail(line, toks[2].col, `unexpected '${toks[2].text}': expected end of line after 'machine <preset>'`);
-      let m: Scenario['machine'];
+      if (sink.machine === false) return;
       if (/[/\\]|\.ya?ml$/.test(p!.text)) {
         // A machine file (patlab import writes one beside the trace), relative to the trace.
-        if (!readFile) return fail(line, p!.col, `machine file ${p!.text}: machine files are read only by the command line, not here: expected a preset`);
+        if (!sink.readFile) return fail(line, p!.col, `machine file ${p!.text}: machine files are read only by the command line, not here: expected a preset`);
         let mt: { text: string; name: string };
         try {
-          mt = readFile(p!.text, file);
+          mt = sink.readFile(p!.text, this.file);
         } catch (e) {
           if (!(e instanceof InputError)) throw e;
           return fail(line, p!.col, `machine file ${p!.text}: ${e.message.replace(/^.*?:\d+:\d+: /, '')}`);
         }
-        m = loadMachine(mt.text, mt.name);
+        this.machine = loadMachine(mt.text, mt.name);
       } else {
         const yaml = PRESET_YAML[p!.text];
         if (yaml === undefined) fail(line, p!.col, `unknown preset '${p!.text}'${didYouMean(p!.text, presetNames())}: expected one of ${presetNames().join(', ')}, or a machine file's path`);
-        m = loadMachine(yaml!, `<preset ${p!.text}>`);
+        this.machine = loadMachine(yaml!, `<preset ${p!.text}>`);
       }
-      machine = version ? { ...m, kernel: version } : m;
-      continue;
+      return;
     }
-    if (name === 'kernel') continue;
+    if (name === 'kernel') return;
     if (V1_HEADER.includes(name)) fail(line, kw.col, `v1 header line '${name}' in a trace with 'machine': the machine comes from the preset`);
     if (name === 'dump' || name === 'mark') {
       if (toks[1]) {
         if (name === 'dump') fail(line, toks[1].col, `unexpected '${toks[1].text}': expected end of line after 'dump'`);
       } else if (name === 'mark') fail(line, kw.col + 4, "missing <label>: expected 'mark <label>'");
-      after(steps.length, name === 'mark' ? { t: 'mark', label: toks[1]!.text } : { t: 'dump' });
-      continue;
+      sink.onBetween?.(this.steps, name === 'mark' ? { t: 'mark', label: toks[1]!.text } : { t: 'dump' });
+      return;
     }
     if (name in V1_OPS) {
       const instead = V1_OPS[name];
@@ -230,9 +303,8 @@ function parseFull(
     const spec = KERNEL_DRIVER.calls.get(name) as CallSpec<Kernel> | undefined;
     if (!spec)
       fail(line, kw.col, `unknown keyword '${name}'${didYouMean(name, [...KERNEL_DRIVER.calls.keys(), 'dump', 'mark'])}: expected a kernel call (see 'patlab calls'), 'dump' or 'mark'`);
-    steps.push(parseCallLine(spec!, toks, line, steps.length + 1, named, shared, fail));
+    sink.onStep(parseCallLine(spec!, toks, line, ++this.steps, this.named, this.shared, fail));
   }
-  return { sc: { file, name: file, machine: machine!, steps }, between };
 }
 
 function runFull(sc: Scenario, between: Between, opts: ReplayOptions): string {
@@ -313,20 +385,20 @@ function parseCallLine(
   shared: Shared,
   fail: (line: number, col: number, msg: string) => never,
 ): ScenarioStep {
-  const usage = `${spec.name} ${spec.args.map((a) => `${a.optional ? '[' : ''}${a.name}=<${a.kind}>${a.optional ? ']' : ''}`).join(' ')}`;
+  // Only an error reads these: a long trace's lines pay nothing for them.
+  const usage = (): string => `${spec.name} ${spec.args.map((a) => `${a.optional ? '[' : ''}${a.name}=<${a.kind}>${a.optional ? ']' : ''}`).join(' ')}`;
   const cols: Record<string, number> = {};
   let layout = '';
   const st: ScenarioStep = { index, call: spec.name, args: {}, argPos: cols, pos: { line, col: toks[0]!.col } };
-  const names = spec.args.map((a) => a.name);
   const given = new Set<string>();
   let asName: { name: string; col: number } | undefined;
   for (const t of toks.slice(1)) {
     const eq = t.text.indexOf('=');
-    if (eq <= 0) fail(line, t.col, `expected key=value, got '${t.text}': expected '${usage}'`);
+    if (eq <= 0) fail(line, t.col, `expected key=value, got '${t.text}': expected '${usage()}'`);
     const key = t.text.slice(0, eq);
     const val = t.text.slice(eq + 1);
     const vcol = t.col + eq + 1;
-    if (given.has(key)) fail(line, t.col, `'${key}' given twice: expected '${usage}'`);
+    if (given.has(key)) fail(line, t.col, `'${key}' given twice: expected '${usage()}'`);
     given.add(key);
     if (key === 'as') {
       if (!/^[A-Za-z_][\w-]*$/.test(val)) fail(line, vcol, `bad handle name '${val}': expected letters, digits, '_' or '-', starting with a letter`);
@@ -346,7 +418,7 @@ function parseCallLine(
       continue;
     }
     const a = spec.args.find((x) => x.name === key);
-    if (!a) fail(line, t.col, `unknown argument '${key}' of ${spec.name}${didYouMean(key, [...names, ...LINE_KEYS])}: expected '${usage}'`);
+    if (!a) fail(line, t.col, `unknown argument '${key}' of ${spec.name}${didYouMean(key, [...spec.args.map((x) => x.name), ...LINE_KEYS])}: expected '${usage()}'`);
     const failHere = (msg: string): never => fail(line, vcol, msg);
     st.args[key] = sharedArg(shared, parseValue(val, a!.kind, `${spec.name}'s '${key}'`, named, failHere, a!.flags));
     cols[key] = vcol;
@@ -355,7 +427,7 @@ function parseCallLine(
   for (const a of spec.args)
     if (!a.optional && !given.has(a.name)) {
       const last = toks[toks.length - 1]!;
-      fail(line, last.col + last.text.length, `missing argument '${a.name}' of ${spec.name}: expected '${usage}'`);
+      fail(line, last.col + last.text.length, `missing argument '${a.name}' of ${spec.name}: expected '${usage()}'`);
     }
   // Lines laid out alike share one record of columns (ScenarioStep.argPos): never written after this.
   const same = shared.layouts.get(layout);
