@@ -15,6 +15,7 @@ import { compareToText } from '../io/render/compare-text.js';
 import { diffToText } from '../io/render/diff-text.js';
 import { diffDesigns } from '../run/diff.js';
 import { loadScenarioFile } from '../io/scenario/load.js';
+import { isCallTraceFile, openCallTraceFile } from '../io/trace/call-trace-file.js';
 import { describeAll, PolicyError, selectPolicies } from '../policy/registry.js';
 import { policiesText } from './policies.js';
 import { summaryText } from '../run/summary.js';
@@ -71,9 +72,14 @@ export function registerCompare(program: Command): void {
       const detail = (o.format === 'html' && !o.summary) || diff !== null; // the diff compares each step's messages
       // Parse every scenario here first, so input errors are reported before any work starts.
       // Only the scenario is kept, not its text (86 MB for a 10^6-call trace).
-      const sources = (paths.length ? paths.map((p) => readScenarioInput(p)) : DEBATE_SUITE.map((s) => ({ text: s.yaml, name: `<built-in ${s.name}>` }))).map(
-        ({ text, name }) => ({ file: name, scenario: loadScenarioFile(text, name, readBeside) }),
-      );
+      // A call trace's steps are not kept at all: its file is read again for each design (docs/record.md §5).
+      const sources = paths.length
+        ? paths.map((p) => {
+            if (isCallTraceFile(p)) return { file: p, scenario: openCallTraceFile(p, readBeside) };
+            const { text, name } = readScenarioInput(p);
+            return { file: name, scenario: loadScenarioFile(text, name, readBeside) };
+          })
+        : DEBATE_SUITE.map((s) => ({ file: `<built-in ${s.name}>`, scenario: loadScenarioFile(s.yaml, `<built-in ${s.name}>`) }));
       // Progress on stderr, only for a person watching (a TTY) and only once the work has taken a second.
       const t0 = Date.now();
       let shown = false;
@@ -87,7 +93,7 @@ export function registerCompare(program: Command): void {
       if (threads === 1 || total === 1) {
         let done = 0;
         results = sources.map((s) => compareScenario(s.scenario, policies, { detail, onResult: () => progress(++done, total) }));
-      } else results = await compareParallel(sources.map((s) => s.scenario), policies, threads, { detail, onResult: progress });
+      } else results = await compareParallel(sources.map((s) => s.scenario), policies, threads, { detail, onResult: progress, worker: new URL('./compare-worker.js', import.meta.url) });
       if (shown) process.stderr.write('\r\x1b[K');
       const d = diff ? diffDesigns(results, policies[0]!.name, policies[1]!.name) : null;
       const out = d

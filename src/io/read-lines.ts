@@ -105,3 +105,25 @@ export function readLines(path: string, onLine: OnLine, chunkSize = CHUNK_SIZE):
     closeInputFile(f);
   }
 }
+
+/**
+ * The lines of `path` as readLines reads them, pulled one at a time (a reader
+ * that stops early closes the file): each line with its number, from 1.
+ */
+export function* linesOf(path: string, chunkSize = CHUNK_SIZE): Generator<[string, number]> {
+  const f = openInputFile(path);
+  try {
+    const ready: [string, number][] = [];
+    const split = new LineSplitter(f.name, (line, n) => ready.push([line, n]));
+    const buf = Buffer.allocUnsafe(chunkSize);
+    for (let n = readChunk(f.fd, buf, f.name); n > 0; n = readChunk(f.fd, buf, f.name)) {
+      split.pushBytes(buf.subarray(0, n));
+      yield* ready;
+      ready.length = 0;
+    }
+    split.end();
+    yield* ready;
+  } finally {
+    closeInputFile(f);
+  }
+}

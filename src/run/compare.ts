@@ -22,7 +22,7 @@ import { VM_FAULT_NOPAGE, vmFaultName } from '../kernel/vm/fault.js';
 import { hex } from '../hw/hex.js';
 import type { SelectedPolicy } from '../policy/registry.js';
 import { KERNEL_DRIVER } from './driver.js';
-import { CallUnavailableError, runScenario, showRet, type KernelDriver, type RunOutcome } from './execute.js';
+import { CallUnavailableError, runScenario, showRet, type KernelDriver, type RunOutcome, type StepOutcome } from './execute.js';
 import type { FailedCall, Lane, LaneGroup, PolicyDetail, PolicyResult, ReportedMapping, ScenarioComparison, Totals } from './result.js';
 import type { Scenario } from './scenario.js';
 
@@ -168,13 +168,17 @@ export function callFailure(r: CallResult): string | undefined {
   return undefined;
 }
 
+/** A step whose call failed (a pure query's NULL is an answer, not a failure). */
+function isFailedStep(st: StepOutcome): boolean {
+  return !st.pure && callFailure(st.result) !== undefined;
+}
+
 /** Steps whose call failed, as the kernel would report it to its caller. */
 function failedSteps(o: RunOutcome<Kernel>): FailedCall[] {
   const out: FailedCall[] = [];
   for (const st of o.steps) {
-    if (st.pure) continue;
-    const what = callFailure(st.result);
-    if (!what) continue;
+    if (!isFailedStep(st)) continue;
+    const what = callFailure(st.result)!;
     // The check that refused, else the kernel's own message of that step (its reason in its words).
     const reason = st.reason ?? st.messages[0]?.text;
     out.push({ step: st.index, call: st.call, what, ...(reason !== undefined ? { reason } : {}) });
@@ -195,6 +199,8 @@ export interface CompareOptions {
   boot?: KernelDriver<Kernel>['boot'];
   /** The scenario machine's one boot, cloned per design (when `boot` is not given). */
   template?: BootTemplate;
+  /** Keep only the failed steps' outcomes in the run's outcome: all a result without `detail` reads (a long trace's outcomes are not held). */
+  failedOutcomesOnly?: boolean;
 }
 
 /** A run judged: what the checks make of its timeline and events. */
@@ -213,7 +219,13 @@ export function judgeUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareO
   let o: RunOutcome<Kernel>;
   try {
     const boot = opts.boot ?? opts.template?.boot;
-    o = runScenario(sc, boot ? { ...KERNEL_DRIVER, boot } : KERNEL_DRIVER, { hooks: p.hooks, stopOnUnboundHandle: true, lazyFinal: true, onStep: (k, step, pure) => rec.observe(k, step, pure) });
+    o = runScenario(sc, boot ? { ...KERNEL_DRIVER, boot } : KERNEL_DRIVER, {
+      hooks: p.hooks,
+      stopOnUnboundHandle: true,
+      lazyFinal: true,
+      onStep: (k, step, pure) => rec.observe(k, step, pure),
+      ...(opts.failedOutcomesOnly ? { keepOutcome: isFailedStep } : {}),
+    });
   } catch (e) {
     const r = unrunResult(p, e);
     if (r) return r;
@@ -237,7 +249,7 @@ export function judgeRun(sc: Scenario, p: SelectedPolicy, o: RunOutcome<Kernel>,
   const eff = new EffectiveTypes(k.machine, k.patMsr);
   const errors = failedSteps(o);
   if (o.stopped) {
-    const producer = o.scenario.steps.find((s) => s.as === o.stopped!.handle);
+    const producer = o.stopped.producer;
     errors.push({ step: o.stopped.step, call: o.stopped.call, what: `not run: '${o.stopped.handle}' has no value${producer ? ` (step ${producer.index}, ${producer.call}, returned none under this design)` : ''}; the run stops here` });
   }
   const events: readonly KernelEvent[] = k.log.events;
@@ -280,7 +292,8 @@ export function judgeRun(sc: Scenario, p: SelectedPolicy, o: RunOutcome<Kernel>,
 }
 
 export function runUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareOptions = {}): PolicyResult {
-  const j = judgeUnderPolicy(sc, p, opts);
+  // Only the result is returned: without its detail it reads no outcome but the failed calls'.
+  const j = judgeUnderPolicy(sc, p, opts.detail === false ? { ...opts, failedOutcomesOnly: true } : opts);
   return 'result' in j ? j.result : j;
 }
 

@@ -18,7 +18,7 @@ import { patMemtypeList } from '../kernel/pat/memtype-list.js';
 import type { LogLevel } from '../kernel/printk.js';
 import { InputError } from './input-error.js';
 import { hex } from '../hw/hex.js';
-import { argPosOf, type Pos, type RawArg, type Scenario, type ScenarioStep } from './scenario.js';
+import { argPosOf, stepsOf, type Pos, type RawArg, type Scenario, type ScenarioStep } from './scenario.js';
 import { PAGE_SIZE } from '../hw/page.js';
 
 /** What the executor needs from the kernel model beyond the call table. */
@@ -70,8 +70,8 @@ export interface RunOutcome<K> {
   fatal?: { step: number; what: string; text: string; where: string };
   final: FinalState;
   failures: ExpectFailure[];
-  /** The run stopped before a step whose handle argument an earlier failed call left without a value (RunOptions.stopOnUnboundHandle). */
-  stopped?: { step: number; call: string; handle: string };
+  /** The run stopped before a step whose handle argument an earlier failed call left without a value (RunOptions.stopOnUnboundHandle); `producer`, the step that names it (`as:`). */
+  stopped?: { step: number; call: string; handle: string; producer?: { index: number; call: string } };
   /** The handles named by `as:`, as they were at the end. */
   handles: Map<string, HandleValue>;
 }
@@ -94,6 +94,14 @@ export interface RunOptions<K> {
   stopOnUnboundHandle?: boolean;
   /** `pure`: the step's call only read state, so no mapping changed. */
   onStep?: (k: K, step: number, pure: boolean) => void;
+  /**
+   * Keep only the outcomes this says yes to in RunOutcome.steps (default:
+   * every one): a judgement that reads only the failed calls need not hold
+   * every step's outcome of a long trace.
+   */
+  keepOutcome?: (out: StepOutcome) => boolean;
+  /** Called with each step's outcome and the step, as it completes (a fatal one included). */
+  onOutcome?: (out: StepOutcome, st: ScenarioStep) => void;
   /** Stop after this step (0 = right after boot), leaving the kernel as it was then; the scenario's final `expect:` is not checked. */
   untilStep?: number;
   /** `current->comm` of a step that names none (default `patlab`; the trace form's is `replay`). */
@@ -114,7 +122,7 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
   const k = driver.boot(sc.machine, opts.hooks);
   opts.onStep?.(k, 0, false);
   const run = new ScenarioRun(sc, driver, opts, k);
-  for (const st of sc.steps) {
+  for (const st of stepsOf(sc)) {
     if (opts.untilStep !== undefined && st.index > opts.untilStep) break;
     if (!run.step(st)) break;
   }
@@ -140,11 +148,21 @@ export class ScenarioRun<K extends KernelContext> {
     readonly k: K,
     readonly handles = new Map<string, HandleValue>(),
     readonly steps: StepOutcome[] = [],
-  ) {}
+  ) {
+    this.producers = sc.source ? new Map() : undefined;
+  }
+
+  /** The first step naming each handle, for a scenario whose steps are not held (the message of a stop names it). */
+  private readonly producers: Map<string, { index: number; call: string }> | undefined;
+
+  private keep(out: StepOutcome, st: ScenarioStep): void {
+    this.opts.onOutcome?.(out, st);
+    if (this.opts.keepOutcome === undefined || this.opts.keepOutcome(out)) this.steps.push(out);
+  }
 
   /** Run step `st`; false when the run cannot go on after it (a fatal kernel outcome, or a stop for an unbound handle). */
   step(st: ScenarioStep): boolean {
-    const { sc, driver, opts, k, handles, steps, failures } = this;
+    const { sc, driver, opts, k, handles, failures } = this;
     const spec = driver.calls.get(st.call)!;
     const why = spec.available?.(k);
     if (why) throw new CallUnavailableError(sc.file, st.pos.line, st.pos.col, `'${st.call}' is not available: ${why}`);
@@ -154,9 +172,11 @@ export class ScenarioRun<K extends KernelContext> {
     } catch (e) {
       // Under a design that made an earlier call fail, the scenario cannot go on: a result, not bad input.
       if (!(e instanceof UnboundHandleError) || !opts.stopOnUnboundHandle) throw e;
-      this.stopped = { step: st.index, call: st.call, handle: e.handle };
+      const producer = this.producers?.get(e.handle) ?? sc.steps.find((s) => s.as === e.handle);
+      this.stopped = { step: st.index, call: st.call, handle: e.handle, ...(producer ? { producer: { index: producer.index, call: producer.call } } : {}) };
       return false;
     }
+    if (this.producers && st.as !== undefined && !this.producers.has(st.as)) this.producers.set(st.as, { index: st.index, call: st.call });
     const { args, pages } = resolved;
     k.log.step = st.index;
     k.current = { comm: st.comm ?? opts.defaultComm ?? 'patlab', pid: st.pid ?? opts.defaultPid ?? 1, ...(st.caller !== undefined ? { caller: st.caller } : {}) };
@@ -170,7 +190,7 @@ export class ScenarioRun<K extends KernelContext> {
       if (!(e instanceof KernelFatal)) throw e;
       this.fatal = { step: st.index, what: e.what, text: e.text, where: e.where };
       opts.onStep?.(k, st.index, false);
-      steps.push(new RunStep(st, spec, pages, {}, stepMessages(k, st.index)));
+      this.keep(new RunStep(st, spec, pages, {}, stepMessages(k, st.index)), st);
       if (st.expect && st.expect.fatal !== true)
         failures.push({ pos: st.expect.pos, step: st.index, what: 'outcome', expected: 'the step completes', actual: `${e.what} in ${e.where}` });
       return false;
@@ -181,7 +201,7 @@ export class ScenarioRun<K extends KernelContext> {
     const reason = k.log.refusalOf(st.index);
     if (reason !== undefined) out.reason = reason;
     if (spec.pure === true) out.pure = true;
-    steps.push(out);
+    this.keep(out, st);
     if (st.expect) checkStep(st, out, failures);
     return true;
   }

@@ -11,14 +11,19 @@ import type { SelectedPolicy } from '../policy/registry.js';
 import { scenarioHeader } from './compare.js';
 import type { PolicyResult, ScenarioComparison } from './result.js';
 import type { Scenario } from './scenario.js';
-import type { CompareReply, CompareTask } from './worker.js';
+import type { CompareReply, CompareTask } from './compare-tasks.js';
 import { deserializeError, type SerializedError } from './worker-errors.js';
 
 export async function compareParallel(
   scenarios: readonly Scenario[],
   policies: readonly SelectedPolicy[],
   threads = Math.min(availableParallelism(), 4),
-  opts: { detail?: boolean; onResult?: (done: number, total: number) => void } = {},
+  opts: {
+    detail?: boolean;
+    onResult?: (done: number, total: number) => void;
+    /** The workers' entry point (default run/worker.ts; a scenario whose steps are read from a file needs one that can open it, cli/compare-worker.ts). */
+    worker?: URL;
+  } = {},
 ): Promise<ScenarioComparison[]> {
   const tasks: CompareTask[] = [];
   scenarios.forEach((_, si) => {
@@ -35,7 +40,7 @@ export async function compareParallel(
   let failure: { index: number; error: SerializedError } | null = null;
   await Promise.all(
     Array.from({ length: nWorkers }, () => {
-      const w = new Worker(new URL('./worker.js', import.meta.url));
+      const w = new Worker(opts.worker ?? new URL('./worker.js', import.meta.url));
       const sent = new Set<number>();
       return new Promise<void>((resolve, reject) => {
         const feed = (): void => {
@@ -44,7 +49,9 @@ export async function compareParallel(
             return;
           }
           const t = order[next++]!;
-          const withScenario = sent.has(t.scenarioIndex) ? t : { ...t, scenario: scenarios[t.scenarioIndex]! };
+          const sc = scenarios[t.scenarioIndex]!;
+          const { source, ...plain } = sc;
+          const withScenario = sent.has(t.scenarioIndex) ? t : { ...t, scenario: plain, ...(source ? { origin: source.origin } : {}) };
           sent.add(t.scenarioIndex);
           w.postMessage(withScenario);
         };

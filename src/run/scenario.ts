@@ -75,12 +75,32 @@ export interface FinalExpect {
   fieldPos: Record<string, Pos>;
 }
 
+/**
+ * Steps read again from where they are written on each run, instead of held
+ * in a scenario's `steps` (which is then empty): a call trace too long to
+ * hold (src/io/trace/call-trace-file.ts). Such steps carry no `expect:`.
+ */
+export interface StepSource {
+  /** Its steps, from the first, read again. */
+  steps(): Iterable<ScenarioStep>;
+  /** Plain data the source is opened again from in another thread (a worker of `patlab compare`). */
+  readonly origin: StepOrigin;
+}
+
+/** Where a {@link StepSource} reads its steps: a call-trace file (read again; its machine is the scenario's). */
+export interface StepOrigin {
+  kind: 'call-trace-file';
+  path: string;
+}
+
 export interface Scenario {
   file: string;
   name: string;
   description?: string;
   machine: MachineSpec;
+  /** The steps, unless `source` reads them (then empty). */
   steps: ScenarioStep[];
+  source?: StepSource;
   expect?: FinalExpect;
   /** Handles whose mappings `patlab compare` shows (requested, installed, effective mode). */
   report?: { name: string; pos: Pos }[];
@@ -90,4 +110,9 @@ export interface Scenario {
    * driver asked for"; `scale`, the scenario whose costs the cost columns show.
    */
   roles?: { request?: string; scale?: true };
+}
+
+/** A scenario's steps in order: held, or read again from its source. */
+export function stepsOf(sc: Scenario): Iterable<ScenarioStep> {
+  return sc.source ? sc.source.steps() : sc.steps;
 }

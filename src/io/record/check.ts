@@ -4,9 +4,9 @@
  * replayed call's return value, and the memtype list the recorder read at the
  * end.
  *
- * It reads the trace back from the file: the replay holds the whole scenario
- * anyway, and the trace's own comments (`# calls.log:N ret=X`) say which
- * recorded call each line replays, so the import keeps no call once written.
+ * It reads the trace back from the file as the replay goes: the trace's own
+ * comments (`# calls.log:N ret=X`) say which recorded call each line replays,
+ * so the import keeps no call once written, and the check no step.
  */
 
 import { existsSync } from 'node:fs';
@@ -18,15 +18,9 @@ import { KERNEL_DRIVER } from '../../run/driver.js';
 import { runScenario, showRet, type StepOutcome } from '../../run/execute.js';
 import { parsePatMemtypeList } from '../capture/pat-memtype-list.js';
 import { readBeside, readTextFile } from '../read-file.js';
+import { linesOf } from '../read-lines.js';
 import { outText } from '../render/out-value.js';
-import { loadCallTrace } from '../trace/call-trace.js';
-
-/**
- * How much of a written trace --check reads back: more than run's and compare's 128 MiB for a
- * call trace (about 1.5 x 10^6 calls), since the import has no limit. The replay holds the whole
- * trace, about 1.5 KB a step: 10^6 calls (86 MB of trace) replayed in about 0.8 GB.
- */
-const TRACE_READ_LIMIT = 256 * 1024 * 1024;
+import { openCallTraceFile } from '../trace/call-trace-file.js';
 
 /** The recorded call a trace line replays, from the comment to-trace.ts ends it with. */
 interface ReplayedCall {
@@ -82,20 +76,30 @@ export interface CheckLine {
  * end (pat_memtype_list.txt) against patlab's.
  */
 export function checkImported(dir: string, traceFile: string): CheckLine[] {
-  const { text } = readTextFile(traceFile, TRACE_READ_LIMIT);
-  const sc = loadCallTrace(text, traceFile, readBeside);
-  const o = runScenario(sc, KERNEL_DRIVER, { defaultComm: 'replay' });
+  // The trace is read from its file as the replay goes (twice: once to check it, once to run
+  // it), and a second reader of it follows the replay to each step's line for its comment: no
+  // step and no outcome is kept, whatever the trace's length.
+  const sc = openCallTraceFile(traceFile, readBeside, 0);
+  const lines = linesOf(traceFile);
   const out: CheckLine[] = [];
-  const replayLines = text.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('machine '));
-  o.steps.forEach((st, i) => {
-    const line = replayLines[i];
-    const c = line === undefined ? null : replayedCall(line);
-    if (!c) return;
-    const r = kernelRet(c, st);
-    if (!r) return;
-    const where = `${c.name} (calls.log:${c.line})`;
-    out.push(r.real === r.model ? { ok: true, text: `agrees   ${where}: ${r.real}` } : { ok: false, text: `differs  ${where}: real ${r.real}, patlab ${r.model}` });
+  const lineAt = (n: number): string | undefined => {
+    for (let l = lines.next(); !l.done; l = lines.next()) if (l.value[1] === n) return l.value[0];
+    return undefined;
+  };
+  const o = runScenario(sc, KERNEL_DRIVER, {
+    defaultComm: 'replay',
+    keepOutcome: () => false,
+    onOutcome: (step, st) => {
+      const line = lineAt(st.pos.line);
+      const c = line === undefined ? null : replayedCall(line);
+      if (!c) return;
+      const r = kernelRet(c, step);
+      if (!r) return;
+      const where = `${c.name} (calls.log:${c.line})`;
+      out.push(r.real === r.model ? { ok: true, text: `agrees   ${where}: ${r.real}` } : { ok: false, text: `differs  ${where}: real ${r.real}, patlab ${r.model}` });
+    },
   });
+  lines.return(undefined);
   if (o.fatal) out.push({ ok: false, text: `differs  the replay ended at step ${o.fatal.step}: ${o.fatal.what} in ${o.fatal.where}` });
   const listPath = join(dir, 'pat_memtype_list.txt');
   if (existsSync(listPath) && !o.fatal) {
