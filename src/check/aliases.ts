@@ -74,7 +74,9 @@ export function changeSteps(tl: Timeline): number[] {
     if (l.removed !== null) set.add(l.removed);
     for (const s of l.segments) set.add(s.from);
   }
-  return tl.steps.filter((s) => set.has(s));
+  const out: number[] = [];
+  for (const s of tl.steps) if (set.has(s)) out.push(s);
+  return out;
 }
 
 /** A conflict open on some pfns since `from`: its mappings, their types, its severity. */

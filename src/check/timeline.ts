@@ -65,10 +65,34 @@ export interface FreePageUse {
 }
 
 export interface Timeline {
-  /** The steps run, in order (0 = boot). */
-  steps: number[];
+  /** The steps run, in order (0 = boot): a run of a long trace holds them as runs of consecutive steps ({@link StepRuns}). */
+  steps: Iterable<number>;
   lives: MappingLife[];
   freeUses: FreePageUse[];
+}
+
+/**
+ * Steps in the order they were observed, held as runs of consecutive ones:
+ * a 10^7-call trace's steps are one run, not 10^7 numbers.
+ */
+export class StepRuns implements Iterable<number> {
+  /** [first, last] of each run, flat. */
+  constructor(private readonly runs: number[] = []) {}
+
+  push(step: number): void {
+    const n = this.runs.length;
+    if (n > 0 && this.runs[n - 1]! + 1 === step) this.runs[n - 1] = step;
+    else this.runs.push(step, step);
+  }
+
+  /** A copy that later pushes to this one do not change. */
+  copy(): StepRuns {
+    return new StepRuns(this.runs.slice());
+  }
+
+  *[Symbol.iterator](): Iterator<number> {
+    for (let i = 0; i < this.runs.length; i += 2) for (let s = this.runs[i]!; s <= this.runs[i + 1]!; s++) yield s;
+  }
 }
 
 /** Live at step `s`: created at or before it and not yet removed. */
@@ -262,7 +286,7 @@ export class TimelineRecorder {
   /** `readEveryLook`: read every source at every step, not only those written since (the reference the tests hold the recorder to). */
   constructor(private readonly readEveryLook = false) {}
 
-  private readonly steps: number[] = [];
+  private readonly steps = new StepRuns();
   private readonly lives: MappingLife[] = [];
   /** The open lives by snapshot key. */
   private readonly open = new Map<string, MappingLife>();
@@ -511,7 +535,7 @@ export class TimelineRecorder {
     }
     const lives = [...linear, ...this.lives];
     lives.forEach((l, i) => (l.id = i));
-    return { steps: [...this.steps], lives, freeUses: [...this.freeUses] };
+    return { steps: this.steps.copy(), lives, freeUses: [...this.freeUses] };
   }
 }
 

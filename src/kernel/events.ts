@@ -83,16 +83,24 @@ export class KernelLog implements Printk {
   }
   set step(n: number) {
     this.stepNo = n;
-    if (!this.stepFirst.has(n)) this.stepFirst.set(n, this.events.length);
+    if (n !== this.latestStep) {
+      this.latestStep = n;
+      this.latestFirst = this.events.length;
+    }
     if (this.chain) this.chain.length = 0;
   }
   private stepNo = 0;
-  /** Where each step's events begin (steps run in order), so reading one step's events does not scan the whole run. */
-  private readonly stepFirst = new Map<number, number>();
+  /**
+   * Where the latest step's events begin, so reading the running step's events does not scan
+   * the whole run (the runner reads only those). One step, not a map of every step: a trace of
+   * 10^7 calls would hold 10^7 entries.
+   */
+  private latestStep = 0;
+  private latestFirst = 0;
 
-  /** The index of the first event step `step` can have. */
+  /** The index of the first event step `step` can have (0: scan from the start for a step before the latest). */
   private firstOf(step: number | undefined): number {
-    return step === undefined ? 0 : this.stepFirst.get(step) ?? 0;
+    return step !== undefined && step === this.latestStep ? this.latestFirst : 0;
   }
   /** The decision log (kernel/chain.ts): null unless `patlab explain` records it. */
   chain: ChainLink[] | null = null;
