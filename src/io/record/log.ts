@@ -66,40 +66,48 @@ const FIELD = /\s+(\w+)=("(?:[^"\\]|\\.)*"|\S*(?: \[\w+\])?)/g;
 const NUMBER = /^(0x[0-9a-fA-F]+|-?\d+)$/;
 const NON_SPACE = /\S/;
 const NON_SPACE_G = /\S/g;
-/** The line being read's field names and values, the first readFields' count of them (reused: a log has millions of lines). */
-const KEYS: string[] = [];
-const VALS: string[] = [];
-/** Whether one of them is an i386 high word (`NAME_hi`): x86-64's never are. */
-let HAS_HI = false;
+/** A line's NAME=VALUE fields, read into arrays a reader reuses from line to line (a log has millions of lines). */
+class LineFields {
+  /** The names and values of the last line read, the first {@link read}'s count of them. */
+  readonly keys: string[] = [];
+  readonly vals: string[] = [];
+  /** Whether one of them is an i386 high word (`NAME_hi`): x86-64's never are. */
+  hasHi = false;
 
-/**
- * The NAME=VALUE fields after an event's location into KEYS and VALS, a name seen twice
- * keeping its first place and its last value: how many; or, when text other than white space
- * is left after the last field, -(its offset) - 1.
- */
-function readFields(rest: string): number {
-  let n = 0;
-  HAS_HI = false;
-  let fm: RegExpExecArray | null;
-  FIELD.lastIndex = 0;
-  let consumed = 0;
-  while ((fm = FIELD.exec(rest)) !== null) {
-    const at = fieldIndex(n, fm[1]!);
-    if (at < 0) {
-      KEYS[n] = fm[1]!;
-      VALS[n++] = fm[2]!;
-      if (fm[1]!.endsWith('_hi')) HAS_HI = true;
-    } else VALS[at] = fm[2]!;
-    consumed = FIELD.lastIndex;
+  /**
+   * The NAME=VALUE fields after an event's location, a name seen twice keeping its first
+   * place and its last value: how many; or, when text other than white space is left after
+   * the last field, -(its offset) - 1.
+   */
+  read(rest: string): number {
+    let n = 0;
+    this.hasHi = false;
+    let fm: RegExpExecArray | null;
+    FIELD.lastIndex = 0;
+    let consumed = 0;
+    while ((fm = FIELD.exec(rest)) !== null) {
+      const at = this.index(n, fm[1]!);
+      if (at < 0) {
+        this.keys[n] = fm[1]!;
+        this.vals[n++] = fm[2]!;
+        if (fm[1]!.endsWith('_hi')) this.hasHi = true;
+      } else this.vals[at] = fm[2]!;
+      consumed = FIELD.lastIndex;
+    }
+    NON_SPACE_G.lastIndex = consumed;
+    return NON_SPACE_G.test(rest) ? -consumed - 1 : n;
   }
-  NON_SPACE_G.lastIndex = consumed;
-  return NON_SPACE_G.test(rest) ? -consumed - 1 : n;
-}
 
-/** Where field `name` is among the first `n` read, or -1. */
-function fieldIndex(n: number, name: string): number {
-  for (let i = 0; i < n; i++) if (KEYS[i] === name) return i;
-  return -1;
+  /** Where field `name` is among the first `n` read, or -1. */
+  index(n: number, name: string): number {
+    for (let i = 0; i < n; i++) if (this.keys[i] === name) return i;
+    return -1;
+  }
+
+  /** Where the high word `NAME_hi` of a field is among the first `n`, or -1 (none on x86-64). */
+  hiIndex(n: number, name: string): number {
+    return this.hasHi ? this.index(n, `${name}_hi`) : -1;
+  }
 }
 
 /** The function of a `symbol` fetch (`unmap_vmas+0xea/0x170`, `fn+0x1/0x2 [mod]`, or a bare address the kernel could not name). */
@@ -139,6 +147,7 @@ export class CallLogReader {
   /** Outermost calls in the order they were entered, from `head` on. */
   private queue: Pending[] = [];
   private head = 0;
+  private readonly fields = new LineFields();
 
   constructor(
     private readonly file: string,
@@ -152,7 +161,8 @@ export class CallLogReader {
     if (!m) throw new InputError(this.file, lineNo, 1, `expected a trace line 'COMM-PID [CPU] FLAGS SECONDS: EVENT: (WHERE) NAME=VALUE...' (tracefs's trace format)`);
     const event = m[4]!;
     const rest = m[5]!;
-    const nf = readFields(rest);
+    const f = this.fields;
+    const nf = f.read(rest);
     if (nf < 0) {
       const consumed = -nf - 1;
       throw new InputError(this.file, lineNo, raw.length - rest.length + consumed + 1, `expected NAME=VALUE fields after the event's location`);
@@ -170,10 +180,10 @@ export class CallLogReader {
       if (i < 0) return; // entered before the recording began
       const c = stack[i]!;
       stack.length = i;
-      const at = fieldIndex(nf, 'ret');
+      const at = f.index(nf, 'ret');
       if (at >= 0) {
-        const hi = HAS_HI ? fieldIndex(nf, 'ret_hi') : -1;
-        c.ret = wordValue(this.word('ret', VALS[at]!, raw, lineNo), hi < 0 ? undefined : this.hiWord('ret_hi', VALS[hi]!, raw, lineNo));
+        const hi = f.hiIndex(nf, 'ret');
+        c.ret = wordValue(this.word('ret', f.vals[at]!, raw, lineNo), hi < 0 ? undefined : this.hiWord('ret_hi', f.vals[hi]!, raw, lineNo));
       }
       if (i === 0) {
         task.top.done = true;
@@ -186,18 +196,18 @@ export class CallLogReader {
     let callComm = m[1]!.trim();
     let caller: string | undefined;
     for (let i = 0; i < nf; i++) {
-      const k = KEYS[i]!;
+      const k = f.keys[i]!;
       if (k.endsWith('_hi')) continue;
       if (k === 'comm') {
-        callComm = unquote(VALS[i]!);
+        callComm = unquote(f.vals[i]!);
         continue;
       }
       if (k === 'caller') {
-        caller = callerName(VALS[i]!);
+        caller = callerName(f.vals[i]!);
         continue;
       }
-      const hi = HAS_HI ? fieldIndex(nf, `${k}_hi`) : -1;
-      args.set(k, this.word(k, VALS[i]!, raw, lineNo), hi < 0 ? undefined : this.hiWord(`${k}_hi`, VALS[hi]!, raw, lineNo));
+      const hi = f.hiIndex(nf, k);
+      args.set(k, this.word(k, f.vals[i]!, raw, lineNo), hi < 0 ? undefined : this.hiWord(`${k}_hi`, f.vals[hi]!, raw, lineNo));
     }
     const c: RecordedCall = { name: event, line: lineNo, pid, comm: callComm, ts: m[3]!, args, children: [] };
     if (caller !== undefined) c.caller = caller;
