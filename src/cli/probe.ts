@@ -21,7 +21,7 @@ import type { ScenarioStep } from '../run/scenario.js';
 import { KERNEL_DRIVER } from '../run/driver.js';
 import type { KernelContext } from '../kernel/context.js';
 import type { DirectMap } from '../kernel/mm/direct-map.js';
-import { replayLateBootSplits, replayMemtypeEntries } from '../kernel/setup/late-boot-splits.js';
+import { replayLateBootSplits, replayPageCacheBits, replayMemtypeEntries } from '../kernel/setup/late-boot-splits.js';
 import { moduleSource, type ModuleSource } from '../io/probe/module-c.js';
 import { recorderScript } from '../io/record/script.js';
 import { PROBE_KERNELS, type ProbeKernel, type KernelInstall, type QemuShape, type ProbeModule, findKernel, qemuShape, buildModules, buildInitramfs, boot, splitConsole, writeBundle, writeRecordBundle, probeInitScript, USER_PROGRAM_CFLAGS } from '../io/probe/harness.js';
@@ -271,7 +271,7 @@ function compareOne(sc: Scenario, mod: ModuleSource, machine: Scenario['machine'
   if (insmodRc !== 0) out += `  note: insmod ${insmodRc === null ? 'hung (a fatal outcome held a lock); dmesg read once its splat was printed' : `exited ${insmodRc}`}\n`;
   // The prediction starts from the direct map the module found (the boot's and earlier modules' splits
   // replayed) and the memtype entries earlier modules of the boot left (docs/probe.md §1).
-  const splits = (kk: KernelContext): void => void replayLateBootSplits((kk as unknown as { directMap: DirectMap }).directMap, real.split4k, real.split1g);
+  const splits = (kk: KernelContext): void => void replayLateBootSplits((kk as unknown as { directMap: DirectMap }).directMap, real.split4k, real.split1g, real.splitHigh4k);
   const booted = runScenario({ ...sc, machine, steps: [], expect: undefined } as typeof sc, KERNEL_DRIVER, { onStep: (kk, step) => step === 0 && splits(kk) });
   const left = leftoverEntries(real.patMemtypeListBegin, booted.final.patMemtypeList);
   if (left.length > 0) out += `  note: ${left.length} memtype entr${left.length === 1 ? 'y' : 'ies'} an earlier module of this boot left ${left.length === 1 ? 'is' : 'are'} replayed into the prediction's tree\n`;
@@ -287,7 +287,11 @@ function compareOne(sc: Scenario, mod: ModuleSource, machine: Scenario['machine'
     // The steps run in insmod, or in the user program's processes (their comm is its name).
     defaultComm: mod.plan ? 'patprobe-user' : 'insmod',
     stopOnUnboundHandle: true,
-    onStep: bootShape,
+    onStep: (kk, step) => {
+      bootShape(kk, step);
+      // Pages an earlier module freed with non-WB direct-map bits come back so (docs/probe.md).
+      for (const [pfn, bits] of real.allocBits.get(step) ?? []) replayPageCacheBits((kk as unknown as { directMap: DirectMap }).directMap, pfn, bits);
+    },
     ...(real.pid !== null ? { defaultPid: real.pid } : {}),
   });
   for (const site of predicted.kernel.warnedOnce) warnedOnce.add(site);

@@ -273,3 +273,36 @@ test('apply_to_page_range is written with its callback, which the module defines
   assert.match(c, /^struct probe_atpr \{/m);
   assert.match(c, /^static int __maybe_unused probe_atpr_fn\(pte_t \*pte, unsigned long addr, void \*data\)$/m);
 });
+
+test('the module stops where patlab stops: a step naming an address handle its call left empty ends the module before its BEGIN marker', () => {
+  const sc = loadScenarioFile(
+    'name: u\nmachine: debian-6.1-amd64-qemu\nsteps:\n  - ioremap: { phys: 0xfd000000, size: 4K }\n    as: v\n  - alloc_pages: { gfp: GFP_KERNEL }\n    as: p\n  - lookup_address: { addr: v }\n  - set_pages_array_wc: { pages: p }\n  - iounmap: { addr: v }\n',
+    'u.yaml',
+  );
+  const c = moduleSource(sc).c;
+  const step = (i: number): string => c.slice(c.indexOf(`\tcase ${i}: {`), c.indexOf(`STEP ${i} END`));
+  for (const i of [3, 5]) {
+    const s = step(i);
+    assert.ok(s.indexOf('if (!h_v || IS_ERR_VALUE(h_v)) { pr_info("patprobe: UNBOUND') >= 0 && s.indexOf('UNBOUND') < s.indexOf(`STEP ${i} `), `step ${i}: ${s}`);
+    assert.match(s, /goto out; \}/);
+  }
+  // A pages handle stops the module at its own allocation already; no guard for it.
+  assert.doesNotMatch(step(4), /UNBOUND/);
+  assert.doesNotMatch(step(1), /UNBOUND/);
+  // Each allocation reports its pages whose direct-map entry has cache bits.
+  assert.match(step(2), /probe_alloc_bits\(2, pg, 1\);/);
+  assert.match(c, /patprobe: ALLOCBITS %d %#lx %#lx/);
+  // x86-64: the high map's 4 KiB blocks, through kallsyms.
+  assert.match(c, /p_kln\("_text"\), end = p_kln\("_end"\)/);
+  assert.match(c, /patprobe: HMAP4K %#lx/);
+});
+
+test('parseProbeDmesg reads the high map blocks (HMAP4K) and the allocated pages with cache bits (ALLOCBITS); an UNBOUND line is no step', () => {
+  const r = parseProbeDmesg(
+    ['patprobe: BEGIN', 'patprobe: PID 9', 'patprobe: HMAP4K 0x1000', 'patprobe: HMAP4K 0x1200', 'patprobe: STEP 1 alloc_pages BEGIN', 'patprobe: ALLOC 1 0 0x4401', 'patprobe: ALLOCBITS 1 0x4401 0x8', 'patprobe: ALLOCBITS 1 0x4402 0x18', 'patprobe: OBS 1 ret=ok', 'patprobe: STEP 1 END', 'patprobe: UNBOUND 2 v', 'patprobe: DONE'].join('\n'),
+  );
+  assert.deepEqual(r.splitHigh4k, [0x1000, 0x1200]);
+  assert.deepEqual(r.allocBits.get(1), [[0x4401, 0x8], [0x4402, 0x18]]);
+  assert.deepEqual([...r.steps.keys()], [1]);
+  assert.deepEqual(r.steps.get(1)!.messages, []);
+});

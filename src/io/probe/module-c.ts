@@ -187,6 +187,7 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
       out.push(`	    if (!pg) { pr_info("patprobe: OBS ${i} ret=NULL\\n"); goto out; }`);
       out.push(`	    for (j = 0; j < ${1 << order}; j++) ${n}[b * ${1 << order} + j] = pg + j;`);
       out.push(`	    pr_info("patprobe: ALLOC ${i} %d %#lx\\n", b, page_to_pfn(pg));`);
+      out.push(`	    probe_alloc_bits(${i}, pg, ${1 << order});`);
       out.push(`	    ${n}_blocks = b + 1; }`);
       out.push(`	  ${n}_order = ${order};`);
       out.push(`	  pr_info("patprobe: OBS ${i} ret=ok\\n");`);
@@ -615,6 +616,25 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
   }
 }
 
+/**
+ * Where patlab stops, the module stops: before a step that names an address handle its call
+ * left empty (NULL, or an errno as an address), as patlab stops before a step whose handle has
+ * no value (run/execute.ts stopOnUnboundHandle). Going on with a NULL would make calls patlab
+ * never predicts, whose effects (a WARN_ONCE fired, a split) a later module of a shared boot
+ * would find. Pages and user mappings stop the module where they fail already.
+ */
+function unboundGuard(s: ScenarioStep, handles: Handles): string[] {
+  const out: string[] = [];
+  for (const a of Object.values(s.args)) {
+    if (a.t !== 'ref') continue;
+    const h = handles.get(a.name);
+    if (!h || (h.kind !== 'addr' && h.kind !== 'iomap')) continue;
+    const n = cName(a.name);
+    out.push(`\tif (!${n} || IS_ERR_VALUE(${n})) { pr_info("patprobe: UNBOUND ${s.index} ${a.name}\\n"); goto out; }`);
+  }
+  return out;
+}
+
 /** The module for a scenario's steps, stopping at the first step it cannot write. */
 export function moduleSource(sc: Scenario): ModuleSource {
   const handles: Handles = Object.assign(new Map<string, Handle>(), { vbias: sc.machine.arch === 'x86-64' ? 0xffff000000000000n : 0n });
@@ -661,9 +681,10 @@ export function moduleSource(sc: Scenario): ModuleSource {
           mremapDone.push(`\tcase ${s.index}: ${cName(s.as)} = ret; break;`);
         }
       } else {
+        const guard = unboundGuard(s, handles);
         body = stepBody(s, handles);
         plan.push(`${proc}:R${s.index}`);
-        bodies.push(`\tcase ${s.index}: {`, `\tpr_info("patprobe: STEP ${s.index} ${s.call} BEGIN\\n");`, ...body, `\tpr_info("patprobe: STEP ${s.index} END\\n");`, '\t} break;');
+        bodies.push(`\tcase ${s.index}: {`, ...guard, `\tpr_info("patprobe: STEP ${s.index} ${s.call} BEGIN\\n");`, ...body, `\tpr_info("patprobe: STEP ${s.index} END\\n");`, '\t} break;');
       }
     } catch (e) {
       if (!(e instanceof Unsupported)) throw e;
@@ -1167,6 +1188,26 @@ static int __maybe_unused probe_user_lookup(unsigned long va, u64 *flags, int *l
 }
 
 /*
+ * The direct-map cache bits of freshly allocated pages that are not WB: an earlier module of the
+ * boot freed them so (a set_memory_* never undone), and patlab's prediction gives its pages the
+ * same bits (docs/probe.md).
+ */
+static void __maybe_unused probe_alloc_bits(int step, struct page *pg, int n)
+{
+	int j;
+	for (j = 0; j < n; j++) {
+		unsigned int level; pte_t *pte;
+		if (PageHighMem(pg + j)) continue;
+		pte = lookup_address((unsigned long)page_address(pg + j), &level);
+		if (pte && level == PG_LEVEL_4K && (pte_flags(*pte) & _PAGE_CACHE_MASK))
+			pr_info("patprobe: ALLOCBITS %d %#lx %#lx\n", step, page_to_pfn(pg + j), (unsigned long)(pte_flags(*pte) & _PAGE_CACHE_MASK));
+	}
+}
+
+/* kallsyms_lookup_name(), found through a kprobe at setup (probe_setup). */
+static unsigned long (*p_kln)(const char *);
+
+/*
  * The 2 MiB blocks of the direct map the boot left in 4 KiB pages (late-boot permission changes
  * the boot model does not make): patlab replays them before the first step (setup/late-boot-splits.ts).
  */
@@ -1178,6 +1219,19 @@ static void probe_print_4k_blocks(void)
 		if (pte && level == PG_LEVEL_4K) pr_info("patprobe: DMAP4K %#lx\n", (unsigned long)(__pa(va) >> PAGE_SHIFT));
 	}
 #ifdef CONFIG_X86_64
+	/*
+	 * The kernel image's high map (its own 2 MiB leaves): the blocks in 4 KiB pages, by the pfn
+	 * each maps. A CPA on a kernel-image page changes its high-map alias too, and an earlier
+	 * module's split there is the real kernel's, not the boot model's.
+	 */
+	{
+		unsigned long text = p_kln("_text"), end = p_kln("_end");
+		if (text && end)
+			for (va = text & PMD_MASK; va < end; va += PMD_SIZE) {
+				pte_t *pte = lookup_address(va, &level);
+				if (pte && level == PG_LEVEL_4K) pr_info("patprobe: HMAP4K %#lx\n", (unsigned long)(slow_virt_to_phys((void *)va) >> PAGE_SHIFT));
+			}
+	}
 	/* 1 GiB blocks wholly in RAM's direct map that are not one 1 GiB leaf (a split left by a boot or an earlier module). */
 	if (boot_cpu_has(X86_FEATURE_GBPAGES))
 		for (va = PAGE_OFFSET; va + PUD_SIZE <= (unsigned long)high_memory; va += PUD_SIZE) {
@@ -1335,7 +1389,6 @@ static ssize_t probe_write(struct file *f, const char __user *ub, size_t n, loff
 static const struct file_operations probe_fops = { .owner = THIS_MODULE, .mmap = probe_mmap, .write = probe_write, .read = probe_read };
 static struct miscdevice probe_dev = { .minor = MISC_DYNAMIC_MINOR, .name = "patprobe", .fops = &probe_fops };
 
-static unsigned long (*p_kln)(const char *);
 
 static int probe_setup(void)
 {

@@ -38,6 +38,10 @@ export interface RealRun {
   split4k: number[];
   /** First pfn of each 1 GiB block of RAM (x86-64 with GB pages) the direct map does not hold as one leaf before step 1 (DMAP2M lines). */
   split1g: number[];
+  /** x86-64: the first pfn of each 2 MiB block of the kernel image's high map in 4 KiB pages when the module began (`HMAP4K`). */
+  splitHigh4k: number[];
+  /** The allocated pages whose direct-map PTE had cache bits (PWT|PCD|PAT) when allocated, by step (`ALLOCBITS`): [pfn, bits]. */
+  allocBits: Map<number, [number, number][]>;
   /** The real pid of each fork step's child (FORK lines, printed for the user program's forks). */
   forks: Map<number, number>;
   /** The user program's controller's pid (CTL line): steps of its own (plan token `0:Rn`) run as it. */
@@ -65,7 +69,7 @@ const ASYNC_LINES: readonly RegExp[] = [
 
 /** Read the module's dmesg (`probe-dmesg.txt`). */
 export function parseProbeDmesg(text: string): RealRun {
-  const run: RealRun = { steps: new Map(), patMemtypeList: [], directmap: [], directmapBegin: [], patMemtypeListBegin: [], pid: null, allocs: new Map(), ttPages: new Map(), split4k: [], split1g: [], forks: new Map(), ctl: null, errors: [] };
+  const run: RealRun = { steps: new Map(), patMemtypeList: [], directmap: [], directmapBegin: [], patMemtypeListBegin: [], pid: null, allocs: new Map(), ttPages: new Map(), split4k: [], split1g: [], splitHigh4k: [], allocBits: new Map(), forks: new Map(), ctl: null, errors: [] };
   let cur: RealStep | null = null;
   for (const raw of text.split('\n')) {
     const l = raw.replace(/^\[\s*\d+\.\d+\]\s?/, '');
@@ -98,6 +102,11 @@ export function parseProbeDmesg(text: string): RealRun {
     }
     else if ((m = /^patprobe: DMAP4K 0x([0-9a-f]+)$/.exec(l))) run.split4k.push(parseInt(m[1]!, 16));
     else if ((m = /^patprobe: DMAP2M 0x([0-9a-f]+)$/.exec(l))) run.split1g.push(parseInt(m[1]!, 16));
+    else if ((m = /^patprobe: HMAP4K 0x([0-9a-f]+)$/.exec(l))) run.splitHigh4k.push(parseInt(m[1]!, 16));
+    else if ((m = /^patprobe: ALLOCBITS (\d+) 0x([0-9a-f]+) 0x([0-9a-f]+)$/.exec(l))) {
+      const st = Number(m[1]);
+      run.allocBits.set(st, [...(run.allocBits.get(st) ?? []), [parseInt(m[2]!, 16), parseInt(m[3]!, 16)]]);
+    }
     else if ((m = /^patprobe: FORK (\d+) (\d+)$/.exec(l))) run.forks.set(Number(m[1]), Number(m[2]));
     else if ((m = /^patprobe: CTL (\d+)$/.exec(l))) run.ctl = Number(m[1]);
     else if ((m = /^patprobe: ERROR (.*)$/.exec(l))) run.errors.push(m[1]!);
@@ -139,7 +148,7 @@ export function observations(
     out.push({ what, real: r, predicted: p, agrees: r === p });
   };
   // patlab stops before a step that names a handle an earlier failed call left empty (the
-  // module goes on with a NULL): from there on nothing is compared, the final state included.
+  // module stops there too, module-c.ts unboundGuard): from there on nothing is compared, the final state included.
   const unbound = predicted.stopped;
   for (const i of steps) {
     if (unbound && i >= unbound.step) {

@@ -12,17 +12,31 @@
  */
 
 import type { DirectMap } from '../mm/direct-map.js';
-import { BLK_GB, BLK_LARGE } from '../mm/linear-map.js';
+import { BLK_GB, BLK_LARGE, BLK_PTE } from '../mm/linear-map.js';
+import { PAGE_CACHE_MASK } from '../../hw/pte.js';
 import type { CacheMode } from '../../hw/cache-mode.js';
 import type { Memtype } from '../pat/memtype.js';
 
 /**
  * Split the direct-map leaves holding each block (first pfn of a 2 MiB/4 MiB block) down to 4 KiB,
- * and each 1 GiB leaf holding a `gbBlocks` pfn (a 1 GiB block the real kernel maps with smaller
- * leaves) into 2 MiB leaves. Returns the splits made.
+ * each 1 GiB leaf holding a `gbBlocks` pfn (a 1 GiB block the real kernel maps with smaller
+ * leaves) into 2 MiB leaves, and the high-map leaves holding each `highBlocks` pfn down to 4 KiB.
+ * Returns the splits made.
  */
-export function replayLateBootSplits(dm: DirectMap, blocks: readonly number[], gbBlocks: readonly number[] = []): number {
+export function replayLateBootSplits(dm: DirectMap, blocks: readonly number[], gbBlocks: readonly number[] = [], highBlocks: readonly number[] = []): number {
   let n = 0;
+  // x86-64's high map of the kernel image: its 2 MiB leaves the real kernel maps in 4 KiB pages.
+  const hm = dm.highMap;
+  if (hm)
+    for (const pfn of highBlocks) {
+      if (pfn < hm.pfnStart || pfn >= hm.pfnEnd) continue;
+      for (let l = hm.levelOf(pfn); l === BLK_GB || l === BLK_LARGE; l = hm.levelOf(pfn)) {
+        const from = hm.split(pfn);
+        // split_large_page() counts a high-map split too (virt_addr_valid), for a pfn the direct map maps.
+        if (dm.pfnRangeIsMapped(pfn, pfn + 1)) dm.splitPageCount(from);
+        n++;
+      }
+    }
   for (const pfn of gbBlocks) {
     if (dm.map.levelOf(pfn) !== BLK_GB) continue;
     dm.splitPageCount(dm.map.split(pfn));
@@ -55,4 +69,18 @@ export interface MemtypeEntryState {
 export function replayMemtypeEntries(mt: Memtype, entries: readonly MemtypeEntryState[]): number {
   for (const e of entries) mt.tree.insert(e.start, e.end, e.type);
   return entries.length;
+}
+
+/**
+ * A freshly allocated page's direct-map entry as the real kernel had it: the cache bits
+ * (PWT|PCD|PAT, 4 KiB layout) an earlier module left by a `set_memory_*` it never undid before
+ * freeing the page (the kernel does not reset them on free). Only a 4 KiB entry (the real one
+ * was one: its block was split, and the split was replayed before the first step). Returns
+ * whether the entry was written.
+ */
+export function replayPageCacheBits(dm: DirectMap, pfn: number, bits: number): boolean {
+  const m = dm.map;
+  if (pfn < m.pfnStart || pfn >= m.pfnEnd || m.levelOf(pfn) !== BLK_PTE || !m.present(pfn)) return false;
+  m.setPte(pfn, (m.pteOf(pfn) & ~PAGE_CACHE_MASK) | (bits & PAGE_CACHE_MASK));
+  return true;
 }

@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import fc from '../../fc.js';
 import { bootKernel, type Kernel } from '../../../src/kernel/kernel.js';
 import { changePageAttrSetClr } from '../../../src/kernel/mm/cpa.js';
-import { LinearMap, PAGE_RW } from '../../../src/kernel/mm/linear-map.js';
+import { BLK_LARGE, BLK_PTE, LinearMap, PAGE_RW } from '../../../src/kernel/mm/linear-map.js';
+import { PAGE_CACHE_MASK, PAGE_PWT } from '../../../src/hw/pte.js';
+import { CM } from '../../../src/hw/cache-mode.js';
 import { DirectMap } from '../../../src/kernel/mm/direct-map.js';
 import { _setMemoryUc, _setMemoryWb, setMemoryWb, setMemoryWc } from '../../../src/kernel/mm/set-memory.js';
 import { SHARED_DIR } from '../../shared-dir.js';
@@ -212,4 +214,30 @@ test('property: add_pfn_range_mapped by binary search equals the sort-and-merge 
       }
     }),
   );
+});
+
+test("probe replays: the high map's 4 KiB blocks split its leaves (and count, as split_large_page does); a freed page's cache bits come back only on a present 4 KiB entry", async () => {
+  const { replayLateBootSplits, replayPageCacheBits } = await import('../../../src/kernel/setup/late-boot-splits.js');
+  const k = bootKernel(amd64_4g());
+  const hm = k.directMap.highMap!;
+  // A 2 MiB leaf of the kernel image's high map the boot model left whole.
+  let pfn = -1;
+  for (let p = hm.pfnStart; p < hm.pfnEnd; p += 512) if (hm.levelOf(p) === BLK_LARGE) { pfn = p; break; }
+  assert.ok(pfn >= 0, 'the model maps some of the image with a 2 MiB leaf');
+  const before = k.meminfoDirectMap();
+  assert.equal(replayLateBootSplits(k.directMap, [], [], [pfn, hm.pfnEnd + 512]), 1, 'one leaf; a pfn beyond the high map is ignored');
+  assert.equal(hm.levelOf(pfn), BLK_PTE);
+  const after = k.meminfoDirectMap();
+  assert.equal(Number(after[0]!.split(/\s+/)[1]) - Number(before[0]!.split(/\s+/)[1]), 2048, 'DirectMap4k grows by the split 2 MiB');
+  assert.equal(replayLateBootSplits(k.directMap, [], [], [pfn]), 0, 'already 4 KiB');
+  // The direct map: a 4 KiB entry takes the bits (PWT = WC in the kernel's PAT layout); a large leaf does not.
+  const dm = k.directMap.map;
+  const low = 0x10;
+  assert.equal(dm.levelOf(low), BLK_PTE);
+  assert.equal(replayPageCacheBits(k.directMap, low, PAGE_PWT), true);
+  assert.equal(dm.bits4k(low) & PAGE_CACHE_MASK, PAGE_PWT);
+  assert.equal(k.tables.pgprot2cachemode(dm.bits4k(low) & PAGE_CACHE_MASK), CM.WC);
+  const big = (1 * GiB + 64 * MiB) / 4096;
+  assert.notEqual(dm.levelOf(big), BLK_PTE);
+  assert.equal(replayPageCacheBits(k.directMap, big, PAGE_PWT), false);
 });
