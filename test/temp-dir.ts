@@ -11,3 +11,13 @@ export function inTempDir<T>(f: (dir: string) => T): T {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** inTempDir for an async body: the folder is removed once its promise settles. */
+export async function inTempDirAsync<T>(f: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'patlab-test-'));
+  try {
+    return await f(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -271,7 +271,8 @@ function compareOne(sc: Scenario, mod: ModuleSource, machine: Scenario['machine'
   if (insmodRc !== 0) out += `  note: insmod ${insmodRc === null ? 'hung (a fatal outcome held a lock); dmesg read once its splat was printed' : `exited ${insmodRc}`}\n`;
   // The prediction starts from the direct map the module found (the boot's and earlier modules' splits
   // replayed) and the memtype entries earlier modules of the boot left (docs/probe.md §1).
-  const splits = (kk: KernelContext): void => void replayLateBootSplits((kk as unknown as { directMap: DirectMap }).directMap, real.split4k, real.split1g, real.splitHigh4k);
+  const directMapOf = (kk: KernelContext): DirectMap => (kk as unknown as { directMap: DirectMap }).directMap;
+  const splits = (kk: KernelContext): void => void replayLateBootSplits(directMapOf(kk), real.split4k, real.split1g, real.splitHigh4k);
   const booted = runScenario({ ...sc, machine, steps: [], expect: undefined } as typeof sc, KERNEL_DRIVER, { onStep: (kk, step) => step === 0 && splits(kk) });
   const left = leftoverEntries(real.patMemtypeListBegin, booted.final.patMemtypeList);
   if (left.length > 0) out += `  note: ${left.length} memtype entr${left.length === 1 ? 'y' : 'ies'} an earlier module of this boot left ${left.length === 1 ? 'is' : 'are'} replayed into the prediction's tree\n`;
@@ -290,7 +291,7 @@ function compareOne(sc: Scenario, mod: ModuleSource, machine: Scenario['machine'
     onStep: (kk, step) => {
       bootShape(kk, step);
       // Pages an earlier module freed with non-WB direct-map bits come back so (docs/probe.md).
-      for (const [pfn, bits] of real.allocBits.get(step) ?? []) replayPageCacheBits((kk as unknown as { directMap: DirectMap }).directMap, pfn, bits);
+      for (const [pfn, bits] of real.allocBits.get(step) ?? []) replayPageCacheBits(directMapOf(kk), pfn, bits);
     },
     ...(real.pid !== null ? { defaultPid: real.pid } : {}),
   });

@@ -177,8 +177,9 @@ function isFailedStep(st: StepOutcome): boolean {
 function failedSteps(o: RunOutcome<Kernel>): FailedCall[] {
   const out: FailedCall[] = [];
   for (const st of o.steps) {
-    if (!isFailedStep(st)) continue;
-    const what = callFailure(st.result)!;
+    if (st.pure) continue;
+    const what = callFailure(st.result);
+    if (!what) continue;
     // The check that refused, else the kernel's own message of that step (its reason in its words).
     const reason = st.reason ?? st.messages[0]?.text;
     out.push({ step: st.index, call: st.call, what, ...(reason !== undefined ? { reason } : {}) });

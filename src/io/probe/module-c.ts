@@ -624,15 +624,13 @@ function stepBody(s: ScenarioStep, handles: Handles): string[] {
  * would find. Pages and user mappings stop the module where they fail already.
  */
 function unboundGuard(s: ScenarioStep, handles: Handles): string[] {
-  const out: string[] = [];
+  const names = new Set<string>();
   for (const a of Object.values(s.args)) {
     if (a.t !== 'ref') continue;
     const h = handles.get(a.name);
-    if (!h || (h.kind !== 'addr' && h.kind !== 'iomap')) continue;
-    const n = cName(a.name);
-    out.push(`\tif (!${n} || IS_ERR_VALUE(${n})) { pr_info("patprobe: UNBOUND ${s.index} ${a.name}\\n"); goto out; }`);
+    if (h && (h.kind === 'addr' || h.kind === 'iomap')) names.add(a.name);
   }
-  return out;
+  return [...names].map((name) => `\tif (!${cName(name)} || IS_ERR_VALUE(${cName(name)})) { pr_info("patprobe: UNBOUND ${s.index} ${name}\\n"); goto out; }`);
 }
 
 /** The module for a scenario's steps, stopping at the first step it cannot write. */
@@ -1388,7 +1386,6 @@ static ssize_t probe_write(struct file *f, const char __user *ub, size_t n, loff
 
 static const struct file_operations probe_fops = { .owner = THIS_MODULE, .mmap = probe_mmap, .write = probe_write, .read = probe_read };
 static struct miscdevice probe_dev = { .minor = MISC_DYNAMIC_MINOR, .name = "patprobe", .fops = &probe_fops };
-
 
 static int probe_setup(void)
 {

@@ -7,13 +7,11 @@
  * FullTraceReader); a long one is then read again for each design.
  */
 
-import { openInputFile, closeInputFile, readChunk } from '../read-file.js';
+import { openInputFile, closeInputFile } from '../read-file.js';
+import { InputError } from '../../run/input-error.js';
 import { linesOf } from '../read-lines.js';
 import type { Scenario, ScenarioStep, StepOrigin, StepSource } from '../../run/scenario.js';
 import { FullTraceReader, traceLine, type MachineFileReader } from './call-trace.js';
-
-/** Bytes looked at to tell a call trace from other input: its header comes first. */
-const PEEK = 1 << 16;
 
 /**
  * Whether `path` is a call trace to read as one: a regular file whose first
@@ -21,31 +19,23 @@ const PEEK = 1 << 16;
  * with `machine` among them. Anything else (standard input, which cannot be
  * read twice; a YAML scenario; a trace whose `machine` line comes later,
  * which is an error the whole-text reader reports) is read whole as before.
+ * Only the lines up to the first other keyword are read.
  */
 export function isCallTraceFile(path: string): boolean {
   if (path === '-') return false;
-  let f;
   try {
-    f = openInputFile(path);
-  } catch {
-    return false;
-  }
-  try {
-    const buf = Buffer.allocUnsafe(PEEK);
-    const n = readChunk(f.fd, buf, f.name);
-    const lines = buf.subarray(0, n).toString('utf8').split('\n');
-    // The last piece may be cut: only whole lines count.
-    if (n === PEEK) lines.pop();
-    for (let i = 0; i < lines.length; i++) {
-      const l = traceLine(lines[i]!, i + 1);
+    for (const [text, n] of linesOf(path)) {
+      const l = traceLine(text, n);
       if (!l) continue;
       if (l.kw.text === 'machine') return true;
       if (l.kw.text !== 'kernel') return false;
     }
-    return false;
-  } finally {
-    closeInputFile(f);
+  } catch (e) {
+    // Not a readable regular file: the reader that takes it whole says why.
+    if (e instanceof InputError) return false;
+    throw e;
   }
+  return false;
 }
 
 /** The steps of the call trace at `path`, read again (its machine line is not read: the scenario has it). */

@@ -7,8 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from '../../fc.js';
@@ -22,17 +21,7 @@ import { compareParallel } from '../../../src/run/parallel.js';
 import { REPO_ROOT } from '../../shared-dir.js';
 
 const WORKER = new URL('../../../src/cli/compare-worker.js', import.meta.url);
-
-/** inTempDir for an async body. */
-async function inTempDirAsync(f: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'patlab-test-'));
-  try {
-    await f(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-import { inTempDir } from '../../temp-dir.js';
+import { inTempDir, inTempDirAsync } from '../../temp-dir.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const TRACES = join(REPO_ROOT, 'test', 'fixtures', 'call-traces');
