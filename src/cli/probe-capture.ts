@@ -13,7 +13,7 @@ import { packagedFile } from '../io/data/files.js';
 import { loadMachine, loadPreset } from '../io/machine/load-machine.js';
 import { presetNames } from '../io/machine/presets.js';
 import { parseBootShapes, shapeQemu, type BootShape } from '../io/probe/boot-shape.js';
-import { PROBE_KERNELS, boot, buildInitramfs, findKernel, qemuShape, splitConsole, writeBundle, type KernelInstall, type ProbeKernel, type QemuShape } from '../io/probe/harness.js';
+import { PROBE_KERNELS, bootOnceMore, bootAgainNote, buildInitramfs, findKernel, qemuShape, splitConsole, writeBundle, type KernelInstall, type ProbeKernel, type QemuShape } from '../io/probe/harness.js';
 import { InputError } from '../run/input-error.js';
 import { readInput } from './read-input.js';
 import { writeStdout } from './write-stdout.js';
@@ -51,16 +51,16 @@ function resolveTarget(what: string, kernelOpt: ProbeKernel | undefined): Target
 }
 
 /** Boot one shape with nothing loaded and write its bundle to `dir`. */
-function captureBoot(k: KernelInstall, shape: QemuShape, dir: string): { cmd: string } | { error: string } {
+function captureBoot(k: KernelInstall, shape: QemuShape, dir: string): { cmd: string; again?: string } | { error: string } {
   const work = mkdtempSync(join(tmpdir(), 'patlab-capture-'));
   try {
     const initrd = buildInitramfs(work, null, k);
     if (typeof initrd !== 'string') return initrd;
-    const b = boot(k, shape, initrd, 240);
-    if ('error' in b) return b;
+    const { b, first } = bootOnceMore(k, shape, initrd, 240);
+    if ('error' in b) return { error: b.error };
     const { files } = splitConsole(b.text);
     writeBundle(dir, files, b.cmd, 'a boot capture (patlab probe --capture): the files were read by the initramfs right after boot; no module was loaded.');
-    return { cmd: b.cmd };
+    return { cmd: b.cmd, ...(first ? { again: bootAgainNote(first) } : {}) };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -101,6 +101,7 @@ async function runTargets(targets: Target[], outDir: string, single: boolean): P
       await writeStdout(out);
       continue;
     }
+    if (b.again) out += `  ${b.again}\n`;
     out += `  booted ${k.release}: ${b.cmd.split(' -kernel ')[0]}\n  wrote ${dir}\n`;
     const r = checkCapture(dir);
     if (r.import.issues.length > 0) {

@@ -24,7 +24,7 @@ import type { DirectMap } from '../kernel/mm/direct-map.js';
 import { replayLateBootSplits, replayPageCacheBits, replayMemtypeEntries } from '../kernel/setup/late-boot-splits.js';
 import { moduleSource, type ModuleSource } from '../io/probe/module-c.js';
 import { recorderScript } from '../io/record/script.js';
-import { PROBE_KERNELS, type ProbeKernel, type KernelInstall, type QemuShape, type ProbeModule, findKernel, qemuShape, buildModules, buildInitramfs, boot, splitConsole, writeBundle, writeRecordBundle, probeInitScript, USER_PROGRAM_CFLAGS } from '../io/probe/harness.js';
+import { PROBE_KERNELS, type ProbeKernel, type KernelInstall, type QemuShape, type ProbeModule, findKernel, qemuShape, buildModules, buildInitramfs, bootOnceMore, bootAgainNote, splitConsole, writeBundle, writeRecordBundle, probeInitScript, USER_PROGRAM_CFLAGS } from '../io/probe/harness.js';
 import { parseProbeDmesg, observations, observationsToText, leftoverEntries } from '../io/probe/observe.js';
 import { planBoots } from '../io/probe/batch.js';
 import type { Scenario } from '../run/scenario.js';
@@ -199,15 +199,11 @@ function runBoot(its: Item[], k: KernelInstall, shape: QemuShape, keep: string |
     const initrd = buildInitramfs(dir, mods.map((m, j) => ({ ...m, ko: built.kos[j]! })), k, record === undefined ? undefined : recorderScript());
     if (typeof initrd !== 'string') return its.map(() => fail(initrd.error));
     const timeout = 300 + 60 * (its.length - 1);
-    let b = boot(k, shape, initrd, timeout);
-    // A boot that dies before the end of /init (a step's BUG or oops does not: insmod hangs and
-    // /init goes on) is the guest's, not the scenario's: TCG SMP guests rarely oops in text
-    // patching (docs/probe-differences.md). Boot once more, and say so.
+    const { b, first } = bootOnceMore(k, shape, initrd, timeout);
     let again = '';
-    if ('error' in b && b.error.startsWith('the kernel did not reach the end')) {
-      again = `  note: the first boot did not finish (${b.error.replace(/^the kernel did not reach the end of the probe /, '')}); booted again\n`;
-      if (b.text) writeFileSync(join(dir, 'console-first-boot.txt'), b.text);
-      b = boot(k, shape, initrd, timeout);
+    if (first) {
+      again = `  ${bootAgainNote(first)}\n`;
+      if (first.text) writeFileSync(join(dir, 'console-first-boot.txt'), first.text);
     }
     if ('error' in b) {
       if (b.text) writeFileSync(join(dir, 'console.txt'), b.text);

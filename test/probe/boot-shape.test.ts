@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseBootShapes, shapeQemu } from '../../src/io/probe/boot-shape.js';
+import { bootAgainNote, bootOnceMore, type KernelInstall, type QemuShape } from '../../src/io/probe/harness.js';
 import { InputError } from '../../src/run/input-error.js';
 import { REPO_ROOT } from '../shared-dir.js';
 
@@ -52,4 +53,36 @@ test('the shipped sweep parses and covers what docs/probe.md §5 says it does', 
   for (const o of ['nopat', 'nogbpages']) assert.ok(shapes.some((s) => s.options.includes(o)), o);
   for (const k of ['6.1-amd64', '6.12-amd64', '6.1-686-pae']) assert.ok(shapes.some((s) => s.kernel === k), k);
   assert.ok(shapes.some((s) => s.cpu === 'max') && shapes.some((s) => !/^(max|qemu64)$/.test(s.cpu)), 'max and older models');
+});
+
+// A guest that dies before the end of /init (TCG's rare text-patching oops) is booted once more;
+// a boot that timed out or a qemu that failed to start is not (docs/probe-differences.md).
+test('a boot that did not reach the end of the probe is booted once more, with a note; other failures are not retried', () => {
+  const k = {} as KernelInstall;
+  const shape = {} as QemuShape;
+  const fromList = (rs: ReturnType<Parameters<typeof bootOnceMore>[4] & {}>[]) => {
+    let n = 0;
+    return { n: () => n, once: () => rs[n++]! };
+  };
+  const died = { error: 'the kernel did not reach the end of the probe (Oops: int3: 0000 [#1] PREEMPT SMP NOPTI)', text: 'console' };
+  const ok = { text: '=== END', cmd: 'qemu' };
+  let f = fromList([died, ok]);
+  let r = bootOnceMore(k, shape, 'initrd', 10, f.once);
+  assert.equal(f.n(), 2);
+  assert.deepEqual(r, { b: ok, first: died });
+  assert.equal(bootAgainNote(r.first!), 'note: the first boot did not finish (Oops: int3: 0000 [#1] PREEMPT SMP NOPTI); booted again');
+  f = fromList([ok]);
+  r = bootOnceMore(k, shape, 'initrd', 10, f.once);
+  assert.equal(f.n(), 1);
+  assert.deepEqual(r, { b: ok });
+  const timeout = { error: 'qemu-system-x86_64 did not finish: spawnSync qemu-system-x86_64 ETIMEDOUT' };
+  f = fromList([timeout, ok]);
+  r = bootOnceMore(k, shape, 'initrd', 10, f.once);
+  assert.equal(f.n(), 1);
+  assert.deepEqual(r, { b: timeout });
+  // Twice dead is a failure: the second boot's.
+  f = fromList([died, { ...died, text: 'second' }]);
+  r = bootOnceMore(k, shape, 'initrd', 10, f.once);
+  assert.equal(f.n(), 2);
+  assert.equal((r.b as { text: string }).text, 'second');
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { findKernel, PROBE_KERNELS } from '../../src/io/probe/harness.js';
 import { REPO_ROOT } from '../shared-dir.js';
+import { bootedAgainNotes } from './boot-again.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 function cli(...args: string[]) {
@@ -47,6 +48,7 @@ test('real kernels: the boot sweep writes one checked bundle per shape, and none
   if (missing) return t.skip(`kernel tests skipped: ${missing.missing}`);
   const out = mkdtempSync(join(tmpdir(), 'patlab-sweep-'));
   const r = cli('--sweep', '-o', out);
+  for (const l of bootedAgainNotes(r.out)) t.diagnostic(l);
   assert.equal(r.code, 0, r.out + r.err);
   const shapes = readFileSync(join(REPO_ROOT, 'probe', 'boot-sweep.yaml'), 'utf8').match(/^ {2}- \{ name: /gm)!.length;
   assert.match(r.out, new RegExp(`^sweep: ${shapes}/${shapes} boots agree`, 'm'));
