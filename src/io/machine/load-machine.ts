@@ -22,7 +22,8 @@ import { didYouMean } from '../did-you-mean.js';
 import validateMachine from './machine-validator.js';
 import { PRESET_YAML, presetNames } from './presets.js';
 import { makeLocator, schemaError, type Locator } from './schema-errors.js';
-import { locate, type Loc, type YamlSource } from './yaml-located.js';
+import { locateFast } from './yaml-fast.js';
+import { locate, type Loc, type Located, type YamlSource } from './yaml-located.js';
 
 export type { YamlSource } from './yaml-located.js';
 
@@ -46,7 +47,11 @@ interface Validated {
 
 /** locate + schema check of one machine node. */
 function validated(node: unknown, src: YamlSource, rootLoc?: Loc): Validated {
-  const { value, locs } = locate(node, src, rootLoc);
+  return validatedLocated(locate(node, src, rootLoc), src.file, rootLoc);
+}
+
+/** Schema check of a located machine value. */
+function validatedLocated({ value, locs }: Located, file: string, rootLoc?: Loc): Validated {
   // `kernel: 6.1` is a YAML float: take what was written, so 6.10 is not 6.1.
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const o = value as Raw;
@@ -54,7 +59,7 @@ function validated(node: unknown, src: YamlSource, rootLoc?: Loc): Validated {
   }
   const at = makeLocator(locs, rootLoc);
   const validate = validator();
-  if (!validate(value)) throw schemaError(validate.errors ?? [], value, src.file, at);
+  if (!validate(value)) throw schemaError(validate.errors ?? [], value, file, at);
   const presetLoc = locs.get('/preset')?.value;
   return presetLoc ? { raw: value as Raw, at, presetLoc } : { raw: value as Raw, at };
 }
@@ -74,22 +79,21 @@ export function mergeRaw(base: Raw, top: Raw): Raw {
 }
 
 /** The raw value of preset `name` (validated, with its own presets resolved). */
-function presetRaw(name: string, depth: number, src: YamlSource, at: Loc): Raw {
-  if (depth > MAX_PRESET_DEPTH) throw new InputError(src.file, at.line, at.col, `preset '${name}': presets extend each other too deeply (a cycle?)`);
+function presetRaw(name: string, depth: number, file: string, at: Loc): Raw {
+  if (depth > MAX_PRESET_DEPTH) throw new InputError(file, at.line, at.col, `preset '${name}': presets extend each other too deeply (a cycle?)`);
   const text = PRESET_YAML[name];
   if (text === undefined) {
-    throw new InputError(src.file, at.line, at.col, `unknown preset '${name}'${didYouMean(name, presetNames()) || `: expected one of ${presetNames().join(', ')}`}`);
+    throw new InputError(file, at.line, at.col, `unknown preset '${name}'${didYouMean(name, presetNames()) || `: expected one of ${presetNames().join(', ')}`}`);
   }
-  const psrc = parseYaml(text, `<preset ${name}>`);
-  const v = validated(psrc.doc.contents, psrc);
-  return resolvePresets(v, depth + 1, psrc).raw;
+  const pfile = `<preset ${name}>`;
+  return resolvePresets(validatedText(text, pfile), depth + 1, pfile).raw;
 }
 
 /** Apply `preset:` if present. Errors in preset-supplied values point at the `preset:` line. */
-function resolvePresets(v: Validated, depth: number, src: YamlSource): { raw: Raw; at: Locator } {
+function resolvePresets(v: Validated, depth: number, file: string): { raw: Raw; at: Locator } {
   const name = v.raw['preset'];
   if (typeof name !== 'string') return v;
-  const base = presetRaw(name, depth, src, v.presetLoc!);
+  const base = presetRaw(name, depth, file, v.presetLoc!);
   const { preset: _drop, ...own } = v.raw;
   void _drop;
   const merged = mergeRaw(base, own);
@@ -113,22 +117,39 @@ export function loadMachineNode(node: unknown, src: YamlSource): MachineSpec {
   if (isScalar(node) && typeof node.value === 'string') {
     const at = src.lineCounter.linePos(node.range?.[0] ?? 0);
     const name = node.value;
-    return buildMachine(new BuildContext(src.file, () => at), presetRaw(name, 0, src, at), name);
+    return buildMachine(new BuildContext(src.file, () => at), presetRaw(name, 0, src.file, at), name);
   }
-  const v = validated(node, src);
-  const r = resolvePresets(v, 0, src);
-  const fallbackName = typeof v.raw['preset'] === 'string' ? (v.raw['preset'] as string) : defaultNameOf(src.file);
-  return buildMachine(new BuildContext(src.file, r.at), r.raw, fallbackName);
+  return machineOf(validated(node, src), src.file);
+}
+
+function machineOf(v: Validated, file: string): MachineSpec {
+  const r = resolvePresets(v, 0, file);
+  const fallbackName = typeof v.raw['preset'] === 'string' ? (v.raw['preset'] as string) : defaultNameOf(file);
+  return buildMachine(new BuildContext(file, r.at), r.raw, fallbackName);
+}
+
+/**
+ * A machine file's text, located and schema-checked: by the fast reader where the text is in its
+ * subset (yaml-fast.ts: the same values and positions), else by yaml, which also says every
+ * syntax error.
+ */
+function validatedText(text: string, file: string): Validated {
+  const fast = locateFast(text);
+  if (fast) return validatedLocated(fast, file);
+  const src = parseYaml(text, file);
+  return validated(src.doc.contents, src);
 }
 
 /** A machine file's text → MachineSpec. `file` names it in errors (and is the default `name`). */
 export function loadMachine(text: string, file: string): MachineSpec {
+  const fast = locateFast(text);
+  if (fast) return machineOf(validatedLocated(fast, file), file);
+  // A file that is only a preset's name is a scalar: loadMachineNode reads that too.
   const src = parseYaml(text, file);
   return loadMachineNode(src.doc.contents, src);
 }
 
 /** A built-in preset by name (presets.ts). */
 export function loadPreset(name: string): MachineSpec {
-  const src = parseYaml(`preset: ${JSON.stringify(name)}\n`, `<preset ${name}>`);
-  return loadMachineNode(src.doc.contents, src);
+  return loadMachine(`preset: ${JSON.stringify(name)}\n`, `<preset ${name}>`);
 }
