@@ -22,6 +22,8 @@ import { benchMm } from './mm.js';
 import { benchTtm } from './ttm.js';
 import { benchExplore } from './explore.js';
 import { benchScale } from './scale.js';
+import { benchCli } from './cli.js';
+import { benchWeb } from './web.js';
 import { benchRecord } from './record.js';
 
 const GEN = join(SHARED_DIR, 'golden', 'memtype', 'gen-memtype-traces.py');
@@ -131,11 +133,13 @@ async function section(which: string): Promise<void> {
   else if (which === 'explore') await benchExplore();
   else if (which === 'scale') benchScale();
   else if (which === 'record') benchRecord();
-  else throw new Error(`unknown bench section '${which}': expected startup, memtype, mm, ttm, suite, explore, scale or record`);
+  else if (which === 'cli') benchCli();
+  else if (which === 'web') await benchWeb();
+  else throw new Error(`unknown bench section '${which}': expected startup, memtype, mm, ttm, suite, explore, scale, record, cli or web`);
   console.log(`  peak RSS (${which}): ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB`);
 }
 
-const SECTIONS = ['startup', 'memtype', 'mm', 'ttm', 'suite', 'explore', 'scale', 'record'];
+const SECTIONS = ['startup', 'memtype', 'mm', 'ttm', 'suite', 'explore', 'scale', 'record', 'cli', 'web'];
 
 /** Each section runs in its own process, so its peak RSS is its own. */
 async function main(): Promise<void> {

@@ -270,7 +270,8 @@ function schedule(): void {
 }
 
 /**
- * Every built-in example under every design, timed, in workers of its own:
+ * Every built-in example under every design, timed, in workers of its own (the
+ * verdict's numbers without the views' detail, as `npm start` computes them):
  * `parts` of them (default: one per core, as a job uses), each running its
  * share of the designs. `ms` is the longest part's computation, `wallMs` adds
  * the workers' start (for the browser test's speed note).
