@@ -57,7 +57,8 @@ export function locateFast(text: string): Located | undefined {
   try {
     return new FastReader(text).document();
   } catch (e) {
-    if (e === BAIL) return undefined;
+    // Nesting deeper than the stack (a hostile file): yaml says what it says about it.
+    if (e === BAIL || e instanceof RangeError) return undefined;
     throw e;
   }
 }

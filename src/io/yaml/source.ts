@@ -18,7 +18,9 @@ export function parseYaml(text: string, file: string): { file: string; lineCount
   const err = doc.errors[0];
   if (err) {
     const at = lineCounter.linePos(err.pos[0]);
-    throw new InputError(file, at.line, at.col, `YAML syntax error: ${firstLine(err.message)}${hint(text, err.pos[0], err.message)}`);
+    // yaml reports its own stack running out as an error at the node it was reading: say what that means.
+    const what = /Maximum call stack size exceeded/.test(err.message) ? 'collections nested too deeply to read: expected a shallower document' : firstLine(err.message);
+    throw new InputError(file, at.line, at.col, `YAML syntax error: ${what}${hint(text, err.pos[0], err.message)}`);
   }
   return { file, lineCounter, doc };
 }

@@ -188,3 +188,12 @@ test('a machine file outside the subset still loads, and a syntax error is still
   // A file that is only a preset's name.
   assert.equal(loadMachine('small-x86-64\n', 'c.yaml').name, 'small-x86-64');
 });
+
+test('a machine file nested deeper than the stack is a positioned error, not a crash', () => {
+  const deep = `name: x\narch: x86-64\ncpu: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
+  assert.equal(locateFast(deep), undefined);
+  assert.throws(
+    () => loadMachine(deep, 'deep.yaml'),
+    (e: unknown) => e instanceof InputError && /^deep\.yaml:3:\d+: YAML syntax error: collections nested too deeply to read: expected a shallower document$/.test(e.message),
+  );
+});
