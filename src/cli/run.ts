@@ -3,15 +3,17 @@
  * each step's result and kernel messages, then the final state
  * (`--format text|json`), or exactly one kernel file or line (`--show`).
  * A machine file (no `steps:`) runs as a scenario with no steps.
- * Exit 0; 1 when an `expect:` is not met; 2 for bad input.
+ * Exit 0; 1 when an `expect:` is not met; 2 for bad input. A call trace's text output is written
+ * as its steps run, from the file (docs/record.md §5), so a trace of any size runs.
  */
 
 import type { Command } from 'commander';
 import { InputError } from '../run/input-error.js';
 import { runToJson } from '../io/render/run-json.js';
-import { runToText } from '../io/render/run-text.js';
+import { runHeadText, runTailText, runToText, stepText } from '../io/render/run-text.js';
+import { isCallTraceFile, openCallTraceFile } from '../io/trace/call-trace-file.js';
 import { loadScenarioFile, SHOW_CHOICES, showKernelText } from '../io/scenario/load.js';
-import { runScenario } from '../run/execute.js';
+import { runScenario, runScenarioPaced, type StepOutcome } from '../run/execute.js';
 import { KERNEL_DRIVER } from '../run/driver.js';
 import { didYouMean } from '../io/did-you-mean.js';
 import { PolicyError, selectPolicies, type SelectedPolicy } from '../policy/registry.js';
@@ -43,6 +45,10 @@ export function registerRun(program: Command): void {
         throw new InputError('<command line>', 1, 1, `unknown format '${o.format}': expected text or json`);
       if (o.show !== undefined && !(SHOW_CHOICES as readonly string[]).includes(o.show))
         throw new InputError('<command line>', 1, 1, `unknown --show '${o.show}': expected one of ${SHOW_CHOICES.join(', ')}`);
+      if (o.format === 'text' && o.show === undefined && isCallTraceFile(path)) {
+        await runCallTraceText(path, design);
+        return;
+      }
       const { text, name } = readScenarioInput(path);
       const sc = loadScenarioFile(text, name, readBeside);
       const outcome = runScenario(sc, KERNEL_DRIVER, design ? { hooks: design.hooks } : {});
@@ -59,4 +65,25 @@ export function registerRun(program: Command): void {
       else await writeStdout((design ? `design: ${design.name}\n` : '') + runToText(outcome));
       if (outcome.failures.length > 0) process.exitCode = 1;
     });
+}
+
+/** Written when this much text is waiting (UTF-16 units), at the next pause of the run. */
+const FLUSH_AT = 1 << 20;
+
+/**
+ * `patlab run` of a call trace as text: what runToText prints, written as the steps run. The steps
+ * are read from the file (held only when it is small), and no step's outcome is kept.
+ */
+async function runCallTraceText(path: string, design: SelectedPolicy | undefined): Promise<void> {
+  const sc = openCallTraceFile(path, readBeside);
+  let pending = (design ? `design: ${design.name}\n` : '') + runHeadText(sc);
+  const opts = { ...(design ? { hooks: design.hooks } : {}), keepOutcome: () => false, onOutcome: (s: StepOutcome) => void (pending += stepText(s)) };
+  const outcome = await runScenarioPaced(sc, KERNEL_DRIVER, opts, 1024, async () => {
+    if (pending.length < FLUSH_AT) return;
+    const text = pending;
+    pending = '';
+    await writeStdout(text);
+  });
+  await writeStdout(pending + runTailText(outcome));
+  if (outcome.failures.length > 0) process.exitCode = 1;
 }

@@ -130,6 +130,24 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
 }
 
 /**
+ * `runScenario`, waiting for `pause` after every `every` steps: a caller that writes each step's
+ * output as the run makes it (`onOutcome`) lets that output drain, so a trace of any length runs
+ * in bounded memory (`patlab run` of a call trace).
+ */
+export async function runScenarioPaced<K extends KernelContext>(sc: Scenario, driver: KernelDriver<K>, opts: RunOptions<K>, every: number, pause: () => Promise<void>): Promise<RunOutcome<K>> {
+  const k = driver.boot(sc.machine, opts.hooks);
+  opts.onStep?.(k, 0, false);
+  const run = new ScenarioRun(sc, driver, opts, k);
+  let n = 0;
+  for (const st of stepsOf(sc)) {
+    if (opts.untilStep !== undefined && st.index > opts.untilStep) break;
+    if (!run.step(st)) break;
+    if (++n % every === 0) await pause();
+  }
+  return run.finish();
+}
+
+/**
  * A scenario part way through its run: the kernel, the handles bound so
  * far and the outcomes of the steps run. `runScenario` drives one from boot;
  * `patlab explore` resumes one from a copy of an explored state's kernel

@@ -1,28 +1,35 @@
 /** `patlab run` text output: each step's call, result and kernel messages, then the final state. */
 
 import type { KernelContext } from '../../kernel/context.js';
-import { showRet, type RunOutcome } from '../../run/execute.js';
+import { showRet, type RunOutcome, type StepOutcome } from '../../run/execute.js';
+import type { Scenario } from '../../run/scenario.js';
 import { outText } from './out-value.js';
 
-export function runToText(o: RunOutcome<KernelContext>): string {
+/** The lines before the steps: the scenario and its machine. */
+export function runHeadText(sc: Scenario): string {
+  const m = sc.machine;
+  return `scenario: ${sc.name}${sc.description ? ` — ${sc.description}` : ''}\nmachine: ${m.name} (${m.arch}, kernel ${m.kernel})\n\n`;
+}
+
+/** One step's lines: the call, what it returned, and its kernel messages. */
+export function stepText(s: StepOutcome): string {
+  const args = Object.entries(s.args)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  const ret = showRet(s.result);
+  const fields = Object.entries(s.result.fields ?? {})
+    .map(([k, v]) => `${k}=${outText(v)}`)
+    .join(' ');
+  const handle = s.result.handle?.kind === 'pages' ? ` [${s.result.handle.pfns.length} page(s) from pfn 0x${(s.result.handle.pfns[0] ?? 0).toString(16)}]` : '';
+  let out = `[${s.index}] ${s.call}(${args})${ret !== undefined ? ` = ${ret}` : ''}${fields ? `  ${fields}` : ''}${handle}\n`;
+  for (const msg of s.messages) out += `      ${msg.text}\n`;
+  return out;
+}
+
+/** The lines after the steps: a fatal outcome, the final state and the expectations. */
+export function runTailText(o: RunOutcome<KernelContext>): string {
   const out: string[] = [];
   const sc = o.scenario;
-  const m = sc.machine;
-  out.push(`scenario: ${sc.name}${sc.description ? ` — ${sc.description}` : ''}`);
-  out.push(`machine: ${m.name} (${m.arch}, kernel ${m.kernel})`);
-  out.push('');
-  for (const s of o.steps) {
-    const args = Object.entries(s.args)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(', ');
-    const ret = showRet(s.result);
-    const fields = Object.entries(s.result.fields ?? {})
-      .map(([k, v]) => `${k}=${outText(v)}`)
-      .join(' ');
-    const handle = s.result.handle?.kind === 'pages' ? ` [${s.result.handle.pfns.length} page(s) from pfn 0x${(s.result.handle.pfns[0] ?? 0).toString(16)}]` : '';
-    out.push(`[${s.index}] ${s.call}(${args})${ret !== undefined ? ` = ${ret}` : ''}${fields ? `  ${fields}` : ''}${handle}`);
-    for (const msg of s.messages) out.push(`      ${msg.text}`);
-  }
   if (o.fatal) {
     out.push('');
     out.push(`FATAL at step ${o.fatal.step}: kernel ${o.fatal.what} in ${o.fatal.where}: ${o.fatal.text}`);
@@ -51,4 +58,10 @@ export function runToText(o: RunOutcome<KernelContext>): string {
       out.push(`  ${sc.file}:${f.pos.line}:${f.pos.col}: ${f.step ? `step ${f.step} ` : ''}${f.what}: expected ${f.expected}, got ${outText(f.actual)}`);
   }
   return out.join('\n') + '\n';
+}
+
+export function runToText(o: RunOutcome<KernelContext>): string {
+  let out = runHeadText(o.scenario);
+  for (const s of o.steps) out += stepText(s);
+  return out + runTailText(o);
 }
