@@ -278,8 +278,11 @@ export function buildInitramfs(dir: string, mods: readonly { name: string; ko: s
   return out;
 }
 
-/** Boot and return the serial console's text (\r removed). */
-export function boot(k: KernelInstall, shape: QemuShape, initrd: string, timeoutS = 300): { text: string; cmd: string } | { error: string; text?: string } {
+/**
+ * Boot and return the serial console's text (\r removed). A guest that died before the end of
+ * `/init` says so in `died`: the console line that names what stopped it.
+ */
+export function boot(k: KernelInstall, shape: QemuShape, initrd: string, timeoutS = 300): { text: string; cmd: string } | { error: string; text?: string; died?: string } {
   const qemu = k.arch === 'x86-32-pae' ? 'qemu-system-i386' : 'qemu-system-x86_64';
   const args = [...shape.args, '-kernel', k.vmlinuz, '-initrd', initrd, '-append', shape.append];
   const r = spawnSync(qemu, args, { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 256 * MiB });
@@ -290,7 +293,8 @@ export function boot(k: KernelInstall, shape: QemuShape, initrd: string, timeout
     const lines = (text.trim() || (r.stderr ?? '').trim()).split('\n');
     // A panic ends with "Kernel Offset: ..." and "---[ end Kernel panic ...": name what panicked.
     const why = lines.find((l) => /Kernel panic - not syncing|BUG: |Oops: /.test(l)) ?? lines.slice(-1)[0] ?? '';
-    return { error: `the kernel did not reach the end of the probe (${why.replace(/^\[[^\]]*\] /, '').slice(0, 200)})`, text };
+    const died = why.replace(/^\[[^\]]*\] /, '').slice(0, 200);
+    return { error: `the kernel did not reach the end of the probe (${died})`, text, died };
   }
   return { text, cmd };
 }
@@ -301,15 +305,15 @@ export function boot(k: KernelInstall, shape: QemuShape, initrd: string, timeout
  * oops in text patching (docs/probe-differences.md). `first` is the first boot when it was retried;
  * `once` is the single boot (a test's stand-in).
  */
-export function bootOnceMore(k: KernelInstall, shape: QemuShape, initrd: string, timeoutS = 300, once: typeof boot = boot): { b: ReturnType<typeof boot>; first?: { error: string; text?: string } } {
+export function bootOnceMore(k: KernelInstall, shape: QemuShape, initrd: string, timeoutS = 300, once: typeof boot = boot): { b: ReturnType<typeof boot>; first?: { died: string; text?: string } } {
   const b = once(k, shape, initrd, timeoutS);
-  if (!('error' in b) || !b.error.startsWith('the kernel did not reach the end')) return { b };
-  return { b: once(k, shape, initrd, timeoutS), first: b };
+  if (!('error' in b) || b.died === undefined) return { b };
+  return { b: once(k, shape, initrd, timeoutS), first: { died: b.died, ...(b.text !== undefined ? { text: b.text } : {}) } };
 }
 
 /** The note a retried boot prints: what stopped the first one. */
-export function bootAgainNote(first: { error: string }): string {
-  return `note: the first boot did not finish (${first.error.replace(/^the kernel did not reach the end of the probe \((.*)\)$/s, '$1')}); booted again`;
+export function bootAgainNote(first: { died: string }): string {
+  return `note: the first boot did not finish (${first.died}); booted again`;
 }
 
 /** How one module's insmod ended: its exit code, or null when it hung (a fatal outcome held a lock). */
