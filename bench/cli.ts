@@ -14,17 +14,20 @@ import { REPO_ROOT } from '../test/shared-dir.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
-/** Median wall seconds of `patlab ARGS` over `n` runs; throws when the command fails. */
-function wall(args: string[], n = 3): number {
+/** Median wall seconds of `node ARGS` over `n` runs, in the repository; throws when the process fails. */
+export function medianWall(nodeArgs: string[], n = 3): number {
   const ts: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    const r = spawnSync(process.execPath, nodeArgs, { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
     ts.push((performance.now() - t0) / 1000);
-    if (r.status !== 0) throw new Error(`patlab ${args.join(' ')} exited ${r.status}: ${r.stderr.split('\n')[0]}`);
+    if (r.status !== 0) throw new Error(`node ${nodeArgs.join(' ')} exited ${r.status}: ${r.stderr.split('\n')[0]}`);
   }
   return ts.sort((a, b) => a - b)[Math.floor(n / 2)]!;
 }
+
+/** Median wall seconds of `patlab ARGS`. */
+const wall = (args: string[], n = 3): number => medianWall([CLI, ...args], n);
 
 export function benchCli(): void {
   console.log('\nwhole commands (wall clock, start-up included, median of 3):');

@@ -22,7 +22,7 @@ import { benchMm } from './mm.js';
 import { benchTtm } from './ttm.js';
 import { benchExplore } from './explore.js';
 import { benchScale } from './scale.js';
-import { benchCli } from './cli.js';
+import { benchCli, medianWall } from './cli.js';
 import { benchWeb } from './web.js';
 import { benchRecord } from './record.js';
 
@@ -98,15 +98,7 @@ async function benchSuite(): Promise<void> {
 function benchStartup(): void {
   console.log('\nCLI start-up (median of 5 wall-clock runs):');
   const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-  const median = (args: string[]): number => {
-    const ts: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      spawnSync(process.execPath, args, { stdio: 'ignore' });
-      ts.push((performance.now() - t0) / 1000);
-    }
-    return ts.sort((a, b) => a - b)[2]!;
-  };
+  const median = (args: string[]): number => medianWall(args, 5);
   const bare = median(['-e', '0']);
   const help = median([cli, '--help']);
   const pol = median([cli, 'policies']);

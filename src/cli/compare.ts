@@ -89,7 +89,7 @@ export function registerCompare(program: Command): void {
         process.stderr.write(`\rpatlab compare: ${done}/${total} runs`);
       };
       const total = sources.length * policies.length;
-      // The report's renderer (charts, ~0.2 s to load) loads while the workers compute.
+      // The report's renderer (charts, ~0.2 s to load) loads while the workers compute; only the HTML branch below reads it.
       const html = o.format === 'html' && !o.summary && diff === null ? import('../io/render/compare-html.js') : undefined;
       let results;
       if (threads === 1 || total === 1) {
@@ -102,7 +102,7 @@ export function registerCompare(program: Command): void {
         ? o.format === 'json' ? JSON.stringify({ format: 'patlab-diff/1', ...d }, null, 2) + '\n' : diffToText(d)
         : o.summary
         ? summaryText(results)
-        : o.format === 'html' ? await (await (html ?? import('../io/render/compare-html.js'))).compareToHtml(results, explore) : o.format === 'json' ? JSON.stringify(compareToJson(results, explore), null, 2) + '\n' : compareToText(results, explore);
+        : o.format === 'html' ? await (await html!).compareToHtml(results, explore) : o.format === 'json' ? JSON.stringify(compareToJson(results, explore), null, 2) + '\n' : compareToText(results, explore);
       if (o.output) writeTextFile(o.output, out);
       else await writeStdout(out);
     });

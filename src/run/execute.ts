@@ -119,14 +119,19 @@ export interface RunOptions<K> {
 
 /** Boot the scenario's machine and run every step (`opts.untilStep`: up to that step). */
 export function runScenario<K extends KernelContext>(sc: Scenario, driver: KernelDriver<K>, opts: RunOptions<K> = {}): RunOutcome<K> {
-  const k = driver.boot(sc.machine, opts.hooks);
-  opts.onStep?.(k, 0, false);
-  const run = new ScenarioRun(sc, driver, opts, k);
+  const run = startRun(sc, driver, opts);
   for (const st of stepsOf(sc)) {
     if (opts.untilStep !== undefined && st.index > opts.untilStep) break;
     if (!run.step(st)) break;
   }
   return run.finish();
+}
+
+/** Boot the scenario's machine, tell the observer (step 0), and stand ready for the first step. */
+function startRun<K extends KernelContext>(sc: Scenario, driver: KernelDriver<K>, opts: RunOptions<K>): ScenarioRun<K> {
+  const k = driver.boot(sc.machine, opts.hooks);
+  opts.onStep?.(k, 0, false);
+  return new ScenarioRun(sc, driver, opts, k);
 }
 
 /**
@@ -135,9 +140,7 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
  * in bounded memory (`patlab run` of a call trace).
  */
 export async function runScenarioPaced<K extends KernelContext>(sc: Scenario, driver: KernelDriver<K>, opts: RunOptions<K>, every: number, pause: () => Promise<void>): Promise<RunOutcome<K>> {
-  const k = driver.boot(sc.machine, opts.hooks);
-  opts.onStep?.(k, 0, false);
-  const run = new ScenarioRun(sc, driver, opts, k);
+  const run = startRun(sc, driver, opts);
   let n = 0;
   for (const st of stepsOf(sc)) {
     if (opts.untilStep !== undefined && st.index > opts.untilStep) break;

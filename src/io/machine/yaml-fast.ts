@@ -51,6 +51,11 @@ function plainValue(s: string): unknown {
 const SP = 0x20;
 const HASH = 0x23;
 
+/** Where a value sits, with its key's position when it is a map's value (locate()'s shape). */
+function nodeLoc(key: Loc | undefined, value: Loc): NodeLoc {
+  return key ? { key, value } : { value };
+}
+
 /** `text` as locate(parseDocument(text)) would give it, or undefined outside the subset. */
 export function locateFast(text: string): Located | undefined {
   if (UNSAFE_TEXT.test(text)) return undefined;
@@ -66,6 +71,9 @@ export function locateFast(text: string): Located | undefined {
 class FastReader {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
+  /** Each line's first non-space column, -1 for a blank line. */
+  private readonly contentAt: number[] = [];
+  /** The same, -1 for a comment line too: the indent that structure reads. */
   private readonly indents: number[] = [];
   readonly locs = new Map<string, NodeLoc>();
   /** The next line to read. */
@@ -80,6 +88,7 @@ class FastReader {
       while (p < end && text.charCodeAt(p) === SP) p++;
       this.starts.push(s);
       this.ends.push(end);
+      this.contentAt.push(p === end ? -1 : p - s);
       // A blank or comment line has no indent that matters: -1.
       this.indents.push(p === end || text.charCodeAt(p) === HASH ? -1 : p - s);
       if (e < 0) break;
@@ -93,13 +102,7 @@ class FastReader {
 
   /** The indent of the first non-blank line after `line`, comments included; -1 at the end. */
   private rawIndentAfter(line: number): number {
-    for (let l = line + 1; l < this.starts.length; l++) {
-      const s = this.starts[l]!;
-      const e = this.ends[l]!;
-      let q = s;
-      while (q < e && this.text.charCodeAt(q) === SP) q++;
-      if (q < e) return q - s;
-    }
+    for (let l = line + 1; l < this.starts.length; l++) if (this.contentAt[l]! >= 0) return this.contentAt[l]!;
     return -1;
   }
 
@@ -139,7 +142,7 @@ class FastReader {
    * list item's line, `- key: v`). Reads until a line indented less.
    */
   private blockMap(col: number, line: number, firstCol: number, ptr: string, keyLoc: Loc | undefined): Record<string, unknown> {
-    const here: NodeLoc = keyLoc ? { key: keyLoc, value: this.loc(line, firstCol) } : { value: this.loc(line, firstCol) };
+    const here = nodeLoc(keyLoc, this.loc(line, firstCol));
     this.locs.set(ptr, here);
     const obj: Record<string, unknown> = {};
     let l = line;
@@ -164,7 +167,7 @@ class FastReader {
 
   /** A block list whose dashes sit at column `col`, from line `this.i`. */
   private blockSeq(col: number, ptr: string, keyLoc: Loc | undefined): unknown[] {
-    const here: NodeLoc = keyLoc ? { key: keyLoc, value: this.loc(this.i, col) } : { value: this.loc(this.i, col) };
+    const here = nodeLoc(keyLoc, this.loc(this.i, col));
     this.locs.set(ptr, here);
     const out: unknown[] = [];
     for (;;) {
@@ -217,7 +220,7 @@ class FastReader {
       return null;
     }
     const col = p - s;
-    const here: NodeLoc = keyLoc ? { key: keyLoc, value: this.loc(line, col) } : { value: this.loc(line, col) };
+    const here = nodeLoc(keyLoc, this.loc(line, col));
     const c = t.charCodeAt(p);
     let v: unknown;
     let end: number;
@@ -275,7 +278,7 @@ class FastReader {
     const t = this.text;
     const s = this.starts[line]!;
     const at = this.loc(line, p - s);
-    this.locs.set(ptr, keyLoc ? { key: keyLoc, value: at } : { value: at });
+    this.locs.set(ptr, nodeLoc(keyLoc, at));
     const isMap = t.charCodeAt(p) === 0x7b;
     const closer = isMap ? 0x7d : 0x5d;
     const obj: Record<string, unknown> = {};
@@ -308,7 +311,7 @@ class FastReader {
         v = r.value;
         q = r.end;
       } else {
-        const here: NodeLoc = kl ? { key: kl, value: this.loc(line, q - s) } : { value: this.loc(line, q - s) };
+        const here = nodeLoc(kl, this.loc(line, q - s));
         if (vc === 0x22 || vc === 0x27) {
           const r = this.quoted(q, e);
           v = r.value;
@@ -360,15 +363,13 @@ class FastReader {
     let contentIndent = -1;
     let blankSeen = false;
     for (; l < this.starts.length; l++) {
-      const s = this.starts[l]!;
-      const le = this.ends[l]!;
-      let q = s;
-      while (q < le && t.charCodeAt(q) === SP) q++;
-      if (q === le) {
+      const ind = this.contentAt[l]!;
+      if (ind < 0) {
         blankSeen = true;
         continue;
       }
-      const ind = q - s;
+      const le = this.ends[l]!;
+      const q = this.starts[l]! + ind;
       if (contentIndent < 0) {
         if (ind <= indent || blankSeen) throw BAIL;
         contentIndent = ind;
