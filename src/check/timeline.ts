@@ -300,8 +300,6 @@ export class TimelineRecorder {
   /** Pfns the map events of the run name in the direct map (memremap's RAM path): they get a linear life. */
   private readonly directMapped: [number, number][] = [];
   private readonly freeUses: FreePageUse[] = [];
-  /** Events of the log already read by an observation. */
-  private eventsSeen = 0;
 
   /** Call after boot (step 0) and after every step. `pure`: the step only read state. */
   observe(k: Kernel, step: number, pure = false): void {
@@ -387,13 +385,12 @@ export class TimelineRecorder {
     };
     for (const life of fresh) this.noteFreeUse(k, life, before);
     for (const [key, life] of opened) this.open.set(key, life);
-    // Only the events since the last observation can belong to this step.
+    // Only the events from where the log says this step's begin can belong to it.
     const ev = k.log.events;
-    for (let i = this.eventsSeen; i < ev.length; i++) {
+    for (let i = k.log.firstOf(step); i < ev.length; i++) {
       const e = ev[i]!;
       if (e.step === step && e.kind === 'map' && e.space === 'direct') this.directMapped.push([e.pfn, e.npages]);
     }
-    this.eventsSeen = ev.length;
   }
 
   /** Pages of a new mapping or hold that are free in the page allocator (a use after __free_pages), as runs. */

@@ -84,6 +84,7 @@ export class KernelLog implements Printk {
   set step(n: number) {
     this.stepNo = n;
     if (n !== this.latestStep) {
+      if (this.retain) this.compactFrom(this.latestFirst, this.retain);
       this.latestStep = n;
       this.latestFirst = this.events.length;
     }
@@ -98,8 +99,28 @@ export class KernelLog implements Printk {
   private latestStep = 0;
   private latestFirst = 0;
 
+  /**
+   * What is kept of a step once the next one begins (null: everything). A
+   * run judged only at its end (compare without the HTML views' detail)
+   * keeps the events its judgement reads, so a long trace's log holds its
+   * findings' inputs, not every PTE write and CPA call (docs/record.md §5).
+   * The running step's events are all there while it runs and until the
+   * next step begins (its messages and refusal are read after it).
+   */
+  retain: ((e: KernelEvent) => boolean) | null = null;
+
+  private compactFrom(first: number, keep: (e: KernelEvent) => boolean): void {
+    const ev = this.events;
+    let w = first;
+    for (let r = first; r < ev.length; r++) {
+      const e = ev[r]!;
+      if (keep(e)) ev[w++] = e;
+    }
+    ev.length = w;
+  }
+
   /** The index of the first event step `step` can have (0: scan from the start for a step before the latest). */
-  private firstOf(step: number | undefined): number {
+  firstOf(step: number | undefined): number {
     return step !== undefined && step === this.latestStep ? this.latestFirst : 0;
   }
   /** The decision log (kernel/chain.ts): null unless `patlab explain` records it. */

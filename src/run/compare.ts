@@ -13,6 +13,7 @@ import { runCosts } from '../check/costs.js';
 import { debugWarns } from '../check/debug-warns.js';
 import { EffectiveTypes } from '../check/effective.js';
 import { hazardsOf } from '../check/hazards.js';
+import { judgedAtEnd } from '../check/judged-events.js';
 import { TimelineRecorder, type MappingLife, type Timeline } from '../check/timeline.js';
 import type { CallResult, HandleValue } from '../calls/types.js';
 import type { KernelEvent } from '../kernel/events.js';
@@ -217,6 +218,9 @@ export function judgeUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareO
   const skip = p.skips[sc.name];
   if (skip) return emptyResult(p.name, 'skipped', skip);
   const rec = new TimelineRecorder();
+  // Judged only at the end from what the checks read: each finished step keeps only those events (a long trace's log is its findings' inputs).
+  // The handles' report reads every map event, and a final `messages:` expectation every message.
+  const retain = opts.failedOutcomesOnly === true && !sc.report?.length && !sc.expect?.messages;
   let o: RunOutcome<Kernel>;
   try {
     const boot = opts.boot ?? opts.template?.boot;
@@ -224,7 +228,10 @@ export function judgeUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareO
       hooks: p.hooks,
       stopOnUnboundHandle: true,
       lazyFinal: true,
-      onStep: (k, step, pure) => rec.observe(k, step, pure),
+      onStep: (k, step, pure) => {
+        if (step === 0 && retain) k.log.retain = judgedAtEnd;
+        rec.observe(k, step, pure);
+      },
       ...(opts.failedOutcomesOnly ? { keepOutcome: isFailedStep } : {}),
     });
   } catch (e) {
