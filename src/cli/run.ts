@@ -13,8 +13,9 @@ import { runToJson } from '../io/render/run-json.js';
 import { runHeadText, runTailText, runToText, stepText } from '../io/render/run-text.js';
 import { isCallTraceFile, openCallTraceFile } from '../io/trace/call-trace-file.js';
 import { loadScenarioFile, SHOW_CHOICES, showKernelText } from '../io/scenario/load.js';
-import { runScenario, runScenarioPaced, type StepOutcome } from '../run/execute.js';
+import { runScenario, runScenarioPaced, type RunOptions, type StepOutcome } from '../run/execute.js';
 import { KERNEL_DRIVER } from '../run/driver.js';
+import type { Kernel } from '../kernel/kernel.js';
 import { didYouMean } from '../io/did-you-mean.js';
 import { PolicyError, selectPolicies, type SelectedPolicy } from '../policy/registry.js';
 import { readScenarioInput } from './read-input.js';
@@ -67,6 +68,8 @@ export function registerRun(program: Command): void {
     });
 }
 
+const keepNone = (): boolean => false;
+
 /** Written when this much text is waiting (UTF-16 units), at the next pause of the run. */
 const FLUSH_AT = 1 << 20;
 
@@ -77,7 +80,15 @@ const FLUSH_AT = 1 << 20;
 async function runCallTraceText(path: string, design: SelectedPolicy | undefined): Promise<void> {
   const sc = openCallTraceFile(path, readBeside);
   let pending = (design ? `design: ${design.name}\n` : '') + runHeadText(sc);
-  const opts = { ...(design ? { hooks: design.hooks } : {}), keepOutcome: () => false, onOutcome: (s: StepOutcome) => void (pending += stepText(s)) };
+  const opts: RunOptions<Kernel> = {
+    ...(design ? { hooks: design.hooks } : {}),
+    keepOutcome: () => false,
+    onOutcome: (s: StepOutcome) => void (pending += stepText(s)),
+    // Nothing reads a finished step's events: its text is written, and the tail is the final state (a trace has no final `messages:`).
+    onStep: (k, step) => {
+      if (step === 0 && !sc.expect?.messages) k.log.retain = keepNone;
+    },
+  };
   const outcome = await runScenarioPaced(sc, KERNEL_DRIVER, opts, 1024, async () => {
     if (pending.length < FLUSH_AT) return;
     const text = pending;
