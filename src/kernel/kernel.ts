@@ -31,7 +31,7 @@ import type { MmContext } from './mm/mm-context.js';
 import type { PageArray } from './mm/page.js';
 import { PageAllocator } from './mm/page-alloc.js';
 import type { SystemRam } from './mm/system-ram.js';
-import { Vmalloc } from './mm/vmalloc.js';
+import { lazyMaxPages, Vmalloc } from './mm/vmalloc.js';
 import { Zones, type PfnRange } from './mm/zones.js';
 import type { Memtype, MtrrTypeLookup } from './pat/memtype.js';
 import { memtypeKernelMapSync } from './pat/memtype-sync.js';
@@ -119,10 +119,10 @@ export class Kernel implements MmContext {
     // vmalloc_init(), the module area, kmap_init()'s pkmap and fixmap slots.
     this.pgtable.add(new LinearRegion('direct', this.directMap.map));
     if (this.directMap.highMap) this.pgtable.add(new LinearRegion('highmap', this.directMap.highMap));
-    this.vmalloc = new Vmalloc(this.layout.vmallocStart, this.layout.vmallocEnd);
+    this.vmalloc = new Vmalloc(this.layout.vmallocStart, this.layout.vmallocEnd, lazyMaxPages(m.cpu.nCpus), this.log);
     this.pgtable.add(this.vmalloc);
     if (this.is64) {
-      this.modules = new Vmalloc(MODULES_VADDR_64, MODULES_END_64);
+      this.modules = new Vmalloc(MODULES_VADDR_64, MODULES_END_64, lazyMaxPages(m.cpu.nCpus), this.log);
       this.pgtable.add(this.modules);
     } else this.modules = this.vmalloc;
     const cb = this.callbacks();

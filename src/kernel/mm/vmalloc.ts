@@ -23,6 +23,7 @@ import type { CacheMode } from '../../hw/cache-mode.js';
 import { protvalLargeTo4k } from '../../hw/pte.js';
 import type { PteRef } from '../context.js';
 import type { MmContext } from './mm-context.js';
+import type { Printk } from '../printk.js';
 import { BLK_GB, BLK_LARGE, BLK_NONE, BLK_PTE, type KernelMapRegion } from './kernel-pgtable.js';
 import { PAGE_SIZE } from '../../hw/page.js';
 
@@ -139,6 +140,11 @@ function placeSegment(a: VmArea, seg: VmSegment): void {
   a.segs = keep;
 }
 
+/** `lazy_max_pages()` (mm/vmalloc.c): fls(num_online_cpus()) times 32 MiB, in pages. */
+export function lazyMaxPages(nCpus: number): number {
+  return (32 - Math.clz32(nCpus)) * ((32 * 1024 * 1024) / PAGE_SIZE);
+}
+
 export class Vmalloc implements KernelMapRegion {
   readonly space = 'vmalloc' as const;
   readonly largePfns = 512;
@@ -146,13 +152,34 @@ export class Vmalloc implements KernelMapRegion {
   private readonly areas: VmArea[] = [];
   /** Freed areas whose addresses are not reusable before the next purge. */
   private readonly lazy: VmArea[] = [];
+  /**
+   * Every area whose address is reserved, live or lazily freed, sorted by
+   * start (they never overlap): what `alloc_vmap_area()` must not overlap.
+   * A free leaves it here; a purge removes the lazily freed ones.
+   */
+  private readonly taken: VmArea[] = [];
+  /** `taken[0..packedIdx)` cover `[start, packed)` with no gap: first fit never lands below `packed`, so a search starts there, not at every area below. */
+  private packed: number;
+  private packedIdx = 0;
+  /** `vmap_lazy_nr`: pages of the lazily freed areas. */
+  private lazyPages = 0;
   /** Lazily freed areas purged so far (each purge flushes the TLB range in the kernel). */
   purged = 0;
 
+  /**
+   * `lazyMaxPages`: `lazy_max_pages()`, fls(num_online_cpus()) * 32 MiB of
+   * pages (mm/vmalloc.c), past which a free schedules the drain of the
+   * lazily freed areas (decisions.md, "vmalloc's lazy purge").
+   */
   constructor(
     readonly start: number,
     readonly end: number,
-  ) {}
+    private readonly lazyMaxPages = Infinity,
+    /** Where alloc_vmap_area()'s failure warning goes (none: an allocator on its own, in tests). */
+    private readonly printk: Printk | null = null,
+  ) {
+    this.packed = start;
+  }
 
   contains(va: number): boolean {
     return va >= this.start && va < this.end;
@@ -166,39 +193,69 @@ export class Vmalloc implements KernelMapRegion {
   /**
    * `get_vm_area()` / `alloc_vmap_area()`: reserve `size` bytes (rounded up to
    * pages, plus a guard page unless `guard` is false) at the lowest address
-   * aligned to `align` that overlaps no live or lazily freed area. Null if the
-   * space is full.
+   * aligned to `align` that overlaps no live or lazily freed area. When none
+   * is left, the lazily freed areas are purged and the search tried once
+   * more (the kernel's `overflow:` path, `purge_vmap_area_lazy()`); null if
+   * the space is still full, and `failed` then holds the size the kernel's
+   * warning names (guard page included).
    */
-  allocArea(size: number, align = PAGE_SIZE, opts: { guard?: boolean; caller?: string } = {}): VmArea | null {
+  allocArea(size: number, align = PAGE_SIZE, opts: { guard?: boolean; caller?: string; failed?: { size: number } } = {}): VmArea | null {
     if (!(size > 0)) return null;
     const npages = Math.ceil(size / PAGE_SIZE);
     const total = (npages + (opts.guard === false ? 0 : 1)) * PAGE_SIZE;
     const al = Math.max(PAGE_SIZE, align);
-    const taken = [...this.areas, ...this.lazy].sort((a, b) => a.start - b.start);
-    let addr = Math.ceil(this.start / al) * al;
-    for (const a of taken) {
-      if (addr + total <= a.start) break;
-      if (a.start + a.size > addr) addr = Math.ceil((a.start + a.size) / al) * al;
+    let found = this.firstFit(total, al);
+    if (found === null && this.lazy.length > 0) {
+      this.vmUnmapAliases();
+      found = this.firstFit(total, al);
     }
-    if (addr + total > this.end) return null;
+    if (found === null) {
+      if (opts.failed) opts.failed.size = total;
+      // GFP_KERNEL, no __GFP_NOWARN: every caller modelled warns. printk_ratelimit() is not modelled (the run has no clock): each failure prints.
+      this.printk?.emit('warn', `vmap allocation for size ${total} failed: use vmalloc=<size> to increase size`);
+      return null;
+    }
     const area: VmArea = {
-      start: addr,
+      start: found.addr,
       size: total,
       npages,
       segs: [],
       writeGen: 0,
       caller: opts.caller ?? 'vmalloc',
     };
-    this.areas.splice(this.insertIndex(addr), 0, area);
+    this.areas.splice(this.insertIndex(this.areas, found.addr), 0, area);
+    this.taken.splice(found.at, 0, area);
+    this.advancePacked();
     return area;
   }
 
-  private insertIndex(addr: number): number {
+  /** The lowest address aligned to `al` where `total` bytes overlap no reserved area, and where it goes in `taken`; null when it would pass the end. */
+  private firstFit(total: number, al: number): { addr: number; at: number } | null {
+    let addr = Math.ceil(this.packed / al) * al;
+    let i = this.packedIdx;
+    for (; i < this.taken.length; i++) {
+      const a = this.taken[i]!;
+      if (addr + total <= a.start) break;
+      if (a.start + a.size > addr) addr = Math.ceil((a.start + a.size) / al) * al;
+    }
+    if (addr + total > this.end) return null;
+    return { addr, at: i };
+  }
+
+  private advancePacked(): void {
+    const t = this.taken;
+    while (this.packedIdx < t.length && t[this.packedIdx]!.start === this.packed) {
+      const a = t[this.packedIdx++]!;
+      this.packed = a.start + a.size;
+    }
+  }
+
+  private insertIndex(list: readonly VmArea[], addr: number): number {
     let lo = 0;
-    let hi = this.areas.length;
+    let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.areas[mid]!.start < addr) lo = mid + 1;
+      if (list[mid]!.start < addr) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -236,18 +293,31 @@ export class Vmalloc implements KernelMapRegion {
 
   /** `free_vm_area()`/`remove_vm_area()`: unmap now, release the address at the next purge. */
   freeArea(area: VmArea): void {
-    const i = this.areas.indexOf(area);
+    let i = this.insertIndex(this.areas, area.start);
+    if (this.areas[i] !== area) i = this.areas.indexOf(area);
     if (i < 0) throw new Error('freeArea: not a live area');
     this.areas.splice(i, 1);
     area.segs = [];
     this.lazy.push(area);
+    this.lazyPages += area.size / PAGE_SIZE;
+    // free_vmap_area_noflush(): past lazy_max_pages() the drain work is scheduled; the model runs it before anything else happens.
+    if (this.lazyPages > this.lazyMaxPages) this.vmUnmapAliases();
   }
 
-  /** `vm_unmap_aliases()`: purge lazily freed areas; returns how many were purged. */
+  /** `vm_unmap_aliases()` (and the drain and overflow purges): purge lazily freed areas; returns how many were purged. */
   vmUnmapAliases(): number {
     const n = this.lazy.length;
+    if (n === 0) return 0;
+    const gone = new Set(this.lazy);
+    let w = 0;
+    for (const a of this.taken) if (!gone.has(a)) this.taken[w++] = a;
+    this.taken.length = w;
     this.lazy.length = 0;
+    this.lazyPages = 0;
     this.purged += n;
+    this.packed = this.start;
+    this.packedIdx = 0;
+    this.advancePacked();
     return n;
   }
 
