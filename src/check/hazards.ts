@@ -18,6 +18,7 @@
  */
 
 import type { KernelEvent } from '../kernel/events.js';
+import { LiveIndex } from './live-index.js';
 import { countPages, type MappingLife, type Timeline } from './timeline.js';
 
 export type HazardKind = 'released-while-held' | 'ref-on-driver-page' | 'refcount' | 'use-after-free';
@@ -41,16 +42,53 @@ function describeHolder(l: MappingLife): string {
   return `${l.owner} still maps it (${l.kind})`;
 }
 
+/**
+ * The mappings and holds other than the linear maps live at a step, found
+ * by pfn range: the log's events come in step order, so lives are let in as
+ * they are created and out as they are removed, and a release costs the
+ * lives it overlaps, not every life of the run (a trace that frees 10^5
+ * pages it had vmapped has 10^5 lives).
+ */
+class LivesAtStep {
+  private readonly byPfn: MappingLife[];
+  private readonly index: LiveIndex;
+  private readonly posOf = new Map<MappingLife, number>();
+  private readonly byCreated: MappingLife[];
+  private readonly byRemoved: MappingLife[];
+  private nextIn = 0;
+  private nextOut = 0;
+
+  constructor(others: readonly MappingLife[]) {
+    this.byPfn = [...others].sort((a, b) => a.pfn - b.pfn || a.id - b.id);
+    this.byPfn.forEach((l, i) => this.posOf.set(l, i));
+    this.index = new LiveIndex(this.byPfn);
+    this.byCreated = [...others].sort((a, b) => a.created - b.created);
+    this.byRemoved = others.filter((l) => l.removed !== null).sort((a, b) => a.removed! - b.removed!);
+  }
+
+  /** Lives live right after step `s` (steps asked in ascending order) overlapping `[lo, hi)`, in the order of `others`. */
+  overlapping(s: number, lo: number, hi: number): MappingLife[] {
+    for (; this.nextIn < this.byCreated.length && this.byCreated[this.nextIn]!.created <= s; this.nextIn++) {
+      const l = this.byCreated[this.nextIn]!;
+      if (l.removed === null || l.removed > s) this.index.set(this.posOf.get(l)!, true);
+    }
+    for (; this.nextOut < this.byRemoved.length && this.byRemoved[this.nextOut]!.removed! <= s; this.nextOut++) this.index.set(this.posOf.get(this.byRemoved[this.nextOut]!)!, false);
+    const hits: number[] = [];
+    this.index.overlapping(lo, hi, hits);
+    return hits.map((i) => this.byPfn[i]!).sort((a, b) => a.id - b.id);
+  }
+}
+
 export function hazardsOf(tl: Timeline, events: readonly KernelEvent[]): HazardReport {
   const out: Hazard[] = [];
-  const others = tl.lives.filter((l) => l.kind !== 'direct' && l.kind !== 'highmap');
+  let live: LivesAtStep | null = null;
   for (let ei = 0; ei < events.length; ei++) {
     const e = events[ei]!;
     if (e.step === 0) continue;
     if (e.kind === 'release') {
-      for (const l of others) {
-        // Live right after the releasing step: it outlived the release.
-        if (!(l.created <= e.step && (l.removed === null || l.removed > e.step))) continue;
+      live ??= new LivesAtStep(tl.lives.filter((l) => l.kind !== 'direct' && l.kind !== 'highmap'));
+      // Live right after the releasing step: it outlived the release.
+      for (const l of live.overlapping(e.step, e.pfn, e.pfn + e.npages)) {
         const lo = Math.max(l.pfn, e.pfn);
         const hi = Math.min(l.pfn + l.npages, e.pfn + e.npages);
         if (lo >= hi) continue;
