@@ -79,22 +79,35 @@ class LivesAtStep {
   }
 }
 
-export function hazardsOf(tl: Timeline, events: readonly KernelEvent[]): HazardReport {
+/**
+ * The `released-while-held` findings, before the report merges them: for
+ * each release (in the log's order), each other mapping or hold live right
+ * after its step that overlaps it (in timeline order).
+ */
+export function releaseHazards(tl: Timeline, events: readonly KernelEvent[]): Hazard[] {
   const out: Hazard[] = [];
   let live: LivesAtStep | null = null;
   for (let ei = 0; ei < events.length; ei++) {
     const e = events[ei]!;
+    if (e.step === 0 || e.kind !== 'release') continue;
+    live ??= new LivesAtStep(tl.lives.filter((l) => l.kind !== 'direct' && l.kind !== 'highmap'));
+    // Live right after the releasing step: it outlived the release.
+    for (const l of live.overlapping(e.step, e.pfn, e.pfn + e.npages)) {
+      const lo = Math.max(l.pfn, e.pfn);
+      const hi = Math.min(l.pfn + l.npages, e.pfn + e.npages);
+      if (lo >= hi) continue;
+      out.push({ kind: 'released-while-held', step: e.step, pfn: lo, npages: hi - lo, detail: `${e.owner} ${e.what === 'frees' ? 'frees the page' : 'files the page in its pool for reuse'} while ${describeHolder(l)}` });
+    }
+  }
+  return out;
+}
+
+export function hazardsOf(tl: Timeline, events: readonly KernelEvent[]): HazardReport {
+  const out = releaseHazards(tl, events);
+  for (let ei = 0; ei < events.length; ei++) {
+    const e = events[ei]!;
     if (e.step === 0) continue;
-    if (e.kind === 'release') {
-      live ??= new LivesAtStep(tl.lives.filter((l) => l.kind !== 'direct' && l.kind !== 'highmap'));
-      // Live right after the releasing step: it outlived the release.
-      for (const l of live.overlapping(e.step, e.pfn, e.pfn + e.npages)) {
-        const lo = Math.max(l.pfn, e.pfn);
-        const hi = Math.min(l.pfn + l.npages, e.pfn + e.npages);
-        if (lo >= hi) continue;
-        out.push({ kind: 'released-while-held', step: e.step, pfn: lo, npages: hi - lo, detail: `${e.owner} ${e.what === 'frees' ? 'frees the page' : 'files the page in its pool for reuse'} while ${describeHolder(l)}` });
-      }
-    } else if (e.kind === 'ref-taken' && e.driverOwned) {
+    if (e.kind === 'ref-taken' && e.driverOwned) {
       out.push({ kind: 'ref-on-driver-page', step: e.step, pfn: e.pfn, npages: 1, detail: `${e.holder} takes a page reference on a page of ${e.file ?? 'a driver'}'s mapping; that driver frees its pages whatever their refcount` });
     } else if (e.kind === 'ref-hazard') {
       out.push({ kind: 'refcount', step: e.step, pfn: e.pfn, npages: 1, detail: `${e.holder}: ${e.what}` });
