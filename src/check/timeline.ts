@@ -185,10 +185,16 @@ type Space = 'direct' | 'highmap';
  * after each step that wrote it), interned: a written pfn holds an id, and
  * the same step leaving the same bits on the same history gives the same id,
  * so the 10^5 pfns one CPA call writes share one history instead of holding
- * one each, and runs of them compare by identity.
+ * one each, and runs of them compare by identity. A history is its last
+ * segment and the id of the history before it (-1: none), so a step costs
+ * one entry, not a copy of every segment so far: a page a long trace maps
+ * WC and back 40 times held 40 copies of its history, up to 40 segments each.
  */
 class Histories {
-  readonly list: Segment[][] = [];
+  /** Per id: the history without its last segment (-1: none), and the last segment's step and bits. */
+  private readonly parent: number[] = [];
+  private readonly from: number[] = [];
+  private readonly bits: number[] = [];
   private readonly initial = new Map<number, number>();
   private step = -1;
   private readonly next = new Map<number, number>();
@@ -196,8 +202,20 @@ class Histories {
   /** A history that has had `bits` since boot. */
   since0(bits: number): number {
     let id = this.initial.get(bits);
-    if (id === undefined) this.initial.set(bits, (id = this.add([{ from: 0, bits4k: bits }])));
+    if (id === undefined) this.initial.set(bits, (id = this.add(-1, 0, bits)));
     return id;
+  }
+
+  /** The bits of history `id`'s last segment: what the pfn has now. */
+  lastBits(id: number): number {
+    return this.bits[id]!;
+  }
+
+  /** History `id` as segments, oldest first. */
+  segments(id: number): Segment[] {
+    const out: Segment[] = [];
+    for (let h = id; h >= 0; h = this.parent[h]!) out.push({ from: this.from[h]!, bits4k: this.bits[h]! });
+    return out.reverse();
   }
 
   /** The last `after` answer (key, id): a run of pfns going the same way asks the same question page after page. */
@@ -215,19 +233,17 @@ class Histories {
     const key = id * 512 + bits + 1;
     if (key === this.lastKey) return this.lastOut;
     let out = this.next.get(key);
-    if (out === undefined) {
-      const segs = this.list[id]!;
-      const keep = segs[segs.length - 1]!.from === step ? segs.slice(0, -1) : segs;
-      this.next.set(key, (out = this.add([...keep, { from: step, bits4k: bits }])));
-    }
+    if (out === undefined) this.next.set(key, (out = this.add(this.from[id] === step ? this.parent[id]! : id, step, bits)));
     this.lastKey = key;
     this.lastOut = out;
     return out;
   }
 
-  private add(segs: Segment[]): number {
-    this.list.push(segs);
-    return this.list.length - 1;
+  private add(parent: number, from: number, bits: number): number {
+    this.parent.push(parent);
+    this.from.push(from);
+    this.bits.push(bits);
+    return this.bits.length - 1;
   }
 }
 
@@ -462,18 +478,16 @@ export class TimelineRecorder {
       for (let i = 0; i < touched.length; i += 2) {
         for (let pfn = touched[i]!, end = pfn + touched[i + 1]!; pfn < end; pfn++) {
           const id = rec.idOf(pfn);
-          const segs = hs.list[id]!;
           const bits = linearBits(m, pfn);
-          if (segs[segs.length - 1]!.bits4k !== bits) rec.setId(pfn, hs.after(id, step, bits));
+          if (hs.lastBits(id) !== bits) rec.setId(pfn, hs.after(id, step, bits));
         }
       }
       for (let i = 0; i < touchedLeaves.length; i += 2) {
         const pfn = touchedLeaves[i]!;
         const n = touchedLeaves[i + 1]!;
         const range = rec.rangeWrites.find((x) => x.pfn === pfn && x.n === n)!;
-        const segs = hs.list[range.id]!;
         const bits = linearBits(m, pfn);
-        if (segs[segs.length - 1]!.bits4k !== bits) range.id = hs.after(range.id, step, bits);
+        if (hs.lastBits(range.id) !== bits) range.id = hs.after(range.id, step, bits);
       }
       touched.length = 0;
       touchedLeaves.length = 0;
@@ -501,10 +515,17 @@ export class TimelineRecorder {
       const { m, histories: hs, rangeWrites: ranges } = rec;
       // Unwritten pfns share one history per bits value, so a run of them compares by identity (as interned written ones do).
       const constant = new Map<number, Segment[]>();
+      // Each history read once as segments, so runs of pfns sharing an id compare by identity.
+      const read = new Map<number, Segment[]>();
+      const segmentsOf = (id: number): Segment[] => {
+        let segs = read.get(id);
+        if (!segs) read.set(id, (segs = hs.segments(id)));
+        return segs;
+      };
       const historyOf = (pfn: number): Segment[] => {
         const h = rec.idOf(pfn);
-        if (h >= 0) return hs.list[h]!;
-        for (const r of ranges) if (pfn >= r.pfn && pfn < r.pfn + r.n) return hs.list[r.id]!;
+        if (h >= 0) return segmentsOf(h);
+        for (const r of ranges) if (pfn >= r.pfn && pfn < r.pfn + r.n) return segmentsOf(r.id);
         const bits = linearBits(m, pfn);
         let c = constant.get(bits);
         if (!c) constant.set(bits, (c = [{ from: 0, bits4k: bits }]));
