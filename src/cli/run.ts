@@ -84,10 +84,8 @@ async function runCallTraceText(path: string, design: SelectedPolicy | undefined
     ...(design ? { hooks: design.hooks } : {}),
     keepOutcome: () => false,
     onOutcome: (s: StepOutcome) => void (pending += stepText(s)),
-    // Nothing reads a finished step's events: its text is written, and the tail is the final state (a trace has no final `messages:`).
-    onStep: (k, step) => {
-      if (step === 0 && !sc.expect?.messages) k.log.retain = keepNone;
-    },
+    // Nothing reads a finished step's events: its text is written, and the tail is the final state (unless a final `messages:` expectation reads them).
+    ...(sc.expect?.messages ? {} : { retain: keepNone }),
   };
   const outcome = await runScenarioPaced(sc, KERNEL_DRIVER, opts, 1024, async () => {
     if (pending.length < FLUSH_AT) return;

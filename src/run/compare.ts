@@ -228,11 +228,9 @@ export function judgeUnderPolicy(sc: Scenario, p: SelectedPolicy, opts: CompareO
       hooks: p.hooks,
       stopOnUnboundHandle: true,
       lazyFinal: true,
-      onStep: (k, step, pure) => {
-        if (step === 0 && retain) k.log.retain = judgedAtEnd;
-        rec.observe(k, step, pure);
-      },
+      onStep: (k, step, pure) => rec.observe(k, step, pure),
       ...(opts.failedOutcomesOnly ? { keepOutcome: isFailedStep } : {}),
+      ...(retain ? { retain: judgedAtEnd } : {}),
     });
   } catch (e) {
     const r = unrunResult(p, e);

@@ -13,6 +13,7 @@ import { KernelFatal } from '../kernel/fatal.js';
 import { ImpossibleRequestError } from '../kernel/impossible.js';
 import { NotModelledError } from '../kernel/not-modelled.js';
 import type { MachineSpec } from '../kernel/machine.js';
+import type { KernelEvent } from '../kernel/events.js';
 import type { KernelHooks } from '../kernel/hooks.js';
 import { patMemtypeList } from '../kernel/pat/memtype-list.js';
 import type { LogLevel } from '../kernel/printk.js';
@@ -115,6 +116,8 @@ export interface RunOptions<K> {
    * run the kernel on before reading it.
    */
   lazyFinal?: boolean;
+  /** What the kernel log keeps of each finished step (KernelLog.retain; default: every event): a run that reads no finished step's events keeps fewer. */
+  retain?: (e: KernelEvent) => boolean;
 }
 
 /** Boot the scenario's machine and run every step (`opts.untilStep`: up to that step). */
@@ -130,6 +133,7 @@ export function runScenario<K extends KernelContext>(sc: Scenario, driver: Kerne
 /** Boot the scenario's machine, tell the observer (step 0), and stand ready for the first step. */
 function startRun<K extends KernelContext>(sc: Scenario, driver: KernelDriver<K>, opts: RunOptions<K>): ScenarioRun<K> {
   const k = driver.boot(sc.machine, opts.hooks);
+  if (opts.retain) k.log.retain = opts.retain;
   opts.onStep?.(k, 0, false);
   return new ScenarioRun(sc, driver, opts, k);
 }
