@@ -174,7 +174,6 @@ function indexSteps(byPfn: readonly MappingLife[], steps: readonly number[]): St
   return { dirty, born, gone };
 }
 
-
 /**
  * The conflicts of one step inside `[lo, hi)` as runs of pfns, in pfn order.
  * The typed mappings live at `s` (holds have no type of their own) that

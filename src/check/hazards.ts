@@ -52,27 +52,30 @@ function describeHolder(l: MappingLife): string {
 class LivesAtStep {
   private readonly byPfn: MappingLife[];
   private readonly index: LiveIndex;
-  private readonly posOf = new Map<MappingLife, number>();
-  private readonly byCreated: MappingLife[];
-  private readonly byRemoved: MappingLife[];
+  /** `byPfn` indices in the order the lives are created, and (those that end) removed. */
+  private readonly byCreated: number[];
+  private readonly byRemoved: number[];
   private nextIn = 0;
   private nextOut = 0;
 
   constructor(others: readonly MappingLife[]) {
-    this.byPfn = [...others].sort((a, b) => a.pfn - b.pfn || a.id - b.id);
-    this.byPfn.forEach((l, i) => this.posOf.set(l, i));
-    this.index = new LiveIndex(this.byPfn);
-    this.byCreated = [...others].sort((a, b) => a.created - b.created);
-    this.byRemoved = others.filter((l) => l.removed !== null).sort((a, b) => a.removed! - b.removed!);
+    const byPfn = [...others].sort((a, b) => a.pfn - b.pfn || a.id - b.id);
+    this.byPfn = byPfn;
+    this.index = new LiveIndex(byPfn);
+    const all = byPfn.map((_, i) => i);
+    this.byCreated = all.slice().sort((a, b) => byPfn[a]!.created - byPfn[b]!.created);
+    this.byRemoved = all.filter((i) => byPfn[i]!.removed !== null).sort((a, b) => byPfn[a]!.removed! - byPfn[b]!.removed!);
   }
 
   /** Lives live right after step `s` (steps asked in ascending order) overlapping `[lo, hi)`, in the order of `others`. */
   overlapping(s: number, lo: number, hi: number): MappingLife[] {
-    for (; this.nextIn < this.byCreated.length && this.byCreated[this.nextIn]!.created <= s; this.nextIn++) {
-      const l = this.byCreated[this.nextIn]!;
-      if (l.removed === null || l.removed > s) this.index.set(this.posOf.get(l)!, true);
+    const { byPfn, byCreated, byRemoved } = this;
+    for (; this.nextIn < byCreated.length && byPfn[byCreated[this.nextIn]!]!.created <= s; this.nextIn++) {
+      const i = byCreated[this.nextIn]!;
+      const removed = byPfn[i]!.removed;
+      if (removed === null || removed > s) this.index.set(i, true);
     }
-    for (; this.nextOut < this.byRemoved.length && this.byRemoved[this.nextOut]!.removed! <= s; this.nextOut++) this.index.set(this.posOf.get(this.byRemoved[this.nextOut]!)!, false);
+    for (; this.nextOut < byRemoved.length && byPfn[byRemoved[this.nextOut]!]!.removed! <= s; this.nextOut++) this.index.set(byRemoved[this.nextOut]!, false);
     const hits: number[] = [];
     this.index.overlapping(lo, hi, hits);
     return hits.map((i) => this.byPfn[i]!).sort((a, b) => a.id - b.id);

@@ -195,11 +195,10 @@ export class Vmalloc implements KernelMapRegion {
    * pages, plus a guard page unless `guard` is false) at the lowest address
    * aligned to `align` that overlaps no live or lazily freed area. When none
    * is left, the lazily freed areas are purged and the search tried once
-   * more (the kernel's `overflow:` path, `purge_vmap_area_lazy()`); null if
-   * the space is still full, and `failed` then holds the size the kernel's
-   * warning names (guard page included).
+   * more (the kernel's `overflow:` path, `purge_vmap_area_lazy()`); null,
+   * with the kernel's warning, if the space is still full.
    */
-  allocArea(size: number, align = PAGE_SIZE, opts: { guard?: boolean; caller?: string; failed?: { size: number } } = {}): VmArea | null {
+  allocArea(size: number, align = PAGE_SIZE, opts: { guard?: boolean; caller?: string } = {}): VmArea | null {
     if (!(size > 0)) return null;
     const npages = Math.ceil(size / PAGE_SIZE);
     const total = (npages + (opts.guard === false ? 0 : 1)) * PAGE_SIZE;
@@ -210,7 +209,6 @@ export class Vmalloc implements KernelMapRegion {
       found = this.firstFit(total, al);
     }
     if (found === null) {
-      if (opts.failed) opts.failed.size = total;
       // GFP_KERNEL, no __GFP_NOWARN: every caller modelled warns. printk_ratelimit() is not modelled (the run has no clock): each failure prints.
       this.printk?.emit('warn', `vmap allocation for size ${total} failed: use vmalloc=<size> to increase size`);
       return null;
@@ -293,9 +291,9 @@ export class Vmalloc implements KernelMapRegion {
 
   /** `free_vm_area()`/`remove_vm_area()`: unmap now, release the address at the next purge. */
   freeArea(area: VmArea): void {
-    let i = this.insertIndex(this.areas, area.start);
-    if (this.areas[i] !== area) i = this.areas.indexOf(area);
-    if (i < 0) throw new Error('freeArea: not a live area');
+    // Live areas are sorted by start and never overlap: a live area is where its start sorts.
+    const i = this.insertIndex(this.areas, area.start);
+    if (this.areas[i] !== area) throw new Error('freeArea: not a live area');
     this.areas.splice(i, 1);
     area.segs = [];
     this.lazy.push(area);

@@ -6,6 +6,7 @@ import { PAGE_KERNEL_BITS } from '../../../src/kernel/mm/linear-map.js';
 import { memtypeKernelMapSync } from '../../../src/kernel/pat/memtype-sync.js';
 import { lazyMaxPages, Vmalloc, type VmArea } from '../../../src/kernel/mm/vmalloc.js';
 import fc from '../../fc.js';
+import { MessageLog } from '../../../src/kernel/printk.js';
 import { amd64_small, i386pae_2g } from './machines.js';
 
 test('vmalloc areas: first fit with guard pages; freed addresses come back only after vm_unmap_aliases', () => {
@@ -125,20 +126,21 @@ test('property: vmalloc placement is the first fit over every live and lazily fr
 
 test('alloc_vmap_area overflow: a space full of lazily freed areas is purged and the allocation retried, as the kernel does', () => {
   const start = 0x100000000;
-  const vm = new Vmalloc(start, start + 16 * 4096);
+  const printk = new MessageLog();
+  const vm = new Vmalloc(start, start + 16 * 4096, Infinity, printk);
   const areas = [];
   for (let i = 0; i < 8; i++) areas.push(vm.allocArea(4096)!);
   assert.equal(vm.allocArea(4096), null, 'full: 8 areas of a page and its guard');
   for (const a of areas) vm.freeArea(a);
   const purged = vm.purged;
-  const failed = { size: 0 };
-  const again = vm.allocArea(4096, 4096, { failed });
+  const again = vm.allocArea(4096);
   assert.equal(again?.start, start, 'the purge made the lowest address free again');
   assert.equal(vm.purged, purged + 8);
   // Still full with live areas only: the warning's size counts the guard page.
   for (let i = 0; i < 7; i++) vm.allocArea(4096);
-  assert.equal(vm.allocArea(3 * 4096, 4096, { failed }), null);
-  assert.equal(failed.size, 4 * 4096);
+  printk.messages.length = 0;
+  assert.equal(vm.allocArea(3 * 4096), null);
+  assert.deepEqual(printk.messages, [{ level: 'warn', text: `vmap allocation for size ${4 * 4096} failed: use vmalloc=<size> to increase size` }]);
 });
 
 test('free_vmap_area_noflush: past lazy_max_pages (fls(num_online_cpus()) x 32 MiB) the lazily freed areas are drained', () => {
