@@ -4,26 +4,56 @@
  * typed arrays copied byte for byte (views of one buffer stay views of one
  * buffer), Maps and Sets in their order. What the kernel only reads — the
  * machine description, the design's hooks, the version flags, frozen
- * objects such as subsystem keys — is shared; per-page state (PageChunks)
- * is shared chunk by chunk until written. Functions are shared too: the
+ * objects such as subsystem keys — is shared; an object that copies itself
+ * (clones-itself.ts: per-page state chunk by chunk, the memtype tree, the
+ * kmap slots) shares its arrays until written. Functions are shared too: the
  * only closures in a kernel's state are the callbacks `Kernel.rewire()`
  * installs, and the clone installs its own (test/kernel/clone.test.ts checks
  * that no other function is reachable).
  */
 
 import type { Kernel } from './kernel.js';
-import { PageChunks } from './mm/page-chunks.js';
+import { CLONE, clonesItself } from './clones-itself.js';
 
 type Memo = Map<object, unknown>;
 
-function cloneValue(v: unknown, memo: Memo): unknown {
-  if (v === null || typeof v !== 'object') return v;
+const ARRAY = Array.prototype;
+const MAP = Map.prototype;
+const SET = Set.prototype;
+
+/** A field's value cloned: a primitive as it is, an object through the memo (inlined because most fields are primitives). */
+function cloneField(x: unknown, memo: Memo): unknown {
+  return x === null || typeof x !== 'object' ? x : cloneValue(x, memo);
+}
+
+function cloneValue(v: object, memo: Memo): unknown {
   const hit = memo.get(v);
   if (hit !== undefined) return hit;
   if (Object.isFrozen(v)) return v;
-  if (v instanceof PageChunks) {
-    // Per-page state is copied on write: the clone and the original share its chunks until one writes.
-    const out = v.clone();
+  // The commonest kinds first, by prototype (an exact test: a kernel state holds no subclassed Array, Map or Set).
+  const proto = Object.getPrototypeOf(v) as object | null;
+  if (proto === ARRAY) {
+    const src = v as unknown[];
+    const out: unknown[] = new Array(src.length);
+    memo.set(v, out);
+    for (let i = 0; i < src.length; i++) out[i] = cloneField(src[i], memo);
+    return out;
+  }
+  if (proto === MAP) {
+    const out = new Map();
+    memo.set(v, out);
+    for (const [a, b] of v as Map<unknown, unknown>) out.set(cloneField(a, memo), cloneField(b, memo));
+    return out;
+  }
+  if (proto === SET) {
+    const out = new Set();
+    memo.set(v, out);
+    for (const a of v as Set<unknown>) out.add(cloneField(a, memo));
+    return out;
+  }
+  if (clonesItself(v)) {
+    // Per-page state, the memtype tree, the kmap slots: shared with the copy until either writes.
+    const out = v[CLONE]();
     memo.set(v, out);
     return out;
   }
@@ -44,29 +74,12 @@ function cloneValue(v: unknown, memo: Memo): unknown {
     return out;
   }
   if (v instanceof ArrayBuffer) return cloneBuffer(v, memo);
-  if (v instanceof Map) {
-    const out = new Map();
-    memo.set(v, out);
-    for (const [a, b] of v) out.set(cloneValue(a, memo), cloneValue(b, memo));
-    return out;
-  }
-  if (v instanceof Set) {
-    const out = new Set();
-    memo.set(v, out);
-    for (const a of v) out.add(cloneValue(a, memo));
-    return out;
-  }
-  if (Array.isArray(v)) {
-    const out: unknown[] = new Array(v.length);
-    memo.set(v, out);
-    for (let i = 0; i < v.length; i++) out[i] = cloneValue(v[i], memo);
-    return out;
-  }
+  if (v instanceof Map || v instanceof Set || Array.isArray(v)) throw new Error('kernel/clone: a subclass of Map, Set or Array in kernel state would lose its entries');
   // Plain assignment in the original's key order keeps the clone's objects in V8's fast (shaped) mode.
-  const out = Object.create(Object.getPrototypeOf(v)) as Record<string, unknown>;
+  const out = Object.create(proto) as Record<string, unknown>;
   memo.set(v, out);
   const src = v as Record<string, unknown>;
-  for (const key of Object.keys(src)) out[key] = cloneValue(src[key], memo);
+  for (const key of Object.keys(src)) out[key] = cloneField(src[key], memo);
   return out;
 }
 
@@ -116,5 +129,5 @@ export function cloneKernelWith<T>(k: Kernel, extra: T, shared: ReadonlyMap<obje
   if (hooks) memo.set(k.hooks, hooks);
   const c = cloneValue(k, memo) as Kernel;
   c.rewire();
-  return [c, cloneValue(extra, memo) as T];
+  return [c, cloneField(extra, memo) as T];
 }

@@ -12,6 +12,7 @@
  */
 
 import type { PageField } from '../context.js';
+import { CLONE, type ClonesItself } from '../clones-itself.js';
 
 const SHIFT = 12;
 const SIZE = 1 << SHIFT;
@@ -25,7 +26,7 @@ type Chunk = Uint8Array | Int32Array;
  * shared get/set here, reached with both kinds, made 2*10^7 rounds of reading
  * and writing one of each 1.5x slower: 263-298 against 403-446 ms).
  */
-export abstract class PageChunks implements PageField {
+export abstract class PageChunks implements PageField, ClonesItself {
   protected chunks: Chunk[];
   /** Per chunk: 1 where this array may write the chunk in place (no one else holds it). */
   protected own: Uint8Array;
@@ -181,7 +182,7 @@ export abstract class PageChunks implements PageField {
   }
 
   /** A copy that shares every chunk with this array until either writes it (kernel/clone.ts). */
-  clone(): PageChunks {
+  [CLONE](): PageChunks {
     // Made by the constructor, so a clone has the same shape as a fresh array (its get/set sites
     // stay monomorphic) and a slab and spare list of its own; then given this array's chunks.
     const c = new (this.constructor as new (length: number) => PageChunks)(0);

@@ -4,6 +4,7 @@
  * same as on plain typed arrays, and a clone and its original never see
  * each other's writes. Lengths straddle chunk edges (4096 entries).
  */
+import { CLONE } from '../../../src/kernel/clones-itself.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from '../../fc.js';
@@ -40,7 +41,7 @@ test('property: PageChunks reads like a typed array under sets, fills and clones
           x.c.fill(o.v, o.a, o.b);
           x.m.fill(o.v, Math.max(o.a, 0), Math.max(o.b, 0));
         } else if (o.op === 'clone') {
-          arrays.push({ c: x.c.clone(), m: x.m.slice() });
+          arrays.push({ c: x.c[CLONE](), m: x.m.slice() });
         } else cur = (cur + 1) % arrays.length;
       }
       const s = qa % (len + 1);
@@ -71,7 +72,7 @@ test('a fill that covers whole chunks holds one chunk for them all, and a write 
   const c = new PageInts(64 * 4096);
   c.fill(1);
   assert.equal(c.heldBytes(), 4096 * 4, 'one shared chunk of 1s');
-  const d = c.clone();
+  const d = c[CLONE]();
   d.set(5 * 4096 + 3, 9);
   assert.equal(d.heldBytes(), 2 * 4096 * 4, 'the clone copied the one chunk it wrote');
   assert.equal(c.heldBytes(), 4096 * 4, 'the original copied none');
