@@ -41,6 +41,8 @@
  * (spec 02 §17), so ends are at most 2^52 and exact as doubles.
  */
 
+import { CLONE, type ClonesItself } from '../clones-itself.js';
+
 const NIL = 0;
 
 /**
@@ -67,7 +69,7 @@ export interface MemtypeTreeOptions {
 /** Type masks are 8 bits wide: a bit per cache mode. */
 const ALL_TYPES = 0xff;
 
-export class MemtypeTree {
+export class MemtypeTree implements ClonesItself {
   private readonly lcap: number;
   private readonly lshift: number;
   private readonly fan: number;
@@ -106,6 +108,9 @@ export class MemtypeTree {
   /** Largest number of entries ever held at once. */
   private peak = 0;
 
+  /** The pools are shared with a copy or its original (kernel/clone.ts): copied before the next mutation. */
+  private shared = false;
+
   /* Summary computed by summarize(). */
   private sFirst = 0;
   private sMax = 0;
@@ -135,6 +140,34 @@ export class MemtypeTree {
     this.growLeaves(4);
     this.growNodes(2);
     this.root = this.head = this.allocLeaf();
+  }
+
+  /** A copy sharing this tree's pools until either is mutated: most calls change no reservation. */
+  [CLONE](): MemtypeTree {
+    this.shared = true;
+    const c = Object.assign(Object.create(MemtypeTree.prototype) as MemtypeTree, this);
+    c.leafFree = this.leafFree.slice();
+    c.nodeFree = this.nodeFree.slice();
+    return c;
+  }
+
+  /** Pools of its own before a mutation. */
+  private writable(): void {
+    if (!this.shared) return;
+    this.se = this.se.slice();
+    this.ty = this.ty.slice();
+    this.lcnt = this.lcnt.slice();
+    this.lpar = this.lpar.slice();
+    this.lnext = this.lnext.slice();
+    this.lprev = this.lprev.slice();
+    this.ccnt = this.ccnt.slice();
+    this.npar = this.npar.slice();
+    this.kid = this.kid.slice();
+    this.kFirst = this.kFirst.slice();
+    this.kMax = this.kMax.slice();
+    this.kPm = this.kPm.slice();
+    this.kMask = this.kMask.slice();
+    this.shared = false;
   }
 
   /** Number of entries. */
@@ -379,6 +412,7 @@ export class MemtypeTree {
    * same start (the rbtree links equal keys to the right). Returns its handle.
    */
   insert(start: number, end: number, type: number): EntryId {
+    this.writable();
     let node = this.root;
     let h = this.height;
     if (this.isFull(node, h)) {
@@ -450,6 +484,7 @@ export class MemtypeTree {
 
   /** `memtype_interval_remove()`: unlink one entry. */
   remove(id: EntryId): void {
+    this.writable();
     const leaf = id >> this.lshift;
     const base = leaf << this.lshift;
     if (!(leaf > 0 && leaf < this.leafFresh && id - base < this.lcnt[leaf]!)) throw new Error('memtype tree: entry not found');
@@ -514,6 +549,7 @@ export class MemtypeTree {
    * other entries of its start, like a new insertion. Returns its new handle.
    */
   reinsertWithEnd(id: EntryId, newEnd: number): EntryId {
+    this.writable();
     const s = this.start(id);
     const t = this.type(id);
     this.remove(id);
