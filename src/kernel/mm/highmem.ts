@@ -12,6 +12,7 @@
  * n users. Only CPU 0's kmap_local slots are modelled.
  */
 
+import { CLONE, type ClonesItself } from '../clones-itself.js';
 import { KernelFatal } from '../fatal.js';
 import { NotModelledError } from '../not-modelled.js';
 import { BLK_NONE, BLK_PTE, type KernelMapRegion } from './kernel-pgtable.js';
@@ -36,21 +37,48 @@ const DEFAULT_REACTIONS: HighmemReactions = {
 /** KM_MAX_IDX: kmap_local nesting depth per CPU. */
 export const KM_MAX_IDX = 16;
 
-/** A fixed array of 4 KiB slots `[base, base + n pages)` (pkmap) or growing down from `base` (fixmap). */
-class SlotRegion implements KernelMapRegion {
+/**
+ * A fixed array of 4 KiB slots `[base, base + n pages)` (pkmap) or growing
+ * down from `base` (fixmap): each slot's pfn and PTE bits, and for pkmap its
+ * `pkmap_count[]`. A copy (kernel/clone.ts) shares the arrays until either
+ * writes: most calls map no kmap slot.
+ */
+class SlotRegion implements KernelMapRegion, ClonesItself {
   readonly space = 'kmap' as const;
   readonly largePfns = 512;
-  readonly pfns: Float64Array;
-  readonly bits: Uint16Array;
+  private pfns: Float64Array;
+  private bits: Uint16Array;
+  /** `pkmap_count[]` (pkmap only; empty for fixmap). */
+  private counts: Int32Array;
+  /** The arrays are shared with a copy or its original: copied before the next write. */
+  private shared: boolean;
+  /** Slots whose PTE is present (nonzero bits): a scan for them stops after this many. */
+  private present: number;
   constructor(
     /** Address of slot 0. */
     readonly base: number,
     readonly n: number,
     /** +1: slot i at base + i pages (pkmap); -1: at base - i pages (fixmap). */
     readonly dir: 1 | -1,
+    counted: boolean,
+    from?: SlotRegion,
   ) {
-    this.pfns = new Float64Array(n);
-    this.bits = new Uint16Array(n);
+    this.pfns = from ? from.pfns : new Float64Array(n);
+    this.bits = from ? from.bits : new Uint16Array(n);
+    this.counts = from ? from.counts : new Int32Array(counted ? n : 0);
+    this.shared = from !== undefined;
+    this.present = from ? from.present : 0;
+  }
+  [CLONE](): SlotRegion {
+    this.shared = true;
+    return new SlotRegion(this.base, this.n, this.dir, false, this);
+  }
+  private writable(): void {
+    if (!this.shared) return;
+    this.pfns = this.pfns.slice();
+    this.bits = this.bits.slice();
+    this.counts = this.counts.slice();
+    this.shared = false;
   }
   addr(i: number): number {
     return this.base + this.dir * i * PAGE_SIZE;
@@ -61,6 +89,38 @@ class SlotRegion implements KernelMapRegion {
   }
   index(va: number): number {
     return this.dir === 1 ? Math.floor((va - this.base) / PAGE_SIZE) : Math.floor((this.base + PAGE_SIZE - 1 - va) / PAGE_SIZE);
+  }
+  pfnOf(i: number): number {
+    return this.pfns[i]!;
+  }
+  bitsOf(i: number): number {
+    return this.bits[i]!;
+  }
+  /** `pkmap_count[i]`. */
+  count(i: number): number {
+    return this.counts[i]!;
+  }
+  setCount(i: number, c: number): void {
+    this.writable();
+    this.counts[i] = c;
+  }
+  /** Slot `i` maps `pfn` with `bits`; bits 0 with pfn 0: the slot is cleared. */
+  setSlot(i: number, pfn: number, bits: number): void {
+    this.writable();
+    this.pfns[i] = pfn;
+    this.setBits(i, bits);
+  }
+  private setBits(i: number, bits: number): void {
+    this.present += (bits !== 0 ? 1 : 0) - (this.bits[i] !== 0 ? 1 : 0);
+    this.bits[i] = bits;
+  }
+  /** The present slots in slot order. */
+  *presentSlots(): Generator<number> {
+    for (let i = 0, left = this.present; left > 0 && i < this.n; i++)
+      if (this.bits[i] !== 0) {
+        left--;
+        yield i;
+      }
   }
   levelAt(va: number): number {
     return this.bits[this.index(va)] !== 0 ? BLK_PTE : BLK_NONE;
@@ -75,7 +135,8 @@ class SlotRegion implements KernelMapRegion {
     return this.pfns[this.index(va)]!;
   }
   setPteAt(va: number, bits: number): void {
-    this.bits[this.index(va)] = bits;
+    this.writable();
+    this.setBits(this.index(va), bits);
   }
   setLargeAt(): void {
     throw new NotModelledError('large leaves in kmap slots');
@@ -89,8 +150,6 @@ export class Highmem {
   /** null on x86-64 (no highmem). */
   readonly pkmap: SlotRegion | null;
   readonly fixmap: SlotRegion | null;
-  /** `pkmap_count[]`. */
-  readonly pkmapCount: Int32Array;
   /** `page_address_htable`: highmem pfn -> pkmap slot. */
   private readonly slotOfPfn = new Map<number, number>();
   private lastPkmapNr = 0;
@@ -109,9 +168,8 @@ export class Highmem {
     /** The kernel's reaction to misuse: a BUG (fatal, never returns) and a WARN_ON_ONCE at a site. */
     private kernel: HighmemReactions = DEFAULT_REACTIONS,
   ) {
-    this.pkmap = layout.pkmapBase === null ? null : new SlotRegion(layout.pkmapBase, lastPkmap, 1);
-    this.fixmap = layout.fixmapKmapBase === null ? null : new SlotRegion(layout.fixmapKmapBase, KM_MAX_IDX, -1);
-    this.pkmapCount = new Int32Array(this.pkmap ? lastPkmap : 0);
+    this.pkmap = layout.pkmapBase === null ? null : new SlotRegion(layout.pkmapBase, lastPkmap, 1, true);
+    this.fixmap = layout.fixmapKmapBase === null ? null : new SlotRegion(layout.fixmapKmapBase, KM_MAX_IDX, -1, false);
   }
 
   /** Point the callbacks into the kernel at another kernel (a clone's, kernel/clone.ts). */
@@ -144,8 +202,8 @@ export class Highmem {
     let slot = this.slotOfPfn.get(pfn);
     if (slot === undefined) slot = this.mapNewVirtual(pfn);
     // kmap_high: one more user; 1 would mean "mapped, unused".
-    this.pkmapCount[slot]!++;
-    if (this.pkmapCount[slot]! < 2) this.kernel.bug('kmap_high', 'BUG_ON(pkmap_count[PKMAP_NR(vaddr)] < 2)');
+    pk.setCount(slot, pk.count(slot) + 1);
+    if (pk.count(slot) < 2) this.kernel.bug('kmap_high', 'BUG_ON(pkmap_count[PKMAP_NR(vaddr)] < 2)');
     return pk.addr(slot);
   }
 
@@ -158,11 +216,10 @@ export class Highmem {
         this.flushAllZeroPkmaps();
         count = this.lastPkmap;
       }
-      if (this.pkmapCount[this.lastPkmapNr] === 0) {
+      if (pk.count(this.lastPkmapNr) === 0) {
         const slot = this.lastPkmapNr;
-        pk.pfns[slot] = pfn;
-        pk.bits[slot] = PAGE_KERNEL_BITS;
-        this.pkmapCount[slot] = 1;
+        pk.setSlot(slot, pfn, PAGE_KERNEL_BITS);
+        pk.setCount(slot, 1);
         this.slotOfPfn.set(pfn, slot);
         return slot;
       }
@@ -182,8 +239,9 @@ export class Highmem {
     if (!this.pages.isHighMem(pfn)) return;
     const slot = this.slotOfPfn.get(pfn);
     if (slot === undefined) this.kernel.bug('kunmap_high', 'BUG_ON(!vaddr)');
-    if (this.pkmapCount[slot]! < 2) this.kernel.bug('kunmap_high', 'BUG()');
-    this.pkmapCount[slot]!--;
+    const pk = this.pkmap!;
+    if (pk.count(slot) < 2) this.kernel.bug('kunmap_high', 'BUG()');
+    pk.setCount(slot, pk.count(slot) - 1);
   }
 
   /** `flush_all_zero_pkmaps()`: drop every slot with count 1; one TLB flush of the pkmap range if any. */
@@ -192,11 +250,10 @@ export class Highmem {
     if (!pk) return;
     let needFlush = false;
     for (let i = 0; i < this.lastPkmap; i++) {
-      if (this.pkmapCount[i] !== 1) continue;
-      this.pkmapCount[i] = 0;
-      this.slotOfPfn.delete(pk.pfns[i]!);
-      pk.bits[i] = 0;
-      pk.pfns[i] = 0;
+      if (pk.count(i) !== 1) continue;
+      pk.setCount(i, 0);
+      this.slotOfPfn.delete(pk.pfnOf(i));
+      pk.setSlot(i, 0, 0);
       needFlush = true;
     }
     if (needFlush) this.onPkmapFlush();
@@ -221,8 +278,7 @@ export class Highmem {
     if (!this.pages.isHighMem(pfn)) return this.directVa(pfn);
     const fx = this.fixmap!;
     const i = this.kmapLocalIdxPush();
-    fx.pfns[i] = pfn;
-    fx.bits[i] = bits;
+    fx.setSlot(i, pfn, bits);
     return fx.addr(i);
   }
 
@@ -235,8 +291,7 @@ export class Highmem {
     const fx = this.fixmap;
     if (!fx) return null;
     const i = this.kmapLocalIdxPush();
-    fx.pfns[i] = pfn;
-    fx.bits[i] = bits;
+    fx.setSlot(i, pfn, bits);
     return fx.addr(i);
   }
 
@@ -264,8 +319,7 @@ export class Highmem {
     if (this.localIdx === 0 || fx.index(va) !== this.localIdx - 1) this.kernel.warnOnce('kunmap_local_indexed');
     if (this.localIdx === 0) this.kernel.bug('kmap_local_idx_pop', 'BUG_ON(current->kmap_ctrl.idx < 0)');
     const i = --this.localIdx;
-    fx.bits[i] = 0;
-    fx.pfns[i] = 0;
+    fx.setSlot(i, 0, 0);
   }
 
   /** Slots currently mapped, for dumps and the alias checker: [va, pfn, bits]. */
@@ -276,7 +330,7 @@ export class Highmem {
       [this.fixmap, 'fixmap'],
     ] as const) {
       if (!r) continue;
-      for (let i = 0; i < r.n; i++) if (r.bits[i] !== 0) out.push({ va: r.addr(i), pfn: r.pfns[i]!, bits: r.bits[i]!, kind });
+      for (const i of r.presentSlots()) out.push({ va: r.addr(i), pfn: r.pfnOf(i), bits: r.bitsOf(i), kind });
     }
     return out;
   }
