@@ -14,6 +14,7 @@
  * (`setup/initcalls.ts`). Virtual bases are fixed (no KASLR, spec/07 (b) 8).
  */
 
+import { freezeDeep } from './freeze.js';
 import { bugAt, warnOnOnce } from './vm/bug.js';
 import { BASELINE_HOOKS, type KernelHooks } from './hooks.js';
 import { Subsystems } from './subsystems.js';
@@ -134,6 +135,8 @@ export class Kernel implements MmContext {
     for (const line of this.bootMessages) this.log.emit('info', line);
     // rest_init(): firmware mappings, then the initcalls that touch the direct map.
     restInit(this);
+    // What the kernel fixed at boot: copies share it (kernel/freeze.ts).
+    for (const fixed of [this.e820, this.memblock, this.systemRam, this.zones, this.layout, this.bootMessages, this.tables, this.mtrr]) freezeDeep(fixed);
   }
 
   /**
