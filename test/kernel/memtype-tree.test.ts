@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from '../fc.js';
 import { MemtypeTree, type MemtypeTreeOptions } from '../../src/kernel/pat/memtype-tree.js';
+import { CLONE } from '../../src/kernel/clones-itself.js';
 
 interface E {
   start: number;
@@ -205,3 +206,62 @@ test('regression: freeing the only entry of a leaf whose id equals the internal 
   assert.equal(tree.checkInvariants(), null);
   assert.equal(tree.toArray().length, 4);
 });
+
+/** A mutating op on a tree and its model alike: an insertion, or the removal or shrinking of the entry at position `s` (modulo the size). */
+function mutate(tree: MemtypeTree, model: ListModel, o: { k: string; s: number; len: number; t?: number }): void {
+  if (o.k === 'insert' || o.k === 'query') {
+    tree.insert(o.s, o.s + Math.max(o.len, 1), Math.max(o.t ?? 0, 0));
+    model.insert(o.s, o.s + Math.max(o.len, 1), Math.max(o.t ?? 0, 0));
+    return;
+  }
+  const order = model.ordered();
+  if (order.length === 0) return;
+  const pos = o.s % order.length;
+  const e = order[pos]!;
+  const id = [...tree.entries()][pos]!;
+  if (o.k === 'free') {
+    tree.remove(id);
+    model.remove(e);
+  } else if (e.end - e.start > 1) {
+    const end = e.start + 1 + (o.len % (e.end - e.start - 1));
+    tree.reinsertWithEnd(id, end);
+    model.remove(e);
+    model.insert(e.start, end, e.type);
+  }
+}
+
+function copyModel(m: ListModel): ListModel {
+  const c = new ListModel();
+  c.list = [...m.list];
+  c.seq = m.seq;
+  return c;
+}
+
+for (const shape of shapes)
+  test(`a copy of a tree and its original go on independently: what they share is copied by whichever mutates first (${JSON.stringify(shape)})`, () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), fc.array(op, { maxLength: 60 }), fc.array(op, { maxLength: 60 }), fc.boolean(), (before, onOriginal, onCopy, originalFirst) => {
+        const tree = new MemtypeTree(shape);
+        const model = new ListModel();
+        for (const o of before) mutate(tree, model, o);
+        const copy = tree[CLONE]();
+        const copyOf = copyModel(model);
+        const runs: [MemtypeTree, ListModel, typeof onCopy][] = [
+          [tree, model, onOriginal],
+          [copy, copyOf, onCopy],
+        ];
+        if (!originalFirst) runs.reverse();
+        // Interleaved, one op of each in turn: neither side's writes may reach the other.
+        for (let i = 0; i < Math.max(onOriginal.length, onCopy.length); i++)
+          for (const [t, m, ops] of runs) {
+            const o = ops[i];
+            if (o) mutate(t, m, o);
+          }
+        for (const [t, m] of runs) {
+          assert.equal(t.checkInvariants(), null);
+          assertSameOrder(t, m);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });

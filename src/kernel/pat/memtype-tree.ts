@@ -70,40 +70,41 @@ export interface MemtypeTreeOptions {
 const ALL_TYPES = 0xff;
 
 export class MemtypeTree implements ClonesItself {
-  private readonly lcap: number;
-  private readonly lshift: number;
-  private readonly fan: number;
+  // (Fields marked `!` are assigned by the constructor's either branch: a fresh tree's, or a copy's loop over its original's fields.)
+  private readonly lcap!: number;
+  private readonly lshift!: number;
+  private readonly fan!: number;
 
   /* Leaf pool. Leaf 0 is unused, so no handle is 0. */
   /** Start and exclusive end of entry `id` at `2 * id` and `2 * id + 1` (one cache line holds both). */
-  private se: Float64Array;
-  private ty: Uint8Array;
-  private lcnt: Int32Array;
-  private lpar: Int32Array;
-  private lnext: Int32Array;
-  private lprev: Int32Array;
+  private se!: Float64Array;
+  private ty!: Uint8Array;
+  private lcnt!: Int32Array;
+  private lpar!: Int32Array;
+  private lnext!: Int32Array;
+  private lprev!: Int32Array;
   private leafCap = 0;
   private leafFresh = 1;
   private leafFree: number[] = [];
 
   /* Internal-node pool, children at `node * fanout + i`. Node 0 is unused (parent 0 = none). */
-  private ccnt: Int32Array;
-  private npar: Int32Array;
-  private kid: Int32Array;
-  private kFirst: Float64Array;
-  private kMax: Float64Array;
+  private ccnt!: Int32Array;
+  private npar!: Int32Array;
+  private kid!: Int32Array;
+  private kFirst!: Float64Array;
+  private kMax!: Float64Array;
   /** Prefix max of `kMax` within the node (non-decreasing). */
-  private kPm: Float64Array;
-  private kMask: Int32Array;
+  private kPm!: Float64Array;
+  private kMask!: Int32Array;
   private nodeCap = 0;
   private nodeFresh = 1;
   private nodeFree: number[] = [];
 
   /** The root: a leaf when `height` is 0, else an internal node with at least two children. */
-  private root: number;
+  private root!: number;
   private height = 0;
   /** Leftmost leaf. */
-  private head: number;
+  private head!: number;
   private count = 0;
   /** Largest number of entries ever held at once. */
   private peak = 0;
@@ -116,7 +117,15 @@ export class MemtypeTree implements ClonesItself {
   private sMax = 0;
   private sMask = 0;
 
-  constructor(options: MemtypeTreeOptions = {}) {
+  /** `from`: a copy of that tree, sharing its pools ([CLONE]). */
+  constructor(options: MemtypeTreeOptions = {}, from?: MemtypeTree) {
+    if (from) {
+      // Every field exists already (declared fields are defined before this runs), so the copy keeps a fresh tree's shape.
+      for (const key of Object.keys(from)) (this as unknown as Record<string, unknown>)[key] = (from as unknown as Record<string, unknown>)[key];
+      this.leafFree = from.leafFree.slice();
+      this.nodeFree = from.nodeFree.slice();
+      return;
+    }
     const lcap = options.leafCapacity ?? 64;
     const fan = options.fanout ?? 64;
     if (!(lcap >= 2 && (lcap & (lcap - 1)) === 0)) throw new Error('memtype tree: leafCapacity must be a power of two >= 2');
@@ -145,10 +154,7 @@ export class MemtypeTree implements ClonesItself {
   /** A copy sharing this tree's pools until either is mutated: most calls change no reservation. */
   [CLONE](): MemtypeTree {
     this.shared = true;
-    const c = Object.assign(Object.create(MemtypeTree.prototype) as MemtypeTree, this);
-    c.leafFree = this.leafFree.slice();
-    c.nodeFree = this.nodeFree.slice();
-    return c;
+    return new MemtypeTree({}, this);
   }
 
   /** Pools of its own before a mutation. */
@@ -549,7 +555,6 @@ export class MemtypeTree implements ClonesItself {
    * other entries of its start, like a new insertion. Returns its new handle.
    */
   reinsertWithEnd(id: EntryId, newEnd: number): EntryId {
-    this.writable();
     const s = this.start(id);
     const t = this.type(id);
     this.remove(id);
