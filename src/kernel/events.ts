@@ -85,6 +85,9 @@ export class KernelLog implements Printk {
     this.stepNo = n;
     if (n !== this.latestStep) {
       if (this.retain) this.compactFrom(this.latestFirst, this.retain);
+      // A finished step's events never change again: frozen, copies of the kernel share them (kernel/clone.ts).
+      const ev = this.events;
+      for (let i = this.latestFirst; i < ev.length; i++) Object.freeze(ev[i]);
       this.latestStep = n;
       this.latestFirst = this.events.length;
     }
