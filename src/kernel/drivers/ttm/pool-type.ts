@@ -8,16 +8,19 @@
  * million pages holds no per-page objects).
  */
 
+import { CLONE, type ClonesItself } from '../../clones-itself.js';
 import type { TtmCaching } from './caching.js';
 
 /** The ring of a type that never held a block: shared by all of them (frozen, so kernel clones share it too). */
 const EMPTY = Object.freeze(new Int32Array(0)) as Int32Array;
 
-export class TtmPoolType {
+export class TtmPoolType implements ClonesItself {
   // Most types of a device never hold a block: their ring is allocated on the first push.
   private buf: Int32Array = EMPTY;
   private head = 0;
   private len = 0;
+  /** The ring is shared with a copy or its original (kernel/clone.ts): copied before the next push writes it. */
+  private shared = false;
 
   constructor(
     readonly caching: TtmCaching,
@@ -27,6 +30,16 @@ export class TtmPoolType {
     /** One of the global dma32 types. */
     readonly dma32: boolean,
   ) {}
+
+  /** A copy sharing the ring until either pushes (a device has 44 types, nearly all empty). */
+  [CLONE](): TtmPoolType {
+    const c = new TtmPoolType(this.caching, this.order, this.poolId, this.dma32);
+    c.buf = this.buf;
+    c.head = this.head;
+    c.len = this.len;
+    if (this.buf !== EMPTY) c.shared = this.shared = true;
+    return c;
+  }
 
   /** Blocks held. */
   get count(): number {
@@ -40,6 +53,10 @@ export class TtmPoolType {
 
   /** list_lru_add: append a block at the tail. */
   push(pfn: number): void {
+    if (this.shared) {
+      this.buf = this.buf.slice();
+      this.shared = false;
+    }
     if (this.len === this.buf.length) {
       const nb = new Int32Array(Math.max(16, this.buf.length * 2));
       for (let i = 0; i < this.len; i++) nb[i] = this.buf[(this.head + i) % this.buf.length]!;
