@@ -18,6 +18,7 @@
  * has no DMA32 zone, Normal, DMA; GFP_DMA: DMA).
  */
 
+import { freezeDeep } from '../freeze.js';
 import type { ZoneName } from '../context.js';
 import { ImpossibleRequestError } from '../impossible.js';
 import { PG_BUDDY, PG_HEAD, type PageArray } from './page.js';
@@ -102,6 +103,8 @@ export class PageAllocator {
         const nChunks = Math.ceil((r.end - Math.floor(r.start / 2 ** o) * 2 ** o) / 2 ** unit);
         perm.push(this.scatter ? new Permutation(Math.max(nChunks, 1), fragmentation.seed + o * 7919) : null);
       }
+      // The walks' permutations never change: frozen, copies of the kernel share them (kernel/freeze.ts).
+      freezeDeep(perm);
       this.zones.set(r.zone, { zone: r.zone, start: r.start, end: r.end, cursor: new Array(MAX_ORDER + 1).fill(0), perm, free });
       this.managed.set(r.zone, (this.managed.get(r.zone) ?? 0) + free);
     }
