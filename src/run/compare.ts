@@ -203,6 +203,8 @@ export interface CompareOptions {
   template?: BootTemplate;
   /** Keep only the failed steps' outcomes in the run's outcome: all a result without `detail` reads (a long trace's outcomes are not held). */
   failedOutcomesOnly?: boolean;
+  /** The machine's effective types under the kernel's PAT MSR, when the caller judges many runs of one boot (explore). */
+  effective?: EffectiveTypes;
 }
 
 /** A run judged: what the checks make of its timeline and events. */
@@ -252,7 +254,7 @@ export function unrunResult(p: SelectedPolicy, e: unknown): PolicyResult | null 
 /** The judgement of a run of `sc` under design `p`: its outcome `o` and the timeline recorded while it ran. */
 export function judgeRun(sc: Scenario, p: SelectedPolicy, o: RunOutcome<Kernel>, tl: Timeline, opts: CompareOptions = {}): JudgedRun {
   const k = o.kernel;
-  const eff = new EffectiveTypes(k.machine, k.patMsr);
+  const eff = opts.effective?.machine === k.machine && opts.effective.patMsr === k.patMsr ? opts.effective : new EffectiveTypes(k.machine, k.patMsr);
   const errors = failedSteps(o);
   if (o.stopped) {
     const producer = o.stopped.producer;

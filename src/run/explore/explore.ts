@@ -15,7 +15,9 @@
  */
 
 import type { HandleValue, OutFields } from '../../calls/types.js';
+import { EffectiveTypes } from '../../check/effective.js';
 import { TimelineRecorder } from '../../check/timeline.js';
+import { ExploreTiming } from './timing.js';
 import { cloneKernel, cloneKernelWith, sharedParts } from '../../kernel/clone.js';
 import { bootKernel, type Kernel } from '../../kernel/kernel.js';
 import type { SelectedPolicy } from '../../policy/registry.js';
@@ -38,6 +40,8 @@ export interface ExploreOptions {
    * run from boot. The results are the same either way; only time and memory differ.
    */
   keepRuns?: number;
+  /** Filled with where the time went (one thread: a worker's copy would stay in the worker). */
+  timing?: ExploreTiming;
 }
 
 /** About 20 KB each on the small machine (a kernel and a timeline): 20 000 of them stay within half a GiB. */
@@ -169,15 +173,19 @@ export interface ExploreContext {
   template: Kernel;
   /** What the clones share with it (kernel/clone.ts sharedParts). */
   shared: ReadonlyMap<object, unknown>;
+  /** Where the time goes, when the caller measures it. */
+  timing?: ExploreTiming;
+  /** The booted machine's effective types, which every run of the design judges with (they depend on the machine and the PAT MSR only). */
+  effective: EffectiveTypes;
   wanted: ReadonlySet<InvariantName>;
   booted: JudgedRun['outcome']['kernel'];
   available: ReadonlySet<string>;
 }
 
-function judge(ctx: Pick<ExploreContext, 'vocab' | 'policy' | 'template' | 'shared'>, steps: ScenarioStep[], keep: boolean): { j: JudgedRun; run?: NodeRun } | null {
+function judge(ctx: Pick<ExploreContext, 'vocab' | 'policy' | 'template' | 'shared' | 'effective'>, steps: ScenarioStep[], keep: boolean): { j: JudgedRun; run?: NodeRun } | null {
   const sc = scenarioOf(ctx.vocab, steps);
   if (!keep) {
-    const j = judgeUnderPolicy(sc, ctx.policy, { detail: false, boot: () => cloneKernel(ctx.template, ctx.shared) });
+    const j = judgeUnderPolicy(sc, ctx.policy, { detail: false, effective: ctx.effective, boot: () => cloneKernel(ctx.template, ctx.shared) });
     return 'result' in j ? { j } : null;
   }
   // The same run as judgeUnderPolicy's, with its recorder kept for the state's successors.
@@ -194,15 +202,20 @@ function runOptions(ctx: Pick<ExploreContext, 'policy'>, rec: TimelineRecorder):
 }
 
 /** Run `steps` on `run` and judge it as judgeUnderPolicy does; null when the design or the model cannot run them. */
-function runOn(ctx: Pick<ExploreContext, 'policy'>, sc: Scenario, run: ScenarioRun<Kernel>, rec: TimelineRecorder, steps: readonly ScenarioStep[]): { j: JudgedRun; run: NodeRun } | null {
+function runOn(ctx: Pick<ExploreContext, 'policy' | 'effective' | 'timing'>, sc: Scenario, run: ScenarioRun<Kernel>, rec: TimelineRecorder, steps: readonly ScenarioStep[]): { j: JudgedRun; run: NodeRun } | null {
+  const t0 = ctx.timing ? ExploreTiming.now() : 0;
   try {
     for (const st of steps) if (!run.step(st)) break;
   } catch (e) {
     if (unrunResult(ctx.policy, e)) return null;
     throw e;
   }
+  const t1 = ctx.timing ? ExploreTiming.now() : 0;
+  ctx.timing?.add('step', t0);
   const outcome = run.finish();
-  return { j: judgeRun(sc, ctx.policy, outcome, rec.finish(), { detail: false }), run: { outcome, rec } };
+  const j = judgeRun(sc, ctx.policy, outcome, rec.finish(), { detail: false, effective: ctx.effective });
+  ctx.timing?.add('judge', t1);
+  return { j, run: { outcome, rec } };
 }
 
 /**
@@ -210,23 +223,26 @@ function runOn(ctx: Pick<ExploreContext, 'policy'>, sc: Scenario, run: ScenarioR
  * recorder: the same kernel and judgement as running the whole sequence
  * from boot (test/run/explore/explore.test.ts checks both ways agree).
  */
-function judgeStep(ctx: Pick<ExploreContext, 'vocab' | 'policy' | 'shared'>, parent: NodeRun, steps: ScenarioStep[]): { j: JudgedRun; run: NodeRun } | null {
+function judgeStep(ctx: Pick<ExploreContext, 'vocab' | 'policy' | 'shared' | 'effective' | 'timing'>, parent: NodeRun, steps: ScenarioStep[]): { j: JudgedRun; run: NodeRun } | null {
   const sc = scenarioOf(ctx.vocab, steps);
   if (ctx.policy.skips[sc.name]) return null;
+  const t0 = ctx.timing ? ExploreTiming.now() : 0;
   const [k, rec] = cloneKernelWith(parent.outcome.kernel, parent.rec, ctx.shared);
+  ctx.timing?.add('copy', t0);
   rec.resume();
   const run = new ScenarioRun(sc, KERNEL_DRIVER, runOptions(ctx, rec), k, new Map(parent.outcome.handles), [...parent.outcome.steps]);
   return runOn(ctx, sc, run, rec, steps.slice(-1));
 }
 
 /** The booted state of a design, and the context its search runs in. */
-export function exploreContext(vocab: Vocabulary, policy: SelectedPolicy, invariants: readonly InvariantName[]): { ctx: ExploreContext; root: ExploreNode; fingerprint: string } {
+export function exploreContext(vocab: Vocabulary, policy: SelectedPolicy, invariants: readonly InvariantName[], timing?: ExploreTiming): { ctx: ExploreContext; root: ExploreNode; fingerprint: string } {
   const template = bootKernel(vocab.machine, policy.hooks);
   const shared = sharedParts(template);
-  const boot = judge({ vocab, policy, template, shared }, [], true)!;
+  const effective = new EffectiveTypes(template.machine, template.patMsr);
+  const boot = judge({ vocab, policy, template, shared, effective }, [], true)!;
   const booted = boot.j.outcome.kernel;
   const available = new Set(vocab.calls.map((c) => c.call).filter((name) => (KERNEL_DRIVER.calls.get(name)!.available?.(booted) ?? null) === null));
-  const ctx: ExploreContext = { vocab, policy, template, shared, wanted: new Set(invariants), booted, available };
+  const ctx: ExploreContext = { vocab, policy, template, shared, effective, wanted: new Set(invariants), booted, available, ...(timing ? { timing } : {}) };
   return { ctx, root: { steps: [], scenarioSteps: [], live: [], made: new Map(), touched: new Set(), run: boot.run! }, fingerprint: fingerprint(booted, [], []) };
 }
 
@@ -309,7 +325,8 @@ export function childOf(ctx: ExploreContext, n: ExploreNode, s: Successor, keep 
 
 /** Explore one design breadth first. */
 export function exploreDesign(vocab: Vocabulary, p: SelectedPolicy, opts: ExploreOptions): DesignExplore {
-  const { ctx, root, fingerprint: bootPrint } = exploreContext(vocab, p, opts.invariants);
+  const t0 = opts.timing ? ExploreTiming.now() : 0;
+  const { ctx, root, fingerprint: bootPrint } = exploreContext(vocab, p, opts.invariants, opts.timing);
   const seen = new Set<string>([bootPrint]);
   const found = new Map<InvariantName, Counterexample>();
   const out: DesignExplore = { policy: p.name, states: 1, runs: 0, duplicates: 0, pruned: 0, perDepth: [1], depth: 0, cut: false, results: [] };
@@ -334,7 +351,9 @@ export function exploreDesign(vocab: Vocabulary, p: SelectedPolicy, opts: Explor
         // The first violation met breadth first is a shortest one, and the first of its length in successor order.
         for (const v of c.violations) if (!found.has(v.invariant)) found.set(v.invariant, { invariant: v.invariant, step: v.step, detail: v.detail, steps: counterexampleSteps(c.node.steps, c.judged) });
         if (c.terminal) continue;
+        const t1 = opts.timing ? ExploreTiming.now() : 0;
         const fp = fingerprint(c.judged.outcome.kernel, c.node.live, c.node.touched);
+        opts.timing?.add('fingerprint', t1);
         if (seen.has(fp)) {
           out.duplicates++;
           continue;
@@ -356,6 +375,7 @@ export function exploreDesign(vocab: Vocabulary, p: SelectedPolicy, opts: Explor
   }
   // Nothing left to extend: every longer sequence is a repeat, so the bound is the depth asked for.
   if (!out.cut && level.length === 0) out.depth = opts.depth;
+  opts.timing?.add('total', t0);
   out.results = opts.invariants.map((invariant) => {
     const cx = found.get(invariant);
     return cx ? { invariant, status: 'violated', counterexample: cx } : { invariant, status: 'holds' };

@@ -14,6 +14,9 @@ import type { ExploreReply, ExploreTask } from './worker.js';
 
 export async function exploreParallel(vocab: Vocabulary, policies: readonly SelectedPolicy[], opts: ExploreOptions, threads = Math.min(availableParallelism(), 4)): Promise<DesignExplore[]> {
   if (threads <= 1 || policies.length <= 1) return policies.map((p) => exploreDesign(vocab, p, opts));
+  // A worker's timing would stay in the worker (ExploreOptions.timing): it is for one thread.
+  const { timing, ...posted } = opts;
+  void timing;
   const results: DesignExplore[] = new Array(policies.length);
   let next = 0;
   let failure: { index: number; error: SerializedError } | null = null;
@@ -27,7 +30,7 @@ export async function exploreParallel(vocab: Vocabulary, policies: readonly Sele
             return;
           }
           const i = next++;
-          w.postMessage({ index: i, policy: policies[i]!.name, vocab, opts } satisfies ExploreTask);
+          w.postMessage({ index: i, policy: policies[i]!.name, vocab, opts: posted } satisfies ExploreTask);
         };
         w.on('message', (m: ExploreReply) => {
           if ('error' in m) {
