@@ -117,6 +117,7 @@ export function fingerprint(k: Kernel, live: readonly LiveHandle[], touchedPfns:
     parts.push(pfn < pg.nPfns ? `g${pfn}:${pg.refcount.get(pfn)}:${pg.mapcount.get(pfn)}:${pg.flags.get(pfn)}:${lin}` : `g${pfn}:${lin}`);
   }
   parts.push(...k.directMap.meminfoLines(), k.allocator.cursorKey());
-  for (const name of k.subsystems.names()) parts.push(`s${name}`, ...stateKey(k.subsystems.peekByName(name)));
+  // Each subsystem's tokens joined here, not spread into `parts`: the same text, without a thousand-argument push.
+  for (const name of k.subsystems.names()) parts.push(`s${name}`, stateKey(k.subsystems.peekByName(name)).join('\n'));
   return parts.join('\n');
 }
