@@ -32,11 +32,23 @@ export abstract class PageChunks implements PageField, ClonesItself {
   protected own: Uint8Array;
   /** Per chunk: the value of every entry while the chunk is one filled whole, else NaN. */
   private whole: Float64Array;
-  /** The shared chunks of one value each, by value. */
+  /** The shared chunks of one value each, by value (one table for an array and all its copies: these chunks are never written). */
   private consts: Map<number, Chunk>;
 
-  constructor(readonly length: number) {
+  /** `from`: a copy of that array ([CLONE]). */
+  constructor(
+    readonly length: number,
+    from?: PageChunks,
+  ) {
     const n = Math.ceil(length / SIZE);
+    if (from) {
+      // Its chunks, none of them its own yet. The one-value chunks are never written, so every copy shares one table of them.
+      this.consts = from.consts;
+      this.chunks = from.chunks.slice();
+      this.own = new Uint8Array(n);
+      this.whole = from.whole.slice();
+      return;
+    }
     this.consts = new Map();
     // (A clone is built empty, then given its original's chunks: no zero chunk for it.)
     this.chunks = n > 0 ? new Array<Chunk>(n).fill(this.constChunk(0)) : [];
@@ -183,15 +195,8 @@ export abstract class PageChunks implements PageField, ClonesItself {
 
   /** A copy that shares every chunk with this array until either writes it (kernel/clone.ts). */
   [CLONE](): PageChunks {
-    // Made by the constructor, so a clone has the same shape as a fresh array (its get/set sites
-    // stay monomorphic) and a slab and spare list of its own; then given this array's chunks.
-    const c = new (this.constructor as new (length: number) => PageChunks)(0);
-    const self = c as unknown as { length: number; chunks: Chunk[]; own: Uint8Array; whole: Float64Array; consts: Map<number, Chunk> };
-    self.length = this.length;
-    self.chunks = this.chunks.slice();
-    self.own = new Uint8Array(this.own.length);
-    self.whole = this.whole.slice();
-    self.consts = new Map(this.consts);
+    // Made by the constructor, so a copy has the same shape as a fresh array (its get/set sites stay monomorphic) and a slab and spare list of its own.
+    const c = new (this.constructor as new (length: number, from: PageChunks) => PageChunks)(this.length, this);
     // From now on both hold every chunk: neither writes one in place.
     this.own.fill(0);
     return c;
