@@ -182,7 +182,7 @@ export interface ExploreContext {
   available: ReadonlySet<string>;
 }
 
-function judge(ctx: Pick<ExploreContext, 'vocab' | 'policy' | 'template' | 'shared' | 'effective'>, steps: ScenarioStep[], keep: boolean): { j: JudgedRun; run?: NodeRun } | null {
+function judge(ctx: Pick<ExploreContext, 'vocab' | 'policy' | 'template' | 'shared' | 'effective' | 'timing'>, steps: ScenarioStep[], keep: boolean): { j: JudgedRun; run?: NodeRun } | null {
   const sc = scenarioOf(ctx.vocab, steps);
   if (!keep) {
     const j = judgeUnderPolicy(sc, ctx.policy, { detail: false, effective: ctx.effective, boot: () => cloneKernel(ctx.template, ctx.shared) });
@@ -197,8 +197,16 @@ function judge(ctx: Pick<ExploreContext, 'vocab' | 'policy' | 'template' | 'shar
   return runOn(ctx, sc, run, rec, steps);
 }
 
-function runOptions(ctx: Pick<ExploreContext, 'policy'>, rec: TimelineRecorder): ConstructorParameters<typeof ScenarioRun<Kernel>>[2] {
-  return { hooks: ctx.policy.hooks, stopOnUnboundHandle: true, lazyFinal: true, onStep: (k, step, pure) => rec.observe(k, step, pure) };
+function runOptions(ctx: Pick<ExploreContext, 'policy' | 'timing'>, rec: TimelineRecorder): ConstructorParameters<typeof ScenarioRun<Kernel>>[2] {
+  const t = ctx.timing;
+  const onStep = t
+    ? (k: Kernel, step: number, pure: boolean): void => {
+        const t0 = ExploreTiming.now();
+        rec.observe(k, step, pure);
+        t.add('record', t0);
+      }
+    : (k: Kernel, step: number, pure: boolean): void => rec.observe(k, step, pure);
+  return { hooks: ctx.policy.hooks, stopOnUnboundHandle: true, lazyFinal: true, onStep };
 }
 
 /** Run `steps` on `run` and judge it as judgeUnderPolicy does; null when the design or the model cannot run them. */
