@@ -3,9 +3,9 @@
  * milliseconds spent copying parent states, running the steps (`step`, of
  * which `record` is the timeline recorder's look after each), judging the
  * runs and fingerprinting the new states. Read by the bench
- * only: nothing an explore prints depends on it.
+ * only: nothing an explore prints depends on it. (The global `performance`,
+ * not node:perf_hooks: the browser page's type check reaches this file.)
  */
-import { performance } from 'node:perf_hooks';
 
 export class ExploreTiming {
   copy = 0;
