@@ -44,8 +44,14 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** Build web/dist (esbuild, a few seconds) so the page tested is the current source. */
+/**
+ * Build web/dist as `npm run build:web` does, so the page tested is the current source: the page's
+ * type check (web/tsconfig.json: browser types only, which every src file the page reaches must
+ * satisfy), then esbuild; a few seconds each.
+ */
 export function buildWeb(): void {
+  const tsc = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(REPO_ROOT, 'web', 'tsconfig.json')], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (tsc.status !== 0) throw new Error(`the page's type check (tsc -p web/tsconfig.json) failed:\n${tsc.stdout}\n${tsc.stderr}`);
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-web.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build-web failed:\n${r.stdout}\n${r.stderr}`);
 }
