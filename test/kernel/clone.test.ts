@@ -16,7 +16,8 @@ import { BootTemplate } from '../../src/run/boot-template.js';
 import { bootKernel, type Kernel } from '../../src/kernel/kernel.js';
 import { PageChunks } from '../../src/kernel/mm/page-chunks.js';
 import { loadScenarioFile } from '../../src/io/scenario/load.js';
-import { selectPolicies } from '../../src/policy/registry.js';
+import { selectPolicies, type SelectedPolicy } from '../../src/policy/registry.js';
+import type { Scenario } from '../../src/run/scenario.js';
 import { runUnderPolicy } from '../../src/run/compare.js';
 import { REPO_ROOT } from '../shared-dir.js';
 
@@ -60,40 +61,42 @@ function whole(k: Kernel): string {
   return h.digest('hex');
 }
 
-test('a scenario on a clone of a booted kernel gives the same judged result as on a fresh boot, and the original is unchanged', () => {
+/** Each small scenario under three designs (the plain kernel, RAM in the tree, a composition); returns how many ran. */
+function eachScenarioRun(check: (sc: Scenario, p: SelectedPolicy, where: string) => void): number {
   const designs = selectPolicies('baseline,ram-in-tree,ttm-skip-caching+insert-honours-prot');
   let runs = 0;
   for (const f of scenarioFiles()) {
     const sc = loadScenarioFile(readFileSync(f, 'utf8'), f);
     for (const p of designs) {
-      const template = bootKernel(sc.machine, p.hooks);
-      const before = whole(template);
-      const fresh = runUnderPolicy(sc, p);
-      const cloned = runUnderPolicy(sc, p, { boot: () => cloneKernel(template) });
-      assert.deepEqual(cloned, fresh, `${f} under ${p.name}`);
-      assert.equal(whole(template), before, `${f} under ${p.name}: the template changed`);
+      check(sc, p, `${f} under ${p.name}`);
       runs++;
     }
   }
+  return runs;
+}
+
+test('a scenario on a clone of a booted kernel gives the same judged result as on a fresh boot, and the original is unchanged', () => {
+  const runs = eachScenarioRun((sc, p, where) => {
+    const template = bootKernel(sc.machine, p.hooks);
+    const before = whole(template);
+    const fresh = runUnderPolicy(sc, p);
+    const cloned = runUnderPolicy(sc, p, { boot: () => cloneKernel(template) });
+    assert.deepEqual(cloned, fresh, where);
+    assert.equal(whole(template), before, `${where}: the template changed`);
+  });
   assert.ok(runs >= 40, `${runs} runs`);
 });
 
 test('a copy stays as it was while its original runs on: what they share is copied by whichever writes first', () => {
-  const designs = selectPolicies('baseline,ram-in-tree,ttm-skip-caching+insert-honours-prot');
-  let runs = 0;
-  for (const f of scenarioFiles()) {
-    const sc = loadScenarioFile(readFileSync(f, 'utf8'), f);
-    for (const p of designs) {
-      const original = bootKernel(sc.machine, p.hooks);
-      const copy = cloneKernel(original);
-      const before = whole(copy);
-      const onOriginal = runUnderPolicy(sc, p, { boot: () => original });
-      assert.equal(whole(copy), before, `${f} under ${p.name}: the copy changed`);
-      // And the copy, run after its original, still runs as a fresh boot does.
-      assert.deepEqual(runUnderPolicy(sc, p, { boot: () => copy }), onOriginal, `${f} under ${p.name}`);
-      runs++;
-    }
-  }
+  const runs = eachScenarioRun((sc, p, where) => {
+    const original = bootKernel(sc.machine, p.hooks);
+    const copy = cloneKernel(original);
+    const before = whole(copy);
+    const onOriginal = runUnderPolicy(sc, p, { boot: () => original });
+    assert.equal(whole(copy), before, `${where}: the copy changed`);
+    // And the copy, run after its original, still runs as a fresh boot does.
+    assert.deepEqual(runUnderPolicy(sc, p, { boot: () => copy }), onOriginal, where);
+  });
   assert.ok(runs >= 40, `${runs} runs`);
 });
 
