@@ -71,7 +71,7 @@ class SlotRegion implements KernelMapRegion, ClonesItself {
   }
   [CLONE](): SlotRegion {
     this.shared = true;
-    return new SlotRegion(this.base, this.n, this.dir, false, this);
+    return new SlotRegion(this.base, this.n, this.dir, this.counts.length > 0, this);
   }
   private writable(): void {
     if (!this.shared) return;

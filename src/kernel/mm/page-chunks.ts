@@ -50,7 +50,6 @@ export abstract class PageChunks implements PageField, ClonesItself {
       return;
     }
     this.consts = new Map();
-    // (A clone is built empty, then given its original's chunks: no zero chunk for it.)
     this.chunks = n > 0 ? new Array<Chunk>(n).fill(this.constChunk(0)) : [];
     this.own = new Uint8Array(n);
     this.whole = new Float64Array(n);

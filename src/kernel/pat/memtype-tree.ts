@@ -153,6 +153,7 @@ export class MemtypeTree implements ClonesItself {
 
   /** A copy sharing this tree's pools until either is mutated: most calls change no reservation. */
   [CLONE](): MemtypeTree {
+    // Marked first, so the copy's field loop gives it the mark too: both copy the pools before they next mutate.
     this.shared = true;
     return new MemtypeTree({}, this);
   }
